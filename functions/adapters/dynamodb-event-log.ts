@@ -1,0 +1,66 @@
+/** EventLog on DynamoDB: events live beside their message, sorted by time, and outlive its ciphertext. */
+import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DependencyError } from '../core/errors.ts';
+import { EVENT_RETENTION_DAYS, addDays, ttlFor } from '../core/expiry.ts';
+import type { MessageEvent } from '../core/model.ts';
+import type { EventLog, RandomBytes } from '../core/ports.ts';
+import { toBase64Url } from '../core/access-token.ts';
+import { TTL_ATTRIBUTE, key } from './dynamodb-table.ts';
+
+export class DynamoDbEventLog implements EventLog {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly random: RandomBytes) {}
+
+  async append(events: readonly MessageEvent[]): Promise<void> {
+    const requests: WriteRequest[] = events.map((event) => ({
+      PutRequest: {
+        Item: {
+          ...marshall({
+            ...event,
+            pk: key.head(event.messageId).pk,
+            // A random suffix keeps two events of the same millisecond apart.
+            sk: `EVENT#${event.at}#${toBase64Url(this.random(6))}`,
+            type: event.type,
+          }, { removeUndefinedValues: true }),
+          [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(event.at), EVENT_RETENTION_DAYS))) },
+        },
+      },
+    }));
+    try {
+      for (let i = 0; i < requests.length; i += 25) {
+        let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
+        for (let attempt = 0; pending && pending.length > 0; attempt++) {
+          if (attempt > 6) throw new Error('unprocessed items after retries');
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+          const result: { UnprocessedItems?: Record<string, WriteRequest[]> } = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+          pending = result.UnprocessedItems?.[this.tableName];
+        }
+      }
+    } catch (error) {
+      throw new DependencyError('The audit event could not be recorded.', 'dynamodb', error);
+    }
+  }
+
+  async listForMessage(messageId: string): Promise<MessageEvent[]> {
+    const events: MessageEvent[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    try {
+      do {
+        const page = await this.client.send(new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
+          ExpressionAttributeValues: { ':pk': { S: key.head(messageId).pk }, ':event': { S: 'EVENT#' } },
+          ExclusiveStartKey: startKey,
+        }));
+        for (const item of page.Items ?? []) {
+          const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...event } = unmarshall(item);
+          events.push(event as MessageEvent);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw new DependencyError('The message history could not be read right now. Try again shortly.', 'dynamodb', error);
+    }
+    return events;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * MessageStore on DynamoDB. No transactions (dynalite has none, and a 4 MiB message is more chunks
+ * than a transaction may hold): chunks are written first, then the head with a conditional put —
+ * the commit point. Readers start from the head, so orphaned chunks (a crash between the two) are
+ * invisible and expire by TTL.
+ *
+ * The ciphertext always lives in chunk items, never in the head: the head is updated on every
+ * delivery and open, and DynamoDB bills a write by the size of the whole item.
+ */
+import {
+  BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  type AttributeValue, type DynamoDBClient, type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DependencyError } from '../core/errors.ts';
+import { HEAD_GRACE_DAYS, addDays, ttlFor } from '../core/expiry.ts';
+import type { MessageHead } from '../core/model.ts';
+import type { MessageStore, NewMessageHead } from '../core/ports.ts';
+import { TTL_ATTRIBUTE, isConditionFailure, key } from './dynamodb-table.ts';
+
+/** 300 KB: well under DynamoDB's 400 KB item limit, including key and attribute names. */
+export const CHUNK_BYTES = 300 * 1000;
+const WRITE_CONCURRENCY = 4;
+
+export class DynamoDbMessageStore implements MessageStore {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+
+  async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
+    const chunkCount = Math.max(1, Math.ceil(ciphertext.length / CHUNK_BYTES));
+    const chunkTtl = ttlFor(new Date(head.expiresAt));
+    try {
+      const indexes = Array.from({ length: chunkCount }, (_, i) => i);
+      for (let i = 0; i < indexes.length; i += WRITE_CONCURRENCY) {
+        await Promise.all(indexes.slice(i, i + WRITE_CONCURRENCY).map((index) =>
+          this.client.send(new PutItemCommand({
+            TableName: this.tableName,
+            Item: {
+              ...marshall(key.chunk(head.id, index)),
+              data: { B: ciphertext.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
+              [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }))));
+      }
+      const stored: MessageHead = { ...head, chunkCount, ciphertextBytes: ciphertext.length };
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...marshall({ ...stored, ...key.head(head.id), type: 'message' }, { removeUndefinedValues: true }),
+          // The head outlives the ciphertext so a sender can still see what happened to an expired message.
+          [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(head.expiresAt), HEAD_GRACE_DAYS))) },
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'dynamodb', error);
+    }
+  }
+
+  async getHead(messageId: string): Promise<MessageHead | undefined> {
+    const { Item } = await this.read(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ConsistentRead: true })));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, type: _type, [TTL_ATTRIBUTE]: _ttl, ...head } = unmarshall(Item);
+    return head as MessageHead;
+  }
+
+  async readCiphertext(head: MessageHead): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.read(() => this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+        ExpressionAttributeValues: { ':pk': { S: key.head(head.id).pk }, ':chunk': { S: 'CHUNK#' } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      })));
+      for (const item of page.Items ?? []) {
+        if (item.data?.B) parts.push(item.data.B);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    if (parts.length !== head.chunkCount || total !== head.ciphertextBytes) {
+      throw new Error(`ciphertext incomplete: ${parts.length}/${head.chunkCount} chunks, ${total}/${head.ciphertextBytes} bytes`);
+    }
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+
+  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const sets: string[] = [];
+    const values: Record<string, AttributeValue> = {};
+    outcomes.forEach((outcome, i) => {
+      const slot = `#r[${recipientIndex(outcome.rid)}]`;
+      sets.push(`${slot}.#status = :s${i}`);
+      values[`:s${i}`] = { S: outcome.status };
+      if (outcome.status === 'notified') {
+        sets.push(`${slot}.#notifiedAt = :a${i}`);
+        values[`:a${i}`] = { S: outcome.at };
+      } else {
+        sets.push(`${slot}.#failureReason = :f${i}`);
+        values[`:f${i}`] = { S: outcome.reason ?? 'rejected' };
+      }
+    });
+    await this.write(() => this.client.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: marshall(key.head(messageId)),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#r': 'recipients', '#status': 'status', '#notifiedAt': 'notifiedAt', '#failureReason': 'failureReason' },
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  async recordOpen(messageId: string, rid: string, now: Date): Promise<boolean> {
+    const slot = `#r[${recipientIndex(rid)}]`;
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key.head(messageId)),
+        UpdateExpression: `SET ${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now)`,
+        // ISO-8601 UTC strings of one format order like the instants they name.
+        ConditionExpression: '#state = :active AND #expiresAt > :now',
+        ExpressionAttributeNames: { '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
+    }
+  }
+
+  async revoke(tenantId: string, messageId: string, now: Date): Promise<boolean> {
+    let chunkCount: number;
+    try {
+      const { Attributes } = await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key.head(messageId)),
+        UpdateExpression: 'SET #state = :revoked, #revokedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active',
+        ExpressionAttributeNames: { '#state': 'state', '#revokedAt': 'revokedAt', '#tenantId': 'tenantId' },
+        ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':tenantId': { S: tenantId } },
+        ReturnValues: 'ALL_NEW',
+      }));
+      chunkCount = Number(Attributes?.chunkCount?.N ?? 0);
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new DependencyError('The message could not be revoked. Nothing changed; retry.', 'dynamodb', error);
+    }
+    // The head now says "revoked", so every read refuses. Deleting the chunks is cleanup; if it is
+    // interrupted, a repeat DELETE finishes it and TTL removes the rest.
+    await this.deleteChunks(messageId, chunkCount);
+    return true;
+  }
+
+  async deleteChunks(messageId: string, chunkCount: number): Promise<void> {
+    const requests: WriteRequest[] = Array.from({ length: chunkCount }, (_, i) => ({ DeleteRequest: { Key: marshall(key.chunk(messageId, i)) } }));
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        if (attempt > 6) throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'dynamodb');
+        const result: { UnprocessedItems?: Record<string, WriteRequest[]> } = await this.write(() => this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending as WriteRequest[] } })));
+        pending = result.UnprocessedItems?.[this.tableName];
+      }
+    }
+  }
+
+  private async read<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new DependencyError('The message store is not reachable right now. Try again shortly.', 'dynamodb', error);
+    }
+  }
+
+  private async write<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof DependencyError) throw error;
+      throw new DependencyError('The message store could not record the change. Try again shortly.', 'dynamodb', error);
+    }
+  }
+}
+
+function recipientIndex(rid: string): number {
+  const match = /^r(\d{1,3})$/.exec(rid);
+  if (!match) throw new RangeError(`bad recipient reference ${rid}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,52 @@
+/**
+ * The single DynamoDB table: its key schema (shared by the adapters, the local bootstrap and the CDK
+ * stack) and small helpers. Item layout (see docs/protocol.md):
+ *
+ *   TENANT#<tenantId>        TENANT           tenant profile and settings
+ *   APIKEY#<keyId>           APIKEY           hash of an API key, its tenant and scope
+ *   MSG#<messageId>          HEAD             message head: tenant, recipients (token hashes), state, expiry
+ *   MSG#<messageId>          CHUNK#<00000>    ciphertext bytes, ≤ 300 KB each
+ *   MSG#<messageId>          EVENT#<iso>#<n>  audit event
+ *   IDEM#<tenantId>#<hash>   IDEM             idempotency record of POST /v1/messages
+ *
+ * Every item that can expire carries the TTL attribute `ttl` (epoch seconds).
+ */
+import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export const PARTITION_KEY = 'pk';
+export const SORT_KEY = 'sk';
+export const TTL_ATTRIBUTE = 'ttl';
+
+export const key = {
+  tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
+  apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
+  head: (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'HEAD' }),
+  chunk: (messageId: string, index: number) => ({ pk: `MSG#${messageId}`, sk: `CHUNK#${String(index).padStart(5, '0')}` }),
+  idempotency: (tenantId: string, keyHash: string) => ({ pk: `IDEM#${tenantId}#${keyHash}`, sk: 'IDEM' }),
+} as const;
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Creates the table if it does not exist (local development and tests; in AWS the CDK stack owns it). */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException) && (error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+  }
+  await client.send(new CreateTableCommand({
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }, { AttributeName: SORT_KEY, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }, { AttributeName: SORT_KEY, KeyType: 'RANGE' }],
+  }));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

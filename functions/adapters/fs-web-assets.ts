@@ -1,0 +1,26 @@
+/** Loads the built web client (dist/web) into memory once, for the portal routes to serve. */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { WebAssets } from '../http/routes/portal.ts';
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export function loadWebAssets(webDir: string): WebAssets {
+  const pagePath = join(webDir, 'pickup.html');
+  if (!existsSync(pagePath)) throw new Error(`web client not built: ${pagePath} is missing (run npm run build:web)`);
+  const assetsDir = join(webDir, 'assets');
+  const assets = new Map<string, { body: Uint8Array; contentType: string }>();
+  for (const name of existsSync(assetsDir) ? readdirSync(assetsDir) : []) {
+    const type = TYPES[extname(name)];
+    if (type) assets.set(name, { body: new Uint8Array(readFileSync(join(assetsDir, name))), contentType: type });
+  }
+  return { pickupPage: readFileSync(pagePath, 'utf8'), assets };
+}

@@ -1,0 +1,51 @@
+/**
+ * Notifier on Amazon SES (v1 SendEmail): one email per recipient, text and HTML parts. A rejected
+ * recipient becomes a "failed" outcome with a reason the sender can act on; the SES error text is
+ * logged by the caller's request id, never returned verbatim.
+ */
+import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import type { Address, RecipientOutcome } from '../core/model.ts';
+import type { Notifier, PickupNotification } from '../core/ports.ts';
+
+/** RFC 5322 mailbox for SES's Source/To: quoted ASCII display name, or an RFC 2047 encoded word. */
+export function formatMailbox(address: Address): string {
+  if (!address.name) return address.email;
+  const name = /^[\x20-\x7e]*$/.test(address.name)
+    ? `"${address.name.replace(/(["\\])/g, '\\$1')}"`
+    : `=?UTF-8?B?${Buffer.from(address.name, 'utf8').toString('base64')}?=`;
+  return `${name} <${address.email}>`;
+}
+
+const REJECTIONS: Record<string, string> = {
+  MessageRejected: 'SES rejected the email (for example: the address is on the suppression list, or the sending account is in the SES sandbox and the address is not verified).',
+  MailFromDomainNotVerifiedException: 'The sender domain is not verified in SES.',
+  ConfigurationSetDoesNotExistException: 'The SES configuration set does not exist.',
+  AccountSendingPausedException: 'Sending is paused for this SES account.',
+  ConfigurationSetSendingPausedException: 'Sending is paused for this SES configuration set.',
+};
+
+export class SesNotifier implements Notifier {
+  constructor(private readonly client: SESClient, private readonly options: { configurationSetName?: string } = {}) {}
+
+  async send(notification: PickupNotification): Promise<Omit<RecipientOutcome, 'email'>> {
+    try {
+      await this.client.send(new SendEmailCommand({
+        Source: formatMailbox(notification.from),
+        Destination: { ToAddresses: [formatMailbox(notification.to)] },
+        Message: {
+          Subject: { Data: notification.subject, Charset: 'UTF-8' },
+          Body: { Text: { Data: notification.text, Charset: 'UTF-8' }, Html: { Data: notification.html, Charset: 'UTF-8' } },
+        },
+        ...(this.options.configurationSetName ? { ConfigurationSetName: this.options.configurationSetName } : {}),
+      }));
+      return { status: 'notified' };
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? 'Error';
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const reason = REJECTIONS[name] ?? (status !== undefined && status >= 400 && status < 500
+        ? `SES refused the email (${name}).`
+        : 'The email service did not answer; the email was not sent.');
+      return { status: 'failed', reason };
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Environment → validated, typed config. Read once per entry; fails fast naming the variable,
+ * never echoing its value.
+ */
+export interface Config {
+  readonly tableName: string;
+  readonly portalOrigin: string;
+  readonly region: string;
+  readonly sesConfigurationSet?: string;
+  readonly webDir: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const missing = ['SEALPOST_TABLE', 'SEALPOST_PORTAL_ORIGIN'].filter((name) => !env[name]);
+  if (missing.length > 0) throw new ConfigError(`missing environment variable(s): ${missing.join(', ')}`);
+  const portalOrigin = env.SEALPOST_PORTAL_ORIGIN as string;
+  let origin: URL;
+  try {
+    origin = new URL(portalOrigin);
+  } catch {
+    throw new ConfigError('SEALPOST_PORTAL_ORIGIN must be an absolute URL such as https://secure.example.com');
+  }
+  if (origin.pathname !== '/' || origin.search || origin.hash) throw new ConfigError('SEALPOST_PORTAL_ORIGIN must be an origin, without path, query or fragment');
+  if (origin.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(origin.hostname)) {
+    throw new ConfigError('SEALPOST_PORTAL_ORIGIN must use https (plain http is allowed only for localhost)');
+  }
+  return {
+    tableName: env.SEALPOST_TABLE as string,
+    portalOrigin: origin.origin,
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(env.SEALPOST_SES_CONFIGURATION_SET ? { sesConfigurationSet: env.SEALPOST_SES_CONFIGURATION_SET } : {}),
+    webDir: env.SEALPOST_WEB_DIR ?? 'dist/web',
+  };
+}

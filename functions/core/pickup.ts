@@ -1,0 +1,64 @@
+/**
+ * Recipient pickup: an access token buys the ciphertext of one message, once checked against
+ * existence, state, expiry and the recipient's token hash. Every failure is the same
+ * MessageUnavailableError.
+ */
+import { hashAccessToken } from './access-token.ts';
+import { constantTimeEqual } from './api-keys.ts';
+import { MessageUnavailableError } from './errors.ts';
+import { isExpired } from './expiry.ts';
+import type { MessageHead, RecipientRecord } from './model.ts';
+import type { Clock, EventLog, Logger, MessageStore } from './ports.ts';
+import { appendEvents } from './send-message.ts';
+
+export interface PickupDeps {
+  readonly store: MessageStore;
+  readonly events: EventLog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+export function isWellFormedMessageId(id: string): boolean {
+  return MESSAGE_ID_PATTERN.test(id);
+}
+
+/** Finds the recipient whose token hash matches, comparing against every recipient (no early exit). */
+export function matchRecipient(head: MessageHead, tokenHash: string): RecipientRecord | undefined {
+  let found: RecipientRecord | undefined;
+  for (const recipient of head.recipients) {
+    if (constantTimeEqual(recipient.tokenHash, tokenHash) && !found) found = recipient;
+  }
+  return found;
+}
+
+export async function openMessage(
+  deps: PickupDeps,
+  messageId: string,
+  token: string,
+  ctx: { sourceIp?: string; userAgent?: string } = {},
+): Promise<Uint8Array> {
+  if (!isWellFormedMessageId(messageId) || !TOKEN_PATTERN.test(token)) throw new MessageUnavailableError();
+  const now = deps.clock();
+  const head = await deps.store.getHead(messageId);
+  if (!head || head.state !== 'active' || isExpired(head.expiresAt, now)) throw new MessageUnavailableError();
+  const recipient = matchRecipient(head, await hashAccessToken(token));
+  if (!recipient) throw new MessageUnavailableError();
+
+  let ciphertext: Uint8Array;
+  try {
+    ciphertext = await deps.store.readCiphertext(head);
+  } catch (error) {
+    deps.logger.warn('ciphertext_unreadable', { messageId, error: String(error) });
+    throw new MessageUnavailableError();
+  }
+  // The conditional update is the commit point: a revoke that raced us wins.
+  if (!(await deps.store.recordOpen(messageId, recipient.rid, now))) throw new MessageUnavailableError();
+  await appendEvents(deps, [{
+    messageId, tenantId: head.tenantId, type: 'opened', at: now.toISOString(), actor: `recipient:${recipient.rid}`,
+    recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+  }]);
+  return ciphertext;
+}

@@ -1,0 +1,181 @@
+/**
+ * Sending: seal once for every recipient, store (head last, as the commit point), notify each
+ * recipient with their own secret, and report exactly what happened per recipient.
+ */
+import { deriveAccessToken, encodeSecret, hashAccessToken, toBase64Url } from './access-token.ts';
+import { ConflictError, DeliveryFailedError, DependencyError, IdempotencyKeyMismatchError } from './errors.ts';
+import { addDays } from './expiry.ts';
+import type { Address, MessageEvent, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
+import { buildPickupNotification, pickupLink } from './notification.ts';
+import type { Clock, EventLog, NewMessageHead, IdempotencyStore, Logger, MessageStore, MimeComposer, Notifier, RandomBytes, Sealer } from './ports.ts';
+
+export interface SendDeps {
+  readonly store: MessageStore;
+  readonly events: EventLog;
+  readonly idempotency: IdempotencyStore;
+  readonly sealer: Sealer;
+  readonly mime: MimeComposer;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+  readonly portalOrigin: string;
+  readonly logger: Logger;
+}
+
+export interface SendContext {
+  /** The sender's Idempotency-Key header, if any. */
+  readonly idempotencyKey?: string;
+  /** A hash of the request body, to detect a key reused for a different request. */
+  readonly requestHash: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+/** How many notifications go out at once: enough to be quick, few enough to stay under SES send rates. */
+const NOTIFY_CONCURRENCY = 8;
+
+interface PlannedRecipient extends Address {
+  readonly rid: string;
+  readonly kind: RecipientKind;
+  readonly secret: string;
+  readonly tokenHash: string;
+}
+
+/** Each distinct address once (case-insensitive), `to` before `cc`. */
+export function distinctRecipients(message: Pick<OutboundMessage, 'to' | 'cc'>): { address: Address; kind: RecipientKind }[] {
+  const seen = new Set<string>();
+  const out: { address: Address; kind: RecipientKind }[] = [];
+  for (const [kind, list] of [['to', message.to], ['cc', message.cc]] as const) {
+    for (const address of list) {
+      const key = address.email.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ address, kind });
+    }
+  }
+  return out;
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export async function sendMessage(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext): Promise<SendReceipt> {
+  const { tenant } = principal;
+  const now = deps.clock();
+  const keyHash = ctx.idempotencyKey === undefined ? undefined : await sha256(`${tenant.id}\n${ctx.idempotencyKey}`);
+
+  if (keyHash) {
+    const begun = await deps.idempotency.begin(tenant.id, keyHash, ctx.requestHash, now);
+    if (begun.state === 'done') return begun.receipt;
+    if (begun.state === 'in-flight') throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry in a few seconds.');
+    if (begun.state === 'mismatch') throw new IdempotencyKeyMismatchError();
+  }
+
+  try {
+    const receipt = await sealStoreAndNotify(deps, principal, message, ctx, now);
+    if (keyHash) {
+      await deps.idempotency.complete(tenant.id, keyHash, receipt)
+        .catch((e: unknown) => deps.logger.error('idempotency_complete_failed', { messageId: receipt.id, error: String(e) }));
+    }
+    return receipt;
+  } catch (error) {
+    // Nothing was delivered: free the key so the sender's retry is a fresh attempt.
+    if (keyHash) await deps.idempotency.release(tenant.id, keyHash).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: String(e) }));
+    throw error;
+  }
+}
+
+async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext, now: Date): Promise<SendReceipt> {
+  const { tenant } = principal;
+  const id = toBase64Url(deps.random(16));
+  const expiresAt = addDays(now, message.expiresInDays ?? tenant.settings.defaultExpiryDays);
+  const planned: PlannedRecipient[] = await Promise.all(
+    distinctRecipients(message).map(async ({ address, kind }, index) => {
+      const secret = encodeSecret(deps.random(32));
+      return { ...address, kind, rid: `r${index}`, secret, tokenHash: await hashAccessToken(await deriveAccessToken(secret)) };
+    }),
+  );
+
+  const plaintext = await deps.mime.compose({
+    ...message,
+    from: { email: tenant.senderAddress, name: tenant.displayName },
+    date: now,
+    messageId: `<${id}@sealpost>`,
+  });
+  const ciphertext = await deps.sealer.seal(plaintext, planned.map((r) => r.secret));
+
+  const head: NewMessageHead = {
+    id,
+    tenantId: tenant.id,
+    createdAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    state: 'active',
+    recipients: planned.map(({ secret: _secret, ...r }): RecipientRecord => ({ ...r, status: 'pending', opens: 0 })),
+  };
+  await deps.store.create(head, ciphertext);
+  const actor = `key:${principal.keyId}`;
+  const base = { messageId: id, tenantId: tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent };
+  await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
+
+  const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {
+    const notification = buildPickupNotification({ tenant, to: recipient, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt });
+    try {
+      return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
+    } catch (error) {
+      deps.logger.error('notify_error', { messageId: id, rid: recipient.rid, error: String(error) });
+      return { recipient, status: 'failed' as const, reason: 'The notification service failed; the email was not sent.', at: deps.clock().toISOString() };
+    }
+  });
+
+  const receiptRecipients: RecipientOutcome[] = outcomes.map(({ recipient, status, reason }) =>
+    status === 'failed' ? { email: recipient.email, status, reason: reason ?? 'rejected' } : { email: recipient.email, status });
+
+  if (outcomes.every((o) => o.status === 'failed')) {
+    // The secrets existed only in those emails: the ciphertext can never be opened. Discard it.
+    await deps.store.revoke(tenant.id, id, deps.clock()).catch((e: unknown) => deps.logger.error('discard_failed', { messageId: id, error: String(e) }));
+    await appendEvents(deps, outcomes.map((o) => ({ ...base, type: 'notify_failed' as const, at: o.at, actor: 'system', recipient: o.recipient.email, detail: o.reason })));
+    throw new DeliveryFailedError(
+      'No notification could be sent, so the message was discarded and nobody can open it. Nothing was delivered; it is safe to send again.',
+      receiptRecipients.map((r) => ({ email: r.email, status: 'failed' as const, reason: r.reason ?? 'rejected' })),
+    );
+  }
+
+  await deps.store
+    .recordDelivery(id, outcomes.map((o) => ({ rid: o.recipient.rid, status: o.status, reason: o.reason, at: o.at })))
+    .catch((e: unknown) => deps.logger.error('record_delivery_failed', { messageId: id, error: String(e) }));
+  await appendEvents(deps, outcomes.map((o) => ({
+    ...base,
+    type: o.status === 'notified' ? ('notified' as const) : ('notify_failed' as const),
+    at: o.at,
+    actor: 'system',
+    recipient: o.recipient.email,
+    detail: o.reason,
+  })));
+
+  return { id, expiresAt: head.expiresAt, recipients: receiptRecipients };
+}
+
+/** Audit events are appended after the state change they describe; a failure is logged, never hidden. */
+async function appendEvents(deps: Pick<SendDeps, 'events' | 'logger'>, events: readonly MessageEvent[]): Promise<void> {
+  try {
+    await deps.events.append(events);
+  } catch (error) {
+    deps.logger.error('event_append_failed', { types: events.map((e) => e.type), error: error instanceof DependencyError ? error.detail : String(error) });
+  }
+}
+
+async function sha256(text: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+}
+
+export { appendEvents };

@@ -1,0 +1,12 @@
+import type { MiddlewareHandler } from 'hono';
+import { authenticate, bearerToken } from '../../core/api-keys.ts';
+import type { KeyScope } from '../../core/model.ts';
+import type { TenantDirectory } from '../../core/ports.ts';
+
+/** Resolves the bearer key to a principal. The tenant comes from the key, never from the request. */
+export function requireKey(directory: TenantDirectory, scope: KeyScope): MiddlewareHandler {
+  return async (c, next) => {
+    c.set('principal', await authenticate(directory, bearerToken(c.req.header('Authorization')), scope));
+    await next();
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Errors → RFC 9457 problem details. The only place that knows HTTP status codes. 5xx bodies are
+ * generic; the cause goes to the log under the request id, never into the response.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, DeliveryFailedError, DependencyError, ValidationError } from '../core/errors.ts';
+import type { Logger } from '../core/ports.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const STATUS: Record<string, { status: ContentfulStatusCode; title: string }> = {
+  validation: { status: 422, title: 'Invalid request' },
+  malformed: { status: 400, title: 'Malformed request' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  'not-found': { status: 404, title: 'Not found' },
+  'message-unavailable': { status: 404, title: 'Not available' },
+  conflict: { status: 409, title: 'Conflict' },
+  'idempotency-mismatch': { status: 422, title: 'Idempotency-Key reused' },
+  dependency: { status: 503, title: 'Service unavailable' },
+  'delivery-failed': { status: 502, title: 'Delivery failed' },
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  requestId: string;
+  errors?: readonly { field: string; message: string }[];
+  recipients?: readonly { email: string; status: string; reason: string }[];
+}
+
+export function problemType(kind: string): string {
+  return `urn:sealpost:problem:${kind}`;
+}
+
+export function problem(c: Context, status: ContentfulStatusCode, kind: string, title: string, detail: string, extra: Partial<ProblemBody> = {}): Response {
+  const body: ProblemBody = { type: problemType(kind), title, status, detail, requestId: c.get('requestId') ?? 'unknown', ...extra };
+  if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="sealpost"');
+  return c.body(JSON.stringify(body), status, { 'Content-Type': PROBLEM_CONTENT_TYPE });
+}
+
+export function errorToResponse(error: unknown, c: Context, logger: Logger): Response {
+  const requestId = c.get('requestId');
+  if (error instanceof AppError) {
+    const mapped = STATUS[error.kind] ?? { status: 500 as const, title: 'Internal error' };
+    if (error instanceof DependencyError) {
+      logger.error('dependency_failed', { requestId, dependency: error.dependency, cause: describeCause(error.cause) });
+    }
+    const extra: Partial<ProblemBody> = {};
+    if (error instanceof ValidationError && error.issues.length > 0) extra.errors = error.issues;
+    if (error instanceof DeliveryFailedError) extra.recipients = error.recipients;
+    return problem(c, mapped.status, error.kind, mapped.title, error.detail, extra);
+  }
+  logger.error('unhandled_error', { requestId, cause: describeCause(error) });
+  return problem(c, 500, 'internal', 'Internal error', 'Something went wrong on our side. Nothing was lost that we know of; quote the request id if you contact support.');
+}
+
+/** Error name and message only: SDK errors carry no request payloads in these fields. */
+function describeCause(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
+  return String(error).slice(0, 500);
+}

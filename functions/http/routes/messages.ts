@@ -1,0 +1,49 @@
+/** Sender API: POST /v1/messages, GET /v1/messages/:id, DELETE /v1/messages/:id. */
+import { Hono } from 'hono';
+import { toBase64Url } from '../../core/access-token.ts';
+import { getMessageStatus, revokeMessage, type MessageAdminDeps } from '../../core/message-admin.ts';
+import { sendMessage, type SendDeps } from '../../core/send-message.ts';
+import { ValidationError } from '../../core/errors.ts';
+import type { TenantDirectory } from '../../core/ports.ts';
+import { requireKey } from '../middleware/auth.ts';
+import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
+import { parseSendRequest } from '../schemas.ts';
+import type { AppEnv } from '../types.ts';
+
+export interface MessageRoutesDeps extends SendDeps, MessageAdminDeps {
+  readonly tenants: TenantDirectory;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireKey(deps.tenants, 'send'));
+
+  app.post('/', async (c) => {
+    const idempotencyKey = c.req.header('Idempotency-Key');
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError('Idempotency-Key must be 1–255 visible ASCII characters.', [{ field: 'Idempotency-Key', message: 'invalid' }]);
+    }
+    const { value, raw } = await readJson(c);
+    const message = parseSendRequest(value);
+    const requestHash = toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(raw))));
+    const receipt = await sendMessage(deps, c.get('principal'), message, {
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      requestHash,
+      sourceIp: sourceIpOf(c),
+      userAgent: userAgentOf(c),
+    });
+    c.header('Location', `/v1/messages/${receipt.id}`);
+    return c.json(receipt, 201);
+  });
+
+  app.get('/:id', async (c) => c.json(await getMessageStatus(deps, c.get('principal'), c.req.param('id'))));
+
+  app.delete('/:id', async (c) => {
+    await revokeMessage(deps, c.get('principal'), c.req.param('id'), { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,44 @@
+/**
+ * Recipient portal. GET never reveals, consumes or changes anything (mail scanners fetch links):
+ * the page is the same static document for every id. Only POST /m/:id/open, sent after the
+ * recipient clicks, returns ciphertext.
+ */
+import { Hono } from 'hono';
+import { openMessage, type PickupDeps } from '../../core/pickup.ts';
+import { ValidationError } from '../../core/errors.ts';
+import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
+import { openRequestSchema } from '../schemas.ts';
+import type { AppEnv } from '../types.ts';
+
+export interface WebAsset {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+/** The built web client (dist/web): the pickup page and its static assets by file name. */
+export interface WebAssets {
+  readonly pickupPage: string;
+  readonly assets: ReadonlyMap<string, WebAsset>;
+}
+
+export function portalRoutes(deps: PickupDeps & { web: WebAssets }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/m/:id', (c) => c.html(deps.web.pickupPage));
+
+  app.post('/m/:id/open', async (c) => {
+    const { value } = await readJson(c);
+    const parsed = openRequestSchema.safeParse(value);
+    if (!parsed.success) throw new ValidationError('Send {"token": "<access token>"}.', [{ field: 'token', message: 'is required' }]);
+    const ciphertext = await openMessage(deps, c.req.param('id'), parsed.data.token, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) });
+    return c.body(ciphertext as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/octet-stream' });
+  });
+
+  app.get('/assets/:name', (c) => {
+    const asset = deps.web.assets.get(c.req.param('name'));
+    if (!asset) return c.notFound();
+    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': asset.contentType, 'Cache-Control': 'public, max-age=300' });
+  });
+
+  return app;
+}

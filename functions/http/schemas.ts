@@ -1,0 +1,94 @@
+/**
+ * Request schemas of the sender API (zod) and the response types the web client and tests use.
+ * Validation happens here, at the edge; core receives typed, decoded values.
+ */
+import { z } from 'zod';
+import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/expiry.ts';
+import { PayloadTooLargeError, ValidationError, type FieldIssue } from '../core/errors.ts';
+import type { Address, OutboundMessage, SendReceipt } from '../core/model.ts';
+
+export const MAX_TO = 50;
+export const MAX_CC = 50;
+export const MAX_ATTACHMENTS = 20;
+/** Decoded bodies + attachments. Lambda requests stop at 6 MB, and base64 inflates by a third. */
+export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
+/** Raw request body limit, just under API Gateway/Lambda's 6 MB. */
+export const MAX_REQUEST_BYTES = 6 * 1000 * 1000 - 1024;
+
+// CR, LF and other C0/C1 controls would allow header injection or spoofed display in the MIME
+// message and the portal. Tabs are harmless in a subject but still rejected to keep one rule.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// WHATWG "valid e-mail address", the same rule browsers and SES stand-ins apply.
+const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const noControls = (what: string) => (value: string) => !CONTROL_CHARS.test(value) || `${what} must not contain line breaks or control characters`;
+
+const emailString = z.string().max(254, 'is longer than 254 characters').refine((v) => EMAIL.test(v), 'is not a valid email address');
+const name = z.string().max(200).refine((v) => !CONTROL_CHARS.test(v), 'name must not contain line breaks or control characters');
+const recipient = z.union([
+  emailString,
+  z.strictObject({ email: emailString, name: name.optional() }),
+], 'must be an email address or {"email": "...", "name": "..."}');
+
+export const sendRequestSchema = z.strictObject({
+  to: z.array(recipient).min(1, 'needs at least one recipient').max(MAX_TO, `allows at most ${MAX_TO} recipients`),
+  cc: z.array(recipient).max(MAX_CC, `allows at most ${MAX_CC} recipients`).default([]),
+  subject: z.string().min(1, 'is required').max(250, 'is longer than 250 characters').refine((v) => noControls('subject')(v) === true, 'must not contain line breaks or control characters'),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  attachments: z.array(z.strictObject({
+    filename: z.string().min(1, 'is required').max(255, 'is longer than 255 characters')
+      .refine((v) => !CONTROL_CHARS.test(v), 'must not contain line breaks or control characters')
+      .refine((v) => !/[\\/]/.test(v), 'must be a file name, not a path'),
+    contentType: z.string().refine((v) => MEDIA_TYPE.test(v), 'must be a media type such as "application/pdf"'),
+    content: z.string().refine((v) => BASE64.test(v), 'must be standard base64'),
+  })).max(MAX_ATTACHMENTS, `allows at most ${MAX_ATTACHMENTS} attachments`).default([]),
+  expiresInDays: z.number().int('must be a whole number').min(MIN_EXPIRY_DAYS, `must be at least ${MIN_EXPIRY_DAYS}`).max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`).optional(),
+}).refine((m) => m.text !== undefined || m.html !== undefined, { message: 'give "text", "html" or both', path: ['text'] });
+
+export type SendRequest = z.input<typeof sendRequestSchema>;
+export type SendResponse = SendReceipt;
+
+export const openRequestSchema = z.strictObject({ token: z.string().max(128) });
+
+function toIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.map(String).join('/') || '(body)';
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
+    else if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+    return { field, message };
+  });
+}
+
+function toAddress(value: string | { email: string; name?: string | undefined }): Address {
+  return typeof value === 'string' ? { email: value } : { email: value.email, ...(value.name ? { name: value.name } : {}) };
+}
+
+/** Validates and decodes a send request, or throws ValidationError / PayloadTooLargeError. */
+export function parseSendRequest(body: unknown): OutboundMessage {
+  const parsed = sendRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error);
+    const first = issues[0];
+    throw new ValidationError(first ? `${first.field}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : '') : 'invalid request', issues);
+  }
+  const m = parsed.data;
+  const attachments = m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType.toLowerCase(), content: new Uint8Array(Buffer.from(a.content, 'base64')) }));
+  const size = attachments.reduce((sum, a) => sum + a.content.length, 0)
+    + Buffer.byteLength(m.text ?? '') + Buffer.byteLength(m.html ?? '') + Buffer.byteLength(m.subject);
+  if (size > MAX_CONTENT_BYTES) {
+    throw new PayloadTooLargeError(`The message content is ${size} bytes after decoding; the limit is ${MAX_CONTENT_BYTES} bytes (4 MiB).`);
+  }
+  return {
+    to: m.to.map(toAddress),
+    cc: m.cc.map(toAddress),
+    subject: m.subject,
+    ...(m.text !== undefined ? { text: m.text } : {}),
+    ...(m.html !== undefined ? { html: m.html } : {}),
+    attachments,
+    ...(m.expiresInDays !== undefined ? { expiresInDays: m.expiresInDays } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The embedded AWS stand-ins for `npm start` and the tests: dynalite for DynamoDB and
+ * aws-ses-v2-local as the mailbox. Both bind to 127.0.0.1 only. The app reaches them through the
+ * standard AWS_ENDPOINT_URL_* variables, exactly as it would reach AWS.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import dynalite from 'dynalite';
+import sesLocalModule from 'aws-ses-v2-local';
+
+export interface StandIn {
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** dynalite on 127.0.0.1; persisted under `path` when given, in memory otherwise. Port 0 picks a free port. */
+export async function startDynamoDb(options: { port?: number; path?: string } = {}): Promise<StandIn> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const port = await listen(server, options.port ?? 0);
+  return { endpoint: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}
+
+// aws-ses-v2-local is CommonJS; from ESM its server factory is the module's `.default`.
+type SesLocalFactory = (config?: { host?: string; port?: number }) => Promise<Server>;
+const startSesLocal: SesLocalFactory =
+  (sesLocalModule as unknown as { default?: SesLocalFactory }).default ?? (sesLocalModule as unknown as SesLocalFactory);
+
+/** aws-ses-v2-local: an SES endpoint whose web page (/) shows captured mail and whose GET /store lists it. */
+export async function startMailbox(options: { port?: number } = {}): Promise<StandIn> {
+  const server = await startSesLocal({ host: '127.0.0.1', port: options.port ?? 0 });
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { endpoint: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}
+
+export interface CapturedMail {
+  messageId: string;
+  from: string;
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+  at: number;
+}
+
+/** Mail captured by the mailbox stand-in. */
+export async function capturedMail(mailboxEndpoint: string): Promise<CapturedMail[]> {
+  const response = await fetch(`${mailboxEndpoint}/store`);
+  if (!response.ok) throw new Error(`mailbox answered ${response.status}`);
+  return ((await response.json()) as { emails: CapturedMail[] }).emails;
+}

@@ -1,0 +1,79 @@
+/** Builders with overrides, and a test app wired with fakes plus the real sealer and MIME composer. */
+import { randomBytes } from 'node:crypto';
+import { hashApiKey, keyIdFromHash } from '../../functions/core/api-keys.ts';
+import type { Tenant } from '../../functions/core/model.ts';
+import { NodemailerMimeComposer } from '../../functions/adapters/nodemailer-mime-composer.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
+import { createApp, type AppDeps } from '../../functions/http/app.ts';
+import type { SendRequest } from '../../functions/http/schemas.ts';
+import {
+  CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
+} from './fakes.ts';
+
+export function aTenant(overrides: Partial<Tenant> = {}): Tenant {
+  return { id: 'acme', displayName: 'Acme Health', senderAddress: 'notices@acme.example', settings: { defaultExpiryDays: 14 }, ...overrides };
+}
+
+export function aSendRequest(overrides: Partial<SendRequest> = {}): SendRequest {
+  return { to: ['alice@example.com'], subject: 'Lab results', text: 'Your results are ready.', ...overrides };
+}
+
+export const base64 = (text: string | Uint8Array) => Buffer.from(text).toString('base64');
+
+/** A controllable clock. */
+export function aClock(start = '2026-11-29T12:00:00.000Z') {
+  let now = new Date(start);
+  const clock = () => new Date(now);
+  clock.advanceDays = (days: number) => { now = new Date(now.getTime() + days * 86_400_000); };
+  clock.set = (iso: string) => { now = new Date(iso); };
+  return clock;
+}
+
+export const TEST_WEB = {
+  pickupPage: '<!doctype html><title>pickup</title><script type="module" src="/assets/pickup.js"></script>',
+  assets: new Map([['pickup.js', { body: new TextEncoder().encode('console.log(1)'), contentType: 'text/javascript; charset=utf-8' }]]),
+};
+
+export async function buildTestApp(options: { tenants?: Tenant[] } = {}) {
+  const tenants = new InMemoryTenantDirectory();
+  const keys: Record<string, string> = {};
+  for (const tenant of options.tenants ?? [aTenant(), aTenant({ id: 'other', displayName: 'Other Org', senderAddress: 'x@other.example' })]) {
+    tenants.tenants.set(tenant.id, tenant);
+    const key = `sp_test_${tenant.id}_${'k'.repeat(24)}`;
+    const keyHash = await hashApiKey(key);
+    tenants.keys.set(keyIdFromHash(keyHash), { keyId: keyIdFromHash(keyHash), tenantId: tenant.id, keyHash, scope: 'send', createdAt: '2026-01-01T00:00:00.000Z' });
+    keys[tenant.id] = key;
+  }
+  const clock = aClock();
+  const deps = {
+    tenants,
+    store: new InMemoryMessageStore(),
+    events: new InMemoryEventLog(),
+    idempotency: new InMemoryIdempotencyStore(),
+    sealer: new OpenPgpSealer(),
+    mime: new NodemailerMimeComposer(),
+    notifier: new RecordingNotifier(),
+    clock,
+    random: (n: number) => new Uint8Array(randomBytes(n)),
+    portalOrigin: 'https://portal.test',
+    logger: new CapturingLogger(),
+    web: TEST_WEB,
+  } satisfies AppDeps;
+  const app = createApp(deps);
+  return { app, deps, keys, clock };
+}
+
+/** Pulls the message id and secret out of a notification link. */
+export function parseLink(text: string): { id: string; secret: string; url: string } {
+  const match = /(https?:\/\/[^\s"]+\/m\/([A-Za-z0-9_-]+)#([A-Za-z0-9_-]{43}))/.exec(text);
+  if (!match) throw new Error('no pickup link in notification');
+  return { url: match[1] as string, id: match[2] as string, secret: match[3] as string };
+}
+
+export function sendJson(app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> }, key: string | undefined, body: unknown, headers: Record<string, string> = {}) {
+  return app.request('/v1/messages', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}

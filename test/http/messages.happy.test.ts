@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { aSendRequest, base64, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
+
+describe('POST /v1/messages', () => {
+  it('seals, stores and notifies each recipient when the request is valid', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const res = await sendJson(app, keys.acme, aSendRequest({ to: ['alice@example.com', { email: 'bob@example.com', name: 'Bob' }], cc: ['carol@example.com'] }));
+
+    expect(res.status).toBe(201);
+    const body = await res.json() as { id: string; expiresAt: string; recipients: { email: string; status: string }[] };
+    expect(body.recipients).toEqual([
+      { email: 'alice@example.com', status: 'notified' },
+      { email: 'bob@example.com', status: 'notified' },
+      { email: 'carol@example.com', status: 'notified' },
+    ]);
+    expect(body.expiresAt).toBe('2026-12-13T12:00:00.000Z');
+    expect(res.headers.get('Location')).toBe(`/v1/messages/${body.id}`);
+    expect(deps.notifier.sent.map((n) => n.to.email)).toEqual(['alice@example.com', 'bob@example.com', 'carol@example.com']);
+    const head = deps.store.heads.get(body.id);
+    expect(head?.recipients.map((r) => r.status)).toEqual(['notified', 'notified', 'notified']);
+  });
+
+  it('gives every recipient a distinct secret that opens the same sealed MIME message', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const res = await sendJson(app, keys.acme, aSendRequest({
+      to: ['alice@example.com', 'bob@example.com'], subject: 'Résultats', text: 'plain body', html: '<p>html body</p>',
+      attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', content: base64('%PDF-1.7 fake') }],
+    }));
+    const { id } = await res.json() as { id: string };
+
+    const links = deps.notifier.sent.map((n) => parseLink(n.text));
+    expect(new Set(links.map((l) => l.secret)).size).toBe(2);
+    const ciphertext = deps.store.chunks.get(id) as Uint8Array;
+    for (const { secret } of links) {
+      const mime = new TextDecoder().decode(await deps.sealer.open(ciphertext, secret));
+      expect(mime).toMatch(/^Subject: =\?UTF-8\?Q\?R=C3=A9sultats\?=/m);
+      expect(mime).toContain('plain body');
+      expect(mime).toContain('report.pdf');
+      expect(mime).toMatch(/^From: Acme Health <notices@acme\.example>/m);
+    }
+    const stored = deps.store.heads.get(id);
+    const expected = await Promise.all(links.map(async (l) => {
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(await deriveAccessToken(l.secret)));
+      return Buffer.from(digest).toString('base64url');
+    }));
+    expect(stored?.recipients.map((r) => r.tokenHash)).toEqual(expected);
+  });
+
+  it('puts the secret only after the # of the link and nothing of the content in the notification', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    await sendJson(app, keys.acme, aSendRequest({ subject: 'TopSecretSubject', text: 'TopSecretBody', attachments: [{ filename: 'TopSecretName.txt', contentType: 'text/plain', content: base64('x') }] }));
+
+    const [notification] = deps.notifier.sent;
+    const all = JSON.stringify(notification);
+    expect(all).not.toMatch(/TopSecret/);
+    const { url, secret } = parseLink(notification?.text ?? '');
+    expect(new URL(url).pathname).not.toContain(secret);
+    expect(new URL(url).hash).toBe(`#${secret}`);
+    expect(notification?.html).toContain(url);
+  });
+
+  it('returns the first response and sends nothing twice when the Idempotency-Key repeats', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const request = aSendRequest();
+
+    const first = await sendJson(app, keys.acme, request, { 'Idempotency-Key': 'order-42' });
+    const second = await sendJson(app, keys.acme, request, { 'Idempotency-Key': 'order-42' });
+
+    expect(second.status).toBe(201);
+    expect(await second.json()).toEqual(await first.json());
+    expect(deps.notifier.sent).toHaveLength(1);
+    expect(deps.store.heads.size).toBe(1);
+  });
+
+  it('treats the same Idempotency-Key of two tenants as two keys', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    await sendJson(app, keys.acme, aSendRequest(), { 'Idempotency-Key': 'same' });
+    const other = await sendJson(app, keys.other, aSendRequest(), { 'Idempotency-Key': 'same' });
+
+    expect(other.status).toBe(201);
+    expect(deps.notifier.sent).toHaveLength(2);
+  });
+
+  it('reports a rejected recipient as failed and the others as notified', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    deps.notifier.reject.add('bounce@example.com');
+
+    const res = await sendJson(app, keys.acme, aSendRequest({ to: ['alice@example.com', 'bounce@example.com'] }));
+
+    expect(res.status).toBe(201);
+    const body = await res.json() as { recipients: { email: string; status: string; reason?: string }[] };
+    expect(body.recipients[0]).toEqual({ email: 'alice@example.com', status: 'notified' });
+    expect(body.recipients[1]).toMatchObject({ email: 'bounce@example.com', status: 'failed' });
+    expect(body.recipients[1]?.reason).toMatch(/rejected/);
+  });
+
+  it('sends one notification per address when an address repeats across to and cc', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const res = await sendJson(app, keys.acme, aSendRequest({ to: ['alice@example.com'], cc: ['ALICE@example.com', 'bob@example.com'] }));
+
+    expect((await res.json() as { recipients: unknown[] }).recipients).toHaveLength(2);
+    expect(deps.notifier.sent).toHaveLength(2);
+  });
+});
+
+describe('GET /v1/messages/:id', () => {
+  it('returns status, expiry, per-recipient delivery and events without any content', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const sent = await sendJson(app, keys.acme, aSendRequest({ subject: 'HiddenSubject', text: 'HiddenBody' }));
+    const { id } = await sent.json() as { id: string };
+    const { secret } = parseLink(deps.notifier.sent[0]?.text ?? '');
+    await app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: await deriveAccessToken(secret) }) });
+
+    const res = await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } });
+
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toMatch(/Hidden|tokenHash/);
+    const body = JSON.parse(text) as { state: string; recipients: { status: string; opens: number }[]; events: { type: string }[] };
+    expect(body.state).toBe('active');
+    expect(body.recipients[0]).toMatchObject({ status: 'notified', opens: 1 });
+    expect(body.events.map((e) => e.type)).toEqual(['created', 'notified', 'opened']);
+  });
+
+  it('reports an expired message as expired', async () => {
+    const { app, clock, keys } = await buildTestApp();
+    const { id } = await (await sendJson(app, keys.acme, aSendRequest({ expiresInDays: 1 }))).json() as { id: string };
+    clock.advanceDays(2);
+
+    const body = await (await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } })).json() as { state: string };
+
+    expect(body.state).toBe('expired');
+  });
+});
+
+describe('DELETE /v1/messages/:id', () => {
+  it('revokes: deletes the ciphertext and answers 204, also on a repeat', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const { id } = await (await sendJson(app, keys.acme, aSendRequest())).json() as { id: string };
+
+    const first = await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
+    const again = await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
+
+    expect(first.status).toBe(204);
+    expect(again.status).toBe(204);
+    expect(deps.store.chunks.has(id)).toBe(false);
+    expect(deps.store.heads.get(id)?.state).toBe('revoked');
+    expect(deps.events.events.filter((e) => e.type === 'revoked')).toHaveLength(1);
+  });
+});
