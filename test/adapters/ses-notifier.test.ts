@@ -1,0 +1,54 @@
+import { SESClient } from '@aws-sdk/client-ses';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMailbox, SesNotifier } from '../../functions/adapters/ses-notifier.ts';
+import { capturedMail, startMailbox, type StandIn } from '../../functions/local/stand-ins.ts';
+
+let mailbox: StandIn;
+let client: SESClient;
+beforeAll(async () => {
+  mailbox = await startMailbox();
+  process.env.AWS_ENDPOINT_URL_SES = mailbox.endpoint;
+  client = new SESClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+});
+afterAll(async () => { client.destroy(); await mailbox.close(); });
+
+const notification = {
+  from: { email: 'notices@acme.example', name: 'Acme "Health"' },
+  to: { email: 'alice@example.com', name: 'Älice' },
+  subject: 'Acme sent you a secure message',
+  text: 'Open it: https://portal.test/m/abc#secret',
+  html: '<p><a href="https://portal.test/m/abc#secret">Open</a></p>',
+};
+
+describe('SesNotifier', () => {
+  it('sends one email with text and HTML parts from the tenant address through the SES API', async () => {
+    const outcome = await new SesNotifier(client).send(notification);
+
+    expect(outcome).toEqual({ status: 'notified' });
+    const mail = (await capturedMail(mailbox.endpoint)).at(-1);
+    expect(mail?.from).toBe('"Acme \\"Health\\"" <notices@acme.example>');
+    expect(mail?.destination.to).toEqual(['=?UTF-8?B?w4RsaWNl?= <alice@example.com>']);
+    expect(mail?.subject).toBe(notification.subject);
+    expect(mail?.body.text).toBe(notification.text);
+    expect(mail?.body.html).toBe(notification.html);
+  });
+
+  it('reports a request SES refuses as failed, with a reason and without throwing', async () => {
+    const outcome = await new SesNotifier(client).send({ ...notification, subject: '' });
+
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toMatch(/SES refused|rejected/);
+  });
+
+  it('reports an unreachable SES as failed', async () => {
+    const down = new SESClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+
+    const outcome = await new SesNotifier(down).send(notification);
+
+    expect(outcome).toEqual({ status: 'failed', reason: 'The email service did not answer; the email was not sent.' });
+  });
+
+  it('formats plain addresses without a display name', () => {
+    expect(formatMailbox({ email: 'a@example.com' })).toBe('a@example.com');
+  });
+});

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { aSendRequest, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
+
+async function sendOne(options: { expiresInDays?: number } = {}) {
+  const ctx = await buildTestApp();
+  const res = await sendJson(ctx.app, ctx.keys.acme, aSendRequest({ to: ['alice@example.com', 'bob@example.com'], ...options }));
+  const { id } = await res.json() as { id: string };
+  const links = ctx.deps.notifier.sent.map((n) => parseLink(n.text));
+  return { ...ctx, id, links };
+}
+
+function open(app: { request: (p: string, i?: RequestInit) => Response | Promise<Response> }, id: string, token: string) {
+  return app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+}
+
+function snapshot(deps: Awaited<ReturnType<typeof sendOne>>['deps']) {
+  return JSON.stringify({ heads: [...deps.store.heads.entries()], events: deps.events.events.length, chunks: [...deps.store.chunks.keys()] });
+}
+
+describe('GET /m/:id', () => {
+  it('returns the same page for valid, expired, revoked and unknown ids and changes nothing', async () => {
+    const { app, deps, keys, id, clock } = await sendOne({ expiresInDays: 1 });
+    const before = snapshot(deps);
+
+    const valid = await (await app.request(`/m/${id}`)).text();
+    const unknown = await (await app.request('/m/AAAAAAAAAAAAAAAAAAAAAA')).text();
+    const garbage = await (await app.request('/m/%3Cscript%3E')).text();
+    clock.advanceDays(2);
+    const expired = await (await app.request(`/m/${id}`)).text();
+    await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
+    const afterRevoke = snapshot(deps);
+    const revoked = await (await app.request(`/m/${id}`)).text();
+
+    expect(new Set([valid, unknown, garbage, expired, revoked])).toEqual(new Set([TEST_WEB.pickupPage]));
+    expect(snapshot(deps)).toBe(afterRevoke);
+    expect(before).not.toBe(afterRevoke);
+  });
+
+  it('does not record an open when the page is fetched', async () => {
+    const { app, deps, id } = await sendOne();
+
+    await app.request(`/m/${id}`);
+    await app.request(`/m/${id}`, { method: 'HEAD' });
+
+    expect(deps.events.events.filter((e) => e.type === 'opened')).toHaveLength(0);
+    expect(deps.store.heads.get(id)?.recipients.every((r) => r.opens === 0)).toBe(true);
+  });
+});
+
+describe('POST /m/:id/open', () => {
+  it('returns the ciphertext that the recipient\'s secret opens, and records the open for that recipient', async () => {
+    const { app, deps, id, links } = await sendOne();
+    const bob = links[1]!;
+
+    const res = await open(app, id, await deriveAccessToken(bob.secret));
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toBe('application/octet-stream');
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    const mime = new TextDecoder().decode(await deps.sealer.open(new Uint8Array(await res.arrayBuffer()), bob.secret));
+    expect(mime).toContain('Your results are ready.');
+    const opened = deps.events.events.filter((e) => e.type === 'opened');
+    expect(opened.map((e) => e.recipient)).toEqual(['bob@example.com']);
+    expect(deps.store.heads.get(id)?.recipients.map((r) => r.opens)).toEqual([0, 1]);
+  });
+
+  it('answers one identical "not available" for a wrong token, an unknown id, an expired and a revoked message', async () => {
+    const { app, keys, id, links, clock } = await sendOne({ expiresInDays: 1 });
+    const token = await deriveAccessToken(links[0]!.secret);
+    const strip = async (res: Response) => {
+      expect(res.status).toBe(404);
+      expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+      const { requestId: _r, ...rest } = await res.json() as Record<string, unknown>;
+      return JSON.stringify(rest);
+    };
+
+    const wrongToken = await strip(await open(app, id, await deriveAccessToken('A'.repeat(43))));
+    const malformedToken = await strip(await open(app, id, 'short'));
+    const unknownId = await strip(await open(app, 'AAAAAAAAAAAAAAAAAAAAAA', token));
+    clock.advanceDays(2);
+    const expired = await strip(await open(app, id, token));
+    clock.advanceDays(-2);
+    await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
+    const revoked = await strip(await open(app, id, token));
+
+    expect(new Set([wrongToken, malformedToken, unknownId, expired, revoked]).size).toBe(1);
+    expect(wrongToken).toMatch(/not available/);
+  });
+
+  it('rejects a body without a token as a 422 problem', async () => {
+    const { app, id } = await sendOne();
+
+    const res = await app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+
+    expect(res.status).toBe(422);
+  });
+});
+
+describe('security headers', () => {
+  it('are on every response: page, asset, API, problem, 404 and 401', async () => {
+    const { app, id, keys } = await sendOne();
+    const responses = await Promise.all([
+      app.request(`/m/${id}`),
+      app.request('/assets/pickup.js'),
+      app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } }),
+      app.request('/v1/messages', { method: 'POST' }),
+      app.request('/nowhere'),
+      app.request('/assets/missing.js'),
+      open(app, id, 'x'),
+    ]);
+
+    for (const res of responses) {
+      const csp = res.headers.get('Content-Security-Policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'none'");
+      expect(res.headers.get('Referrer-Policy')).toBe('no-referrer');
+      expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
+      expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=\d{8}/);
+      expect(res.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(responses[2]!.headers.get('Cache-Control')).toBe('no-store');
+    expect(responses[4]!.status).toBe(404);
+    expect(responses[4]!.headers.get('Content-Type')).toBe('application/problem+json');
+  });
+
+  it('never echoes a presented API key in an error body', async () => {
+    const { app } = await buildTestApp();
+    const key = 'sp_this_is_a_wrong_key_with_enough_length';
+
+    const res = await app.request('/v1/messages', { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: '{}' });
+
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain(key);
+  });
+});
