@@ -97,14 +97,18 @@ export class DynamoDbMessageStore implements MessageStore {
     if (outcomes.length === 0) return;
     const sets: string[] = [];
     const values: Record<string, AttributeValue> = {};
+    // DynamoDB rejects expression attribute names that the expression does not use.
+    const names: Record<string, string> = { '#r': 'recipients', '#status': 'status' };
     outcomes.forEach((outcome, i) => {
       const slot = `#r[${recipientIndex(outcome.rid)}]`;
       sets.push(`${slot}.#status = :s${i}`);
       values[`:s${i}`] = { S: outcome.status };
       if (outcome.status === 'notified') {
+        names['#notifiedAt'] = 'notifiedAt';
         sets.push(`${slot}.#notifiedAt = :a${i}`);
         values[`:a${i}`] = { S: outcome.at };
       } else {
+        names['#failureReason'] = 'failureReason';
         sets.push(`${slot}.#failureReason = :f${i}`);
         values[`:f${i}`] = { S: outcome.reason ?? 'rejected' };
       }
@@ -114,7 +118,7 @@ export class DynamoDbMessageStore implements MessageStore {
       Key: marshall(key.head(messageId)),
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#r': 'recipients', '#status': 'status', '#notifiedAt': 'notifiedAt', '#failureReason': 'failureReason' },
+      ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     })));
   }

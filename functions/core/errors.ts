@@ -96,3 +96,9 @@ export class IdempotencyKeyMismatchError extends AppError {
     super('This Idempotency-Key was already used with a different request body. Use a new key for a new message.');
   }
 }
+
+/** A log-safe one-line description: error name and message, plus the cause of a DependencyError. */
+export function describeError(error: unknown): string {
+  const one = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
+  return error instanceof DependencyError && error.cause !== undefined ? `${one(error)} (cause ${one(error.cause)})` : one(error);
+}

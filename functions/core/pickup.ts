@@ -5,7 +5,7 @@
  */
 import { hashAccessToken } from './access-token.ts';
 import { constantTimeEqual } from './api-keys.ts';
-import { MessageUnavailableError } from './errors.ts';
+import { MessageUnavailableError, describeError } from './errors.ts';
 import { isExpired } from './expiry.ts';
 import type { MessageHead, RecipientRecord } from './model.ts';
 import type { Clock, EventLog, Logger, MessageStore } from './ports.ts';
@@ -51,7 +51,7 @@ export async function openMessage(
   try {
     ciphertext = await deps.store.readCiphertext(head);
   } catch (error) {
-    deps.logger.warn('ciphertext_unreadable', { messageId, error: String(error) });
+    deps.logger.warn('ciphertext_unreadable', { messageId, error: describeError(error) });
     throw new MessageUnavailableError();
   }
   // The conditional update is the commit point: a revoke that raced us wins.

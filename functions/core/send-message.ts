@@ -3,7 +3,7 @@
  * recipient with their own secret, and report exactly what happened per recipient.
  */
 import { deriveAccessToken, encodeSecret, hashAccessToken, toBase64Url } from './access-token.ts';
-import { ConflictError, DeliveryFailedError, DependencyError, IdempotencyKeyMismatchError } from './errors.ts';
+import { ConflictError, DeliveryFailedError, IdempotencyKeyMismatchError, describeError } from './errors.ts';
 import { addDays } from './expiry.ts';
 import type { Address, MessageEvent, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
 import { buildPickupNotification, pickupLink } from './notification.ts';
@@ -85,12 +85,12 @@ export async function sendMessage(deps: SendDeps, principal: Principal, message:
     const receipt = await sealStoreAndNotify(deps, principal, message, ctx, now);
     if (keyHash) {
       await deps.idempotency.complete(tenant.id, keyHash, receipt)
-        .catch((e: unknown) => deps.logger.error('idempotency_complete_failed', { messageId: receipt.id, error: String(e) }));
+        .catch((e: unknown) => deps.logger.error('idempotency_complete_failed', { messageId: receipt.id, error: describeError(e) }));
     }
     return receipt;
   } catch (error) {
     // Nothing was delivered: free the key so the sender's retry is a fresh attempt.
-    if (keyHash) await deps.idempotency.release(tenant.id, keyHash).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: String(e) }));
+    if (keyHash) await deps.idempotency.release(tenant.id, keyHash).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: describeError(e) }));
     throw error;
   }
 }
@@ -132,7 +132,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {
-      deps.logger.error('notify_error', { messageId: id, rid: recipient.rid, error: String(error) });
+      deps.logger.error('notify_error', { messageId: id, rid: recipient.rid, error: describeError(error) });
       return { recipient, status: 'failed' as const, reason: 'The notification service failed; the email was not sent.', at: deps.clock().toISOString() };
     }
   });
@@ -142,7 +142,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
 
   if (outcomes.every((o) => o.status === 'failed')) {
     // The secrets existed only in those emails: the ciphertext can never be opened. Discard it.
-    await deps.store.revoke(tenant.id, id, deps.clock()).catch((e: unknown) => deps.logger.error('discard_failed', { messageId: id, error: String(e) }));
+    await deps.store.revoke(tenant.id, id, deps.clock()).catch((e: unknown) => deps.logger.error('discard_failed', { messageId: id, error: describeError(e) }));
     await appendEvents(deps, outcomes.map((o) => ({ ...base, type: 'notify_failed' as const, at: o.at, actor: 'system', recipient: o.recipient.email, detail: o.reason })));
     throw new DeliveryFailedError(
       'No notification could be sent, so the message was discarded and nobody can open it. Nothing was delivered; it is safe to send again.',
@@ -152,7 +152,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
 
   await deps.store
     .recordDelivery(id, outcomes.map((o) => ({ rid: o.recipient.rid, status: o.status, reason: o.reason, at: o.at })))
-    .catch((e: unknown) => deps.logger.error('record_delivery_failed', { messageId: id, error: String(e) }));
+    .catch((e: unknown) => deps.logger.error('record_delivery_failed', { messageId: id, error: describeError(e) }));
   await appendEvents(deps, outcomes.map((o) => ({
     ...base,
     type: o.status === 'notified' ? ('notified' as const) : ('notify_failed' as const),
@@ -170,7 +170,7 @@ async function appendEvents(deps: Pick<SendDeps, 'events' | 'logger'>, events: r
   try {
     await deps.events.append(events);
   } catch (error) {
-    deps.logger.error('event_append_failed', { types: events.map((e) => e.type), error: error instanceof DependencyError ? error.detail : String(error) });
+    deps.logger.error('event_append_failed', { types: events.map((e) => e.type), error: describeError(error) });
   }
 }
 

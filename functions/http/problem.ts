@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, DeliveryFailedError, DependencyError, ValidationError } from '../core/errors.ts';
+import { AppError, DeliveryFailedError, DependencyError, ValidationError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -48,19 +48,13 @@ export function errorToResponse(error: unknown, c: Context, logger: Logger): Res
   if (error instanceof AppError) {
     const mapped = STATUS[error.kind] ?? { status: 500 as const, title: 'Internal error' };
     if (error instanceof DependencyError) {
-      logger.error('dependency_failed', { requestId, dependency: error.dependency, cause: describeCause(error.cause) });
+      logger.error('dependency_failed', { requestId, dependency: error.dependency, cause: describeError(error.cause) });
     }
     const extra: Partial<ProblemBody> = {};
     if (error instanceof ValidationError && error.issues.length > 0) extra.errors = error.issues;
     if (error instanceof DeliveryFailedError) extra.recipients = error.recipients;
     return problem(c, mapped.status, error.kind, mapped.title, error.detail, extra);
   }
-  logger.error('unhandled_error', { requestId, cause: describeCause(error) });
+  logger.error('unhandled_error', { requestId, cause: describeError(error) });
   return problem(c, 500, 'internal', 'Internal error', 'Something went wrong on our side. Nothing was lost that we know of; quote the request id if you contact support.');
-}
-
-/** Error name and message only: SDK errors carry no request payloads in these fields. */
-function describeCause(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
-  return String(error).slice(0, 500);
 }

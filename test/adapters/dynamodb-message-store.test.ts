@@ -87,6 +87,15 @@ describe('DynamoDbMessageStore', () => {
     expect(stored?.recipients[1]).toMatchObject({ status: 'failed', failureReason: 'SES rejected the email.' });
   });
 
+  it('records delivery when every recipient has the same outcome', async () => {
+    const head = aHead();
+    await store.create(head, new Uint8Array([1]));
+
+    await store.recordDelivery(head.id, [{ rid: 'r1', status: 'notified', at: '2026-11-29T12:00:02.000Z' }]);
+
+    expect((await store.getHead(head.id))?.recipients.map((r) => r.status)).toEqual(['pending', 'notified']);
+  });
+
   it('counts opens only while the message is active and unexpired', async () => {
     const head = aHead({ expiresAt: '2026-12-01T00:00:00.000Z' });
     await store.create(head, new Uint8Array([1]));

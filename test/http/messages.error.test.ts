@@ -73,7 +73,8 @@ describe('POST /v1/messages rejects bad input and changes nothing', () => {
   it('answers 401 without an API key, with an unknown key, and with a malformed header', async () => {
     const { app, deps } = await buildTestApp();
 
-    for (const headers of [{}, { Authorization: 'Bearer sp_unknown_key_aaaaaaaaaaaaaaaaaaaaaa' }, { Authorization: 'Basic abc' }]) {
+    const variants: Record<string, string>[] = [{}, { Authorization: 'Bearer sp_unknown_key_aaaaaaaaaaaaaaaaaaaaaa' }, { Authorization: 'Basic abc' }];
+    for (const headers of variants) {
       const res = await app.request('/v1/messages', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(aSendRequest()) });
       const problem = await expectProblem(res, 401);
       expect(problem.detail).toMatch(/API key/);

@@ -1,0 +1,88 @@
+/**
+ * The Lambda entries, driven the way Lambda drives them: a real HTTP API v2 event into the exported
+ * handler, with the SDK pointed at the local stand-ins through AWS_ENDPOINT_URL_*.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
+import { seedLocal } from '../../functions/local/bootstrap.ts';
+import { capturedMail, startDynamoDb, startMailbox, type StandIn } from '../../functions/local/stand-ins.ts';
+import { buildWeb } from '../../web/build.ts';
+import { parseLink } from '../helpers/builders.ts';
+import { httpApiEvent, lambdaContext } from '../helpers/lambda-events.ts';
+
+type Result = { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+type Handler = (event: unknown, context: unknown) => Promise<Result>;
+
+const API_KEY = 'sp_lambda_entry_test_key_0123456789';
+let dynamo: StandIn;
+let mailbox: StandIn;
+let senderApi: Handler;
+let portal: Handler;
+
+beforeAll(async () => {
+  [dynamo, mailbox] = await Promise.all([startDynamoDb(), startMailbox()]);
+  const webDir = mkdtempSync(join(tmpdir(), 'sealpost-web-'));
+  await buildWeb({ outDir: webDir });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SES: mailbox.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    SEALPOST_TABLE: 'sealpost-lambda',
+    SEALPOST_PORTAL_ORIGIN: 'https://secure.example.org',
+    SEALPOST_WEB_DIR: webDir,
+  });
+  await seedLocal(new DynamoDBClient({}), 'sealpost-lambda', API_KEY);
+  senderApi = (await import('../../functions/entries/sender-api.ts')).handler as unknown as Handler;
+  portal = (await import('../../functions/entries/portal.ts')).handler as unknown as Handler;
+});
+afterAll(async () => { await Promise.all([dynamo.close(), mailbox.close()]); });
+
+describe('Lambda entries', () => {
+  it('sender API: sends a message, and the portal entry serves the page and the ciphertext', async () => {
+    const sent = await senderApi(httpApiEvent('POST', '/v1/messages', {
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: ['lambda@example.com'], subject: 'From Lambda', text: 'lambda body' }),
+    }), lambdaContext);
+    expect(sent.statusCode).toBe(201);
+    expect(sent.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const { id } = JSON.parse(sent.body) as { id: string };
+    const mail = (await capturedMail(mailbox.endpoint)).find((m) => m.destination.to[0] === 'lambda@example.com');
+    const link = parseLink(mail?.body.text ?? '');
+    expect(link.url.startsWith('https://secure.example.org/m/')).toBe(true);
+
+    const page = await portal(httpApiEvent('GET', `/m/${id}`), lambdaContext);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('/assets/');
+
+    const opened = await portal(httpApiEvent('POST', `/m/${id}/open`, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: await deriveAccessToken(link.secret) }),
+    }), lambdaContext);
+    expect(opened.statusCode).toBe(200);
+    expect(opened.isBase64Encoded).toBe(true);
+    const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.from(opened.body, 'base64')), link.secret));
+    expect(mime).toContain('lambda body');
+
+    const status = await senderApi(httpApiEvent('GET', `/v1/messages/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } }), lambdaContext);
+    const body = JSON.parse(status.body) as { events: { type: string }[]; recipients: { status: string; opens: number }[] };
+    expect(body.events.map((e) => e.type)).toEqual(['created', 'notified', 'opened']);
+    expect(body.recipients).toMatchObject([{ status: 'notified', opens: 1 }]);
+  });
+
+  it('each entry serves only its own routes', async () => {
+    const apiOnPortal = await portal(httpApiEvent('GET', '/v1/messages/x', { headers: { authorization: `Bearer ${API_KEY}` } }), lambdaContext);
+    const pageOnApi = await senderApi(httpApiEvent('GET', '/m/x'), lambdaContext);
+
+    expect(apiOnPortal.statusCode).toBe(404);
+    expect(pageOnApi.statusCode).toBe(404);
+    expect(pageOnApi.headers['content-type']).toBe('application/problem+json');
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+
+import { type Fetch, messageIdFromPath, openMessage } from '../../web/src/lib/api.ts';
+
+interface Call {
+  readonly url: string;
+  readonly init: RequestInit;
+}
+
+function aFetch(respond: () => Response | Promise<Response>): { fetch: Fetch; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      return respond();
+    },
+  };
+}
+
+const problem = (status: number, requestId = 'req-1'): Response =>
+  new Response(JSON.stringify({ type: 'about:blank', title: 't', status, detail: 'd', requestId }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+
+describe('openMessage', () => {
+  it('posts the token as JSON to /m/{id}/open and returns the ciphertext bytes on 200', async () => {
+    const { fetch, calls } = aFetch(() => new Response(new Uint8Array([1, 2, 3]), { status: 200 }));
+
+    const result = await openMessage('msg_1', 'tok', fetch);
+
+    expect(result).toEqual({ kind: 'ok', ciphertext: new Uint8Array([1, 2, 3]) });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.url).toBe('/m/msg_1/open');
+    expect(calls[0]?.init.method).toBe('POST');
+    expect(new Headers(calls[0]?.init.headers).get('Content-Type')).toBe('application/json');
+    expect(calls[0]?.init.body).toBe('{"token":"tok"}');
+  });
+
+  it('encodes an id that carries URL syntax', async () => {
+    const { fetch, calls } = aFetch(() => problem(404));
+
+    await openMessage('a/b?c', 'tok', fetch);
+
+    expect(calls[0]?.url).toBe('/m/a%2Fb%3Fc/open');
+  });
+
+  it('reports every 404 as unavailable, without details', async () => {
+    const { fetch } = aFetch(() => problem(404));
+
+    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'unavailable' });
+  });
+
+  it.each([429, 500, 503])('reports %i as an error with the request id of the problem body', async (status) => {
+    const { fetch } = aFetch(() => problem(status, 'req-42'));
+
+    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'error', status, requestId: 'req-42' });
+  });
+
+  it('ignores a request id that is not a short plain token', async () => {
+    const { fetch } = aFetch(() => problem(500, '<img src=x onerror=alert(1)>'));
+
+    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'error', status: 500 });
+  });
+
+  it('reports status 0 when the network fails', async () => {
+    const { fetch } = aFetch(() => Promise.reject(new TypeError('Failed to fetch')));
+
+    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'error', status: 0 });
+  });
+});
+
+describe('messageIdFromPath', () => {
+  it.each([
+    ['/m/abc123', 'abc123'],
+    ['/m/abc123/', 'abc123'],
+    ['/m/a%2Fb', 'a/b'],
+  ])('reads the id of %s', (path, id) => {
+    expect(messageIdFromPath(path)).toBe(id);
+  });
+
+  it.each(['/', '/m/', '/m/a/b', '/x/abc', '/m/%E0%A4%A'])('returns null for %s', (path) => {
+    expect(messageIdFromPath(path)).toBeNull();
+  });
+});

@@ -1,0 +1,285 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+
+import { buildWeb } from '../../web/build.ts';
+import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { BINARY_BYTES, RED_PNG, aMailMessage, aSecret, composeMime, seal } from './pickup-fixtures.ts';
+import { type PickupServer, startPickupServer, startRemoteServer } from './pickup-server.ts';
+
+const SCREENSHOT_DIR = path.join(tmpdir(), 'sealpost-pickup-screenshots');
+const UNAVAILABLE = 'This message is not available. It may have expired, been revoked by the sender, or the link may be wrong.';
+
+describeBrowser('pickup page', () => {
+  let distDir: string;
+  let server: PickupServer;
+  let remote: Awaited<ReturnType<typeof startRemoteServer>>;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+
+  beforeAll(async () => {
+    distDir = await mkdtemp(path.join(tmpdir(), 'sealpost-web-'));
+    await buildWeb({ outDir: distDir });
+    [server, remote, browser] = await Promise.all([startPickupServer(distDir), startRemoteServer(), launchChromium()]);
+  }, 60_000);
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+
+  afterAll(async () => {
+    await Promise.all([browser?.close(), server?.close(), remote?.close()]);
+    await rm(distDir, { recursive: true, force: true });
+  });
+
+  /** Seals `mail` under a fresh secret and stores it; returns the pickup link. */
+  async function aStoredMessage(id: string, mail = aMailMessage()): Promise<string> {
+    const { secret, token } = await aSecret();
+    server.messages.set(id, { token, ciphertext: await seal(await composeMime(mail), secret) });
+    return `${server.origin}/m/${id}#${secret}`;
+  }
+
+  async function aPage(viewport = { width: 1280, height: 860 }): Promise<{ page: Page; seen: string[]; cspErrors: string[] }> {
+    context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    const seen: string[] = [];
+    const cspErrors: string[] = [];
+    page.on('request', (request) => seen.push(`${request.method()} ${request.url()}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
+    });
+    return { page, seen, cspErrors };
+  }
+
+  const opens = (id: string): number => server.requests.filter((r) => r.method === 'POST' && r.path === `/m/${id}/open`).length;
+  const frameDocument = (page: Page) =>
+    page.evaluate(() => {
+      const frame = document.querySelector<HTMLIFrameElement>('iframe.html-body');
+      const doc = frame?.contentDocument;
+      return {
+        text: doc?.body.innerText ?? '',
+        images: [...(doc?.images ?? [])].map((img) => ({ src: img.getAttribute('src'), width: img.naturalWidth })),
+        srcdoc: frame?.srcdoc ?? '',
+        framePwned: (frame?.contentWindow as (Window & { __pwned?: unknown }) | null)?.__pwned,
+        pagePwned: (window as Window & { __pwned?: unknown }).__pwned,
+        height: frame?.getBoundingClientRect().height ?? 0,
+      };
+    });
+
+  it('removes the key from the address bar and requests nothing before the click', async () => {
+    const link = await aStoredMessage('scan-me');
+    const { page, seen } = await aPage();
+
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).waitFor();
+    await page.waitForTimeout(300);
+
+    expect(page.url()).toBe(`${server.origin}/m/scan-me`);
+    expect(await page.evaluate(() => location.hash)).toBe('');
+    expect(opens('scan-me')).toBe(0);
+    expect(seen.filter((entry) => !entry.startsWith('GET '))).toEqual([]);
+    await expect(page.getByText('It is decrypted in your browser; the server cannot read it.').isVisible()).resolves.toBe(true);
+  });
+
+  it('decrypts and shows subject, people, date and the text body when the recipient opens it', async () => {
+    const link = await aStoredMessage('text-only', aMailMessage({ subject: 'Quarterly report — Q3 🔒' }));
+    const { page, cspErrors } = await aPage();
+    await page.goto(link);
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const heading = page.getByRole('heading', { level: 1, name: 'Quarterly report — Q3 🔒' });
+    await heading.waitFor();
+
+    await expect(heading.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    const meta = await page.locator('.message-meta').innerText();
+    expect(meta).toContain('Alice Sender');
+    expect(meta).toContain('<alice@example.com>');
+    expect(meta).toContain('Bob Recipient');
+    expect(meta).toContain('carol@example.net');
+    expect(meta).toContain('Saturday, March 14, 2026');
+    const body = await page.locator('pre.text-body').innerText();
+    expect(body).toContain('Hello Bob,\n\nThe report is attached.\n  Indented line stays indented.');
+    await expect(page.getByRole('link', { name: 'https://example.com/report' }).getAttribute('rel')).resolves.toBe('noopener noreferrer');
+    await expect(page.locator('#status').textContent()).resolves.toBe('Message opened.');
+    expect(opens('text-only')).toBe(1);
+    expect(cspErrors).toEqual([]);
+  });
+
+  it('renders hostile HTML inert: no script, no handler, no remote load, links open in a new tab', async () => {
+    const pixel = `${remote.origin}/pixel.gif`;
+    const link = await aStoredMessage(
+      'hostile',
+      aMailMessage({
+        html:
+          '<html><head><style>body{background:url(' + remote.origin + '/bg.gif)} .hi{color:#b00}</style></head><body>' +
+          '<p class="hi">Formatted hello</p><script>window.__pwned=1;parent.__pwned=1</script>' +
+          '<img src=x onerror="window.__pwned=2;parent.__pwned=2">' +
+          `<img src="${pixel}" alt="tracker"><img srcset="${remote.origin}/set.gif 2x">` +
+          `<div style="background-image:url('${remote.origin}/div.gif')">styled</div>` +
+          '<form action="https://evil.example/"><input name=q></form>' +
+          '<a href="https://example.com/more">More</a><img src="cid:logo@sealpost.test" alt="logo"></body></html>',
+        attachments: [{ filename: 'logo.png', content: RED_PNG, contentType: 'image/png', cid: 'logo@sealpost.test' }],
+      }),
+    );
+    const { page, seen, cspErrors } = await aPage();
+    await page.goto(link);
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.locator('iframe.html-body').waitFor();
+    await expect.poll(async () => (await frameDocument(page)).text).toContain('Formatted hello');
+    await expect.poll(async () => (await frameDocument(page)).images.find((img) => img.src?.startsWith('blob:'))?.width).toBe(4);
+
+    const frame = await frameDocument(page);
+    expect(frame.pagePwned).toBeUndefined();
+    expect(frame.framePwned).toBeUndefined();
+    expect(frame.srcdoc).not.toMatch(/<script|onerror|<form|<input/i);
+    expect(frame.srcdoc).not.toContain(remote.origin);
+    expect(frame.height).toBeGreaterThan(100);
+    expect(remote.requests).toEqual([]);
+    expect(seen.filter((entry) => entry.includes(remote.origin))).toEqual([]);
+    expect(await page.locator('iframe.html-body').getAttribute('sandbox')).toBe('allow-same-origin allow-popups allow-popups-to-escape-sandbox');
+    const anchor = await page.evaluate(() => {
+      const a = document.querySelector('iframe')?.contentDocument?.querySelector('a');
+      return { target: a?.getAttribute('target'), rel: a?.getAttribute('rel') };
+    });
+    expect(anchor).toEqual({ target: '_blank', rel: 'noopener noreferrer' });
+    await expect(page.getByText('4 remote images were blocked', { exact: false }).isVisible()).resolves.toBe(true);
+    // The inline image is shown in the body, so it is not listed again as a download.
+    expect(await page.locator('.attachment').count()).toBe(0);
+    // Chromium reports the onerror attribute as soon as DOMPurify parses it (inertly); nothing else may be blocked.
+    expect(cspErrors.filter((text) => !text.startsWith('Executing inline event handler'))).toEqual([]);
+  });
+
+  it('switches between the formatted and the plain-text body', async () => {
+    const link = await aStoredMessage('both', aMailMessage({ html: '<p>Formatted <b>hello</b></p>' }));
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const plainButton = page.getByRole('button', { name: 'Plain text' });
+    await plainButton.waitFor();
+
+    expect(await page.locator('pre.text-body').isVisible()).toBe(false);
+    await plainButton.click();
+
+    expect(await page.locator('pre.text-body').isVisible()).toBe(true);
+    expect(await page.locator('iframe.html-body').isVisible()).toBe(false);
+    expect(await plainButton.getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('shows attachment names as text and downloads the exact bytes', async () => {
+    const link = await aStoredMessage(
+      'files',
+      aMailMessage({ attachments: [{ filename: '<b>evil</b>.txt', content: BINARY_BYTES, contentType: 'text/plain' }] }),
+    );
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const attachment = page.locator('a.attachment');
+    await attachment.waitFor();
+
+    expect(await attachment.locator('.attachment-name').textContent()).toBe('<b>evil</b>.txt');
+    expect(await page.locator('.attachments b').count()).toBe(0);
+    expect(await attachment.locator('.attachment-meta').textContent()).toBe('text/plain · 512 bytes');
+    const [download] = await Promise.all([page.waitForEvent('download'), attachment.click()]);
+    const bytes = await readFile(await download.path());
+    expect(Buffer.compare(bytes, BINARY_BYTES)).toBe(0);
+  });
+
+  it('shows the one "not available" state when the server answers 404', async () => {
+    await aStoredMessage('guarded');
+    const { secret: otherSecret } = await aSecret();
+    const { page } = await aPage();
+    await page.goto(`${server.origin}/m/guarded#${otherSecret}`);
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const heading = page.getByRole('heading', { name: 'Message not available' });
+    await heading.waitFor();
+
+    expect(await page.locator('#unavailable-text').textContent()).toBe(UNAVAILABLE);
+    expect(await page.locator('#status').textContent()).toBe(UNAVAILABLE);
+    await expect(heading.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+  });
+
+  it('offers a retry after a server error and succeeds once the server recovers', async () => {
+    const link = await aStoredMessage('flaky');
+    server.failNextOpens(1, 503);
+    const { page } = await aPage();
+    await page.goto(link);
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { name: 'Something went wrong' }).waitFor();
+    expect(await page.locator('#error-text').textContent()).toContain('try again');
+    expect(await page.locator('#error-reference').textContent()).toBe('Reference: req-test-1');
+    await page.getByRole('button', { name: 'Try again' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    expect(opens('flaky')).toBe(2);
+  });
+
+  for (const [label, fragment] of [
+    ['malformed', '#not-a-secret'],
+    ['missing', ''],
+  ] as const) {
+    it(`shows the incomplete-link state without any request when the key is ${label}`, async () => {
+      await aStoredMessage('cut-short');
+      const { page, seen } = await aPage();
+
+      await page.goto(`${server.origin}/m/cut-short${fragment}`);
+      await page.getByRole('heading', { name: 'This link is incomplete' }).waitFor();
+      await page.waitForTimeout(200);
+
+      expect(await page.getByText('Open the full link from your email.', { exact: true }).isVisible()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Open message' }).isVisible()).toBe(false);
+      expect(opens('cut-short')).toBe(0);
+      expect(seen.filter((entry) => !entry.startsWith('GET '))).toEqual([]);
+      expect(page.url()).toBe(`${server.origin}/m/cut-short`);
+    });
+  }
+
+  it('starts over when the full link is pasted into a tab that shows the incomplete state', async () => {
+    const link = await aStoredMessage('pasted');
+    const { page } = await aPage();
+    await page.goto(`${server.origin}/m/pasted`);
+    await page.getByRole('heading', { name: 'This link is incomplete' }).waitFor();
+
+    // Same path, new fragment: the browser does not reload by itself. A mail client's trailing ")" is ignored.
+    await page.goto(`${link})`);
+    await page.getByRole('button', { name: 'Open message' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    expect(page.url()).toBe(`${server.origin}/m/pasted`);
+  });
+
+  it('fits a 360 px phone without horizontal scrolling (screenshots for review)', async () => {
+    const link = await aStoredMessage(
+      'phone',
+      aMailMessage({
+        subject: 'Your signed contract and next steps for onboarding',
+        html: '<h2 style="color:#1d4ed8">Welcome aboard</h2><p>Hi Bob, please find your countersigned contract attached. A long unbroken token: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</p><p><img src="cid:logo@sealpost.test" width="48" height="48" alt=""></p>',
+        attachments: [
+          { filename: 'contract-countersigned-2026-03-14-final-version.pdf', content: BINARY_BYTES, contentType: 'application/pdf' },
+          { filename: 'logo.png', content: RED_PNG, contentType: 'image/png', cid: 'logo@sealpost.test' },
+          { filename: 'notes.txt', content: 'x'.repeat(2048), contentType: 'text/plain' },
+        ],
+      }),
+    );
+    const { page } = await aPage({ width: 360, height: 740 });
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-ready.png') });
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.locator('a.attachment').first().waitFor();
+    await expect.poll(async () => (await frameDocument(page)).text).toContain('Welcome aboard');
+
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-message.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'desktop-message.png'), fullPage: true });
+    console.info(`pickup screenshots: ${SCREENSHOT_DIR}`);
+  });
+});
