@@ -2,7 +2,7 @@
  * Sealer with openpgp.js: one RFC 9580 message, encrypted once, openable by any of the recipients'
  * secrets (one SKESK packet per password).
  *
- * - aeadProtect: SEIPD v2 with AEAD (OCB by default in openpgp v6), AES-256.
+ * - aeadProtect: SEIPD v2 with AEAD (GCM, openpgp 6.3.2's default AEAD mode), AES-256.
  * - s2kIterationCountByte 0: the cheapest iterated-and-salted S2K. The passwords are 256-bit random
  *   secrets, not human passwords, so a slow KDF adds latency without adding security.
  * - No compression: compressing attacker-influenced plaintext before encryption leaks length hints.

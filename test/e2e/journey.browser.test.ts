@@ -1,0 +1,106 @@
+/**
+ * The product's core journey in real headless Chromium against the real local stack (the same
+ * startLocal that `npm start` runs): send through the API, read the notification from the local
+ * mailbox, open the link, click, read, download, revoke, and see "not available".
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deriveAccessToken, hashAccessToken } from '../../functions/core/access-token.ts';
+import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import { capturedMail } from '../../functions/local/stand-ins.ts';
+import { buildWeb } from '../../web/build.ts';
+import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { parseLink } from '../helpers/builders.ts';
+import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';
+
+describeBrowser('recipient journey (local stack + Chromium)', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-web-'));
+    await buildWeb({ outDir: webDir });
+    [stack, browser] = await Promise.all([
+      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: (line) => logs.push(line) }),
+      launchChromium(),
+    ]);
+  }, 60_000);
+  afterAll(async () => { await Promise.all([browser?.close(), stack?.close()]); });
+
+  it('sends, notifies, opens only after the click, shows, downloads, and is gone after revocation', async () => {
+    const attachment = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff))]);
+    const sent = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        to: [{ email: 'alice@example.com', name: 'Alice Example' }],
+        subject: 'Lab results MARKER-SUBJECT',
+        text: 'Plain MARKER-TEXT body',
+        html: '<h2>Hello Alice</h2><p>Your <b>MARKER-HTML</b> results.</p><script>parent.__pwned = 1</script><img src="https://tracker.example/pixel.gif">',
+        attachments: [{ filename: 'report MARKER-FILE.pdf', contentType: 'application/pdf', content: attachment.toString('base64') }],
+      }),
+    });
+    expect(sent.status).toBe(201);
+    const { id } = await sent.json() as { id: string };
+
+    const mail = (await capturedMail(stack.mailboxUrl)).find((m) => m.destination.to.some((t) => t.includes('alice@example.com')));
+    expect(mail?.subject).toBe('Demo Health Clinic sent you a secure message');
+    expect(JSON.stringify(mail)).not.toMatch(/MARKER/);
+    const link = parseLink(mail?.body.html ?? '');
+    expect(link.id).toBe(id);
+
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).host}${new URL(r.url()).pathname}`));
+    await page.goto(link.url);
+    await page.locator('#open-button').waitFor({ state: 'visible' });
+
+    // Before the click: no secret in the address bar, no content, no request for the ciphertext.
+    expect(page.url()).toBe(`${stack.appUrl}/m/${id}`);
+    expect(await page.content()).not.toMatch(/MARKER/);
+    expect(requests.filter((r) => r.startsWith('POST'))).toEqual([]);
+    const statusBefore = await (await fetch(`${stack.appUrl}/v1/messages/${id}`, { headers: { Authorization: `Bearer ${stack.apiKey}` } })).json() as { events: { type: string }[] };
+    expect(statusBefore.events.map((e) => e.type)).not.toContain('opened');
+
+    await page.locator('#open-button').click();
+    const view = page.locator('#view-message');
+    await view.waitFor({ state: 'visible' });
+    await expect.poll(() => view.innerText()).toContain('Lab results MARKER-SUBJECT');
+    const frame = page.frameLocator('#view-message iframe');
+    await expect.poll(() => frame.locator('body').innerText()).toContain('MARKER-HTML');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(requests.some((r) => r.includes('tracker.example'))).toBe(false);
+
+    const download = page.waitForEvent('download');
+    await page.getByText('report MARKER-FILE.pdf').click();
+    const file = await (await download).path();
+    expect(readFileSync(file)).toEqual(attachment);
+
+    const status = await (await fetch(`${stack.appUrl}/v1/messages/${id}`, { headers: { Authorization: `Bearer ${stack.apiKey}` } })).json() as { events: { type: string; recipient?: string }[] };
+    expect(status.events.filter((e) => e.type === 'opened').map((e) => e.recipient)).toEqual(['alice@example.com']);
+
+    const revoked = await fetch(`${stack.appUrl}/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } });
+    expect(revoked.status).toBe(204);
+    await page.goto('about:blank');
+    await page.goto(link.url);
+    await page.locator('#open-button').click();
+    await page.locator('#view-unavailable').waitFor({ state: 'visible' });
+    expect(await page.locator('#view-unavailable').innerText()).toMatch(/not available/);
+    await context.close();
+
+    // Nothing the server kept holds the content, the secret or the token.
+    const token = await deriveAccessToken(link.secret);
+    const table = await dumpTable(stack.dynamoDbEndpoint, stack.tableName);
+    expect(table.items).toBeGreaterThan(3);
+    const needles = { secret: link.secret, token, subject: 'MARKER-SUBJECT', text: 'MARKER-TEXT', html: 'MARKER-HTML', filename: 'MARKER-FILE', apiKey: stack.apiKey };
+    expect(findLeaks(table.text, needles)).toEqual([]);
+    expect(findLeaks(logs.join('\n'), needles)).toEqual([]);
+    expect(logs.length).toBeGreaterThan(3);
+    expect(table.text).toContain(await hashAccessToken(token));
+  });
+}, { timeout: 60_000 });

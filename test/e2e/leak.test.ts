@@ -1,0 +1,63 @@
+/**
+ * Leak test over the real local stack: after sends (with idempotency keys, several recipients,
+ * attachments), opens, a failed open and a revocation, no DynamoDB item and no log line holds a
+ * plaintext marker, a secret, an access token or the API key.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import { capturedMail } from '../../functions/local/stand-ins.ts';
+import { buildWeb } from '../../web/build.ts';
+import { parseLink } from '../helpers/builders.ts';
+import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';
+
+let stack: LocalStack;
+const logs: string[] = [];
+beforeAll(async () => {
+  const webDir = mkdtempSync(join(tmpdir(), 'sealpost-leak-web-'));
+  await buildWeb({ outDir: webDir });
+  stack = await startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-leak-')), webDir, logWrite: (line) => logs.push(line) });
+});
+afterAll(() => stack?.close());
+
+describe('what the server keeps', () => {
+  it('holds no content, secret, token or API key after sends, opens and a revocation', async () => {
+    const needles: Record<string, string> = { apiKey: stack.apiKey };
+    for (let n = 0; n < 3; n++) {
+      const res = await fetch(`${stack.appUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': `leak-${n}` },
+        body: JSON.stringify({
+          to: [`to${n}@example.com`, `second${n}@example.com`], cc: [`cc${n}@example.com`],
+          subject: `LEAKSUBJECT${n}`, text: `LEAKTEXT${n}`, html: `<p>LEAKHTML${n}</p>`,
+          attachments: [{ filename: `LEAKFILE${n}.txt`, contentType: 'text/plain', content: Buffer.from(`LEAKATTACHMENT${n}`).toString('base64') }],
+        }),
+      });
+      expect(res.status).toBe(201);
+      Object.assign(needles, { [`subject${n}`]: `LEAKSUBJECT${n}`, [`text${n}`]: `LEAKTEXT${n}`, [`html${n}`]: `LEAKHTML${n}`, [`file${n}`]: `LEAKFILE${n}`, [`att${n}`]: `LEAKATTACHMENT${n}` });
+    }
+    const links = (await capturedMail(stack.mailboxUrl)).map((m) => parseLink(m.body.text ?? ''));
+    expect(links).toHaveLength(9);
+    for (const [i, link] of links.entries()) {
+      const token = await deriveAccessToken(link.secret);
+      Object.assign(needles, { [`secret${i}`]: link.secret, [`token${i}`]: token });
+      const opened = await fetch(`${stack.appUrl}/m/${link.id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+      expect(opened.status).toBe(200);
+    }
+    const wrong = await fetch(`${stack.appUrl}/m/${links[0]!.id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: 'W'.repeat(43) }) });
+    expect(wrong.status).toBe(404);
+    expect((await fetch(`${stack.appUrl}/v1/messages/${links[0]!.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } })).status).toBe(204);
+
+    const table = await dumpTable(stack.dynamoDbEndpoint, stack.tableName);
+
+    expect(table.items).toBeGreaterThan(20);
+    expect(findLeaks(table.text, needles)).toEqual([]);
+    expect(findLeaks(logs.join('\n'), needles)).toEqual([]);
+    expect(logs.some((l) => l.includes('"event":"request"'))).toBe(true);
+    // The scan does see what is stored: the recipient addresses are there in the clear, by design.
+    expect(table.text).toContain('second1@example.com');
+  });
+});

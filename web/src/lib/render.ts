@@ -1,0 +1,200 @@
+/**
+ * Parses the decrypted RFC 5322 message and builds the message view. Message data reaches the page
+ * only as text nodes and attribute values; the one exception is the HTML body, which goes through
+ * sanitize-html.ts into a sandboxed iframe.
+ */
+import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
+
+import { formatBytes, h, icon } from './dom.ts';
+import { sanitizeMessageHtml } from './sanitize-html.ts';
+
+export type { Email };
+
+export interface MessageView {
+  readonly root: HTMLElement;
+  /** The subject heading; focus it once the view is on screen. */
+  readonly heading: HTMLElement;
+}
+
+// Types a blob may keep for an inline <img>. Anything else is stored as octet-stream so that a
+// blob: URL opened directly can never render as a document (HTML or SVG) in the portal's origin.
+const INLINE_IMAGE_TYPES = /^image\/(?:png|jpeg|gif|webp|avif|bmp)$/;
+
+const FILE_ICON = 'M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm7 1.5V9h5.5L13 3.5Z';
+const DOWNLOAD_ICON = 'M11 4a1 1 0 1 1 2 0v9.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-5 5a1 1 0 0 1-1.4 0l-5-5a1 1 0 1 1 1.4-1.4l3.3 3.3V4ZM5 19a1 1 0 1 0 0 2h14a1 1 0 1 0 0-2H5Z';
+
+export function parseMessage(bytes: Uint8Array): Promise<Email> {
+  return PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' });
+}
+
+export function renderMessage(email: Email): MessageView {
+  const heading = h('h1', { id: 'message-subject', class: 'message-subject', tabindex: '-1' }, email.subject?.trim() || '(no subject)');
+  const meta = h('dl', { class: 'message-meta' });
+  addMeta(meta, 'From', email.from && [email.from]);
+  addMeta(meta, 'To', email.to);
+  addMeta(meta, 'Cc', email.cc);
+  const date = renderDate(email.date);
+  if (date) meta.append(h('div', {}, h('dt', {}, 'Date'), h('dd', {}, date)));
+
+  const root = h('article', { class: 'message', 'aria-labelledby': 'message-subject' }, h('header', { class: 'message-header' }, heading, meta));
+  const inlineParts = new Map<string, Attachment>();
+  for (const attachment of email.attachments) {
+    if (attachment.contentId) inlineParts.set(attachment.contentId.replace(/^<|>$/g, ''), attachment);
+  }
+  const shownInline = renderBody(root, email, inlineParts);
+  const listed = email.attachments.filter((a) => !(a.contentId && shownInline.has(a.contentId.replace(/^<|>$/g, ''))));
+  if (listed.length > 0) root.append(renderAttachments(listed));
+  return { root, heading };
+}
+
+/** Appends the body (HTML, text, or both with a toggle); returns the Content-IDs shown inline. */
+function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<string, Attachment>): ReadonlySet<string> {
+  const text = email.text?.replace(/\r\n/g, '\n').trimEnd();
+  if (!email.html) {
+    root.append(h('div', { class: 'message-body' }, text ? renderText(text) : h('p', { class: 'message-empty' }, 'This message has no text.')));
+    return new Set();
+  }
+
+  const blobUrls = new Map<string, string>();
+  const sanitized = sanitizeMessageHtml(email.html, (contentId) => {
+    const part = inlineParts.get(contentId);
+    if (!part) return undefined;
+    let url = blobUrls.get(contentId);
+    if (url === undefined) {
+      url = URL.createObjectURL(toBlob(part, INLINE_IMAGE_TYPES.test(part.mimeType) ? part.mimeType : 'application/octet-stream'));
+      blobUrls.set(contentId, url);
+    }
+    return url;
+  });
+
+  if (sanitized.blockedRemote > 0) {
+    const count = sanitized.blockedRemote;
+    root.append(
+      h('p', { class: 'notice' }, `${count} remote ${count === 1 ? 'image was' : 'images were'} blocked so the sender cannot tell when you read this.`),
+    );
+  }
+
+  const frame = renderFrame(sanitized.srcdoc);
+  if (!text) {
+    root.append(h('div', { class: 'message-body' }, frame));
+    return sanitized.usedContentIds;
+  }
+
+  const textBlock = renderText(text);
+  textBlock.hidden = true;
+  const formatted = h('button', { type: 'button', class: 'segment', 'aria-pressed': 'true' }, 'Formatted');
+  const plain = h('button', { type: 'button', class: 'segment', 'aria-pressed': 'false' }, 'Plain text');
+  const show = (html: boolean): void => {
+    formatted.setAttribute('aria-pressed', String(html));
+    plain.setAttribute('aria-pressed', String(!html));
+    frame.hidden = !html;
+    textBlock.hidden = html;
+    if (html) fitFrame(frame);
+  };
+  formatted.addEventListener('click', () => show(true));
+  plain.addEventListener('click', () => show(false));
+  root.append(
+    h('div', { class: 'segmented', role: 'group', 'aria-label': 'Message format' }, formatted, plain),
+    h('div', { class: 'message-body' }, frame, textBlock),
+  );
+  return sanitized.usedContentIds;
+}
+
+function renderFrame(srcdoc: string): HTMLIFrameElement {
+  // No allow-scripts: nothing in the message can run. allow-same-origin only lets this page read the
+  // content height; allow-popups(-to-escape-sandbox) lets links open normally in a new tab.
+  const frame = h('iframe', {
+    class: 'html-body',
+    title: 'Message content',
+    sandbox: 'allow-same-origin allow-popups allow-popups-to-escape-sandbox',
+    referrerpolicy: 'no-referrer',
+  });
+  frame.srcdoc = srcdoc;
+  frame.addEventListener('load', () => {
+    fitFrame(frame);
+    const body = frame.contentDocument?.body;
+    // The body resizes when the page width changes or a late image decodes.
+    if (body && typeof ResizeObserver === 'function') new ResizeObserver(() => fitFrame(frame)).observe(body);
+    else window.addEventListener('resize', () => fitFrame(frame));
+  });
+  return frame;
+}
+
+/** Sizes the frame to its content, so the message scrolls with the page instead of inside a box. */
+function fitFrame(frame: HTMLIFrameElement): void {
+  const doc = frame.contentDocument;
+  if (!doc?.body || frame.hidden) return;
+  // The root's box, not its scrollHeight: scrollHeight never drops below the frame's current height.
+  const height = Math.max(doc.documentElement.getBoundingClientRect().height, doc.body.scrollHeight);
+  frame.style.height = `${Math.ceil(Math.max(height, 48))}px`;
+}
+
+function renderText(text: string): HTMLElement {
+  const block = h('pre', { class: 'text-body' });
+  const urls = /\bhttps?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]}]/g;
+  let last = 0;
+  for (const match of text.matchAll(urls)) {
+    block.append(text.slice(last, match.index), h('a', { href: match[0], target: '_blank', rel: 'noopener noreferrer' }, match[0]));
+    last = match.index + match[0].length;
+  }
+  block.append(text.slice(last));
+  return block;
+}
+
+function renderAttachments(attachments: readonly Attachment[]): HTMLElement {
+  const list = h('ul', { class: 'attachment-list' });
+  attachments.forEach((attachment, index) => {
+    const name = attachment.filename?.trim() || `attachment-${index + 1}`;
+    const blob = toBlob(attachment, 'application/octet-stream');
+    list.append(
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { class: 'attachment', href: URL.createObjectURL(blob), download: name },
+          icon(FILE_ICON, 'attachment-icon'),
+          h('span', { class: 'attachment-name' }, name),
+          h('span', { class: 'attachment-meta' }, `${attachment.mimeType || 'application/octet-stream'} · ${formatBytes(blob.size)}`),
+          h('span', { class: 'attachment-action' }, icon(DOWNLOAD_ICON, 'download-icon'), h('span', { class: 'action-label' }, 'Download')),
+        ),
+      ),
+    );
+  });
+  const title = attachments.length === 1 ? '1 attachment' : `${attachments.length} attachments`;
+  return h('section', { class: 'attachments', 'aria-labelledby': 'attachments-title' }, h('h2', { id: 'attachments-title' }, title), list);
+}
+
+function toBlob(attachment: Attachment, type: string): Blob {
+  const { content } = attachment;
+  const part: BlobPart = typeof content === 'string' ? new TextEncoder().encode(content) : content instanceof ArrayBuffer ? content : new Uint8Array(content);
+  return new Blob([part], { type });
+}
+
+function addMeta(list: HTMLElement, label: string, addresses: readonly Address[] | undefined): void {
+  if (!addresses || addresses.length === 0) return;
+  const value = h('dd', {});
+  addresses.forEach((address, index) => {
+    if (index > 0) value.append(', ');
+    value.append(renderAddress(address));
+  });
+  list.append(h('div', {}, h('dt', {}, label), value));
+}
+
+function renderAddress(address: Address): Node {
+  if (address.group !== undefined) {
+    const group = h('span', {}, `${address.name}: `);
+    address.group.forEach((member, index) => group.append(index > 0 ? ', ' : '', renderAddress(member)));
+    return group;
+  }
+  if (!address.name) return h('span', { class: 'address' }, address.address);
+  return h('span', { class: 'address' }, address.name, ' ', h('span', { class: 'address-email' }, `<${address.address}>`));
+}
+
+function renderDate(value: string | undefined): HTMLElement | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return h('span', {}, value);
+  const text = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(date);
+  return h('time', { datetime: date.toISOString() }, text);
+}

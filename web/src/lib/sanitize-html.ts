@@ -1,0 +1,140 @@
+/**
+ * Turns a message's HTML body into a self-contained `srcdoc` for a sandboxed iframe.
+ *
+ * Three layers, each enough on its own against script: DOMPurify removes script, event handlers,
+ * forms and embedded content; the iframe is sandboxed without `allow-scripts`; and the frame carries
+ * its own CSP (which only tightens the page's, which it inherits). Remote loading — a tracking pixel
+ * tells the sender's mail provider when and where the message was read — is stopped the same way:
+ * remote `src`/`srcset`/`background` and CSS `url()` are removed here, and both CSPs forbid it.
+ */
+import DOMPurify from 'dompurify';
+
+export interface SanitizedHtml {
+  /** A complete HTML document for `iframe.srcdoc`. */
+  readonly srcdoc: string;
+  /** How many remote images or backgrounds were removed (shown to the recipient). */
+  readonly blockedRemote: number;
+  /** Content-IDs (without angle brackets) the HTML actually displays. */
+  readonly usedContentIds: ReadonlySet<string>;
+}
+
+/** Maps a Content-ID (no angle brackets) to a `blob:` URL of the inline part, if there is one. */
+export type ContentIdResolver = (contentId: string) => string | undefined;
+
+const FRAME_CSP = "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'";
+
+// Applied before the message's own styles, so a message that styles itself still wins.
+const FRAME_BASE_CSS =
+  'html{color-scheme:light}body{margin:0;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff;overflow-wrap:break-word}img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}';
+
+const FORBID_TAGS = [
+  'form', 'input', 'button', 'select', 'option', 'optgroup', 'textarea', 'datalist', 'output',
+  'audio', 'video', 'source', 'track', 'picture', 'object', 'embed', 'iframe', 'frame', 'frameset',
+  'link', 'meta', 'base', 'portal', 'dialog', 'template',
+];
+const URL_LIST_ATTR = ['srcset', 'background', 'poster'];
+const FORBID_ATTR = [...URL_LIST_ATTR, 'action', 'formaction', 'ping', 'usemap', 'longdesc'];
+
+// Images the frame may show from a data: URL; SVG is left out (it is a document, not just pixels).
+const SAFE_DATA_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif|bmp);/i;
+const MAX_CSS_LENGTH = 200_000;
+const REMOTE = /^\s*(?:[a-z][a-z0-9+.-]*:)?\/\//i;
+
+/** Sanitizes `html` for display in the sandboxed frame; `cid:` images become the inline parts' blobs. */
+export function sanitizeMessageHtml(html: string, resolveContentId: ContentIdResolver): SanitizedHtml {
+  let blockedRemote = 0;
+  const usedContentIds = new Set<string>();
+
+  const mapUrl = (value: string): string | undefined => {
+    const url = value.trim();
+    if (/^cid:/i.test(url)) {
+      const contentId = decodeCid(url.slice(4));
+      const blobUrl = contentId === undefined ? undefined : resolveContentId(contentId);
+      if (blobUrl !== undefined && contentId !== undefined) usedContentIds.add(contentId);
+      return blobUrl;
+    }
+    if (SAFE_DATA_IMAGE.test(url)) return url;
+    if (REMOTE.test(url) || /^https?:/i.test(url)) blockedRemote++;
+    return undefined;
+  };
+
+  // Forbidden URL attributes are dropped by DOMPurify itself; they are only counted here.
+  DOMPurify.addHook('uponSanitizeAttribute', (_node, data) => {
+    if (URL_LIST_ATTR.includes(data.attrName) && /(?:^|[\s,])(?:[a-z][a-z0-9+.-]*:)?\/\//i.test(data.attrValue)) blockedRemote++;
+  });
+  DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+    if (node.hasAttribute('src')) {
+      const mapped = mapUrl(node.getAttribute('src') ?? '');
+      if (mapped === undefined || node.nodeName !== 'IMG') node.removeAttribute('src');
+      else node.setAttribute('src', mapped);
+    }
+    if (node.nodeName === 'A' && node.hasAttribute('href')) {
+      node.setAttribute('target', '_blank');
+      node.setAttribute('rel', 'noopener noreferrer');
+    }
+    const style = node.getAttribute('style');
+    if (style !== null) {
+      const cleaned = cleanCss(style, mapUrl);
+      if (cleaned === undefined) node.removeAttribute('style');
+      else node.setAttribute('style', cleaned);
+    }
+  });
+
+  let root: Node;
+  try {
+    root = DOMPurify.sanitize(html, {
+      USE_PROFILES: { html: true },
+      WHOLE_DOCUMENT: true,
+      RETURN_DOM: true,
+      FORBID_TAGS,
+      FORBID_ATTR,
+      ALLOW_DATA_ATTR: false,
+    });
+  } finally {
+    DOMPurify.removeHook('uponSanitizeAttribute');
+    DOMPurify.removeHook('afterSanitizeAttributes');
+  }
+
+  const element = root instanceof Element ? root : null;
+  const styles: string[] = [];
+  for (const styleElement of element?.querySelectorAll('style') ?? []) {
+    const cleaned = cleanCss(styleElement.textContent ?? '', mapUrl);
+    if (cleaned !== undefined) styles.push(`<style>${cleaned}</style>`);
+    styleElement.remove();
+  }
+  const body = element?.querySelector('body')?.outerHTML ?? '<body></body>';
+
+  const srcdoc =
+    '<!doctype html><html><head><meta charset="utf-8">' +
+    `<meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}">` +
+    '<meta name="referrer" content="no-referrer">' +
+    `<style>${FRAME_BASE_CSS}</style>${styles.join('')}</head>${body}</html>`;
+  return { srcdoc, blockedRemote, usedContentIds };
+}
+
+/**
+ * Keeps CSS that cannot fetch anything remote; returns undefined to drop it altogether. Escapes and
+ * `@import` could hide a URL from the patterns below, so CSS using them is dropped rather than parsed.
+ */
+export function cleanCss(css: string, mapUrl: (url: string) => string | undefined): string | undefined {
+  // Bounded so that crafted CSS cannot stall the page in the patterns below.
+  if (css.length > MAX_CSS_LENGTH) return undefined;
+  const text = css.replace(/\/\*[\s\S]*?\*\//g, '');
+  if (/\\|@import|image-set|\bsrc\s*\(|expression\s*\(|<\//i.test(text)) return undefined;
+  const rewritten = text.replace(/url\(\s*(["']?)([^"')]*)\1\s*\)/gi, (_match, _quote: string, url: string) => {
+    const mapped = mapUrl(url);
+    return mapped === undefined ? 'none' : `url("${mapped}")`;
+  });
+  // Anything still shaped like url( that is not one of ours means a form the pattern missed.
+  if (/url\s*\((?!"(?:blob:|data:image\/))/i.test(rewritten)) return undefined;
+  const trimmed = rewritten.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function decodeCid(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value).replace(/^<|>$/g, '');
+  } catch {
+    return undefined;
+  }
+}
