@@ -8,7 +8,10 @@ export interface Config {
   readonly region: string;
   readonly sesConfigurationSet?: string;
   readonly webDir: string;
+  readonly logLevel: LogLevel;
 }
+
+import { LOG_LEVELS, type LogLevel } from './adapters/json-logger.ts';
 
 export class ConfigError extends Error {}
 
@@ -26,7 +29,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (origin.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(origin.hostname)) {
     throw new ConfigError('SEALPOST_PORTAL_ORIGIN must use https (plain http is allowed only for localhost)');
   }
+  const logLevel = (env.SEALPOST_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`SEALPOST_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   return {
+    logLevel,
     tableName: env.SEALPOST_TABLE as string,
     portalOrigin: origin.origin,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',

@@ -1,18 +1,23 @@
 /** Structured JSON logs to stdout/stderr (CloudWatch-friendly). Callers pass only non-secret fields. */
 import type { Logger } from '../core/ports.ts';
 
-export class JsonLogger implements Logger {
-  constructor(private readonly base: Record<string, unknown> = {}, private readonly write: (line: string, level: string) => void = defaultWrite) {}
+export const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
 
-  child(fields: Record<string, unknown>): JsonLogger {
-    return new JsonLogger({ ...this.base, ...fields }, this.write);
-  }
+export class JsonLogger implements Logger {
+  constructor(
+    private readonly base: Record<string, unknown> = {},
+    private readonly write: (line: string, level: string) => void = defaultWrite,
+    private readonly minimum: LogLevel = 'info',
+  ) {}
 
   info(event: string, fields?: Record<string, unknown>): void { this.log('info', event, fields); }
   warn(event: string, fields?: Record<string, unknown>): void { this.log('warn', event, fields); }
   error(event: string, fields?: Record<string, unknown>): void { this.log('error', event, fields); }
 
-  private log(level: string, event: string, fields?: Record<string, unknown>): void {
+  private log(level: Exclude<LogLevel, 'silent'>, event: string, fields?: Record<string, unknown>): void {
+    if (RANK[level] < RANK[this.minimum]) return;
     this.write(JSON.stringify({ time: new Date().toISOString(), level, event, ...this.base, ...fields }), level);
   }
 }

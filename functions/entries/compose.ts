@@ -36,7 +36,7 @@ export function composeDeps(config: Config, options: { web?: WebAssets; logger?:
     clock,
     random: secureRandom,
     portalOrigin: config.portalOrigin,
-    logger: options.logger ?? new JsonLogger({ service: 'sealpost' }),
+    logger: options.logger ?? new JsonLogger({ service: 'sealpost' }, undefined, config.logLevel),
     ...(options.web ? { web: options.web } : {}),
   };
 }

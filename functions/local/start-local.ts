@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { generateApiKey, MIN_API_KEY_LENGTH } from '../core/api-keys.ts';
 import { loadWebAssets } from '../adapters/fs-web-assets.ts';
-import { JsonLogger } from '../adapters/json-logger.ts';
+import { JsonLogger, type LogLevel } from '../adapters/json-logger.ts';
 import { loadConfig } from '../config.ts';
 import { composeDeps, secureRandom } from '../entries/compose.ts';
 import { createApp } from '../http/app.ts';
@@ -26,6 +26,8 @@ export interface LocalOptions {
   readonly webDir?: string;
   /** Where structured log lines go (default: stdout/stderr). */
   readonly logWrite?: (line: string, level: string) => void;
+  /** Overrides SEALPOST_LOG_LEVEL. */
+  readonly logLevel?: LogLevel;
 }
 
 export interface LocalStack {
@@ -80,8 +82,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
 
   try {
     const { key, source } = resolveDevKey(dataDir, options.devApiKey);
-    const logger = new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite);
     const config = loadConfig(process.env);
+    const logger = new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite, options.logLevel ?? config.logLevel);
     const deps = composeDeps(config, { web: loadWebAssets(config.webDir), logger });
     await seedLocal(deps.dynamo, TABLE_NAME, key, DEMO_TENANT);
     const app = createApp(deps);

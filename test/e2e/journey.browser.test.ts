@@ -25,7 +25,7 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
     const webDir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-web-'));
     await buildWeb({ outDir: webDir });
     [stack, browser] = await Promise.all([
-      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: (line) => logs.push(line) }),
+      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: (line) => logs.push(line), logLevel: 'info' }),
       launchChromium(),
     ]);
   }, 60_000);
@@ -53,11 +53,17 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
     const link = parseLink(mail?.body.html ?? '');
     expect(link.id).toBe(id);
 
+    // A person reads the notification in the local mailbox's web page and clicks the button in it.
     const context = await browser.newContext({ acceptDownloads: true });
-    const page = await context.newPage();
+    const inbox = await context.newPage();
+    await inbox.goto(stack.mailboxUrl);
+    const email = inbox.locator('.email', { hasText: 'alice@example.com' });
+    await email.getByRole('button', { name: 'Toggle HTML view' }).click();
+    const popup = context.waitForEvent('page');
+    await email.frameLocator('iframe').getByRole('link', { name: 'Open secure message' }).click();
+    const page = await popup;
     const requests: string[] = [];
     page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).host}${new URL(r.url()).pathname}`));
-    await page.goto(link.url);
     await page.locator('#open-button').waitFor({ state: 'visible' });
 
     // Before the click: no secret in the address bar, no content, no request for the ciphertext.

@@ -19,7 +19,7 @@ const logs: string[] = [];
 beforeAll(async () => {
   const webDir = mkdtempSync(join(tmpdir(), 'sealpost-leak-web-'));
   await buildWeb({ outDir: webDir });
-  stack = await startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-leak-')), webDir, logWrite: (line) => logs.push(line) });
+  stack = await startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-leak-')), webDir, logWrite: (line) => logs.push(line), logLevel: 'info' });
 });
 afterAll(() => stack?.close());
 
