@@ -1,12 +1,12 @@
 /** EventLog on DynamoDB: events live beside their message, sorted by time, and outlive its ciphertext. */
-import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../core/errors.ts';
 import { EVENT_RETENTION_DAYS, addDays, ttlFor } from '../core/expiry.ts';
 import type { MessageEvent } from '../core/model.ts';
 import type { EventLog, RandomBytes } from '../core/ports.ts';
 import { toBase64Url } from '../core/access-token.ts';
-import { TTL_ATTRIBUTE, key } from './dynamodb-table.ts';
+import { TTL_ATTRIBUTE, batchWriteAll, key } from './dynamodb-table.ts';
 
 export class DynamoDbEventLog implements EventLog {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly random: RandomBytes) {}
@@ -27,15 +27,7 @@ export class DynamoDbEventLog implements EventLog {
       },
     }));
     try {
-      for (let i = 0; i < requests.length; i += 25) {
-        let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
-        for (let attempt = 0; pending && pending.length > 0; attempt++) {
-          if (attempt > 6) throw new Error('unprocessed items after retries');
-          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-          const result: { UnprocessedItems?: Record<string, WriteRequest[]> } = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-          pending = result.UnprocessedItems?.[this.tableName];
-        }
-      }
+      await batchWriteAll(this.client, this.tableName, requests);
     } catch (error) {
       throw new DependencyError('The audit event could not be recorded.', 'dynamodb', error);
     }

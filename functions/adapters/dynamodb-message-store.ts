@@ -8,7 +8,7 @@
  * delivery and open, and DynamoDB bills a write by the size of the whole item.
  */
 import {
-  BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
   type AttributeValue, type DynamoDBClient, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -16,10 +16,12 @@ import { DependencyError } from '../core/errors.ts';
 import { HEAD_GRACE_DAYS, addDays, ttlFor } from '../core/expiry.ts';
 import type { MessageHead } from '../core/model.ts';
 import type { MessageStore, NewMessageHead } from '../core/ports.ts';
-import { TTL_ATTRIBUTE, isConditionFailure, key } from './dynamodb-table.ts';
+import { TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './dynamodb-table.ts';
 
 /** 300 KB: well under DynamoDB's 400 KB item limit, including key and attribute names. */
 export const CHUNK_BYTES = 300 * 1000;
+/** 10 chunks = 3 MB per pickup response: 4 MB once Lambda base64-encodes it, under its 6 MB cap. */
+export const CHUNKS_PER_PART = 10;
 const WRITE_CONCURRENCY = 4;
 
 export class DynamoDbMessageStore implements MessageStore {
@@ -64,14 +66,22 @@ export class DynamoDbMessageStore implements MessageStore {
     return head as MessageHead;
   }
 
-  async readCiphertext(head: MessageHead): Promise<Uint8Array> {
+  partCount(head: MessageHead): number {
+    return Math.max(1, Math.ceil(head.chunkCount / CHUNKS_PER_PART));
+  }
+
+  async readPart(head: MessageHead, index: number): Promise<Uint8Array> {
+    const first = index * CHUNKS_PER_PART;
+    const last = Math.min(head.chunkCount, first + CHUNKS_PER_PART) - 1;
     const parts: Uint8Array[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.read(() => this.client.send(new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-        ExpressionAttributeValues: { ':pk': { S: key.head(head.id).pk }, ':chunk': { S: 'CHUNK#' } },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+        ExpressionAttributeValues: {
+          ':pk': { S: key.head(head.id).pk }, ':first': { S: key.chunk(head.id, first).sk }, ':last': { S: key.chunk(head.id, last).sk },
+        },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       })));
@@ -80,17 +90,12 @@ export class DynamoDbMessageStore implements MessageStore {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    const total = parts.reduce((sum, part) => sum + part.length, 0);
-    if (parts.length !== head.chunkCount || total !== head.ciphertextBytes) {
-      throw new Error(`ciphertext incomplete: ${parts.length}/${head.chunkCount} chunks, ${total}/${head.ciphertextBytes} bytes`);
+    const expectedBytes = Math.min(head.ciphertextBytes, (last + 1) * CHUNK_BYTES) - first * CHUNK_BYTES;
+    const total = parts.reduce((sum, p) => sum + p.length, 0);
+    if (parts.length !== last - first + 1 || total !== expectedBytes) {
+      throw new Error(`ciphertext incomplete: part ${index} has ${parts.length}/${last - first + 1} chunks, ${total}/${expectedBytes} bytes`);
     }
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concat(parts, total);
   }
 
   async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void> {
@@ -167,14 +172,10 @@ export class DynamoDbMessageStore implements MessageStore {
 
   async deleteChunks(messageId: string, chunkCount: number): Promise<void> {
     const requests: WriteRequest[] = Array.from({ length: chunkCount }, (_, i) => ({ DeleteRequest: { Key: marshall(key.chunk(messageId, i)) } }));
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-        if (attempt > 6) throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'dynamodb');
-        const result: { UnprocessedItems?: Record<string, WriteRequest[]> } = await this.write(() => this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending as WriteRequest[] } })));
-        pending = result.UnprocessedItems?.[this.tableName];
-      }
+    try {
+      await batchWriteAll(this.client, this.tableName, requests);
+    } catch (error) {
+      throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'dynamodb', error);
     }
   }
 
@@ -200,4 +201,14 @@ function recipientIndex(rid: string): number {
   const match = /^r(\d{1,3})$/.exec(rid);
   if (!match) throw new RangeError(`bad recipient reference ${rid}`);
   return Number(match[1]);
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

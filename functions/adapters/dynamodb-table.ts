@@ -6,12 +6,15 @@
  *   APIKEY#<keyId>           APIKEY           hash of an API key, its tenant and scope
  *   MSG#<messageId>          HEAD             message head: tenant, recipients (token hashes), state, expiry
  *   MSG#<messageId>          CHUNK#<00000>    ciphertext bytes, ≤ 300 KB each
- *   MSG#<messageId>          EVENT#<iso>#<n>  audit event
+ *   MSG#<messageId>          EVENT#<iso>#<r>  audit event (<r>: 8 random base64url characters)
  *   IDEM#<tenantId>#<hash>   IDEM             idempotency record of POST /v1/messages
  *
  * Every item that can expire carries the TTL attribute `ttl` (epoch seconds).
  */
-import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceNotFoundException,
+  type DynamoDBClient, type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
@@ -49,4 +52,20 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+/**
+ * Writes all requests in batches of 25 (BatchWriteItem's limit), retrying unprocessed items with
+ * exponential backoff, as AWS advises for throttled batches. Throws if items stay unprocessed.
+ */
+export async function batchWriteAll(client: DynamoDBClient, tableName: string, requests: readonly WriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 6) throw new Error(`${pending.length} items still unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const result: { UnprocessedItems?: Record<string, WriteRequest[]> } = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+      pending = result.UnprocessedItems?.[tableName];
+    }
+  }
 }

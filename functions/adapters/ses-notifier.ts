@@ -1,11 +1,11 @@
 /**
  * Notifier on Amazon SES (v1 SendEmail): one email per recipient, text and HTML parts. A rejected
- * recipient becomes a "failed" outcome with a reason the sender can act on; the SES error text is
- * logged by the caller's request id, never returned verbatim.
+ * recipient becomes a "failed" outcome with a reason the sender can act on; the SES error name and
+ * status are logged here (never the request, which carries the link), never returned verbatim.
  */
 import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import type { Address, RecipientOutcome } from '../core/model.ts';
-import type { Notifier, PickupNotification } from '../core/ports.ts';
+import type { Logger, Notifier, PickupNotification } from '../core/ports.ts';
 
 /** RFC 5322 mailbox for SES's Source/To: quoted ASCII display name, or an RFC 2047 encoded word. */
 export function formatMailbox(address: Address): string {
@@ -25,7 +25,7 @@ const REJECTIONS: Record<string, string> = {
 };
 
 export class SesNotifier implements Notifier {
-  constructor(private readonly client: SESClient, private readonly options: { configurationSetName?: string } = {}) {}
+  constructor(private readonly client: SESClient, private readonly options: { configurationSetName?: string; logger?: Logger } = {}) {}
 
   async send(notification: PickupNotification): Promise<Omit<RecipientOutcome, 'email'>> {
     try {
@@ -42,6 +42,7 @@ export class SesNotifier implements Notifier {
     } catch (error) {
       const name = (error as { name?: string }).name ?? 'Error';
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      this.options.logger?.warn('ses_send_failed', { error: name, httpStatus: status });
       const reason = REJECTIONS[name] ?? (status !== undefined && status >= 400 && status < 500
         ? `SES refused the email (${name}).`
         : 'The email service did not answer; the email was not sent.');

@@ -34,31 +34,46 @@ export function matchRecipient(head: MessageHead, tokenHash: string): RecipientR
   return found;
 }
 
+export interface OpenedPart {
+  readonly ciphertext: Uint8Array;
+  readonly part: number;
+  readonly parts: number;
+}
+
+/**
+ * Returns part `part` of a message's ciphertext to the holder of a recipient's access token. Part 0
+ * counts as the open (one conditional write, which a racing revoke wins); later parts re-check
+ * everything but record nothing.
+ */
 export async function openMessage(
   deps: PickupDeps,
   messageId: string,
   token: string,
-  ctx: { sourceIp?: string; userAgent?: string } = {},
-): Promise<Uint8Array> {
+  ctx: { sourceIp?: string; userAgent?: string; part?: number } = {},
+): Promise<OpenedPart> {
+  const part = ctx.part ?? 0;
   if (!isWellFormedMessageId(messageId) || !TOKEN_PATTERN.test(token)) throw new MessageUnavailableError();
   const now = deps.clock();
   const head = await deps.store.getHead(messageId);
   if (!head || head.state !== 'active' || isExpired(head.expiresAt, now)) throw new MessageUnavailableError();
   const recipient = matchRecipient(head, await hashAccessToken(token));
-  if (!recipient) throw new MessageUnavailableError();
+  const parts = deps.store.partCount(head);
+  if (!recipient || !Number.isInteger(part) || part < 0 || part >= parts) throw new MessageUnavailableError();
 
   let ciphertext: Uint8Array;
   try {
-    ciphertext = await deps.store.readCiphertext(head);
+    ciphertext = await deps.store.readPart(head, part);
   } catch (error) {
-    deps.logger.warn('ciphertext_unreadable', { messageId, error: describeError(error) });
+    deps.logger.warn('ciphertext_unreadable', { messageId, part, error: describeError(error) });
     throw new MessageUnavailableError();
   }
-  // The conditional update is the commit point: a revoke that raced us wins.
-  if (!(await deps.store.recordOpen(messageId, recipient.rid, now))) throw new MessageUnavailableError();
-  await appendEvents(deps, [{
-    messageId, tenantId: head.tenantId, type: 'opened', at: now.toISOString(), actor: `recipient:${recipient.rid}`,
-    recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
-  }]);
-  return ciphertext;
+  if (part === 0) {
+    // The conditional update is the commit point: a revoke that raced us wins.
+    if (!(await deps.store.recordOpen(messageId, recipient.rid, now))) throw new MessageUnavailableError();
+    await appendEvents(deps, [{
+      messageId, tenantId: head.tenantId, type: 'opened', at: now.toISOString(), actor: `recipient:${recipient.rid}`,
+      recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    }]);
+  }
+  return { ciphertext, part, parts };
 }

@@ -29,8 +29,13 @@ export interface MessageStore {
   create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void>;
   /** The head as stored, without any expiry/state check: callers check those themselves. */
   getHead(messageId: string): Promise<MessageHead | undefined>;
-  /** Reassembles the ciphertext. Throws if a chunk is missing (treated as unavailable). */
-  readCiphertext(head: MessageHead): Promise<Uint8Array>;
+  /**
+   * How many parts a pickup downloads. Each part fits one Lambda response (≤ 6 MB once base64
+   * encoded), so a 4 MiB message is fetched in two requests rather than failing in one.
+   */
+  partCount(head: MessageHead): number;
+  /** Reads part `index` (0-based) of the ciphertext. Throws if a chunk is missing (treated as unavailable). */
+  readPart(head: MessageHead, index: number): Promise<Uint8Array>;
   /** Records per-recipient delivery outcomes (one conditional update of the head). */
   recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void>;
   /**

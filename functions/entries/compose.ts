@@ -24,6 +24,7 @@ export function composeDeps(config: Config, options: { web?: WebAssets; logger?:
   const dynamo = new DynamoDBClient({ region: config.region });
   const ses = new SESClient({ region: config.region });
   const clock = () => new Date();
+  const logger = options.logger ?? new JsonLogger({ service: 'sealpost' }, undefined, config.logLevel);
   return {
     dynamo,
     tenants: new DynamoDbTenantDirectory(dynamo, config.tableName),
@@ -32,11 +33,11 @@ export function composeDeps(config: Config, options: { web?: WebAssets; logger?:
     idempotency: new DynamoDbIdempotencyStore(dynamo, config.tableName, clock),
     sealer: new OpenPgpSealer(),
     mime: new NodemailerMimeComposer(),
-    notifier: new SesNotifier(ses, config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}),
+    notifier: new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }),
     clock,
     random: secureRandom,
     portalOrigin: config.portalOrigin,
-    logger: options.logger ?? new JsonLogger({ service: 'sealpost' }, undefined, config.logLevel),
+    logger,
     ...(options.web ? { web: options.web } : {}),
   };
 }

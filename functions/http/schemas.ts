@@ -53,7 +53,7 @@ export const sendRequestSchema = z.strictObject({
 export type SendRequest = z.input<typeof sendRequestSchema>;
 export type SendResponse = SendReceipt;
 
-export const openRequestSchema = z.strictObject({ token: z.string().max(128) });
+export const openRequestSchema = z.strictObject({ token: z.string().max(128), part: z.number().int().min(0).max(1000).optional() });
 
 function toIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => {

@@ -1,9 +1,10 @@
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { CHUNK_BYTES, DynamoDbMessageStore } from '../../functions/adapters/dynamodb-message-store.ts';
+import { CHUNK_BYTES, CHUNKS_PER_PART, DynamoDbMessageStore } from '../../functions/adapters/dynamodb-message-store.ts';
 import { DynamoDbEventLog } from '../../functions/adapters/dynamodb-event-log.ts';
 import { DependencyError } from '../../functions/core/errors.ts';
+import type { MessageHead } from '../../functions/core/model.ts';
 import type { NewMessageHead } from '../../functions/core/ports.ts';
 import { startTestTable } from '../helpers/dynamo.ts';
 
@@ -14,6 +15,12 @@ beforeAll(async () => {
   store = new DynamoDbMessageStore(env.client, env.tableName);
 });
 afterAll(() => env.close());
+
+async function readAll(head: MessageHead): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < store.partCount(head); i++) parts.push(await store.readPart(head, i));
+  return new Uint8Array(Buffer.concat(parts));
+}
 
 let counter = 0;
 function aHead(overrides: Partial<NewMessageHead> = {}): NewMessageHead {
@@ -41,11 +48,25 @@ describe('DynamoDbMessageStore', () => {
 
     const stored = await store.getHead(head.id);
     expect(stored).toMatchObject({ id: head.id, chunkCount: 3, ciphertextBytes: ciphertext.length, state: 'active' });
-    expect(await store.readCiphertext(stored!)).toEqual(ciphertext);
+    expect(store.partCount(stored!)).toBe(1);
+    expect(await readAll(stored!)).toEqual(ciphertext);
     const { Items } = await env.client.send(new ScanCommand({ TableName: env.tableName }));
     const items = (Items ?? []).filter((i) => i.pk?.S === `MSG#${head.id}`);
     expect(items.map((i) => i.sk?.S).sort()).toEqual(['CHUNK#00000', 'CHUNK#00001', 'CHUNK#00002', 'HEAD']);
     expect(items.every((i) => Number(i.ttl?.N) > Date.parse(head.expiresAt) / 1000 - 1)).toBe(true);
+  });
+
+  it('splits a ciphertext of more than 3 MB into pickup parts of at most 10 chunks', async () => {
+    const head = aHead();
+    const ciphertext = new Uint8Array(randomBytes(CHUNKS_PER_PART * CHUNK_BYTES + 5));
+
+    await store.create(head, ciphertext);
+
+    const stored = (await store.getHead(head.id))!;
+    expect(store.partCount(stored)).toBe(2);
+    expect((await store.readPart(stored, 0)).length).toBe(CHUNKS_PER_PART * CHUNK_BYTES);
+    expect((await store.readPart(stored, 1)).length).toBe(5);
+    expect(await readAll(stored)).toEqual(ciphertext);
   });
 
   it('refuses to overwrite an existing message id', async () => {
@@ -54,7 +75,7 @@ describe('DynamoDbMessageStore', () => {
 
     await expect(store.create(head, new Uint8Array([4, 5, 6]))).rejects.toBeInstanceOf(DependencyError);
 
-    expect(await store.readCiphertext((await store.getHead(head.id))!)).toEqual(new Uint8Array([1, 2, 3]));
+    expect(await readAll((await store.getHead(head.id))!)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
   it('treats chunks without a head as nonexistent', async () => {
@@ -70,7 +91,7 @@ describe('DynamoDbMessageStore', () => {
     const stored = (await store.getHead(head.id))!;
     await store.deleteChunks(head.id, 1);
 
-    await expect(store.readCiphertext(stored)).rejects.toThrow(/incomplete/);
+    await expect(store.readPart(stored, 0)).rejects.toThrow(/incomplete/);
   });
 
   it('records per-recipient delivery in one update', async () => {

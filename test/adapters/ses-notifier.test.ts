@@ -1,6 +1,7 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMailbox, SesNotifier } from '../../functions/adapters/ses-notifier.ts';
+import { CapturingLogger } from '../helpers/fakes.ts';
 import { capturedMail, startMailbox, type StandIn } from '../../functions/local/stand-ins.ts';
 
 let mailbox: StandIn;
@@ -33,11 +34,16 @@ describe('SesNotifier', () => {
     expect(mail?.body.html).toBe(notification.html);
   });
 
-  it('reports a request SES refuses as failed, with a reason and without throwing', async () => {
-    const outcome = await new SesNotifier(client).send({ ...notification, subject: '' });
+  it('reports a request SES refuses as failed, with a reason, and logs the error name without the link', async () => {
+    const logger = new CapturingLogger();
+
+    const outcome = await new SesNotifier(client, { logger }).send({ ...notification, subject: '' });
 
     expect(outcome.status).toBe('failed');
     expect(outcome.reason).toMatch(/SES refused|rejected/);
+    expect(logger.lines).toHaveLength(1);
+    expect(JSON.parse(logger.lines[0]!)).toMatchObject({ event: 'ses_send_failed', httpStatus: 400 });
+    expect(logger.lines[0]).not.toContain('#secret');
   });
 
   it('reports an unreachable SES as failed', async () => {

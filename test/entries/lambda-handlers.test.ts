@@ -77,6 +77,33 @@ describe('Lambda entries', () => {
     expect(body.recipients).toMatchObject([{ status: 'notified', opens: 1 }]);
   });
 
+  it('portal: a message at the 4 MiB content limit is picked up in parts that each fit a Lambda response', async () => {
+    const attachment = new Uint8Array(4 * 1024 * 1024 - 100).map((_, i) => (i * 7919) & 0xff);
+    const sent = await senderApi(httpApiEvent('POST', '/v1/messages', {
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: ['big@example.com'], subject: 'Big', text: 'x', attachments: [{ filename: 'big.bin', contentType: 'application/octet-stream', content: Buffer.from(attachment).toString('base64') }] }),
+    }), lambdaContext);
+    expect(sent.statusCode).toBe(201);
+    const { id } = JSON.parse(sent.body) as { id: string };
+    const link = parseLink((await capturedMail(mailbox.endpoint)).find((m) => m.destination.to[0] === 'big@example.com')?.body.text ?? '');
+    const token = await deriveAccessToken(link.secret);
+
+    const pieces: Buffer[] = [];
+    let parts = 1;
+    for (let part = 0; part < parts; part++) {
+      const res = await portal(httpApiEvent('POST', `/m/${id}/open`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, part }) }), lambdaContext);
+      expect(res.statusCode).toBe(200);
+      // Lambda's response payload limit is 6 MB, counted on the base64 body it returns.
+      expect(JSON.stringify(res).length).toBeLessThan(6 * 1000 * 1000);
+      parts = Number(res.headers['sealpost-parts']);
+      pieces.push(Buffer.from(res.body, 'base64'));
+    }
+
+    expect(parts).toBe(2);
+    const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.concat(pieces)), link.secret));
+    expect(mime).toContain('filename=big.bin');
+  });
+
   it('each entry serves only its own routes', async () => {
     const apiOnPortal = await portal(httpApiEvent('GET', '/v1/messages/x', { headers: { authorization: `Bearer ${API_KEY}` } }), lambdaContext);
     const pageOnApi = await senderApi(httpApiEvent('GET', '/m/x'), lambdaContext);

@@ -27,10 +27,13 @@ export class InMemoryMessageStore implements MessageStore {
     this.heads.set(head.id, { ...head, chunkCount: 1, ciphertextBytes: ciphertext.length });
   }
   async getHead(id: string) { return this.heads.get(id); }
-  async readCiphertext(head: MessageHead) {
+  /** Bytes per pickup part; tests lower it to exercise multi-part pickups. */
+  partBytes = 3_000_000;
+  partCount(head: MessageHead) { return Math.max(1, Math.ceil(head.ciphertextBytes / this.partBytes)); }
+  async readPart(head: MessageHead, index: number) {
     const data = this.chunks.get(head.id);
     if (!data) throw new Error('ciphertext missing');
-    return data.slice();
+    return data.slice(index * this.partBytes, (index + 1) * this.partBytes);
   }
   async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]) {
     const head = this.heads.get(id);

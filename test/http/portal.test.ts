@@ -88,6 +88,24 @@ describe('POST /m/:id/open', () => {
     expect(wrongToken).toMatch(/not available/);
   });
 
+  it('serves a large ciphertext in parts, counting one open, and refuses a part that does not exist', async () => {
+    const { app, deps, id, links } = await sendOne();
+    deps.store.partBytes = 100;
+    const token = await deriveAccessToken(links[0]!.secret);
+    const partOf = (part: number) => app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, part }) });
+
+    const first = await open(app, id, token);
+    const parts = Number(first.headers.get('Sealpost-Parts'));
+    const rest = await Promise.all(Array.from({ length: parts - 1 }, (_, i) => partOf(i + 1)));
+    const beyond = await partOf(parts);
+
+    expect(parts).toBeGreaterThan(2);
+    const all = Buffer.concat(await Promise.all([first, ...rest].map(async (r) => Buffer.from(await r.arrayBuffer()))));
+    expect(new TextDecoder().decode(await deps.sealer.open(new Uint8Array(all), links[0]!.secret))).toContain('Your results are ready.');
+    expect(beyond.status).toBe(404);
+    expect(deps.events.events.filter((e) => e.type === 'opened')).toHaveLength(1);
+  });
+
   it('rejects a body without a token as a 422 problem', async () => {
     const { app, id } = await sendOne();
 

@@ -38,6 +38,28 @@ describe('openMessage', () => {
     expect(calls[0]?.init.body).toBe('{"token":"tok"}');
   });
 
+  it('fetches every part the server announces and joins them in order', async () => {
+    const parts = [new Uint8Array([1, 2]), new Uint8Array([3]), new Uint8Array([4, 5])];
+    const calls: Call[] = [];
+    const fetch: Fetch = async (url, init) => {
+      calls.push({ url, init });
+      const { part = 0 } = JSON.parse(String(init.body)) as { part?: number };
+      return new Response(parts[part], { status: 200, headers: { 'Sealpost-Parts': '3' } });
+    };
+
+    const result = await openMessage('m', 'tok', fetch);
+
+    expect(result).toEqual({ kind: 'ok', ciphertext: new Uint8Array([1, 2, 3, 4, 5]) });
+    expect(calls.map((c) => c.init.body)).toEqual(['{"token":"tok"}', '{"token":"tok","part":1}', '{"token":"tok","part":2}']);
+  });
+
+  it('reports unavailable when a later part is refused (revoked while downloading)', async () => {
+    let n = 0;
+    const fetch: Fetch = async () => (n++ === 0 ? new Response(new Uint8Array([1]), { status: 200, headers: { 'Sealpost-Parts': '2' } }) : problem(404));
+
+    await expect(openMessage('m', 'tok', fetch)).resolves.toEqual({ kind: 'unavailable' });
+  });
+
   it('encodes an id that carries URL syntax', async () => {
     const { fetch, calls } = aFetch(() => problem(404));
 

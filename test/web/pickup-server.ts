@@ -8,9 +8,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-export const PORTAL_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; " +
-  "connect-src 'self'; frame-src 'self' blob: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+import { CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
+
+/** The production policy itself, so the page is tested under exactly what the portal sends. */
+export const PORTAL_CSP = CONTENT_SECURITY_POLICY;
 
 export interface StoredMessage {
   readonly token: string;

@@ -5,7 +5,8 @@ import type { MiddlewareHandler } from 'hono';
  * - No inline or third-party script; the page's only script is /assets/*.
  * - style-src allows inline style *attributes* so sanitized message HTML keeps its layout; with
  *   img/font/connect limited to our origin, CSS cannot send anything anywhere.
- * - frame-src blob:/data: for the sandboxed message frame; frame-ancestors 'none' against framing.
+ * - frame-src 'none': the message frame is an about:srcdoc document, which frame-src does not govern
+ *   (verified in Chromium by the browser tests); frame-ancestors 'none' against framing.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -14,7 +15,7 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
-  "frame-src 'self' blob: data:",
+  "frame-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

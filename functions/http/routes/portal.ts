@@ -10,6 +10,9 @@ import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { openRequestSchema } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
 
+/** Response header of POST /m/:id/open: how many parts the ciphertext has. */
+export const PARTS_HEADER = 'Sealpost-Parts';
+
 export interface WebAsset {
   readonly body: Uint8Array;
   readonly contentType: string;
@@ -29,9 +32,14 @@ export function portalRoutes(deps: PickupDeps & { web: WebAssets }): Hono<AppEnv
   app.post('/m/:id/open', async (c) => {
     const { value } = await readJson(c);
     const parsed = openRequestSchema.safeParse(value);
-    if (!parsed.success) throw new ValidationError('Send {"token": "<access token>"}.', [{ field: 'token', message: 'is required' }]);
-    const ciphertext = await openMessage(deps, c.req.param('id'), parsed.data.token, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) });
-    return c.body(ciphertext as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/octet-stream' });
+    if (!parsed.success) throw new ValidationError('Send {"token": "<access token>", "part": <0-based part, optional>}.', [{ field: 'token', message: 'is required' }]);
+    const { token, part = 0 } = parsed.data;
+    const opened = await openMessage(deps, c.req.param('id'), token, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c), part });
+    return c.body(opened.ciphertext as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'application/octet-stream',
+      // Large messages come in several parts (one Lambda response each); the client fetches the rest.
+      [PARTS_HEADER]: String(opened.parts),
+    });
   });
 
   app.get('/assets/:name', (c) => {
