@@ -16,6 +16,9 @@ export function formatMailbox(address: Address): string {
   return `${name} <${address.email}>`;
 }
 
+export const MESSAGE_TAG = 'sealpost-message';
+export const RECIPIENT_TAG = 'sealpost-recipient';
+
 const REJECTIONS: Record<string, string> = {
   MessageRejected: 'SES rejected the email (for example: the address is on the suppression list, or the sending account is in the SES sandbox and the address is not verified).',
   MailFromDomainNotVerifiedException: 'The sender domain is not verified in SES.',
@@ -36,6 +39,8 @@ export class SesNotifier implements Notifier {
           Subject: { Data: notification.subject, Charset: 'UTF-8' },
           Body: { Text: { Data: notification.text, Charset: 'UTF-8' }, Html: { Data: notification.html, Charset: 'UTF-8' } },
         },
+        // Echoed back in SES event notifications (bounce, complaint, delivery) to find the recipient.
+        Tags: [{ Name: MESSAGE_TAG, Value: notification.reference.messageId }, { Name: RECIPIENT_TAG, Value: notification.reference.rid }],
         ...(this.options.configurationSetName ? { ConfigurationSetName: this.options.configurationSetName } : {}),
       }));
       return { status: 'notified' };

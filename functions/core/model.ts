@@ -70,7 +70,7 @@ export interface MessageHead {
   readonly chunkCount: number;
 }
 
-export type MessageEventType = 'created' | 'notified' | 'notify_failed' | 'opened' | 'revoked';
+export type MessageEventType = 'created' | 'notified' | 'notify_failed' | 'opened' | 'revoked' | 'delivered' | 'bounced' | 'complained';
 
 export interface MessageEvent {
   readonly messageId: string;

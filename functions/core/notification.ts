@@ -20,6 +20,7 @@ function formatExpiry(expiresAt: Date): string {
 
 export function buildPickupNotification(input: {
   tenant: Tenant;
+  reference: { messageId: string; rid: string };
   to: Address;
   link: string;
   expiresAt: Date;
@@ -53,5 +54,5 @@ export function buildPickupNotification(input: {
 </td></tr></table>
 <p style="font-size:12px;color:#7b8794;margin:16px 0 0">Secured by sealpost</p>
 </td></tr></table></body></html>`;
-  return { from: { email: tenant.senderAddress, name: tenant.displayName }, to, subject, text, html };
+  return { reference: input.reference, from: { email: tenant.senderAddress, name: tenant.displayName }, to, subject, text, html };
 }

@@ -93,6 +93,8 @@ export interface MimeComposer {
 
 /** A pickup notification for one recipient. Carries the link (with its secret) and nothing of the content. */
 export interface PickupNotification {
+  /** Which message and recipient this is for, so delivery events (bounces…) can be traced back. Not secret. */
+  readonly reference: { readonly messageId: string; readonly rid: string };
   readonly from: Address;
   readonly to: Address;
   readonly subject: string;

@@ -128,7 +128,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
 
   const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {
-    const notification = buildPickupNotification({ tenant, to: recipient, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt });
+    const notification = buildPickupNotification({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt });
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {

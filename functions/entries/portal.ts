@@ -3,8 +3,9 @@ import { handle } from 'hono/aws-lambda';
 import { loadWebAssets } from '../adapters/fs-web-assets.ts';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
-import { composeDeps } from './compose.ts';
+import { composeLogger, composeReader } from './compose-storage.ts';
 
 const config = loadConfig();
-export const app = createApp(composeDeps(config, { web: loadWebAssets(config.webDir) }), { api: false, portal: true });
+const logger = composeLogger(config);
+export const app = createApp({ logger, portal: { ...composeReader(config, logger), web: loadWebAssets(config.webDir) } });
 export const handler = handle(app);

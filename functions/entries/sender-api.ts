@@ -2,8 +2,10 @@
 import { handle } from 'hono/aws-lambda';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
-import { composeDeps } from './compose.ts';
+import { composeSender } from './compose-sender.ts';
+import { composeLogger } from './compose-storage.ts';
 
 const config = loadConfig();
-export const app = createApp(composeDeps(config), { api: true, portal: false });
+const logger = composeLogger(config);
+export const app = createApp({ logger, api: composeSender(config, logger) });
 export const handler = handle(app);

@@ -1,11 +1,13 @@
 /**
- * createApp(deps): the whole HTTP surface as a Hono app. It imports no AWS SDK; entries build the
- * adapters and pass them in. `routes` selects which groups a deployable serves.
+ * createApp(deps): the HTTP surface as a Hono app. It imports no AWS SDK; entries build the
+ * adapters and pass them in. Each route group is mounted only when its dependencies are given, so a
+ * deployable carries (and can serve) only what it needs.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError } from '../core/errors.ts';
 import type { PickupDeps } from '../core/pickup.ts';
+import type { Logger } from '../core/ports.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
@@ -15,18 +17,16 @@ import { portalRoutes, type WebAssets } from './routes/portal.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
 import type { AppEnv } from './types.ts';
 
-export interface AppDeps extends MessageRoutesDeps, PickupDeps {
-  readonly web?: WebAssets;
+export interface AppDeps {
+  readonly logger: Logger;
   readonly requestIds?: () => string;
+  /** The sender API (/v1/messages). */
+  readonly api?: MessageRoutesDeps;
+  /** The recipient portal (/m/:id, /m/:id/open, /assets/*). */
+  readonly portal?: PickupDeps & { readonly web: WebAssets };
 }
 
-export interface AppOptions {
-  readonly api?: boolean;
-  readonly portal?: boolean;
-}
-
-export function createApp(deps: AppDeps, options: AppOptions = {}): Hono<AppEnv> {
-  const { api = true, portal = true } = options;
+export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestId(deps.requestIds));
   app.use('*', securityHeaders());
@@ -37,11 +37,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono<AppEnv>
   }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  if (api) app.route('/v1/messages', messageRoutes(deps));
-  if (portal) {
-    if (!deps.web) throw new Error('the portal needs the built web assets (run npm run build:web)');
-    app.route('/', portalRoutes({ ...deps, web: deps.web }));
-  }
+  if (deps.api) app.route('/v1/messages', messageRoutes(deps.api));
+  if (deps.portal) app.route('/', portalRoutes(deps.portal));
 
   app.notFound((c) => problem(c, 404, 'not-found', 'Not found', 'There is nothing at this address.'));
   app.onError((error, c) => errorToResponse(error, c, deps.logger));

@@ -10,7 +10,8 @@ import { generateApiKey, MIN_API_KEY_LENGTH } from '../core/api-keys.ts';
 import { loadWebAssets } from '../adapters/fs-web-assets.ts';
 import { JsonLogger, type LogLevel } from '../adapters/json-logger.ts';
 import { loadConfig } from '../config.ts';
-import { composeDeps, secureRandom } from '../entries/compose.ts';
+import { composeSender } from '../entries/compose-sender.ts';
+import { composeReader, composeStorage, secureRandom } from '../entries/compose-storage.ts';
 import { createApp } from '../http/app.ts';
 import { DEMO_TENANT, seedLocal } from './bootstrap.ts';
 import { startDynamoDb, startMailbox } from './stand-ins.ts';
@@ -84,9 +85,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const { key, source } = resolveDevKey(dataDir, options.devApiKey);
     const config = loadConfig(process.env);
     const logger = new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite, options.logLevel ?? config.logLevel);
-    const deps = composeDeps(config, { web: loadWebAssets(config.webDir), logger });
-    await seedLocal(deps.dynamo, TABLE_NAME, key, DEMO_TENANT);
-    const app = createApp(deps);
+    const storage = composeStorage(config);
+    await seedLocal(storage.dynamo, TABLE_NAME, key, DEMO_TENANT);
+    const app = createApp({
+      logger,
+      api: composeSender(config, logger, storage),
+      portal: { ...composeReader(config, logger, storage), web: loadWebAssets(config.webDir) },
+    });
     const server = await new Promise<ServerType>((resolveServer, reject) => {
       const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
       s.once('error', reject);

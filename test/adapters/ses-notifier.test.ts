@@ -14,6 +14,7 @@ beforeAll(async () => {
 afterAll(async () => { client.destroy(); await mailbox.close(); });
 
 const notification = {
+  reference: { messageId: 'AbCdEfGhIjKlMnOpQrStUv', rid: 'r3' },
   from: { email: 'notices@acme.example', name: 'Acme "Health"' },
   to: { email: 'alice@example.com', name: 'Älice' },
   subject: 'Acme sent you a secure message',
@@ -23,7 +24,14 @@ const notification = {
 
 describe('SesNotifier', () => {
   it('sends one email with text and HTML parts from the tenant address through the SES API', async () => {
+    const bodies: string[] = [];
+    client.middlewareStack.add((next) => async (args) => {
+      bodies.push(String((args.request as { body?: unknown }).body));
+      return next(args);
+    }, { step: 'finalizeRequest', name: 'captureBody' });
+
     const outcome = await new SesNotifier(client).send(notification);
+    client.middlewareStack.remove('captureBody');
 
     expect(outcome).toEqual({ status: 'notified' });
     const mail = (await capturedMail(mailbox.endpoint)).at(-1);
@@ -32,6 +40,10 @@ describe('SesNotifier', () => {
     expect(mail?.subject).toBe(notification.subject);
     expect(mail?.body.text).toBe(notification.text);
     expect(mail?.body.html).toBe(notification.html);
+    // Tags come back in SES event notifications (bounce, complaint, delivery).
+    const sent = new URLSearchParams(bodies[0]);
+    expect([sent.get('Tags.member.1.Name'), sent.get('Tags.member.1.Value')]).toEqual(['sealpost-message', 'AbCdEfGhIjKlMnOpQrStUv']);
+    expect([sent.get('Tags.member.2.Name'), sent.get('Tags.member.2.Value')]).toEqual(['sealpost-recipient', 'r3']);
   });
 
   it('reports a request SES refuses as failed, with a reason, and logs the error name without the link', async () => {

@@ -58,8 +58,8 @@ export async function buildTestApp(options: { tenants?: Tenant[] } = {}) {
     portalOrigin: 'https://portal.test',
     logger: new CapturingLogger(),
     web: TEST_WEB,
-  } satisfies AppDeps;
-  const app = createApp(deps);
+  };
+  const app = createApp({ logger: deps.logger, api: deps, portal: deps } satisfies AppDeps);
   return { app, deps, keys, clock };
 }
 
