@@ -4,7 +4,7 @@
  * tags, yields nothing. See https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 import type { MailFeedback } from '../core/mail-events.ts';
-import { MESSAGE_TAG, RECIPIENT_TAG } from './ses-notifier.ts';
+import { MESSAGE_TAG, RECIPIENT_TAG } from './ses-tags.ts';
 
 interface SesEventNotification {
   eventType?: string;

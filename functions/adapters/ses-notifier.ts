@@ -6,6 +6,7 @@
 import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import type { Address, RecipientOutcome } from '../core/model.ts';
 import type { Logger, Notifier, PickupNotification } from '../core/ports.ts';
+import { MESSAGE_TAG, RECIPIENT_TAG } from './ses-tags.ts';
 
 /** RFC 5322 mailbox for SES's Source/To: quoted ASCII display name, or an RFC 2047 encoded word. */
 export function formatMailbox(address: Address): string {
@@ -15,9 +16,6 @@ export function formatMailbox(address: Address): string {
     : `=?UTF-8?B?${Buffer.from(address.name, 'utf8').toString('base64')}?=`;
   return `${name} <${address.email}>`;
 }
-
-export const MESSAGE_TAG = 'sealpost-message';
-export const RECIPIENT_TAG = 'sealpost-recipient';
 
 const REJECTIONS: Record<string, string> = {
   MessageRejected: 'SES rejected the email (for example: the address is on the suppression list, or the sending account is in the SES sandbox and the address is not verified).',

@@ -1,17 +1,19 @@
 /**
- * The Lambda entries, driven the way Lambda drives them: a real HTTP API v2 event into the exported
+ * The built Lambda bundles (dist/<entry>/index.mjs, exactly what the CDK stack deploys), driven the
+ * way Lambda drives them: a real HTTP API v2 event (or an SNS-wrapped SES event) into the exported
  * handler, with the SDK pointed at the local stand-ins through AWS_ENDPOINT_URL_*.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessToken } from '../../functions/core/access-token.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
 import { seedLocal } from '../../functions/local/bootstrap.ts';
 import { capturedMail, startDynamoDb, startMailbox, type StandIn } from '../../functions/local/stand-ins.ts';
-import { buildWeb } from '../../web/build.ts';
+import { build } from 'esbuild';
+import { LAMBDA_BUILD_OPTIONS, LAMBDA_ENTRIES, PORTAL_WEB_DIR } from '../../cdk/build.ts';
+import { sesEvent } from '../helpers/ses-events.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda-events.ts';
 
@@ -23,11 +25,11 @@ let dynamo: StandIn;
 let mailbox: StandIn;
 let senderApi: Handler;
 let portal: Handler;
+let sesEvents: (event: unknown) => Promise<{ recorded: number }>;
+const DIST = resolve('dist');
 
 beforeAll(async () => {
   [dynamo, mailbox] = await Promise.all([startDynamoDb(), startMailbox()]);
-  const webDir = mkdtempSync(join(tmpdir(), 'sealpost-web-'));
-  await buildWeb({ outDir: webDir });
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SES: mailbox.endpoint,
@@ -36,11 +38,13 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     SEALPOST_TABLE: 'sealpost-lambda',
     SEALPOST_PORTAL_ORIGIN: 'https://secure.example.org',
-    SEALPOST_WEB_DIR: webDir,
+    SEALPOST_WEB_DIR: join(DIST, 'portal', PORTAL_WEB_DIR),
+    SEALPOST_SES_CONFIGURATION_SET: '',
   });
   await seedLocal(new DynamoDBClient({}), 'sealpost-lambda', API_KEY);
-  senderApi = (await import('../../functions/entries/sender-api.ts')).handler as unknown as Handler;
-  portal = (await import('../../functions/entries/portal.ts')).handler as unknown as Handler;
+  senderApi = (await import(pathToFileURL(join(DIST, 'sender-api', 'index.mjs')).href)).handler as Handler;
+  portal = (await import(pathToFileURL(join(DIST, 'portal', 'index.mjs')).href)).handler as Handler;
+  sesEvents = (await import(pathToFileURL(join(DIST, 'ses-events', 'index.mjs')).href)).handler as (event: unknown) => Promise<{ recorded: number }>;
 });
 afterAll(async () => { await Promise.all([dynamo.close(), mailbox.close()]); });
 
@@ -102,6 +106,49 @@ describe('Lambda entries', () => {
     expect(parts).toBe(2);
     const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.concat(pieces)), link.secret));
     expect(mime).toContain('filename=big.bin');
+  });
+
+  it('ses-events: records SES bounce and delivery notifications in the message trail', async () => {
+    const sent = await senderApi(httpApiEvent('POST', '/v1/messages', {
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: ['ok@example.com', 'bounce@example.com'], subject: 'Feedback', text: 'x' }),
+    }), lambdaContext);
+    const { id } = JSON.parse(sent.body) as { id: string };
+
+    const delivered = await sesEvents(sesEvent('Delivery', { 'sealpost-message': id, 'sealpost-recipient': 'r0' }));
+    const bounced = await sesEvents(sesEvent('Bounce', { 'sealpost-message': id, 'sealpost-recipient': 'r1' }));
+    const unknown = await sesEvents(sesEvent('Bounce', { 'sealpost-message': 'AAAAAAAAAAAAAAAAAAAAAA', 'sealpost-recipient': 'r0' }));
+
+    expect([delivered.recorded, bounced.recorded, unknown.recorded]).toEqual([1, 1, 0]);
+    const status = await senderApi(httpApiEvent('GET', `/v1/messages/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } }), lambdaContext);
+    const events = (JSON.parse(status.body) as { events: { type: string; recipient?: string }[] }).events;
+    expect(events.filter((e) => e.type === 'delivered' || e.type === 'bounced')).toEqual([
+      expect.objectContaining({ type: 'delivered', recipient: 'ok@example.com' }),
+      expect.objectContaining({ type: 'bounced', recipient: 'bounce@example.com' }),
+    ]);
+  });
+
+  it('each bundle carries only the code its entry reaches', async () => {
+    const inputs = async (entry: keyof typeof LAMBDA_ENTRIES) => {
+      const result = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [LAMBDA_ENTRIES[entry]], outdir: join(DIST, '.inspect'), write: false });
+      return Object.keys(result.metafile?.inputs ?? {});
+    };
+    const has = (files: string[], fragment: string) => files.some((f) => f.includes(fragment));
+
+    const [senderApi, portalInputs, sesInputs] = await Promise.all([inputs('sender-api'), inputs('portal'), inputs('ses-events')]);
+
+    for (const files of [portalInputs, sesInputs]) {
+      expect(has(files, 'node_modules/openpgp/')).toBe(false);
+      expect(has(files, 'node_modules/nodemailer/')).toBe(false);
+      expect(has(files, 'client-ses')).toBe(false);
+    }
+    for (const files of [senderApi, portalInputs, sesInputs]) {
+      expect(has(files, 'functions/local/')).toBe(false);
+      expect(has(files, 'dynalite')).toBe(false);
+      expect(has(files, 'web/src/')).toBe(false);
+    }
+    expect(has(senderApi, 'node_modules/openpgp/')).toBe(true);
+    expect(has(sesInputs, 'hono')).toBe(false);
   });
 
   it('each entry serves only its own routes', async () => {
