@@ -1,5 +1,5 @@
 /** TenantDirectory on DynamoDB, plus the writes the local bootstrap (and later the admin CLI) needs. */
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../core/errors.ts';
 import type { ApiKeyRecord, Tenant } from '../core/model.ts';
@@ -38,6 +38,45 @@ export class DynamoDbTenantDirectory implements TenantDirectory {
         TableName: this.tableName,
         Item: marshall({ ...record, ...key.apiKey(record.keyId), type: 'apikey' }, { removeUndefinedValues: true }),
         ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** All tenants. A Scan: meant for the operator CLI, not for request paths. */
+  async listTenants(): Promise<Tenant[]> {
+    const tenants: Tenant[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: '#type = :tenant',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':tenant': { S: 'tenant' } },
+        ExclusiveStartKey: startKey,
+      }));
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, type: _type, ...tenant } = unmarshall(item);
+        tenants.push(tenant as unknown as Tenant);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return tenants.sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }
+
+  /** Disables (or re-enables) a tenant; its keys stop working at once. Returns false if it does not exist. */
+  async setDisabled(tenantId: string, disabled: boolean): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key.tenant(tenantId)),
+        UpdateExpression: 'SET #disabled = :disabled',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#disabled': 'disabled' },
+        ExpressionAttributeValues: { ':disabled': { BOOL: disabled } },
       }));
       return true;
     } catch (error) {

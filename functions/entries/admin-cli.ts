@@ -1,0 +1,97 @@
+/**
+ * `npm run admin -- …`: the operator CLI. Same adapters as the product, against the local stack or AWS:
+ *   - with --table or SEALPOST_TABLE: that table in AWS, with the standard AWS credentials and region;
+ *   - otherwise the local stack of `npm start` (DynamoDB at 127.0.0.1:DYNAMODB_PORT, table "sealpost").
+ * Output is JSON on stdout; errors go to stderr with a non-zero exit code. Keys are printed once.
+ */
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbTenantDirectory } from '../adapters/dynamodb-tenant-directory.ts';
+import { DependencyError, ValidationError, describeError } from '../core/errors.ts';
+import { newTenant } from '../core/tenants.ts';
+import { secureRandom } from './compose-storage.ts';
+
+interface Target { readonly client: DynamoDBClient; readonly tableName: string }
+
+function target(options: { table?: string }): Target {
+  const tableName = options.table ?? process.env.SEALPOST_TABLE;
+  if (tableName) return { client: new DynamoDBClient({}), tableName };
+  const port = process.env.DYNAMODB_PORT || '8000';
+  if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${port}`;
+  return {
+    client: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    tableName: 'sealpost',
+  };
+}
+
+// The SDK's Node 20 end-of-support notice is noise in an operator's terminal.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const print = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+
+export function buildProgram(): Command {
+  const program = new Command('sealpost-admin')
+    .description('Operator commands for sealpost tenants.')
+    .option('--table <name>', 'DynamoDB table in AWS (default: $SEALPOST_TABLE, else the local stack of npm start)')
+    .showHelpAfterError();
+  const tenant = program.command('tenant').description('Create, list, show and disable tenants');
+
+  tenant.command('create')
+    .description('Create a tenant and print its first admin key (shown once)')
+    .requiredOption('--name <name>', 'display name, e.g. "Acme Health"')
+    .requiredOption('--sender <address>', 'sender address of its notifications (SES-verified in production)')
+    .action(async (options: { name: string; sender: string }) => {
+      const { client, tableName } = target(program.opts());
+      const directory = new DynamoDbTenantDirectory(client, tableName);
+      const created = await newTenant({ name: options.name, senderAddress: options.sender }, secureRandom, new Date());
+      await directory.putTenant(created.tenant);
+      if (!(await directory.putApiKey(created.adminKeyRecord))) throw new Error('key id collision; run the command again');
+      print({ tenantId: created.tenant.id, adminKey: created.adminKey });
+    });
+
+  tenant.command('list').description('List tenants').action(async () => {
+    const { client, tableName } = target(program.opts());
+    print((await new DynamoDbTenantDirectory(client, tableName).listTenants()).map(summary));
+  });
+
+  tenant.command('show <tenantId>').description('Show one tenant').action(async (tenantId: string) => {
+    const { client, tableName } = target(program.opts());
+    const found = await new DynamoDbTenantDirectory(client, tableName).getTenant(tenantId);
+    if (!found) throw new Error(`no tenant ${tenantId}`);
+    print({ ...summary(found), settings: found.settings });
+  });
+
+  tenant.command('disable <tenantId>').description('Disable a tenant: all its keys stop working at once').action(async (tenantId: string) => {
+    const { client, tableName } = target(program.opts());
+    if (!(await new DynamoDbTenantDirectory(client, tableName).setDisabled(tenantId, true))) throw new Error(`no tenant ${tenantId}`);
+    print({ tenantId, disabled: true });
+  });
+  return program;
+}
+
+function summary(t: { id: string; displayName: string; senderAddress: string; disabled?: boolean }) {
+  return { tenantId: t.id, displayName: t.displayName, senderAddress: t.senderAddress, disabled: t.disabled === true };
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().exitOverride().parseAsync([...argv]);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function fail(error: unknown): never {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const cause = error instanceof DependencyError ? error.cause : error;
+  const described = describeError(cause);
+  const message = error instanceof ValidationError ? error.detail
+    : (cause as { name?: string }).name === 'ResourceNotFoundException' ? 'table not found (is npm start running, or is --table right?)'
+    : /ECONNREFUSED/.test(described) || (cause as { code?: string }).code === 'ECONNREFUSED' ? 'DynamoDB is not reachable: start the local stack with npm start, or pass --table for AWS'
+    : cause instanceof Error ? cause.message : described;
+  process.stderr.write(`sealpost-admin: ${message}\n`);
+  process.exit(1);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv);

@@ -1,0 +1,68 @@
+/** The operator CLI as a real subprocess against the real local stack (the same one npm start runs). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import { capturedMail } from '../../functions/local/stand-ins.ts';
+
+const run = promisify(execFile);
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-cli-')), webDir: 'dist/web', logWrite: () => undefined });
+});
+afterAll(() => stack?.close());
+
+async function admin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, DYNAMODB_PORT: new URL(stack.dynamoDbEndpoint).port, AWS_ENDPOINT_URL_DYNAMODB: '', SEALPOST_TABLE: '' };
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'functions/entries/admin-cli.ts', ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function send(key: string) {
+  return fetch(`${stack.appUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: ['patient@example.com'], subject: 'Hello', text: 'x' }),
+  });
+}
+
+describe('npm run admin -- tenant …', () => {
+  it('creates a tenant whose admin key sends at once, lists and shows it, and disabling it stops the key', async () => {
+    const created = await admin('tenant', 'create', '--name', 'Acme Health', '--sender', 'notices@acme.example');
+    expect(created.code).toBe(0);
+    const { tenantId, adminKey } = JSON.parse(created.stdout) as { tenantId: string; adminKey: string };
+    expect(tenantId).toMatch(/^t_[A-Za-z0-9_-]{12}$/);
+    expect(adminKey).toMatch(/^sp_[A-Za-z0-9_-]{43}$/);
+
+    expect((await send(adminKey)).status).toBe(201);
+    const mail = (await capturedMail(stack.mailboxUrl)).at(-1);
+    expect(mail?.from).toBe('"Acme Health" <notices@acme.example>');
+
+    const listed = JSON.parse((await admin('tenant', 'list')).stdout) as { tenantId: string; displayName: string }[];
+    expect(listed.map((t) => t.tenantId)).toEqual(expect.arrayContaining([tenantId, 'demo']));
+    const shown = JSON.parse((await admin('tenant', 'show', tenantId)).stdout) as { displayName: string; disabled: boolean };
+    expect(shown).toMatchObject({ displayName: 'Acme Health', disabled: false });
+
+    expect((await admin('tenant', 'disable', tenantId)).code).toBe(0);
+    expect((await send(adminKey)).status).toBe(401);
+  });
+
+  it('refuses invalid input and unknown tenants with a clear message and exit code 1', async () => {
+    const bad = await admin('tenant', 'create', '--name', 'Acme', '--sender', 'not-an-address');
+    const missing = await admin('tenant', 'show', 't_doesnotexist');
+
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/sender must be an email address/);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no tenant t_doesnotexist/);
+  });
+});
