@@ -3,10 +3,14 @@ import { QueryCommand, type AttributeValue, type DynamoDBClient, type WriteReque
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../core/errors.ts';
 import { EVENT_RETENTION_DAYS, addDays, ttlFor } from '../core/expiry.ts';
-import type { MessageEvent } from '../core/model.ts';
+import type { MessageEvent, MessageEventType } from '../core/model.ts';
 import type { EventLog, RandomBytes } from '../core/ports.ts';
 import { toBase64Url } from '../core/access-token.ts';
 import { TTL_ATTRIBUTE, batchWriteAll, key } from './dynamodb-table.ts';
+
+const LIFECYCLE_ORDER: Record<MessageEventType, number> = {
+  created: 0, notified: 1, notify_failed: 1, delivered: 2, bounced: 2, complained: 3, opened: 4, revoked: 5,
+};
 
 export class DynamoDbEventLog implements EventLog {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly random: RandomBytes) {}
@@ -18,8 +22,9 @@ export class DynamoDbEventLog implements EventLog {
           ...marshall({
             ...event,
             pk: key.head(event.messageId).pk,
-            // A random suffix keeps two events of the same millisecond apart.
-            sk: `EVENT#${event.at}#${toBase64Url(this.random(6))}`,
+            // Events of the same millisecond sort by lifecycle stage, then by a random suffix that
+            // keeps them apart: a fast send must not list "notified" before "created".
+            sk: `EVENT#${event.at}#${LIFECYCLE_ORDER[event.type]}#${toBase64Url(this.random(6))}`,
             type: event.type,
           }, { removeUndefinedValues: true }),
           [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(event.at), EVENT_RETENTION_DAYS))) },

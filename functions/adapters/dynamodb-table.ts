@@ -6,7 +6,7 @@
  *   APIKEY#<keyId>           APIKEY           hash of an API key, its tenant and scope
  *   MSG#<messageId>          HEAD             message head: tenant, recipients (token hashes), state, expiry
  *   MSG#<messageId>          CHUNK#<00000>    ciphertext bytes, ≤ 300 KB each
- *   MSG#<messageId>          EVENT#<iso>#<r>  audit event (<r>: 8 random base64url characters)
+ *   MSG#<messageId>          EVENT#<iso>#<stage>#<r>  audit event (<stage>: lifecycle order; <r>: 8 random base64url characters)
  *   IDEM#<tenantId>#<hash>   IDEM             idempotency record of POST /v1/messages
  *
  * Every item that can expire carries the TTL attribute `ttl` (epoch seconds).

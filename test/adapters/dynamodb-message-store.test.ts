@@ -169,4 +169,14 @@ describe('DynamoDbEventLog', () => {
     expect(listed.map((e) => e.recipient)).toEqual(events.map((e) => e.recipient));
     expect(listed[0]).toEqual(events[0]);
   });
+
+  it('lists events of the same millisecond in lifecycle order', async () => {
+    const log = new DynamoDbEventLog(env.client, env.tableName, (n) => new Uint8Array(randomBytes(n)));
+    const at = '2026-11-29T12:00:00.000Z';
+    const base = { messageId: 'samemillisecond0000000', tenantId: 'acme', at, actor: 'system' };
+
+    await log.append([{ ...base, type: 'opened' }, { ...base, type: 'notified' }, { ...base, type: 'revoked' }, { ...base, type: 'created' }]);
+
+    expect((await log.listForMessage('samemillisecond0000000')).map((e) => e.type)).toEqual(['created', 'notified', 'opened', 'revoked']);
+  });
 });
