@@ -1,0 +1,56 @@
+/**
+ * The HTTP API in front of the functions. Only the routes the entries serve exist; anything else is
+ * API Gateway's own 404 and never reaches a function. Throttling of the default stage is the
+ * application's rate limit (it has none of its own).
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** Requests per second across the API, steady and in bursts. */
+export const DEFAULT_THROTTLE: Required<apigwv2.ThrottleSettings> = { rateLimit: 50, burstLimit: 100 };
+
+export interface ApiProps {
+  readonly senderApi: lambda.IFunction;
+  readonly portal: lambda.IFunction;
+  readonly throttle?: apigwv2.ThrottleSettings;
+}
+
+export class Api extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  /**
+   * Host name of the execute-api endpoint, for CloudFront's origin. It references only the API
+   * resource, not its routes or integrations: those depend on the functions, whose environment
+   * depends on the distribution (SEALPOST_PORTAL_ORIGIN), which would be a cycle.
+   */
+  readonly originDomainName: string;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'sealpost sender API and recipient portal',
+      // The default stage is declared below, with throttling, which HttpApi's own cannot have.
+      createDefaultStage: false,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? DEFAULT_THROTTLE,
+    });
+    const stack = Stack.of(this);
+    this.originDomainName = `${this.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+
+    const { GET, POST, ANY } = apigwv2.HttpMethod;
+    const senderApi = new HttpLambdaIntegration('SenderApi', props.senderApi);
+    const portal = new HttpLambdaIntegration('Portal', props.portal);
+    this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [ANY], integration: senderApi });
+    this.httpApi.addRoutes({ path: '/m/{id}', methods: [GET], integration: portal });
+    this.httpApi.addRoutes({ path: '/m/{id}/open', methods: [POST], integration: portal });
+    this.httpApi.addRoutes({ path: '/assets/{name}', methods: [GET], integration: portal });
+    this.httpApi.addRoutes({ path: '/healthz', methods: [GET], integration: portal });
+  }
+}

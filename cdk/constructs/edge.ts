@@ -1,0 +1,180 @@
+/**
+ * The public edge: one CloudFront distribution for the whole portal origin. `/assets/*` comes from
+ * a private S3 bucket (Origin Access Control), cached; everything else goes to the HTTP API,
+ * uncached. Every response, from either origin, carries the application's strict security headers.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
+import { DIST_DIR, LOG_RETENTION } from './functions.ts';
+
+/** What the portal's own /assets route sends (functions/http/routes/portal.ts); deploys invalidate anyway. */
+export const ASSET_CACHE_CONTROL = 'public, max-age=300';
+
+export interface CustomDomain {
+  readonly domainName: string;
+  /** An ACM certificate in us-east-1 (CloudFront's region) covering domainName. */
+  readonly certificateArn: string;
+}
+
+export interface EdgeProps {
+  /** Host name of the HTTP API's execute-api endpoint. */
+  readonly apiDomainName: string;
+  readonly customDomain?: CustomDomain;
+  readonly removalPolicy: RemovalPolicy;
+  /** The built web client; defaults to dist/web. */
+  readonly webDir?: string;
+}
+
+type ResponseHeaders = Pick<cloudfront.ResponseHeadersPolicyProps, 'securityHeadersBehavior' | 'customHeadersBehavior'>;
+
+/**
+ * Maps header → value (functions/http/middleware/security-headers.ts) onto a CloudFront response
+ * headers policy. CloudFront models the classic security headers as typed settings and refuses them
+ * as custom headers, so those are parsed; the rest are custom headers. Every header overrides
+ * whatever the origin sent. A value CloudFront cannot express fails synthesis.
+ */
+export function responseHeadersFrom(headers: Readonly<Record<string, string>>): ResponseHeaders {
+  const security: { -readonly [K in keyof cloudfront.ResponseSecurityHeadersBehavior]: cloudfront.ResponseSecurityHeadersBehavior[K] } = {};
+  const custom: cloudfront.ResponseCustomHeader[] = [];
+  for (const [header, value] of Object.entries(headers)) {
+    switch (header.toLowerCase()) {
+      case 'content-security-policy':
+        security.contentSecurityPolicy = { contentSecurityPolicy: value, override: true };
+        break;
+      case 'strict-transport-security':
+        security.strictTransportSecurity = { ...parseHsts(value), override: true };
+        break;
+      case 'referrer-policy':
+        security.referrerPolicy = { referrerPolicy: oneOf(header, value, Object.values(cloudfront.HeadersReferrerPolicy)), override: true };
+        break;
+      case 'x-content-type-options':
+        oneOf(header, value, ['nosniff']);
+        security.contentTypeOptions = { override: true };
+        break;
+      case 'x-frame-options':
+        security.frameOptions = { frameOption: oneOf(header, value, Object.values(cloudfront.HeadersFrameOption)), override: true };
+        break;
+      case 'x-xss-protection':
+        throw new Error('X-XSS-Protection is not supported here; browsers have dropped it, rely on the CSP');
+      default:
+        custom.push({ header, value, override: true });
+    }
+  }
+  return { securityHeadersBehavior: security, ...(custom.length > 0 ? { customHeadersBehavior: { customHeaders: custom } } : {}) };
+}
+
+function parseHsts(value: string): Omit<cloudfront.ResponseHeadersStrictTransportSecurity, 'override'> {
+  const directives = value.split(';').map((d) => d.trim()).filter(Boolean);
+  const maxAge = /^max-age=(\d+)$/i.exec(directives[0] ?? '');
+  const rest = directives.slice(1).map((d) => d.toLowerCase());
+  if (!maxAge?.[1] || rest.some((d) => d !== 'includesubdomains' && d !== 'preload')) {
+    throw new Error(`Strict-Transport-Security "${value}" is not max-age=<seconds>[; includeSubDomains][; preload]`);
+  }
+  return {
+    accessControlMaxAge: Duration.seconds(Number(maxAge[1])),
+    includeSubdomains: rest.includes('includesubdomains'),
+    preload: rest.includes('preload'),
+  };
+}
+
+function oneOf<T extends string>(header: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+  if (!found) throw new Error(`${header} "${value}" is not one of ${allowed.join(', ')}`);
+  return found;
+}
+
+export class Edge extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  readonly assetsBucket: s3.Bucket;
+  readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+  readonly assetsDeployment: s3deploy.BucketDeployment;
+  /** The https origin of the portal: the custom domain, or CloudFront's own domain name. */
+  readonly portalOrigin: string;
+
+  constructor(scope: Construct, id: string, props: EdgeProps) {
+    super(scope, id);
+    const webDir = props.webDir ?? path.join(DIST_DIR, 'web');
+    const assetsDir = path.join(webDir, 'assets');
+    if (!existsSync(assetsDir)) throw new Error(`${assetsDir} is missing: run npm run build first`);
+
+    this.assetsBucket = new s3.Bucket(this, 'Assets', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      removalPolicy: props.removalPolicy,
+      // The bucket holds only build output, so a disposable stage may empty it on delete.
+      autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
+    });
+
+    this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'sealpost: the same strict headers as the application sets',
+      ...responseHeadersFrom(SECURITY_HEADERS),
+    });
+
+    const viewerProtocolPolicy = cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS;
+    const custom = props.customDomain;
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'sealpost portal and sender API',
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      defaultBehavior: {
+        origin: new origins.HttpOrigin(props.apiDomainName, {
+          protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+          originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        }),
+        viewerProtocolPolicy,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        // Pages, ciphertext and API answers are per request; nothing of them may sit in a cache.
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        // API Gateway routes by its own Host header, so the viewer's must not be forwarded.
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        responseHeadersPolicy: this.responseHeadersPolicy,
+      },
+      additionalBehaviors: {
+        '/assets/*': {
+          origin: origins.S3BucketOrigin.withOriginAccessControl(this.assetsBucket),
+          viewerProtocolPolicy,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          compress: true,
+          responseHeadersPolicy: this.responseHeadersPolicy,
+        },
+      },
+      ...(custom
+        ? {
+            domainNames: [custom.domainName],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', custom.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+    });
+    this.portalOrigin = `https://${custom ? custom.domainName : this.distribution.distributionDomainName}`;
+
+    this.assetsDeployment = new s3deploy.BucketDeployment(this, 'DeployAssets', {
+      sources: [s3deploy.Source.asset(assetsDir)],
+      destinationBucket: this.assetsBucket,
+      destinationKeyPrefix: 'assets/',
+      cacheControl: [s3deploy.CacheControl.fromString(ASSET_CACHE_CONTROL)],
+      // The pickup page (from the portal function) and its script must match right after a deploy.
+      distribution: this.distribution,
+      distributionPaths: ['/assets/*'],
+      logGroup: new logs.LogGroup(this, 'DeployAssetsLogs', { retention: LOG_RETENTION, removalPolicy: props.removalPolicy }),
+    });
+  }
+
+  /** Gives `fn` the portal origin (SEALPOST_PORTAL_ORIGIN), from which it builds pickup links. */
+  bindPortalOrigin(fn: lambda.Function): void {
+    fn.addEnvironment('SEALPOST_PORTAL_ORIGIN', this.portalOrigin);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The sealpost deployment: composes one construct per concern and binds them together. Resources
+ * get generated names; the only fixed logical ids are the table's and the key's (see data.ts, keys.ts).
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Alarms } from './constructs/alarms.ts';
+import { Api } from './constructs/api.ts';
+import { Data } from './constructs/data.ts';
+import { Edge, type CustomDomain } from './constructs/edge.ts';
+import { Functions } from './constructs/functions.ts';
+import { Keys } from './constructs/keys.ts';
+import { Mail, type SenderIdentity } from './constructs/mail.ts';
+
+export type { CustomDomain } from './constructs/edge.ts';
+export type { SenderIdentity } from './constructs/mail.ts';
+
+/** Validated deployment settings; cdk/app.ts builds them from context. */
+export interface SealpostConfig {
+  /** 'production', or the name of a disposable stage such as 'dev'. */
+  readonly stage: string;
+  readonly sender: SenderIdentity;
+  readonly customDomain?: CustomDomain;
+  readonly alarmEmail?: string;
+  /** RETAIN, except for a non-production stage that explicitly allows DESTROY. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export interface SealpostStackProps extends StackProps {
+  readonly config: SealpostConfig;
+}
+
+export class SealpostStack extends Stack {
+  readonly keys: Keys;
+  readonly data: Data;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly edge: Edge;
+  readonly mail: Mail;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: SealpostStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { removalPolicy } = config;
+
+    this.keys = new Keys(this, 'Keys', { removalPolicy });
+    this.data = new Data(this, 'Data', { keys: this.keys, removalPolicy });
+    this.functions = new Functions(this, 'Functions', { removalPolicy });
+    this.mail = new Mail(this, 'Mail', { sender: config.sender });
+    this.api = new Api(this, 'Api', { senderApi: this.functions.senderApi, portal: this.functions.portal });
+    this.edge = new Edge(this, 'Edge', {
+      apiDomainName: this.api.originDomainName,
+      removalPolicy,
+      ...(config.customDomain ? { customDomain: config.customDomain } : {}),
+    });
+
+    const { senderApi, portal, sesEvents } = this.functions;
+    this.data.bindTable(senderApi, 'sender');
+    this.data.bindTable(portal, 'pickup');
+    this.data.bindTable(sesEvents, 'mail-feedback');
+    this.mail.bindSender(senderApi);
+    this.mail.deliverEventsTo(sesEvents);
+    for (const fn of this.functions.all) this.edge.bindPortalOrigin(fn);
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      functions: this.functions.byEntry,
+      httpApi: this.api.httpApi,
+      table: this.data.table,
+      tableOperations: this.data.boundOperations,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'PortalOrigin', { value: this.edge.portalOrigin, description: 'Portal origin; the sender API is at <origin>/v1/messages' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.edge.distribution.distributionDomainName,
+      description: 'Point the custom portal domain here (CNAME, or Route 53 alias A/AAAA)',
+    });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    if (this.mail.isDomain) {
+      this.mail.identity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: 'Publish in the sender domain\'s DNS' });
+      });
+    }
+  }
+}

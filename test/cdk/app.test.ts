@@ -1,0 +1,103 @@
+/** cdk/app.ts: context validation, the removal-policy guard, and the template as CloudFormation sees it. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ContextError, readConfig } from '../../cdk/app.ts';
+import { CERTIFICATE_ARN, ensureBuilt, synth } from './helpers.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+const context = (values: Record<string, unknown>) => (key: string) => values[key];
+const problemsOf = (values: Record<string, unknown>): readonly string[] => {
+  try {
+    readConfig(context(values));
+  } catch (error) {
+    if (error instanceof ContextError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+beforeAll(async () => {
+  await ensureBuilt();
+});
+
+describe('context validation', () => {
+  it('requires a sender identity', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/-c senderDomain=.*-c senderAddress=/)]);
+  });
+
+  it('refuses both senderDomain and senderAddress', () => {
+    expect(problemsOf({ senderDomain: 'example.com', senderAddress: 'notify@example.com' })).toEqual(['give senderDomain or senderAddress, not both']);
+  });
+
+  it('refuses domainName without certificateArn, and certificateArn without domainName', () => {
+    expect(problemsOf({ senderDomain: 'example.com', domainName: 'secure.example.com' })).toEqual([expect.stringContaining('domainName needs certificateArn')]);
+    expect(problemsOf({ senderDomain: 'example.com', certificateArn: CERTIFICATE_ARN })).toEqual([expect.stringContaining('only used with domainName')]);
+  });
+
+  it('refuses a certificate outside us-east-1', () => {
+    const arn = CERTIFICATE_ARN.replace('us-east-1', 'eu-west-1');
+
+    expect(problemsOf({ senderDomain: 'example.com', domainName: 'secure.example.com', certificateArn: arn })).toEqual([expect.stringContaining('must be in us-east-1')]);
+  });
+
+  it('refuses malformed names and addresses, reporting every problem at once', () => {
+    const problems = problemsOf({ senderDomain: 'not a domain', domainName: 'https://secure.example.com', certificateArn: 'arn:nope', alarmEmail: 'ops', stage: 'Prod!' });
+
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/stage.*senderDomain.*domainName.*certificateArn.*alarmEmail/s);
+  });
+
+  it('refuses allowDestroy for production, and values other than true or false', () => {
+    expect(problemsOf({ senderDomain: 'example.com', allowDestroy: 'true' })).toEqual([expect.stringContaining('refused for the production stage')]);
+    expect(problemsOf({ senderDomain: 'example.com', stage: 'dev', allowDestroy: 'yes' })).toEqual(['allowDestroy must be true or false']);
+  });
+
+  it('makes the error message list the problems', () => {
+    expect(() => readConfig(context({}))).toThrow(/^invalid context:\n {2}- give the SES sender identity/);
+  });
+});
+
+describe('stages', () => {
+  const retention = (resources: Record<string, Resource>, type: string) => Object.values(resources).filter((r) => r.Type === type).map((r) => r.DeletionPolicy);
+
+  it('production (the default) retains the table, key, log groups and bucket, and protects the stack', () => {
+    const { stack, template } = synth({ senderDomain: 'example.com' });
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+
+    expect(stack.stackName).toBe('Sealpost');
+    expect(stack.terminationProtection).toBe(true);
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::S3::Bucket']) {
+      expect(new Set(retention(resources, type)), type).toEqual(new Set(['Retain']));
+    }
+  });
+
+  it('a non-production stage still retains its data unless allowDestroy=true', () => {
+    const { stack, template } = synth({ senderDomain: 'example.com', stage: 'dev' });
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+
+    expect(stack.stackName).toBe('Sealpost-dev');
+    expect(stack.terminationProtection).toBe(false);
+    expect(resources.SealpostTable?.DeletionPolicy).toBe('Retain');
+    expect(resources.SealpostTable?.Properties.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('stage dev with allowDestroy=true deletes table, key, log groups and bucket with the stack', () => {
+    const { template } = synth({ senderDomain: 'example.com', stage: 'dev', allowDestroy: 'true' });
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+
+    expect(resources.SealpostTable?.DeletionPolicy).toBe('Delete');
+    expect(resources.SealpostTable?.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(resources.SealpostKey?.DeletionPolicy).toBe('Delete');
+    expect(resources.SealpostKey?.Properties.PendingWindowInDays).toBe(7);
+    for (const type of ['AWS::Logs::LogGroup', 'AWS::S3::Bucket']) expect(new Set(retention(resources, type)), type).toEqual(new Set(['Delete']));
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+});
+
+describe('template', () => {
+  it('passes CloudFormation validation, with findings as errors as in cdk.json', () => {
+    // The fullest production variant; cdk.json's @aws-cdk/core:validateAgainstDefaultRules makes a finding throw.
+    const full = { senderDomain: 'example.com', alarmEmail: 'ops@example.com', domainName: 'secure.example.com', certificateArn: CERTIFICATE_ARN };
+
+    expect(() => synth(full, { validate: true })).not.toThrow();
+  });
+});

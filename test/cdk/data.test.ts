@@ -1,0 +1,66 @@
+/** The message table and its KMS key: the decisions that keep data durable and encrypted. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { ensureBuilt, synth } from './helpers.ts';
+
+let template: Template;
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+const resource = (id: string) => template.toJSON().Resources[id] as Resource;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  ({ template } = synth({ senderDomain: 'example.com' }));
+});
+
+describe('message table', () => {
+  it('keeps the stable logical id SealpostTable, so an update never replaces it', () => {
+    expect(resource('SealpostTable').Type).toBe('AWS::DynamoDB::Table');
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  });
+
+  it('is retained on stack deletion and replacement, and protected against deletion', () => {
+    const table = resource('SealpostTable');
+
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('has point-in-time recovery', () => {
+    expect(resource('SealpostTable').Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('expires items by the attribute ttl', () => {
+    expect(resource('SealpostTable').Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+  });
+
+  it('has the string keys pk and sk the adapters use, on demand, and no indexes', () => {
+    const { Properties: table } = resource('SealpostTable');
+
+    expect(table.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
+    expect(table.AttributeDefinitions).toEqual([{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }]);
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('is encrypted with our customer-managed key', () => {
+    expect(resource('SealpostTable').Properties.SSESpecification).toEqual({
+      SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': ['SealpostKey', 'Arn'] },
+    });
+  });
+});
+
+describe('KMS key', () => {
+  it('keeps the stable logical id SealpostKey', () => {
+    expect(resource('SealpostKey').Type).toBe('AWS::KMS::Key');
+    template.resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  it('rotates and is retained', () => {
+    const key = resource('SealpostKey');
+
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+  });
+});

@@ -1,0 +1,94 @@
+/** The Lambda functions and the HTTP API routes in front of them. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { SealpostStack } from '../../cdk/sealpost-stack.ts';
+import { ensureBuilt, logicalId, synth } from './helpers.ts';
+
+let stack: SealpostStack;
+let template: Template;
+type Props = Record<string, unknown>;
+const props = (id: string) => (template.toJSON().Resources[id] as { Properties: Props }).Properties;
+const fnId = (entry: 'sender-api' | 'portal' | 'ses-events') => logicalId(stack, stack.functions.byEntry[entry]);
+
+beforeAll(async () => {
+  await ensureBuilt();
+  ({ stack, template } = synth({ senderDomain: 'example.com' }));
+});
+
+describe('functions', () => {
+  it('are one per entry, each on Node.js 22 and arm64', () => {
+    const ids = (['sender-api', 'portal', 'ses-events'] as const).map(fnId);
+
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) {
+      expect(props(id).Runtime).toBe('nodejs22.x');
+      expect(props(id).Architectures).toEqual(['arm64']);
+      expect(props(id).Handler).toBe('index.handler');
+    }
+  });
+
+  it('are sized for their work: sender-api 1024 MB/30 s, portal 512 MB/10 s, ses-events 256 MB/30 s', () => {
+    const sizing = (entry: Parameters<typeof fnId>[0]) => [props(fnId(entry)).MemorySize, props(fnId(entry)).Timeout];
+
+    expect(sizing('sender-api')).toEqual([1024, 30]);
+    expect(sizing('portal')).toEqual([512, 10]);
+    expect(sizing('ses-events')).toEqual([256, 30]);
+  });
+
+  it('get exactly the configuration they read, and nothing else (no secrets)', () => {
+    const env = (entry: Parameters<typeof fnId>[0]) => (props(fnId(entry)).Environment as { Variables: Props }).Variables;
+    const origin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.edge.distribution), 'DomainName'] }]] };
+    const common = { NODE_OPTIONS: '--enable-source-maps', SEALPOST_LOG_LEVEL: 'info', SEALPOST_TABLE: { Ref: 'SealpostTable' }, SEALPOST_PORTAL_ORIGIN: origin };
+
+    expect(env('sender-api')).toEqual({ ...common, SEALPOST_SES_CONFIGURATION_SET: { Ref: logicalId(stack, stack.mail.configurationSet) } });
+    expect(env('portal')).toEqual({ ...common, SEALPOST_WEB_DIR: '/var/task/web' });
+    expect(env('ses-events')).toEqual(common);
+  });
+
+  it('log to their own log group, kept for three months', () => {
+    for (const entry of ['sender-api', 'portal', 'ses-events'] as const) {
+      const logGroup = (props(fnId(entry)).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+
+      expect(props(logGroup).RetentionInDays).toBe(90);
+      expect(props(logGroup).LogGroupName).toBeUndefined();
+    }
+  });
+
+  it('have generated names', () => {
+    for (const entry of ['sender-api', 'portal', 'ses-events'] as const) expect(props(fnId(entry)).FunctionName).toBeUndefined();
+  });
+});
+
+describe('HTTP API', () => {
+  it('routes /v1/* to sender-api and the pickup, asset and health routes to the portal, and nothing else', () => {
+    const integrationTarget = (route: Props) => {
+      const integration = ((route.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1][1]).Ref;
+      return (props(integration).IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    };
+    const routes = Object.fromEntries(Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map((route) => [(route.Properties as Props).RouteKey, integrationTarget(route.Properties as Props)]));
+
+    expect(routes).toEqual({
+      'ANY /v1/{proxy+}': fnId('sender-api'),
+      'GET /m/{id}': fnId('portal'),
+      'POST /m/{id}/open': fnId('portal'),
+      'GET /assets/{name}': fnId('portal'),
+      'GET /healthz': fnId('portal'),
+    });
+  });
+
+  it('throttles the default stage', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+  });
+
+  it('uses payload format 2.0, which the Hono Lambda adapter and the entry tests expect', () => {
+    for (const integration of Object.values(template.findResources('AWS::ApiGatewayV2::Integration'))) {
+      expect((integration.Properties as Props).PayloadFormatVersion).toBe('2.0');
+    }
+  });
+});
