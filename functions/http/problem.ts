@@ -58,3 +58,9 @@ export function errorToResponse(error: unknown, c: Context, logger: Logger): Res
   logger.error('unhandled_error', { requestId, cause: describeError(error) });
   return problem(c, 500, 'internal', 'Internal error', 'Something went wrong on our side. Nothing was lost that we know of; quote the request id if you contact support.');
 }
+
+/** 405 with the Allow header, for a known path asked with a method it does not support. */
+export function methodNotAllowed(c: Context, allow: readonly string[]): Response {
+  c.header('Allow', allow.join(', '));
+  return problem(c, 405, 'method-not-allowed', 'Method not allowed', `This address supports ${allow.join(', ')}.`);
+}

@@ -144,6 +144,25 @@ describe('security headers', () => {
     expect(responses[4]!.headers.get('Content-Type')).toBe('application/problem+json');
   });
 
+  it('answers 405 with Allow for a known address asked with the wrong method', async () => {
+    const { app, id, keys } = await sendOne();
+    const auth = { Authorization: `Bearer ${keys.acme}` };
+
+    const cases = await Promise.all([
+      app.request('/v1/messages', { method: 'GET', headers: auth }),
+      app.request(`/v1/messages/${id}`, { method: 'PUT', headers: auth }),
+      app.request(`/m/${id}/open`),
+      app.request(`/m/${id}`, { method: 'POST' }),
+    ]);
+
+    expect(cases.map((r) => [r.status, r.headers.get('Allow'), r.headers.get('Content-Type')])).toEqual([
+      [405, 'POST', 'application/problem+json'],
+      [405, 'GET, DELETE', 'application/problem+json'],
+      [405, 'POST', 'application/problem+json'],
+      [405, 'GET', 'application/problem+json'],
+    ]);
+  });
+
   it('never echoes a presented API key in an error body', async () => {
     const { app } = await buildTestApp();
     const key = 'sp_this_is_a_wrong_key_with_enough_length';

@@ -6,6 +6,7 @@ import { sendMessage, type SendDeps } from '../../core/send-message.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { TenantDirectory } from '../../core/ports.ts';
 import { requireKey } from '../middleware/auth.ts';
+import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { parseSendRequest } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
@@ -45,5 +46,7 @@ export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
     return c.body(null, 204);
   });
 
+  app.all('/', (c) => methodNotAllowed(c, ['POST']));
+  app.all('/:id', (c) => methodNotAllowed(c, ['GET', 'DELETE']));
   return app;
 }

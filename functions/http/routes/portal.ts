@@ -8,6 +8,7 @@ import { openMessage, type PickupDeps } from '../../core/pickup.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { openRequestSchema } from '../schemas.ts';
+import { methodNotAllowed } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
 
 /** Response header of POST /m/:id/open: how many parts the ciphertext has. */
@@ -41,6 +42,9 @@ export function portalRoutes(deps: PickupDeps & { web: WebAssets }): Hono<AppEnv
       [PARTS_HEADER]: String(opened.parts),
     });
   });
+
+  app.all('/m/:id', (c) => methodNotAllowed(c, ['GET']));
+  app.all('/m/:id/open', (c) => methodNotAllowed(c, ['POST']));
 
   app.get('/assets/:name', (c) => {
     const asset = deps.web.assets.get(c.req.param('name'));
