@@ -68,6 +68,7 @@ export class SealpostStack extends Stack {
       httpApi: this.api.httpApi,
       table: this.data.table,
       tableOperations: this.data.boundOperations,
+      deadLetters: this.functions.feedbackDeadLetters,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 

@@ -10,6 +10,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { pascalCase } from './functions.ts';
@@ -27,6 +28,8 @@ export interface AlarmsProps {
   readonly table: dynamodb.ITable;
   /** The operations the functions call, for the throttling alarm. */
   readonly tableOperations: readonly dynamodb.Operation[];
+  /** Dead letters of SES feedback processing. */
+  readonly deadLetters?: sqs.IQueue;
   /** Subscribed to the topic by email (the recipient must confirm the subscription). */
   readonly alarmEmail?: string;
 }
@@ -66,6 +69,12 @@ export class Alarms extends Construct {
     this.alarm('TableThrottles', props.table.metricThrottledRequestsForOperations({ operations: [...props.tableOperations], period: ALARM_PERIOD }), {
       ...atLeastOnce, alarmDescription: 'DynamoDB throttled requests to the message table.',
     });
+
+    if (props.deadLetters) {
+      this.alarm('SesEventsDeadLetters', props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }), {
+        ...atLeastOnce, alarmDescription: 'SES feedback could not be recorded after retries; it waits in the dead-letter queue.',
+      });
+    }
 
     // Account-level reputation (no dimension): the figures SES itself acts on.
     const reputation = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.minutes(15) });

@@ -44,13 +44,12 @@ export class Api extends Construct {
     const stack = Stack.of(this);
     this.originDomainName = `${this.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
 
-    const { GET, POST, ANY } = apigwv2.HttpMethod;
     const senderApi = new HttpLambdaIntegration('SenderApi', props.senderApi);
     const portal = new HttpLambdaIntegration('Portal', props.portal);
-    this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [ANY], integration: senderApi });
-    this.httpApi.addRoutes({ path: '/m/{id}', methods: [GET], integration: portal });
-    this.httpApi.addRoutes({ path: '/m/{id}/open', methods: [POST], integration: portal });
-    this.httpApi.addRoutes({ path: '/assets/{name}', methods: [GET], integration: portal });
-    this.httpApi.addRoutes({ path: '/healthz', methods: [GET], integration: portal });
+    this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration: senderApi });
+    // Everything else goes to the portal app, which serves its routes and answers any other path or
+    // method itself: a problem+json 404 or 405 with our headers, never API Gateway's bare
+    // {"message":"Not Found"}.
+    new apigwv2.HttpRoute(this, 'DefaultRoute', { httpApi: this.httpApi, routeKey: apigwv2.HttpRouteKey.DEFAULT, integration: portal });
   }
 }

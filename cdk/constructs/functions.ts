@@ -15,6 +15,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_ENTRIES, PORTAL_WEB_DIR, type LambdaEntry } from '../build.ts';
 
@@ -59,9 +60,19 @@ export interface FunctionsProps {
 
 export class Functions extends Construct {
   readonly byEntry: Readonly<Record<LambdaEntry, lambda.Function>>;
+  /**
+   * SES feedback that ses-events still failed on after Lambda's asynchronous retries: kept 14 days
+   * instead of being lost, and alarmed on (alarms.ts).
+   */
+  readonly feedbackDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
+    this.feedbackDeadLetters = new sqs.Queue(this, 'SesEventsDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     const entries = Object.keys(LAMBDA_ENTRIES) as LambdaEntry[];
     this.byEntry = Object.fromEntries(entries.map((entry) => [entry, this.createFunction(entry, props)])) as Record<LambdaEntry, lambda.Function>;
   }
@@ -97,6 +108,8 @@ export class Functions extends Construct {
         // The portal bundle carries the built pickup page (cdk/build.ts copies it there).
         ...(entry === 'portal' ? { SEALPOST_WEB_DIR: `/var/task/${PORTAL_WEB_DIR}` } : {}),
       },
+      // ses-events is invoked asynchronously by SNS; what still fails after the retries is kept.
+      ...(entry === 'ses-events' ? { deadLetterQueue: this.feedbackDeadLetters } : {}),
     });
   }
 }

@@ -1,4 +1,5 @@
 /** EventLog on DynamoDB: events live beside their message, sorted by time, and outlive its ciphertext. */
+import { createHash } from 'node:crypto';
 import { QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../core/errors.ts';
@@ -12,6 +13,10 @@ const LIFECYCLE_ORDER: Record<MessageEventType, number> = {
   created: 0, notified: 1, notify_failed: 1, delivered: 2, bounced: 2, complained: 3, opened: 4, revoked: 5,
 };
 
+function stableSuffix(id: string): string {
+  return createHash('sha256').update(id).digest('base64url').slice(0, 8);
+}
+
 export class DynamoDbEventLog implements EventLog {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly random: RandomBytes) {}
 
@@ -22,9 +27,10 @@ export class DynamoDbEventLog implements EventLog {
           ...marshall({
             ...event,
             pk: key.head(event.messageId).pk,
-            // Events of the same millisecond sort by lifecycle stage, then by a random suffix that
-            // keeps them apart: a fast send must not list "notified" before "created".
-            sk: `EVENT#${event.at}#${LIFECYCLE_ORDER[event.type]}#${toBase64Url(this.random(6))}`,
+            // Events of the same millisecond sort by lifecycle stage, then by a suffix that keeps
+            // them apart: a fast send must not list "notified" before "created". An event with an
+            // id gets a suffix derived from it, so a repeat of it overwrites instead of duplicating.
+            sk: `EVENT#${event.at}#${LIFECYCLE_ORDER[event.type]}#${event.id ? stableSuffix(event.id) : toBase64Url(this.random(6))}`,
             type: event.type,
           }, { removeUndefinedValues: true }),
           [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(event.at), EVENT_RETENTION_DAYS))) },

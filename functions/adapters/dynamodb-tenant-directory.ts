@@ -1,4 +1,4 @@
-/** TenantDirectory on DynamoDB, plus the writes the local bootstrap (and later the admin CLI) needs. */
+/** TenantDirectory on DynamoDB, plus the writes the local bootstrap and the operator CLI need. */
 import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../core/errors.ts';

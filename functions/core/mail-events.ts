@@ -38,6 +38,8 @@ export async function recordMailFeedback(deps: MailFeedbackDeps, feedback: MailF
   // the event source (SNS → Lambda) retries it.
   await deps.events.append([{
     messageId: head.id, tenantId: head.tenantId, type: feedback.type, at: feedback.at, actor: 'mail-service',
+    // SNS delivers at least once: a redelivered notification must not add a second event.
+    id: `${feedback.type}:${feedback.rid}`,
     recipient: recipient.email, ...(feedback.detail ? { detail: feedback.detail } : {}),
   }]);
   return true;

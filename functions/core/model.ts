@@ -77,8 +77,16 @@ export interface MessageEvent {
   readonly tenantId: string;
   readonly type: MessageEventType;
   readonly at: string;
-  /** Who caused it: an API key id ("key:…") or a recipient ("recipient:r0"). */
+  /**
+   * Who caused it: an API key ("key:<id>"), a recipient ("recipient:r0"), the send pipeline
+   * ("system") or the mail service's delivery feedback ("mail-service").
+   */
   readonly actor: string;
+  /**
+   * A stable identity for an event that its source may report more than once (SES feedback is
+   * delivered at least once): the same id at the same time is stored once.
+   */
+  readonly id?: string;
   readonly recipient?: string;
   readonly detail?: string;
   readonly sourceIp?: string;

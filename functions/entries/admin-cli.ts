@@ -35,7 +35,7 @@ export function buildProgram(): Command {
     .description('Operator commands for sealpost tenants.')
     .option('--table <name>', 'DynamoDB table in AWS (default: $SEALPOST_TABLE, else the local stack of npm start)')
     .showHelpAfterError();
-  const tenant = program.command('tenant').description('Create, list, show and disable tenants');
+  const tenant = program.command('tenant').description('Create, list, show, disable and enable tenants');
 
   tenant.command('create')
     .description('Create a tenant and print its first admin key (shown once)')
@@ -66,6 +66,11 @@ export function buildProgram(): Command {
     const { client, tableName } = target(program.opts());
     if (!(await new DynamoDbTenantDirectory(client, tableName).setDisabled(tenantId, true))) throw new Error(`no tenant ${tenantId}`);
     print({ tenantId, disabled: true });
+  });
+  tenant.command('enable <tenantId>').description('Enable a disabled tenant again').action(async (tenantId: string) => {
+    const { client, tableName } = target(program.opts());
+    if (!(await new DynamoDbTenantDirectory(client, tableName).setDisabled(tenantId, false))) throw new Error(`no tenant ${tenantId}`);
+    print({ tenantId, disabled: false });
   });
   return program;
 }

@@ -170,6 +170,17 @@ describe('DynamoDbEventLog', () => {
     expect(listed[0]).toEqual(events[0]);
   });
 
+  it('stores an event with an id once, however often it is appended', async () => {
+    const log = new DynamoDbEventLog(env.client, env.tableName, (n) => new Uint8Array(randomBytes(n)));
+    const event = { messageId: 'redelivered00000000000', tenantId: 'acme', type: 'bounced' as const, at: '2026-11-29T12:00:05.000Z', actor: 'mail-service', id: 'bounced:r0' };
+
+    await log.append([event]);
+    await log.append([event]);
+    await log.append([{ ...event, id: undefined }, { ...event, id: undefined }]);
+
+    expect(await log.listForMessage('redelivered00000000000')).toHaveLength(3);
+  });
+
   it('lists events of the same millisecond in lifecycle order', async () => {
     const log = new DynamoDbEventLog(env.client, env.tableName, (n) => new Uint8Array(randomBytes(n)));
     const at = '2026-11-29T12:00:00.000Z';

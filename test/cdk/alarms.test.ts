@@ -58,11 +58,20 @@ describe('alarms', () => {
     expect(complaint).toMatchObject({ Threshold: 0.0005, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
+  it('fire on the first SES feedback message left in the dead-letter queue', () => {
+    const [deadLetters] = byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
+
+    expect(deadLetters).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Maximum' });
+    expect(deadLetters?.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, stack.functions.feedbackDeadLetters), 'QueueName'] } }]);
+    template.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.feedbackDeadLetters), 'Arn'] } } });
+  });
+
   it('all notify the one alarm topic, and no traffic is not an alarm', () => {
     const topic = { Ref: logicalId(stack, stack.alarms.topic) };
 
-    // Errors and Throttles per function; API 5xx; DynamoDB throttling; SES bounces and complaints.
-    expect(alarms(template)).toHaveLength(3 * 2 + 4);
+    // Errors and Throttles per function; API 5xx; DynamoDB throttling; SES bounces and complaints;
+    // SES feedback dead letters.
+    expect(alarms(template)).toHaveLength(3 * 2 + 5);
     for (const alarm of alarms(template)) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

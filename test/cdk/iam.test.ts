@@ -41,10 +41,10 @@ describe('function roles', () => {
     expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...LOGS].sort());
   });
 
-  it('grant ses-events exactly the head read and the event write', () => {
+  it('grant ses-events exactly the head read, the event write and its dead-letter queue', () => {
     const actions = actionsOf(roleStatements(template, roles['ses-events']));
 
-    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', ...LOGS].sort());
+    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'sqs:SendMessage', ...LOGS].sort());
   });
 
   it('have no managed policies (no AWSLambdaBasicExecutionRole)', () => {

@@ -36,7 +36,7 @@ function send(key: string) {
 }
 
 describe('npm run admin -- tenant …', () => {
-  it('creates a tenant whose admin key sends at once, lists and shows it, and disabling it stops the key', async () => {
+  it('creates a tenant whose admin key sends at once, lists and shows it, and disabling it stops the key until it is enabled', async () => {
     const created = await admin('tenant', 'create', '--name', 'Acme Health', '--sender', 'notices@acme.example');
     expect(created.code).toBe(0);
     const { tenantId, adminKey } = JSON.parse(created.stdout) as { tenantId: string; adminKey: string };
@@ -54,6 +54,8 @@ describe('npm run admin -- tenant …', () => {
 
     expect((await admin('tenant', 'disable', tenantId)).code).toBe(0);
     expect((await send(adminKey)).status).toBe(401);
+    expect((await admin('tenant', 'enable', tenantId)).code).toBe(0);
+    expect((await send(adminKey)).status).toBe(201);
   });
 
   it('refuses invalid input and unknown tenants with a clear message and exit code 1', async () => {

@@ -116,6 +116,7 @@ describe('Lambda entries', () => {
     const { id } = JSON.parse(sent.body) as { id: string };
 
     const delivered = await sesEvents(sesEvent('Delivery', { 'sealpost-message': id, 'sealpost-recipient': 'r0' }));
+    await sesEvents(sesEvent('Delivery', { 'sealpost-message': id, 'sealpost-recipient': 'r0' })); // SNS redelivery
     const bounced = await sesEvents(sesEvent('Bounce', { 'sealpost-message': id, 'sealpost-recipient': 'r1' }, '2026-11-29T12:00:06.000Z'));
     const unknown = await sesEvents(sesEvent('Bounce', { 'sealpost-message': 'AAAAAAAAAAAAAAAAAAAAAA', 'sealpost-recipient': 'r0' }));
 
