@@ -1,7 +1,7 @@
 /**
- * The HTTP API in front of the functions. Only the routes the entries serve exist; anything else is
- * API Gateway's own 404 and never reaches a function. Throttling of the default stage is the
- * application's rate limit (it has none of its own).
+ * The HTTP API in front of the functions: /v1/* to the sender API, everything else ($default) to the
+ * portal, whose app answers unknown paths and methods itself. Throttling of the default stage is
+ * the application's rate limit (it has none of its own).
  */
 import { Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
