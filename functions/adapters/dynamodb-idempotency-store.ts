@@ -3,7 +3,7 @@
  * a sender's retry after a crashed attempt is not blocked forever. Completed records keep the
  * receipt (which holds no secret) for 24 hours.
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../core/errors.ts';
 import type { SendReceipt } from '../core/model.ts';
@@ -34,7 +34,12 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', error);
     }
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.idempotency(tenantId, keyHash)), ConsistentRead: true }));
+    let Item: Record<string, AttributeValue> | undefined;
+    try {
+      ({ Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.idempotency(tenantId, keyHash)), ConsistentRead: true })));
+    } catch (error) {
+      throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', error);
+    }
     if (!Item) return { state: 'in-flight' }; // released between our put and get: the sender retries
     const record = unmarshall(Item);
     if (record.requestHash !== requestHash) return { state: 'mismatch' };

@@ -147,8 +147,7 @@ export class DynamoDbMessageStore implements MessageStore {
     }
   }
 
-  async revoke(tenantId: string, messageId: string, now: Date): Promise<boolean> {
-    let chunkCount: number;
+  async revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined> {
     try {
       const { Attributes } = await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
@@ -159,15 +158,11 @@ export class DynamoDbMessageStore implements MessageStore {
         ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':tenantId': { S: tenantId } },
         ReturnValues: 'ALL_NEW',
       }));
-      chunkCount = Number(Attributes?.chunkCount?.N ?? 0);
+      return { chunkCount: Number(Attributes?.chunkCount?.N ?? 0) };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return undefined;
       throw new DependencyError('The message could not be revoked. Nothing changed; retry.', 'dynamodb', error);
     }
-    // The head now says "revoked", so every read refuses. Deleting the chunks is cleanup; if it is
-    // interrupted, a repeat DELETE finishes it and TTL removes the rest.
-    await this.deleteChunks(messageId, chunkCount);
-    return true;
   }
 
   async deleteChunks(messageId: string, chunkCount: number): Promise<void> {

@@ -48,7 +48,8 @@ export class SesNotifier implements Notifier {
       this.options.logger?.warn('ses_send_failed', { error: name, httpStatus: status });
       const reason = REJECTIONS[name] ?? (status !== undefined && status >= 400 && status < 500
         ? `SES refused the email (${name}).`
-        : 'The email service did not answer; the email was not sent.');
+        // A timeout or reset may come after SES accepted the email: say so rather than guess.
+        : 'The email service did not confirm the email (no answer or a server error); it may not have been sent.');
       return { status: 'failed', reason };
     }
   }

@@ -1,6 +1,7 @@
 /** What a sender may do with a message it sent: see its status and history, revoke it. */
 import { NotFoundError } from './errors.ts';
 import { isExpired } from './expiry.ts';
+import { isWellFormedMessageId } from './pickup.ts';
 import type { MessageEvent, MessageHead, Principal } from './model.ts';
 import type { Clock, EventLog, Logger, MessageStore } from './ports.ts';
 import { appendEvents } from './send-message.ts';
@@ -27,6 +28,7 @@ export interface MessageStatus {
 const NOT_FOUND = 'No message with this id exists for your organisation.';
 
 async function ownedHead(deps: MessageAdminDeps, principal: Principal, messageId: string): Promise<MessageHead> {
+  if (!isWellFormedMessageId(messageId)) throw new NotFoundError(NOT_FOUND);
   const head = await deps.store.getHead(messageId);
   // Another tenant's message is indistinguishable from a missing one.
   if (!head || head.tenantId !== principal.tenant.id) throw new NotFoundError(NOT_FOUND);
@@ -59,18 +61,21 @@ export async function getMessageStatus(deps: MessageAdminDeps, principal: Princi
   };
 }
 
-/** Revokes a message: its ciphertext is deleted and every pickup answers "not available". Idempotent. */
+/**
+ * Revokes a message: every pickup answers "not available" from the conditional update on, the
+ * revocation is recorded, then the ciphertext is deleted. Idempotent: a repeat finishes a cleanup
+ * that an earlier attempt could not complete.
+ */
 export async function revokeMessage(deps: MessageAdminDeps, principal: Principal, messageId: string, ctx: { sourceIp?: string; userAgent?: string } = {}): Promise<void> {
   const head = await ownedHead(deps, principal, messageId);
   const now = deps.clock();
-  const changed = await deps.store.revoke(principal.tenant.id, messageId, now);
-  if (!changed) {
-    // Already revoked (a repeat DELETE): make sure no chunk survived an earlier interrupted revoke.
-    await deps.store.deleteChunks(messageId, head.chunkCount);
-    return;
+  const revoked = await deps.store.revoke(principal.tenant.id, messageId, now);
+  if (revoked) {
+    // Recorded before the cleanup, so a cleanup failure cannot lose who revoked the message.
+    await appendEvents(deps, [{
+      messageId, tenantId: principal.tenant.id, type: 'revoked', at: now.toISOString(), actor: `key:${principal.keyId}`,
+      sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    }]);
   }
-  await appendEvents(deps, [{
-    messageId, tenantId: principal.tenant.id, type: 'revoked', at: now.toISOString(), actor: `key:${principal.keyId}`,
-    sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
-  }]);
+  await deps.store.deleteChunks(messageId, revoked?.chunkCount ?? head.chunkCount);
 }

@@ -44,10 +44,12 @@ export interface MessageStore {
    */
   recordOpen(messageId: string, rid: string, now: Date): Promise<boolean>;
   /**
-   * Marks the message revoked if it belongs to `tenantId` and is not already revoked (one
-   * conditional update), then deletes its chunks. Returns false when the condition fails.
+   * Marks the message revoked if it belongs to `tenantId` and is still active (one conditional
+   * update): from then on every read refuses it. Returns the head's chunk count for the cleanup that
+   * follows (deleteChunks), or undefined when the condition fails. Deletes nothing itself, so the
+   * caller can record the revocation before the cleanup that may fail.
    */
-  revoke(tenantId: string, messageId: string, now: Date): Promise<boolean>;
+  revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined>;
   /** Deletes ciphertext chunks (used after revocation or a discarded send). */
   deleteChunks(messageId: string, chunkCount: number): Promise<void>;
 }

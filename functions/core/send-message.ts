@@ -141,11 +141,13 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     status === 'failed' ? { email: recipient.email, status, reason: reason ?? 'rejected' } : { email: recipient.email, status });
 
   if (outcomes.every((o) => o.status === 'failed')) {
-    // The secrets existed only in those emails: the ciphertext can never be opened. Discard it.
-    await deps.store.revoke(tenant.id, id, deps.clock()).catch((e: unknown) => deps.logger.error('discard_failed', { messageId: id, error: describeError(e) }));
+    // The secrets existed only in those emails: nobody can open the ciphertext. Discard it.
+    const discarded = await discard(deps, tenant.id, id);
     await appendEvents(deps, outcomes.map((o) => ({ ...base, type: 'notify_failed' as const, at: o.at, actor: 'system', recipient: o.recipient.email, detail: o.reason })));
     throw new DeliveryFailedError(
-      'No notification could be sent, so the message was discarded and nobody can open it. Nothing was delivered; it is safe to send again.',
+      discarded
+        ? 'No notification could be sent, so the message was discarded and nobody can open it. It is safe to send again.'
+        : `No notification could be sent. The message could not be discarded automatically: revoke it with DELETE /v1/messages/${id}. It is safe to send again.`,
       receiptRecipients.map((r) => ({ email: r.email, status: 'failed' as const, reason: r.reason ?? 'rejected' })),
     );
   }
@@ -163,6 +165,18 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   })));
 
   return { id, expiresAt: head.expiresAt, recipients: receiptRecipients };
+}
+
+/** Revokes and deletes a message nobody can open; reports whether that fully succeeded. */
+async function discard(deps: SendDeps, tenantId: string, messageId: string): Promise<boolean> {
+  try {
+    const revoked = await deps.store.revoke(tenantId, messageId, deps.clock());
+    if (revoked) await deps.store.deleteChunks(messageId, revoked.chunkCount);
+    return revoked !== undefined;
+  } catch (error) {
+    deps.logger.error('discard_failed', { messageId, error: describeError(error) });
+    return false;
+  }
 }
 
 /** Audit events are appended after the state change they describe; a failure is logged, never hidden. */

@@ -5,9 +5,8 @@ import { ValidationError } from './errors.ts';
 import { DEFAULT_EXPIRY_DAYS } from './expiry.ts';
 import type { ApiKeyRecord, Tenant } from './model.ts';
 import type { RandomBytes } from './ports.ts';
+import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from './text-rules.ts';
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 
 export interface NewTenant {
   readonly tenant: Tenant;

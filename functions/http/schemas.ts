@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/expiry.ts';
+import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from '../core/text-rules.ts';
 import { PayloadTooLargeError, ValidationError, type FieldIssue } from '../core/errors.ts';
 import type { Address, OutboundMessage, SendReceipt } from '../core/model.ts';
 
@@ -15,11 +16,6 @@ export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 /** Raw request body limit, just under API Gateway/Lambda's 6 MB. */
 export const MAX_REQUEST_BYTES = 6 * 1000 * 1000 - 1024;
 
-// CR, LF and other C0/C1 controls would allow header injection or spoofed display in the MIME
-// message and the portal. Tabs are harmless in a subject but still rejected to keep one rule.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// WHATWG "valid e-mail address", the same rule browsers and SES stand-ins apply.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 // A flat character class: a grouped, repeated pattern overflows V8's regex stack on megabyte inputs.
 const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -131,12 +131,13 @@ describe('DynamoDbMessageStore', () => {
     expect(stored?.recipients[0]?.opens).toBe(0);
   });
 
-  it('revokes only for the owning tenant, deletes the chunks, and refuses opens afterwards', async () => {
+  it('revokes only for the owning tenant, deletes the chunks on request, and refuses opens afterwards', async () => {
     const head = aHead();
     await store.create(head, new Uint8Array(CHUNK_BYTES * 2));
 
-    expect(await store.revoke('other', head.id, new Date('2026-11-30T00:00:00Z'))).toBe(false);
-    expect(await store.revoke('acme', head.id, new Date('2026-11-30T00:00:00Z'))).toBe(true);
+    expect(await store.revoke('other', head.id, new Date('2026-11-30T00:00:00Z'))).toBeUndefined();
+    expect(await store.revoke('acme', head.id, new Date('2026-11-30T00:00:00Z'))).toEqual({ chunkCount: 2 });
+    await store.deleteChunks(head.id, 2);
 
     const stored = await store.getHead(head.id);
     expect(stored).toMatchObject({ state: 'revoked', revokedAt: '2026-11-30T00:00:00.000Z' });

@@ -63,7 +63,7 @@ describe('SesNotifier', () => {
 
     const outcome = await new SesNotifier(down).send(notification);
 
-    expect(outcome).toEqual({ status: 'failed', reason: 'The email service did not answer; the email was not sent.' });
+    expect(outcome).toEqual({ status: 'failed', reason: 'The email service did not confirm the email (no answer or a server error); it may not have been sent.' });
   });
 
   it('formats plain addresses without a display name', () => {

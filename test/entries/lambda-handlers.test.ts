@@ -157,6 +157,9 @@ describe('Lambda entries', () => {
     const pageOnApi = await senderApi(httpApiEvent('GET', '/m/x'), lambdaContext);
 
     expect(apiOnPortal.statusCode).toBe(404);
+    // An id DynamoDB would refuse (key over 2 KB) is a plain 404, not a 503 from the store.
+    const tooLong = await senderApi(httpApiEvent('GET', `/v1/messages/${'a'.repeat(3000)}`, { headers: { authorization: `Bearer ${API_KEY}` } }), lambdaContext);
+    expect(tooLong.statusCode).toBe(404);
     expect(pageOnApi.statusCode).toBe(404);
     expect(pageOnApi.headers['content-type']).toBe('application/problem+json');
   });

@@ -52,14 +52,17 @@ export class InMemoryMessageStore implements MessageStore {
     this.heads.set(id, { ...head, recipients });
     return true;
   }
+  failDeleteChunks = false;
   async revoke(tenantId: string, id: string, now: Date) {
     const head = this.heads.get(id);
-    if (!head || head.tenantId !== tenantId || head.state !== 'active') return false;
+    if (!head || head.tenantId !== tenantId || head.state !== 'active') return undefined;
     this.heads.set(id, { ...head, state: 'revoked', revokedAt: now.toISOString() });
-    this.chunks.delete(id);
-    return true;
+    return { chunkCount: head.chunkCount };
   }
-  async deleteChunks(id: string) { this.chunks.delete(id); }
+  async deleteChunks(id: string) {
+    if (this.failDeleteChunks) throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'fake');
+    this.chunks.delete(id);
+  }
 }
 
 export class InMemoryEventLog implements EventLog {

@@ -32,6 +32,8 @@ describe('POST /v1/messages rejects bad input and changes nothing', () => {
     { name: 'expiresInDays below 1', body: aSendRequest({ expiresInDays: 0 }), status: 422, field: 'expiresInDays' },
     { name: 'a fractional expiresInDays', body: aSendRequest({ expiresInDays: 1.5 }), status: 422, field: 'expiresInDays' },
     { name: 'a filename with CR/LF', body: aSendRequest({ attachments: [{ filename: 'a\r\n.pdf', contentType: 'application/pdf', content: base64('x') }] }), status: 422, field: 'attachments/0/filename' },
+    { name: 'a filename with a bidi override', body: aSendRequest({ attachments: [{ filename: 'invoice\u202Efdp.exe', contentType: 'application/pdf', content: base64('x') }] }), status: 422, field: 'attachments/0/filename' },
+    { name: 'a subject with a bidi isolate', body: aSendRequest({ subject: 'Pay \u2066now\u2069' }), status: 422, field: 'subject' },
     { name: 'a filename that is a path', body: aSendRequest({ attachments: [{ filename: '../etc/passwd', contentType: 'text/plain', content: base64('x') }] }), status: 422, field: 'attachments/0/filename' },
     { name: 'an invalid content type', body: aSendRequest({ attachments: [{ filename: 'a.pdf', contentType: 'pdf', content: base64('x') }] }), status: 422, field: 'attachments/0/contentType' },
     { name: 'content that is not base64', body: aSendRequest({ attachments: [{ filename: 'a.pdf', contentType: 'application/pdf', content: 'not base64!' }] }), status: 422, field: 'attachments/0/content' },
@@ -122,11 +124,24 @@ describe('POST /v1/messages rejects bad input and changes nothing', () => {
     const res = await sendJson(app, keys.acme, aSendRequest({ to: ['alice@example.com', 'bob@example.com'] }));
 
     const problem = await expectProblem(res, 502) as Problem & { recipients: { email: string; status: string; reason: string }[] };
-    expect(problem.detail).toMatch(/discarded/);
+    expect(problem.detail).toMatch(/the message was discarded/);
     expect(problem.recipients.map((r) => [r.email, r.status])).toEqual([['alice@example.com', 'failed'], ['bob@example.com', 'failed']]);
     const [head] = [...deps.store.heads.values()];
     expect(head?.state).toBe('revoked');
     expect(deps.store.chunks.size).toBe(0);
+  });
+});
+
+describe('POST /v1/messages when nothing could be delivered and the discard fails too', () => {
+  it('says the message could not be discarded and how to revoke it', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    deps.notifier.reject.add('alice@example.com');
+    deps.store.failDeleteChunks = true;
+
+    const res = await sendJson(app, keys.acme, aSendRequest());
+
+    const problem = await expectProblem(res, 502);
+    expect(problem.detail).toMatch(/could not be discarded automatically: revoke it with DELETE \/v1\/messages\/[A-Za-z0-9_-]{22}/);
   });
 });
 
@@ -138,11 +153,13 @@ describe('GET and DELETE /v1/messages/:id for ids that are not yours', () => {
     const read = await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.other}` } });
     const revoke = await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.other}` } });
     const unknown = await app.request('/v1/messages/AAAAAAAAAAAAAAAAAAAAAA', { headers: { Authorization: `Bearer ${keys.other}` } });
+    const malformed = await app.request(`/v1/messages/${'a'.repeat(3000)}`, { headers: { Authorization: `Bearer ${keys.other}` } });
 
     const a = await expectProblem(read, 404);
     const b = await expectProblem(revoke, 404);
     const c = await expectProblem(unknown, 404);
-    expect(new Set([a.detail, b.detail, c.detail]).size).toBe(1);
+    const d = await expectProblem(malformed, 404);
+    expect(new Set([a.detail, b.detail, c.detail, d.detail]).size).toBe(1);
     expect(deps.store.heads.get(id)?.state).toBe('active');
   });
 });

@@ -140,6 +140,22 @@ describe('GET /v1/messages/:id', () => {
 });
 
 describe('DELETE /v1/messages/:id', () => {
+  it('records the revocation even when deleting the ciphertext fails, and a retry finishes the cleanup', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const { id } = await (await sendJson(app, keys.acme, aSendRequest())).json() as { id: string };
+    deps.store.failDeleteChunks = true;
+
+    const failed = await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
+    deps.store.failDeleteChunks = false;
+    const retried = await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
+
+    expect(failed.status).toBe(503);
+    expect(retried.status).toBe(204);
+    expect(deps.store.heads.get(id)?.state).toBe('revoked');
+    expect(deps.store.chunks.has(id)).toBe(false);
+    expect(deps.events.events.filter((e) => e.type === 'revoked')).toHaveLength(1);
+  });
+
   it('revokes: deletes the ciphertext and answers 204, also on a repeat', async () => {
     const { app, deps, keys } = await buildTestApp();
     const { id } = await (await sendJson(app, keys.acme, aSendRequest())).json() as { id: string };
