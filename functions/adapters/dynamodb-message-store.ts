@@ -128,23 +128,34 @@ export class DynamoDbMessageStore implements MessageStore {
     })));
   }
 
-  async recordOpen(messageId: string, rid: string, now: Date): Promise<boolean> {
+  async recordOpen(messageId: string, rid: string, now: Date, window: string): Promise<{ newWindow: boolean } | undefined> {
     const slot = `#r[${recipientIndex(rid)}]`;
-    try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(key.head(messageId)),
-        UpdateExpression: `SET ${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now)`,
-        // ISO-8601 UTC strings of one format order like the instants they name.
-        ConditionExpression: '#state = :active AND #expiresAt > :now',
-        ExpressionAttributeNames: { '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt' },
-        ExpressionAttributeValues: { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } },
-      }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
-    }
+    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now)`;
+    // ISO-8601 UTC strings of one format order like the instants they name.
+    const available = '#state = :active AND #expiresAt > :now';
+    const names = { '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt' };
+    const values = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } };
+    const attempt = async (newWindow: boolean): Promise<boolean> => {
+      try {
+        await this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key.head(messageId)),
+          UpdateExpression: newWindow ? `SET ${count}, ${slot}.#window = :window` : `SET ${count}`,
+          ConditionExpression: newWindow ? `${available} AND (attribute_not_exists(${slot}.#window) OR ${slot}.#window <> :window)` : available,
+          ExpressionAttributeNames: newWindow ? { ...names, '#window': 'lastOpenWindow' } : names,
+          ExpressionAttributeValues: newWindow ? { ...values, ':window': { S: window } } : values,
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
+      }
+    };
+    // Two single conditional writes, never read-then-write: the first succeeds only for the first
+    // open in this window; otherwise the second counts the open if the message is still available.
+    if (await attempt(true)) return { newWindow: true };
+    if (await attempt(false)) return { newWindow: false };
+    return undefined;
   }
 
   async revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined> {

@@ -52,6 +52,8 @@ export interface RecipientRecord extends Address {
   readonly failureReason?: string;
   readonly notifiedAt?: string;
   readonly firstOpenedAt?: string;
+  /** UTC hour (YYYY-MM-DDTHH) of the last open that was written to the audit trail. */
+  readonly lastOpenWindow?: string;
   readonly opens: number;
 }
 

@@ -34,6 +34,11 @@ export function matchRecipient(head: MessageHead, tokenHash: string): RecipientR
   return found;
 }
 
+/** The audit-trail window of an open: its UTC hour. */
+export function openWindow(now: Date): string {
+  return now.toISOString().slice(0, 13);
+}
+
 export interface OpenedPart {
   readonly ciphertext: Uint8Array;
   readonly part: number;
@@ -68,9 +73,12 @@ export async function openMessage(
     throw new MessageUnavailableError();
   }
   if (part === 0) {
-    // The conditional update is the commit point: a revoke that raced us wins.
-    if (!(await deps.store.recordOpen(messageId, recipient.rid, now))) throw new MessageUnavailableError();
-    await appendEvents(deps, [{
+    // The conditional update is the commit point: a revoke that raced us wins. Every open is
+    // counted; the audit trail gets one "opened" per recipient per hour, so a holder of the link
+    // cannot flood it.
+    const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now));
+    if (!recorded) throw new MessageUnavailableError();
+    if (recorded.newWindow) await appendEvents(deps, [{
       messageId, tenantId: head.tenantId, type: 'opened', at: now.toISOString(), actor: `recipient:${recipient.rid}`,
       recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
     }]);

@@ -40,9 +40,11 @@ export interface MessageStore {
   recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void>;
   /**
    * Counts an open for one recipient, only if the message is still active and unexpired at `now`
-   * (one conditional update). Returns false when the condition fails.
+   * (a conditional update). `newWindow` is true for the first open of this recipient in `window`
+   * (an opaque time bucket), which the caller records in the audit trail, so repeated opens cannot
+   * flood it. Returns undefined when the message is no longer available.
    */
-  recordOpen(messageId: string, rid: string, now: Date): Promise<boolean>;
+  recordOpen(messageId: string, rid: string, now: Date, window: string): Promise<{ newWindow: boolean } | undefined>;
   /**
    * Marks the message revoked if it belongs to `tenantId` and is still active (one conditional
    * update): from then on every read refuses it. Returns the head's chunk count for the cleanup that

@@ -117,18 +117,20 @@ describe('DynamoDbMessageStore', () => {
     expect((await store.getHead(head.id))?.recipients.map((r) => r.status)).toEqual(['pending', 'notified']);
   });
 
-  it('counts opens only while the message is active and unexpired', async () => {
+  it('counts opens only while the message is active and unexpired, and tells the first open of each window', async () => {
     const head = aHead({ expiresAt: '2026-12-01T00:00:00.000Z' });
     await store.create(head, new Uint8Array([1]));
 
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:00:00Z'))).toBe(true);
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T01:00:00Z'))).toBe(true);
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-12-01T00:00:00Z'))).toBe(false);
-    expect(await store.recordOpen('nosuchmessage000000000', 'r0', new Date('2026-11-30T00:00:00Z'))).toBe(false);
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:00:00Z'), 'w1')).toEqual({ newWindow: true });
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:10:00Z'), 'w1')).toEqual({ newWindow: false });
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T01:00:00Z'), 'w2')).toEqual({ newWindow: true });
+    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T01:00:00Z'), 'w2')).toEqual({ newWindow: true });
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-12-01T00:00:00Z'), 'w3')).toBeUndefined();
+    expect(await store.recordOpen('nosuchmessage000000000', 'r0', new Date('2026-11-30T00:00:00Z'), 'w1')).toBeUndefined();
 
     const stored = await store.getHead(head.id);
-    expect(stored?.recipients[1]).toMatchObject({ opens: 2, firstOpenedAt: '2026-11-30T00:00:00.000Z' });
-    expect(stored?.recipients[0]?.opens).toBe(0);
+    expect(stored?.recipients[1]).toMatchObject({ opens: 3, firstOpenedAt: '2026-11-30T00:00:00.000Z', lastOpenWindow: 'w2' });
+    expect(stored?.recipients[0]?.opens).toBe(1);
   });
 
   it('revokes only for the owning tenant, deletes the chunks on request, and refuses opens afterwards', async () => {
@@ -143,7 +145,7 @@ describe('DynamoDbMessageStore', () => {
     expect(stored).toMatchObject({ state: 'revoked', revokedAt: '2026-11-30T00:00:00.000Z' });
     const { Items } = await env.client.send(new ScanCommand({ TableName: env.tableName }));
     expect((Items ?? []).filter((i) => i.pk?.S === `MSG#${head.id}` && i.sk?.S?.startsWith('CHUNK#'))).toHaveLength(0);
-    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T00:00:01Z'))).toBe(false);
+    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T00:00:01Z'), 'w1')).toBeUndefined();
   });
 
   it('lets exactly one of 20 parallel revokes win (a single conditional write)', async () => {

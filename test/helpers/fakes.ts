@@ -45,12 +45,13 @@ export class InMemoryMessageStore implements MessageStore {
     });
     this.heads.set(id, { ...head, recipients });
   }
-  async recordOpen(id: string, rid: string, now: Date) {
+  async recordOpen(id: string, rid: string, now: Date, window: string) {
     const head = this.heads.get(id);
-    if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return false;
-    const recipients = head.recipients.map((r) => r.rid === rid ? { ...r, opens: r.opens + 1, firstOpenedAt: r.firstOpenedAt ?? now.toISOString() } : r);
+    if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return undefined;
+    const newWindow = head.recipients.find((r) => r.rid === rid)?.lastOpenWindow !== window;
+    const recipients = head.recipients.map((r) => r.rid === rid ? { ...r, opens: r.opens + 1, firstOpenedAt: r.firstOpenedAt ?? now.toISOString(), lastOpenWindow: window } : r);
     this.heads.set(id, { ...head, recipients });
-    return true;
+    return { newWindow };
   }
   failDeleteChunks = false;
   async revoke(tenantId: string, id: string, now: Date) {

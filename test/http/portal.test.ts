@@ -88,6 +88,18 @@ describe('POST /m/:id/open', () => {
     expect(wrongToken).toMatch(/not available/);
   });
 
+  it('counts every open but writes one "opened" event per recipient per hour, so repeats cannot flood the trail', async () => {
+    const { app, deps, id, links, clock } = await sendOne();
+    const token = await deriveAccessToken(links[0]!.secret);
+
+    for (let i = 0; i < 3; i++) expect((await open(app, id, token)).status).toBe(200);
+    clock.advanceDays(1 / 24);
+    expect((await open(app, id, token)).status).toBe(200);
+
+    expect(deps.store.heads.get(id)?.recipients[0]?.opens).toBe(4);
+    expect(deps.events.events.filter((e) => e.type === 'opened')).toHaveLength(2);
+  });
+
   it('serves a large ciphertext in parts, counting one open, and refuses a part that does not exist', async () => {
     const { app, deps, id, links } = await sendOne();
     deps.store.partBytes = 100;
