@@ -7,17 +7,26 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb-table.ts';
+import { PARTITION_KEY, PARTITION_PREFIX, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb-table.ts';
 import type { Keys } from './keys.ts';
 
 /** Replacing the table would lose every message and audit event: its logical id never changes. */
 export const TABLE_LOGICAL_ID = 'SealpostTable';
 
 const { GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM } = dynamodb.Operation;
+const { tenant: TENANTS, apiKey: API_KEYS, message: MESSAGES, idempotency: IDEMPOTENCY } = PARTITION_PREFIX;
+
+/** Operations allowed on the items whose partition key starts with one of `partitions`. */
+export interface TableGrant {
+  readonly operations: readonly dynamodb.Operation[];
+  readonly partitions: readonly string[];
+}
 
 /**
- * The exact DynamoDB operations each function's adapters call (functions/adapters/dynamodb-*.ts).
- * Change them together with the adapters.
+ * The exact DynamoDB operations each function's adapters call (functions/adapters/dynamodb-*.ts),
+ * each limited to the item families it touches (dynamodb:LeadingKeys), so that, say, the portal —
+ * which handles unauthenticated input — could not write an API key or a tenant even if its code
+ * were subverted. Change them together with the adapters.
  */
 export const TABLE_ACCESS = {
   /**
@@ -25,12 +34,17 @@ export const TABLE_ACCESS = {
    * UpdateItem, DeleteItem); message chunks and head (PutItem); status (GetItem, Query for events);
    * revocation (UpdateItem, then BatchWriteItem deletes of chunks); audit events (BatchWriteItem).
    */
-  sender: [GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM],
+  sender: [
+    { operations: [GET_ITEM], partitions: [TENANTS, API_KEYS, MESSAGES, IDEMPOTENCY] },
+    { operations: [PUT_ITEM, UPDATE_ITEM], partitions: [MESSAGES, IDEMPOTENCY] },
+    { operations: [DELETE_ITEM], partitions: [IDEMPOTENCY] },
+    { operations: [QUERY, BATCH_WRITE_ITEM], partitions: [MESSAGES] },
+  ],
   /** portal: head (GetItem), chunks of a part (Query), the open (UpdateItem), its event (BatchWriteItem). */
-  pickup: [GET_ITEM, QUERY, UPDATE_ITEM, BATCH_WRITE_ITEM],
+  pickup: [{ operations: [GET_ITEM, QUERY, UPDATE_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGES] }],
   /** ses-events: the head the feedback names (GetItem), the event it records (BatchWriteItem). */
-  'mail-feedback': [GET_ITEM, BATCH_WRITE_ITEM],
-} as const satisfies Record<string, readonly dynamodb.Operation[]>;
+  'mail-feedback': [{ operations: [GET_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGES] }],
+} as const satisfies Record<string, readonly TableGrant[]>;
 export type TableAccess = keyof typeof TABLE_ACCESS;
 
 export interface DataProps {
@@ -65,15 +79,17 @@ export class Data extends Construct {
   /** Gives `fn` the table name (SEALPOST_TABLE) and exactly the operations of `access`, and the key use they need. */
   bindTable(fn: lambda.Function, access: TableAccess): void {
     if (!fn.role) throw new Error(`${fn.node.path} has no role to bind the table to`);
-    const operations = TABLE_ACCESS[access];
     fn.addEnvironment('SEALPOST_TABLE', this.table.tableName);
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: operations.map((operation) => `dynamodb:${operation}`),
-      // No indexes yet: the table itself is the only resource.
-      resources: [this.table.tableArn],
-    }));
+    for (const grant of TABLE_ACCESS[access] as readonly TableGrant[]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: grant.operations.map((operation) => `dynamodb:${operation}`),
+        // No indexes yet: the table itself is the only resource.
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.partitions.map((prefix) => `${prefix}*`) } },
+      }));
+      for (const operation of grant.operations) this.bound.add(operation);
+    }
     this.keys.allowUseThroughDynamoDb(fn.role);
-    for (const operation of operations) this.bound.add(operation);
   }
 
   /** Every operation some function was bound to: what the throttling alarm watches. */

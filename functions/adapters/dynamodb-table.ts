@@ -20,12 +20,16 @@ export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 export const TTL_ATTRIBUTE = 'ttl';
 
+/** Partition-key prefixes by item family; the CDK stack scopes each function's IAM grants by them. */
+export const PARTITION_PREFIX = { tenant: 'TENANT#', apiKey: 'APIKEY#', message: 'MSG#', idempotency: 'IDEM#' } as const;
+const P = PARTITION_PREFIX;
+
 export const key = {
-  tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
-  apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
-  head: (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'HEAD' }),
-  chunk: (messageId: string, index: number) => ({ pk: `MSG#${messageId}`, sk: `CHUNK#${String(index).padStart(5, '0')}` }),
-  idempotency: (tenantId: string, keyHash: string) => ({ pk: `IDEM#${tenantId}#${keyHash}`, sk: 'IDEM' }),
+  tenant: (tenantId: string) => ({ pk: `${P.tenant}${tenantId}`, sk: 'TENANT' }),
+  apiKey: (keyId: string) => ({ pk: `${P.apiKey}${keyId}`, sk: 'APIKEY' }),
+  head: (messageId: string) => ({ pk: `${P.message}${messageId}`, sk: 'HEAD' }),
+  chunk: (messageId: string, index: number) => ({ pk: `${P.message}${messageId}`, sk: `CHUNK#${String(index).padStart(5, '0')}` }),
+  idempotency: (tenantId: string, keyHash: string) => ({ pk: `${P.idempotency}${tenantId}#${keyHash}`, sk: 'IDEM' }),
 } as const;
 
 export function isConditionFailure(error: unknown): boolean {

@@ -47,6 +47,25 @@ describe('function roles', () => {
     expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'sqs:SendMessage', ...LOGS].sort());
   });
 
+  it('limit every DynamoDB grant to the item families the code touches (dynamodb:LeadingKeys)', () => {
+    const grants = (role: string) => Object.fromEntries(roleStatements(template, role)
+      .filter((s) => asList(s.Action).some((a) => String(a).startsWith('dynamodb:')))
+      .flatMap((s) => asList(s.Action).map((action) => [action, (s.Condition as Record<string, Record<string, unknown>>)['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']])));
+
+    expect(grants(roles.portal)).toEqual({
+      'dynamodb:GetItem': ['MSG#*'], 'dynamodb:Query': ['MSG#*'], 'dynamodb:UpdateItem': ['MSG#*'], 'dynamodb:BatchWriteItem': ['MSG#*'],
+    });
+    expect(grants(roles['ses-events'])).toEqual({ 'dynamodb:GetItem': ['MSG#*'], 'dynamodb:BatchWriteItem': ['MSG#*'] });
+    expect(grants(roles['sender-api'])).toEqual({
+      'dynamodb:GetItem': ['TENANT#*', 'APIKEY#*', 'MSG#*', 'IDEM#*'],
+      'dynamodb:PutItem': ['MSG#*', 'IDEM#*'],
+      'dynamodb:UpdateItem': ['MSG#*', 'IDEM#*'],
+      'dynamodb:DeleteItem': ['IDEM#*'],
+      'dynamodb:Query': ['MSG#*'],
+      'dynamodb:BatchWriteItem': ['MSG#*'],
+    });
+  });
+
   it('have no managed policies (no AWSLambdaBasicExecutionRole)', () => {
     const resources = template.toJSON().Resources as Record<string, { Properties: { ManagedPolicyArns?: unknown[] } }>;
 
@@ -69,7 +88,9 @@ describe('function roles', () => {
       .filter((s) => asList(s.Action).every((a) => a.startsWith(prefix)))
       .flatMap((s) => asList(s.Resource));
 
-    for (const role of Object.values(roles)) expect(resourcesFor(role, 'dynamodb:')).toEqual([{ 'Fn::GetAtt': ['SealpostTable', 'Arn'] }]);
+    for (const role of Object.values(roles)) {
+      expect(new Set(resourcesFor(role, 'dynamodb:').map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ 'Fn::GetAtt': ['SealpostTable', 'Arn'] })]));
+    }
     const arn = (resource: string, ref: string) => ({ 'Fn::Join': ['', [`arn:aws:ses:${TEST_ENV.region}:${TEST_ENV.account}:${resource}/`, { Ref: ref }]] });
     expect(sorted(resourcesFor(roles['sender-api'], 'ses:'))).toEqual(sorted([
       arn('identity', logicalId(stack, stack.mail.identity)),
