@@ -19,6 +19,7 @@ export function ttlFor(at: Date): number {
   return Math.ceil(at.getTime() / 1000);
 }
 
+/** True when `expiresAt` is past at `now`, or unreadable: a read fails closed. */
 export function isExpired(expiresAt: string, now: Date): boolean {
-  return Date.parse(expiresAt) <= now.getTime();
+  return !(Date.parse(expiresAt) > now.getTime());
 }
