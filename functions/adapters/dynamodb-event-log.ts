@@ -6,7 +6,7 @@ import { DependencyError } from '../core/errors.ts';
 import { EVENT_RETENTION_DAYS, addDays, ttlFor } from '../core/expiry.ts';
 import type { MessageEvent, MessageEventType } from '../core/model.ts';
 import type { EventLog, RandomBytes } from '../core/ports.ts';
-import { toBase64Url } from '../core/access-token.ts';
+import { toBase64Url } from '../core/encoding.ts';
 import { TTL_ATTRIBUTE, batchWriteAll, key } from './dynamodb-table.ts';
 
 const LIFECYCLE_ORDER: Record<MessageEventType, number> = {

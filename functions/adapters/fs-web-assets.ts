@@ -1,7 +1,7 @@
 /** Loads the built web client (dist/web) into memory once, for the portal routes to serve. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { WebAssets } from '../http/routes/portal.ts';
+import type { WebAssets } from '../core/ports.ts';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -12,23 +12,12 @@
  * Uses WebCrypto only (globalThis.crypto), available in browsers and Node ≥ 20.
  */
 
+import { sha256Base64Url } from './digest.ts';
+import { fromBase64Url, toBase64Url } from './encoding.ts';
+
 export const SECRET_BYTES = 32;
 export const ACCESS_TOKEN_INFO = 'sealpost/v1 access-token';
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  const binary = atob(padded);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
 
 /** True when `text` has the exact shape of a secret (43 base64url characters = 256 bits). */
 export function isWellFormedSecret(text: string): boolean {
@@ -55,6 +44,5 @@ export async function deriveAccessToken(secret: string): Promise<string> {
 
 /** SHA-256 of an access token, base64url: the only form of the token the server keeps. */
 export async function hashAccessToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return toBase64Url(new Uint8Array(digest));
+  return sha256Base64Url(token);
 }

@@ -2,7 +2,8 @@
  * API keys. A key is shown once and stored only as SHA-256; lookup goes by a short id derived from
  * that hash, then the full hashes are compared in constant time.
  */
-import { toBase64Url } from './access-token.ts';
+import { toBase64Url } from './encoding.ts';
+import { constantTimeEqual, sha256Base64Url } from './digest.ts';
 import { UnauthorizedError } from './errors.ts';
 import type { KeyScope, Principal } from './model.ts';
 import type { RandomBytes, TenantDirectory } from './ports.ts';
@@ -11,8 +12,7 @@ export const MIN_API_KEY_LENGTH = 24;
 const KEY_PREFIX = 'sp_';
 
 export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return toBase64Url(new Uint8Array(digest));
+  return sha256Base64Url(key);
 }
 
 /** The lookup id of a key: the first 16 characters of its hash (96 bits; not secret, not reversible). */
@@ -23,14 +23,6 @@ export function keyIdFromHash(keyHash: string): string {
 /** A fresh key: "sp_" + 256 random bits. */
 export function generateApiKey(random: RandomBytes): string {
   return KEY_PREFIX + toBase64Url(random(32));
-}
-
-/** Compares two strings without an early exit on the first differing character. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const length = Math.max(a.length, b.length);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
-  return diff === 0;
 }
 
 /** Parses "Bearer <key>" from an Authorization header value. */

@@ -1,10 +1,10 @@
 /** What a sender may do with a message it sent: see its status and history, revoke it. */
 import { NotFoundError } from './errors.ts';
 import { isExpired } from './expiry.ts';
-import { isWellFormedMessageId } from './pickup.ts';
+import { isWellFormedMessageId } from './message-ids.ts';
 import type { MessageEvent, MessageHead, Principal } from './model.ts';
 import type { Clock, EventLog, Logger, MessageStore } from './ports.ts';
-import { appendEvents } from './send-message.ts';
+import { appendEvents } from './audit.ts';
 
 export interface MessageAdminDeps {
   readonly store: MessageStore;

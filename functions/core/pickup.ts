@@ -4,12 +4,13 @@
  * MessageUnavailableError.
  */
 import { hashAccessToken } from './access-token.ts';
-import { constantTimeEqual } from './api-keys.ts';
+import { constantTimeEqual } from './digest.ts';
+import { isWellFormedMessageId } from './message-ids.ts';
 import { MessageUnavailableError, describeError } from './errors.ts';
 import { isExpired } from './expiry.ts';
 import type { MessageHead, RecipientRecord } from './model.ts';
 import type { Clock, EventLog, Logger, MessageStore } from './ports.ts';
-import { appendEvents } from './send-message.ts';
+import { appendEvents } from './audit.ts';
 
 export interface PickupDeps {
   readonly store: MessageStore;
@@ -19,11 +20,6 @@ export interface PickupDeps {
 }
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
-
-export function isWellFormedMessageId(id: string): boolean {
-  return MESSAGE_ID_PATTERN.test(id);
-}
 
 /** Finds the recipient whose token hash matches, comparing against every recipient (no early exit). */
 export function matchRecipient(head: MessageHead, tokenHash: string): RecipientRecord | undefined {

@@ -117,3 +117,14 @@ export interface Logger {
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
 }
+
+export interface WebAsset {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+/** The built web client (dist/web): the pickup page and its static assets by file name. */
+export interface WebAssets {
+  readonly pickupPage: string;
+  readonly assets: ReadonlyMap<string, WebAsset>;
+}

@@ -2,7 +2,10 @@
  * Sending: seal once for every recipient, store (head last, as the commit point), notify each
  * recipient with their own secret, and report exactly what happened per recipient.
  */
-import { deriveAccessToken, encodeSecret, hashAccessToken, toBase64Url } from './access-token.ts';
+import { deriveAccessToken, encodeSecret, hashAccessToken } from './access-token.ts';
+import { appendEvents } from './audit.ts';
+import { sha256Base64Url } from './digest.ts';
+import { newMessageId } from './message-ids.ts';
 import { ConflictError, DeliveryFailedError, IdempotencyKeyMismatchError, describeError } from './errors.ts';
 import { addDays } from './expiry.ts';
 import type { Address, MessageEvent, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
@@ -72,7 +75,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export async function sendMessage(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext): Promise<SendReceipt> {
   const { tenant } = principal;
   const now = deps.clock();
-  const keyHash = ctx.idempotencyKey === undefined ? undefined : await sha256(`${tenant.id}\n${ctx.idempotencyKey}`);
+  const keyHash = ctx.idempotencyKey === undefined ? undefined : await sha256Base64Url(`${tenant.id}\n${ctx.idempotencyKey}`);
 
   if (keyHash) {
     const begun = await deps.idempotency.begin(tenant.id, keyHash, ctx.requestHash, now);
@@ -97,7 +100,7 @@ export async function sendMessage(deps: SendDeps, principal: Principal, message:
 
 async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext, now: Date): Promise<SendReceipt> {
   const { tenant } = principal;
-  const id = toBase64Url(deps.random(16));
+  const id = newMessageId(deps.random);
   const expiresAt = addDays(now, message.expiresInDays ?? tenant.settings.defaultExpiryDays);
   const planned: PlannedRecipient[] = await Promise.all(
     distinctRecipients(message).map(async ({ address, kind }, index) => {
@@ -179,17 +182,5 @@ async function discard(deps: SendDeps, tenantId: string, messageId: string): Pro
   }
 }
 
-/** Audit events are appended after the state change they describe; a failure is logged, never hidden. */
-async function appendEvents(deps: Pick<SendDeps, 'events' | 'logger'>, events: readonly MessageEvent[]): Promise<void> {
-  try {
-    await deps.events.append(events);
-  } catch (error) {
-    deps.logger.error('event_append_failed', { types: events.map((e) => e.type), error: describeError(error) });
-  }
-}
 
-async function sha256(text: string): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
-}
 
-export { appendEvents };

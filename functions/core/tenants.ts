@@ -1,5 +1,5 @@
 /** Creating tenants: an organisation with its own sender address, settings and first admin key. */
-import { toBase64Url } from './access-token.ts';
+import { toBase64Url } from './encoding.ts';
 import { generateApiKey, hashApiKey, keyIdFromHash } from './api-keys.ts';
 import { ValidationError } from './errors.ts';
 import { DEFAULT_EXPIRY_DAYS } from './expiry.ts';

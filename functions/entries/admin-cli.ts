@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTenantDirectory } from '../adapters/dynamodb-tenant-directory.ts';
 import { DependencyError, ValidationError, describeError } from '../core/errors.ts';
 import { newTenant } from '../core/tenants.ts';
+import { LOCAL_TABLE_NAME } from '../local/bootstrap.ts';
 import { secureRandom } from './compose-storage.ts';
 
 interface Target { readonly client: DynamoDBClient; readonly tableName: string }
@@ -21,7 +22,7 @@ function target(options: { table?: string }): Target {
   if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${port}`;
   return {
     client: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    tableName: 'sealpost',
+    tableName: LOCAL_TABLE_NAME,
   };
 }
 

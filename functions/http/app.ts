@@ -7,13 +7,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError } from '../core/errors.ts';
 import type { PickupDeps } from '../core/pickup.ts';
-import type { Logger } from '../core/ports.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { errorToResponse, problem } from './problem.ts';
 import { messageRoutes, type MessageRoutesDeps } from './routes/messages.ts';
-import { portalRoutes, type WebAssets } from './routes/portal.ts';
+import type { Logger, WebAssets } from '../core/ports.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
 import type { AppEnv } from './types.ts';
 

@@ -9,6 +9,9 @@ import type { Tenant } from '../core/model.ts';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
 import { DynamoDbTenantDirectory } from '../adapters/dynamodb-tenant-directory.ts';
 
+/** The table of the local stack (npm start, and the operator CLI when no AWS table is named). */
+export const LOCAL_TABLE_NAME = 'sealpost';
+
 export const DEMO_TENANT: Tenant = {
   id: 'demo',
   displayName: 'Demo Health Clinic',

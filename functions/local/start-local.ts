@@ -13,7 +13,7 @@ import { loadConfig } from '../config.ts';
 import { composeSender } from '../entries/compose-sender.ts';
 import { composeReader, composeStorage, secureRandom } from '../entries/compose-storage.ts';
 import { createApp } from '../http/app.ts';
-import { DEMO_TENANT, seedLocal } from './bootstrap.ts';
+import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
 import { startDynamoDb, startMailbox } from './stand-ins.ts';
 
 export interface LocalOptions {
@@ -42,7 +42,6 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-const TABLE_NAME = 'sealpost';
 
 function resolveDevKey(dataDir: string, given?: string): { key: string; source: LocalStack['apiKeySource'] } {
   if (given !== undefined) {

@@ -1,6 +1,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ACCESS_TOKEN_INFO, deriveAccessToken, encodeSecret, fromBase64Url, hashAccessToken, isWellFormedSecret, toBase64Url } from '../../functions/core/access-token.ts';
+import { ACCESS_TOKEN_INFO, deriveAccessToken, encodeSecret, hashAccessToken, isWellFormedSecret } from '../../functions/core/access-token.ts';
+import { fromBase64Url, toBase64Url } from '../../functions/core/encoding.ts';
 
 describe('access token', () => {
   const secret = encodeSecret(Uint8Array.from({ length: 32 }, (_, i) => i));

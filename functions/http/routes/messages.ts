@@ -1,6 +1,6 @@
 /** Sender API: POST /v1/messages, GET /v1/messages/:id, DELETE /v1/messages/:id. */
 import { Hono } from 'hono';
-import { toBase64Url } from '../../core/access-token.ts';
+import { sha256Base64Url } from '../../core/digest.ts';
 import { getMessageStatus, revokeMessage, type MessageAdminDeps } from '../../core/message-admin.ts';
 import { sendMessage, type SendDeps } from '../../core/send-message.ts';
 import { ValidationError } from '../../core/errors.ts';
@@ -28,7 +28,7 @@ export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
     }
     const { value, raw } = await readJson(c);
     const message = parseSendRequest(value);
-    const requestHash = toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(raw))));
+    const requestHash = await sha256Base64Url(raw);
     const receipt = await sendMessage(deps, c.get('principal'), message, {
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       requestHash,

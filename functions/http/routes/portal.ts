@@ -9,21 +9,11 @@ import { ValidationError } from '../../core/errors.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { openRequestSchema } from '../schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
+import type { WebAssets } from '../../core/ports.ts';
 import type { AppEnv } from '../types.ts';
 
 /** Response header of POST /m/:id/open: how many parts the ciphertext has. */
 export const PARTS_HEADER = 'Sealpost-Parts';
-
-export interface WebAsset {
-  readonly body: Uint8Array;
-  readonly contentType: string;
-}
-
-/** The built web client (dist/web): the pickup page and its static assets by file name. */
-export interface WebAssets {
-  readonly pickupPage: string;
-  readonly assets: ReadonlyMap<string, WebAsset>;
-}
 
 export function portalRoutes(deps: PickupDeps & { web: WebAssets }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

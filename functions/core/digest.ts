@@ -1,0 +1,15 @@
+/** Hashing and comparison shared by core and the browser: WebCrypto only (globalThis.crypto). */
+import { toBase64Url } from './encoding.ts';
+
+/** base64url(SHA-256(UTF-8 text)): how tokens, API keys, idempotency keys and request bodies are kept. */
+export async function sha256Base64Url(text: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+}
+
+/** Compares two strings without an early exit on the first differing character. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const length = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
+}
