@@ -57,6 +57,12 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
 
     // A person reads the notification in the local mailbox's web page and clicks the button in it.
     const context = await browser.newContext({ acceptDownloads: true });
+    // Recorded for every page of the context from the start, so the pickup tab's first requests count too.
+    const requests: string[] = [];
+    context.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.port !== new URL(stack.mailboxUrl).port) requests.push(`${r.method()} ${url.host}${url.pathname}`);
+    });
     const inbox = await context.newPage();
     await inbox.goto(stack.mailboxUrl);
     const email = inbox.locator('.email', { hasText: 'alice@example.com' });
@@ -64,13 +70,12 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
     const popup = context.waitForEvent('page');
     await email.frameLocator('iframe').getByRole('link', { name: 'Open secure message' }).click();
     const page = await popup;
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).host}${new URL(r.url()).pathname}`));
     await page.locator('#open-button').waitFor({ state: 'visible' });
 
     // Before the click: no secret in the address bar, no content, no request for the ciphertext.
     expect(page.url()).toBe(`${stack.appUrl}/m/${id}`);
     expect(await page.content()).not.toMatch(/MARKER/);
+    expect(requests.some((r) => r.startsWith(`GET localhost:${new URL(stack.appUrl).port}/m/${id}`))).toBe(true);
     expect(requests.filter((r) => r.startsWith('POST'))).toEqual([]);
     const statusBefore = await (await fetch(`${stack.appUrl}/v1/messages/${id}`, { headers: { Authorization: `Bearer ${stack.apiKey}` } })).json() as { events: { type: string }[] };
     expect(statusBefore.events.map((e) => e.type)).not.toContain('opened');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONTENT_BYTES } from '../../functions/http/schemas.ts';
 import { aSendRequest, base64, buildTestApp, sendJson } from '../helpers/builders.ts';
@@ -101,6 +102,20 @@ describe('POST /v1/messages rejects bad input and changes nothing', () => {
     const problem = await expectProblem(res, 422);
     expect(problem.detail).toMatch(/Idempotency-Key/);
     expect(deps.notifier.sent).toHaveLength(1);
+  });
+
+  it('answers 409 and sends nothing while the same Idempotency-Key is still in flight', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const request = aSendRequest();
+    const body = JSON.stringify(request);
+    const keyHash = createHash('sha256').update(`acme\nbusy-key`).digest('base64url');
+    await deps.idempotency.begin('acme', keyHash, createHash('sha256').update(body).digest('base64url'));
+
+    const res = await sendJson(app, keys.acme, body, { 'Idempotency-Key': 'busy-key' });
+
+    const problem = await expectProblem(res, 409);
+    expect(problem.detail).toMatch(/still being processed/);
+    expect(deps.notifier.sent).toHaveLength(0);
   });
 
   it('answers 503 and sends nothing when the message cannot be stored, and the key can be retried', async () => {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { authenticate, bearerToken, hashApiKey, keyIdFromHash } from '../../functions/core/api-keys.ts';
+import { constantTimeEqual } from '../../functions/core/digest.ts';
+import { UnauthorizedError } from '../../functions/core/errors.ts';
+import type { KeyScope } from '../../functions/core/model.ts';
+import { aTenant } from '../helpers/builders.ts';
+import { InMemoryTenantDirectory } from '../helpers/fakes.ts';
+
+async function aDirectory(keys: { key: string; scope: KeyScope; revokedAt?: string }[]) {
+  const directory = new InMemoryTenantDirectory();
+  directory.tenants.set('acme', aTenant());
+  for (const { key, scope, revokedAt } of keys) {
+    const keyHash = await hashApiKey(key);
+    directory.keys.set(keyIdFromHash(keyHash), { keyId: keyIdFromHash(keyHash), tenantId: 'acme', keyHash, scope, createdAt: '2026-01-01T00:00:00.000Z', ...(revokedAt ? { revokedAt } : {}) });
+  }
+  return directory;
+}
+
+const SEND = 'sp_send_key_0123456789abcdefghij';
+const ADMIN = 'sp_admin_key_0123456789abcdefghij';
+const REVOKED = 'sp_revoked_key_0123456789abcdefg';
+
+describe('authenticate', () => {
+  it('resolves a key to its tenant and scope; an admin key may also send', async () => {
+    const directory = await aDirectory([{ key: SEND, scope: 'send' }, { key: ADMIN, scope: 'admin' }]);
+
+    expect(await authenticate(directory, SEND, 'send')).toMatchObject({ tenant: { id: 'acme' }, scope: 'send' });
+    expect(await authenticate(directory, ADMIN, 'send')).toMatchObject({ tenant: { id: 'acme' }, scope: 'admin' });
+  });
+
+  it('refuses a revoked key, a send key for admin, an unknown, a near-miss and a too-short key alike', async () => {
+    const directory = await aDirectory([{ key: SEND, scope: 'send' }, { key: REVOKED, scope: 'send', revokedAt: '2026-02-01T00:00:00.000Z' }]);
+
+    for (const [key, scope] of [[REVOKED, 'send'], [SEND, 'admin'], ['sp_unknown_key_0123456789abcdefg', 'send'], [SEND.slice(0, -1) + 'X', 'send'], ['short', 'send'], [undefined, 'send']] as const) {
+      await expect(authenticate(directory, key, scope)).rejects.toEqual(new UnauthorizedError());
+    }
+  });
+});
+
+describe('bearerToken and constantTimeEqual', () => {
+  it('parse only "Bearer <key>" and compare whole strings', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer  abc ')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken('Bearer a b')).toBeUndefined();
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
+  });
+});
