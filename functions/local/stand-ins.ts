@@ -3,7 +3,7 @@
  * aws-ses-v2-local as the mailbox. Both bind to 127.0.0.1 only. The app reaches them through the
  * standard AWS_ENDPOINT_URL_* variables, exactly as it would reach AWS.
  */
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import sesLocalModule from 'aws-ses-v2-local';
@@ -65,4 +65,16 @@ export async function capturedMail(mailboxEndpoint: string): Promise<CapturedMai
   const response = await fetch(`${mailboxEndpoint}/store`);
   if (!response.ok) throw new Error(`mailbox answered ${response.status}`);
   return ((await response.json()) as { emails: CapturedMail[] }).emails;
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (for stacks that must know their port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

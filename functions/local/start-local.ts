@@ -3,7 +3,6 @@
  * the end-to-end tests both use it, so what the tests drive is what a person runs.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { generateApiKey, MIN_API_KEY_LENGTH } from '../core/api-keys.ts';
@@ -14,7 +13,7 @@ import { composeSender } from '../entries/compose-sender.ts';
 import { composeReader, composeStorage, secureRandom } from '../entries/compose-storage.ts';
 import { createApp } from '../http/app.ts';
 import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
-import { startDynamoDb, startMailbox } from './stand-ins.ts';
+import { freePort, startDynamoDb, startMailbox } from './stand-ins.ts';
 
 export interface LocalOptions {
   readonly port?: number;
@@ -113,15 +112,4 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     await Promise.all([mailbox.close(), dynamo.close()]);
     throw error;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolvePort(port));
-    });
-  });
 }
