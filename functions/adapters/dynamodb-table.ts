@@ -6,8 +6,18 @@
  *   APIKEY#<keyId>           APIKEY           hash of an API key, its tenant and scope
  *   MSG#<messageId>          HEAD             message head: tenant, recipients (token hashes), state, expiry
  *   MSG#<messageId>          CHUNK#<00000>    ciphertext bytes, ≤ 300 KB each
- *   MSG#<messageId>          EVENT#<iso>#<stage>#<r>  audit event (<stage>: lifecycle order; <r>: 8 random base64url characters)
+ *   MSG#<messageId>          EVENT#<iso>#<stage>#<r>  audit event (<stage>: lifecycle order; <r>: 12 base64url characters, random or derived from a source id)
  *   IDEM#<tenantId>#<hash>   IDEM             idempotency record of POST /v1/messages
+ *   TENANT#<tenantId>        EVENT#<iso>#…    audit event of the tenant itself (settings, keys, webhooks)
+ *   TENANT#<tenantId>        LOGO#<digest>    logo bytes (a version; the settings name the current one)
+ *   HOST#<hostname>          HOST             which tenant's portal a hostname serves
+ *   WEBHOOK#<webhookId>      WEBHOOK | DELIVERY#…   webhook endpoint and its delivery records
+ *
+ * Two global secondary indexes, both sparse (only items that set their attributes appear):
+ *   gsi1 (gsi1pk, gsi1sk) — per-tenant listings, each under its own partition:
+ *        KEYS#<tenantId> (API keys), MSGS#<tenantId> (message heads, by creation),
+ *        EVENTS#<tenantId> (every audit event, by recording time), WEBHOOKS#<tenantId>.
+ *   gsi2 (gsi2pk, gsi2sk) — work queues: EXPIRING (active heads by expiry), WEBHOOKS (all endpoints).
  *
  * Every item that can expire carries the TTL attribute `ttl` (epoch seconds).
  */
@@ -20,8 +30,26 @@ export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 export const TTL_ATTRIBUTE = 'ttl';
 
+/** The global secondary indexes (names and key attributes), shared with the CDK stack. */
+export const INDEX = {
+  byTenant: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  queue: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+} as const;
+
+/** Partition values of the per-tenant index (gsi1) and the work-queue index (gsi2). */
+export const INDEX_PARTITION = {
+  keys: (tenantId: string) => `KEYS#${tenantId}`,
+  messages: (tenantId: string) => `MSGS#${tenantId}`,
+  events: (tenantId: string) => `EVENTS#${tenantId}`,
+  webhooks: (tenantId: string) => `WEBHOOKS#${tenantId}`,
+  expiring: 'EXPIRING',
+  allWebhooks: 'WEBHOOKS',
+} as const;
+
 /** Partition-key prefixes by item family; the CDK stack scopes each function's IAM grants by them. */
-export const PARTITION_PREFIX = { tenant: 'TENANT#', apiKey: 'APIKEY#', message: 'MSG#', idempotency: 'IDEM#' } as const;
+export const PARTITION_PREFIX = {
+  tenant: 'TENANT#', apiKey: 'APIKEY#', message: 'MSG#', idempotency: 'IDEM#', host: 'HOST#', webhook: 'WEBHOOK#',
+} as const;
 const P = PARTITION_PREFIX;
 
 export const key = {
@@ -30,6 +58,9 @@ export const key = {
   head: (messageId: string) => ({ pk: `${P.message}${messageId}`, sk: 'HEAD' }),
   chunk: (messageId: string, index: number) => ({ pk: `${P.message}${messageId}`, sk: `CHUNK#${String(index).padStart(5, '0')}` }),
   idempotency: (tenantId: string, keyHash: string) => ({ pk: `${P.idempotency}${tenantId}#${keyHash}`, sk: 'IDEM' }),
+  logo: (tenantId: string, digest: string) => ({ pk: `${P.tenant}${tenantId}`, sk: `LOGO#${digest}` }),
+  host: (hostname: string) => ({ pk: `${P.host}${hostname}`, sk: 'HOST' }),
+  webhook: (webhookId: string) => ({ pk: `${P.webhook}${webhookId}`, sk: 'WEBHOOK' }),
 } as const;
 
 export function isConditionFailure(error: unknown): boolean {
@@ -47,8 +78,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   await client.send(new CreateTableCommand({
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }, { AttributeName: SORT_KEY, AttributeType: 'S' }],
+    AttributeDefinitions: [PARTITION_KEY, SORT_KEY, ...Object.values(INDEX).flatMap((i) => [i.partitionKey, i.sortKey])]
+      .map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
     KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }, { AttributeName: SORT_KEY, KeyType: 'RANGE' }],
+    GlobalSecondaryIndexes: Object.values(INDEX).map((i) => ({
+      IndexName: i.name,
+      KeySchema: [{ AttributeName: i.partitionKey, KeyType: 'HASH' as const }, { AttributeName: i.sortKey, KeyType: 'RANGE' as const }],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
   }));
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));

@@ -46,6 +46,14 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** A valid key without the scope the route needs (a send key on an admin route). */
+export class ForbiddenError extends AppError {
+  readonly kind = 'forbidden';
+  constructor(detail = 'This API key may not do this: it needs the "admin" scope. Create an admin key or use one.') {
+    super(detail);
+  }
+}
+
 /** The resource does not exist *for this tenant* (another tenant's id looks exactly the same). */
 export class NotFoundError extends AppError {
   readonly kind = 'not-found';

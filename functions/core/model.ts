@@ -1,17 +1,48 @@
 /** Domain types shared by core, adapters and routes. Plain data: no behaviour, no I/O. */
 
+/** Who must prove what before a recipient's ciphertext is released (enforced by a later issue). */
+export type VerificationPolicy = 'none' | 'email-code';
+
+/** A logo stored for a tenant: metadata here, bytes in their own item (see TenantDirectory.getLogo). */
+export interface LogoRef {
+  readonly contentType: 'image/png' | 'image/svg+xml';
+  /** base64url SHA-256 of the bytes: the cache-busting version in the logo's URL. */
+  readonly digest: string;
+  readonly bytes: number;
+}
+
+export interface Brand {
+  /** #rrggbb with at least WCAG AA contrast (4.5:1) against white text. */
+  readonly primaryColor?: string;
+  readonly logo?: LogoRef;
+}
+
+/** Everything a tenant's admin may change through the settings API. */
 export interface TenantSettings {
-  /** Default lifetime of a new message when the sender does not give one. */
+  readonly displayName: string;
+  /** The From address of notification emails (an SES-verified identity in production). */
+  readonly senderAddress: string;
+  /** Where replies go unless a message names its own reply-to address. */
+  readonly replyTo?: string;
+  /** Hostnames that serve this tenant's branded portal (lower case, no port). */
+  readonly portalHostnames: readonly string[];
+  /** Lifetime of a new message when the sender does not give one. */
   readonly defaultExpiryDays: number;
+  /** The longest lifetime a sender may give (or extend) a message to. */
+  readonly maxExpiryDays: number;
+  readonly brand: Brand;
+  /** Message Center mode (recipient inbox, KMS-wrapped secrets): stored now, acted on by a later issue. */
+  readonly messageCenter: boolean;
+  readonly verification: VerificationPolicy;
 }
 
 export interface Tenant {
   readonly id: string;
-  readonly displayName: string;
-  /** The From address of notification emails (an SES-verified identity in production). */
-  readonly senderAddress: string;
-  readonly settings: TenantSettings;
+  readonly createdAt: string;
   readonly disabled?: boolean;
+  /** Incremented on every settings change; updates are conditional on it (no lost updates). */
+  readonly revision: number;
+  readonly settings: TenantSettings;
 }
 
 export type KeyScope = 'send' | 'admin';
@@ -26,6 +57,10 @@ export interface ApiKeyRecord {
   readonly scope: KeyScope;
   readonly createdAt: string;
   readonly revokedAt?: string;
+  /** When the key was last used, to a minute's precision (updated at most once a minute). */
+  readonly lastUsedAt?: string;
+  /** Who created it: "operator" (the CLI), "local" (npm start) or "key:<id>" (the admin API). */
+  readonly createdBy?: string;
 }
 
 export interface Principal {
@@ -52,6 +87,8 @@ export interface RecipientRecord extends Address {
   readonly failureReason?: string;
   readonly notifiedAt?: string;
   readonly firstOpenedAt?: string;
+  /** The last counted view: later parts of a large message are served for a while after it. */
+  readonly lastOpenedAt?: string;
   /** UTC hour (YYYY-MM-DDTHH) of the last open that was written to the audit trail. */
   readonly lastOpenWindow?: string;
   readonly opens: number;
@@ -70,20 +107,40 @@ export interface MessageHead {
   readonly recipients: readonly RecipientRecord[];
   readonly ciphertextBytes: number;
   readonly chunkCount: number;
+  /** Views allowed per recipient; absent means unlimited. */
+  readonly maxViews?: number;
+  /** Where a secure reply goes (the tenant's reply-to address unless the sender gave one). */
+  readonly replyTo?: string;
+  /** Set once the expiry sweep has recorded the "expired" event. */
+  readonly expiredAt?: string;
 }
 
-export type MessageEventType = 'created' | 'notified' | 'notify_failed' | 'opened' | 'revoked' | 'delivered' | 'bounced' | 'complained';
+export const MESSAGE_EVENT_TYPES = [
+  'created', 'notified', 'notify_failed', 'delivered', 'bounced', 'complained', 'opened', 'revealed', 'expiry_changed', 'revoked', 'expired',
+] as const;
+export const TENANT_EVENT_TYPES = [
+  'settings_changed', 'key_created', 'key_revoked', 'webhook_created', 'webhook_deleted',
+] as const;
+export const EVENT_TYPES = [...MESSAGE_EVENT_TYPES, ...TENANT_EVENT_TYPES] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+/** Kept for readability where only message events make sense. */
+export type MessageEventType = (typeof MESSAGE_EVENT_TYPES)[number];
 
-export interface MessageEvent {
-  readonly messageId: string;
+/**
+ * One audit event. Message events carry `messageId`; tenant events (settings, keys, webhooks) do
+ * not. Never holds a secret, token, key or message content.
+ */
+export interface AuditEvent {
   readonly tenantId: string;
-  readonly type: MessageEventType;
+  readonly type: EventType;
+  /** When it happened (for mail feedback: when the mail service says it happened). */
   readonly at: string;
   /**
    * Who caused it: an API key ("key:<id>"), a recipient ("recipient:r0"), the send pipeline
-   * ("system") or the mail service's delivery feedback ("mail-service").
+   * ("system"), the operator CLI ("operator") or the mail service's feedback ("mail-service").
    */
   readonly actor: string;
+  readonly messageId?: string;
   /**
    * A stable identity for an event that its source may report more than once (SES feedback is
    * delivered at least once): the same id at the same time is stored once.
@@ -93,7 +150,18 @@ export interface MessageEvent {
   readonly detail?: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** settings_changed: the fields that changed, before and after (never a secret). */
+  readonly before?: Readonly<Record<string, unknown>>;
+  readonly after?: Readonly<Record<string, unknown>>;
+  /** key_created / key_revoked / webhook_*: the non-secret id of the object. */
+  readonly objectId?: string;
 }
+
+/** An event for a message. */
+export type MessageEvent = AuditEvent & { readonly messageId: string };
+
+/** An event as stored: with its public id and the time it was recorded (the order of the tenant feed). */
+export type StoredEvent = AuditEvent & { readonly eventId: string; readonly recordedAt: string };
 
 export interface Attachment {
   readonly filename: string;
@@ -110,6 +178,9 @@ export interface OutboundMessage {
   readonly html?: string;
   readonly attachments: readonly Attachment[];
   readonly expiresInDays?: number;
+  /** Views allowed per recipient; absent means unlimited. */
+  readonly maxViews?: number;
+  readonly replyTo?: string;
 }
 
 export interface RecipientOutcome {

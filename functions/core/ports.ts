@@ -3,18 +3,52 @@
  * functions/adapters/ and an in-memory fake in test/helpers/.
  */
 import type {
-  ApiKeyRecord, Address, MessageEvent, MessageHead, OutboundMessage, RecipientOutcome, SendReceipt, Tenant,
+  ApiKeyRecord, Address, AuditEvent, EventType, LogoRef, MessageHead, OutboundMessage, RecipientOutcome, SendReceipt, StoredEvent, Tenant,
+  TenantSettings,
 } from './model.ts';
 
 export type Clock = () => Date;
 /** Cryptographically secure random bytes. */
 export type RandomBytes = (length: number) => Uint8Array;
 
-/** Tenants and their API keys. */
+/** Tenants and their API keys, as request paths read them. */
 export interface TenantDirectory {
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   /** The key stored under `keyId`, if any; the caller compares hashes in constant time. */
   getApiKey(keyId: string): Promise<ApiKeyRecord | undefined>;
+  /** The tenant whose branded portal `hostname` serves, if the tenant still lists it. */
+  tenantForHostname(hostname: string): Promise<Tenant | undefined>;
+  /**
+   * Records a use of a key, at most once a minute (one conditional write, so a busy key costs one
+   * write a minute, not one per request).
+   */
+  touchApiKey(keyId: string, now: Date): Promise<void>;
+}
+
+/** Everything a tenant's admin (and the operator) may change. Each method is one conditional write. */
+export interface TenantAdmin extends TenantDirectory {
+  /** Creates a tenant; false if the id is taken. */
+  createTenant(tenant: Tenant): Promise<boolean>;
+  /** Stores a key's hash; false if the key id is taken. */
+  putApiKey(record: ApiKeyRecord): Promise<boolean>;
+  /** The tenant's keys, revoked ones included, newest first. */
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes the tenant's key if it is not revoked yet; undefined when there is no such active key. */
+  revokeApiKey(tenantId: string, keyId: string, now: Date): Promise<ApiKeyRecord | undefined>;
+  /** Replaces the settings if the stored revision is still `expectedRevision`; undefined when it is not. */
+  updateSettings(tenantId: string, expectedRevision: number, settings: TenantSettings): Promise<Tenant | undefined>;
+  /** Claims a portal hostname for a tenant; false when another tenant holds it. */
+  claimHostname(hostname: string, tenantId: string): Promise<boolean>;
+  /** Releases a hostname the tenant holds (no-op otherwise). */
+  releaseHostname(hostname: string, tenantId: string): Promise<void>;
+  /** Stores a logo version (before the settings that point to it). */
+  putLogo(tenantId: string, logo: LogoRef, bytes: Uint8Array): Promise<void>;
+  getLogo(tenantId: string, digest: string): Promise<Uint8Array | undefined>;
+  deleteLogo(tenantId: string, digest: string): Promise<void>;
+  /** Disables (or re-enables) a tenant; false if it does not exist. */
+  setDisabled(tenantId: string, disabled: boolean): Promise<boolean>;
+  /** All tenants (operator only: a scan). */
+  listTenants(): Promise<Tenant[]>;
 }
 
 /** A head before storage: the store decides how the ciphertext is chunked. */
@@ -42,9 +76,11 @@ export interface MessageStore {
    * Counts an open for one recipient, only if the message is still active and unexpired at `now`
    * (a conditional update). `newWindow` is true for the first open of this recipient in `window`
    * (an opaque time bucket), which the caller records in the audit trail, so repeated opens cannot
-   * flood it. Returns undefined when the message is no longer available.
+   * flood it. With `maxViews`, the open counts only while the recipient has views left, so parallel
+   * opens cannot exceed it. `views` is the recipient's count after this open. Returns undefined
+   * when the message is no longer available (or the views are used up).
    */
-  recordOpen(messageId: string, rid: string, now: Date, window: string): Promise<{ newWindow: boolean } | undefined>;
+  recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number): Promise<{ newWindow: boolean; views: number } | undefined>;
   /**
    * Marks the message revoked if it belongs to `tenantId` and is still active (one conditional
    * update): from then on every read refuses it. Returns the head's chunk count for the cleanup that
@@ -54,12 +90,48 @@ export interface MessageStore {
   revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined>;
   /** Deletes ciphertext chunks (used after revocation or a discarded send). */
   deleteChunks(messageId: string, chunkCount: number): Promise<void>;
+  /** The tenant's messages, newest first, a page at a time (`before`: the cursor of the previous page). */
+  listForTenant(tenantId: string, query: { before?: string; limit: number }): Promise<{ heads: MessageHead[]; cursor?: string }>;
+  /**
+   * Moves the expiry of an active, unexpired message of `tenantId` (the ciphertext's deletion time
+   * moves with it). Returns false when the message is not (or no longer) changeable.
+   */
+  setExpiry(tenantId: string, messageId: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /** Active messages whose expiry has passed and is not yet recorded, oldest first. */
+  listNewlyExpired(now: Date, limit: number): Promise<MessageHead[]>;
+  /** Records that a message expired (once: a conditional write); false if already recorded or not expired. */
+  markExpired(messageId: string, now: Date): Promise<boolean>;
 }
 
-/** Append-only audit events. */
+export interface EventQuery {
+  /** Only events recorded at or after this ISO time. */
+  readonly since?: string;
+  /** Only events recorded before this ISO time (the webhook dispatcher's settle window). */
+  readonly until?: string;
+  /** Only these types. */
+  readonly types?: readonly EventType[];
+  /** Continue after this position (the `cursor` of an earlier page). */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface EventPage {
+  /** Oldest first. */
+  readonly events: readonly StoredEvent[];
+  /**
+   * The position after the last event looked at (also past events the type filter skipped): pass it
+   * as `after` to continue, now or later. Absent only when nothing at all was looked at.
+   */
+  readonly cursor?: string;
+  /** True when the page stopped at `limit` and more events may follow right away. */
+  readonly hasMore: boolean;
+}
+
+/** Append-only audit events: per message and per tenant (in the order they were recorded). */
 export interface EventLog {
-  append(events: readonly MessageEvent[]): Promise<void>;
-  listForMessage(messageId: string): Promise<MessageEvent[]>;
+  append(events: readonly AuditEvent[]): Promise<void>;
+  listForMessage(messageId: string): Promise<StoredEvent[]>;
+  listForTenant(tenantId: string, query: EventQuery): Promise<EventPage>;
 }
 
 export type IdempotencyBegin =
@@ -101,6 +173,8 @@ export interface PickupNotification {
   readonly reference: { readonly messageId: string; readonly rid: string };
   readonly from: Address;
   readonly to: Address;
+  /** The tenant's reply-to address, so a reply to the notification reaches a person. */
+  readonly replyTo?: string;
   readonly subject: string;
   readonly text: string;
   readonly html: string;
@@ -126,5 +200,17 @@ export interface WebAsset {
 /** The built web client (dist/web): the pickup page and its static assets by file name. */
 export interface WebAssets {
   readonly pickupPage: string;
+  /** The admin console page (/admin), when built. */
+  readonly adminPage?: string;
   readonly assets: ReadonlyMap<string, WebAsset>;
+}
+
+/**
+ * Envelope encryption of small secrets with a managed key (KMS): `context` is bound to the result,
+ * so a wrapped value moved to another object (another tenant, message or purpose) fails to unwrap.
+ */
+export interface KeyWrapper {
+  wrap(plaintext: Uint8Array, context: Readonly<Record<string, string>>): Promise<Uint8Array>;
+  /** Throws DependencyError when KMS fails, and for a wrong context or tampered value. */
+  unwrap(wrapped: Uint8Array, context: Readonly<Record<string, string>>): Promise<Uint8Array>;
 }

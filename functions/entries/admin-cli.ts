@@ -10,6 +10,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTenantDirectory } from '../adapters/dynamodb-tenant-directory.ts';
 import { DependencyError, ValidationError, describeError } from '../core/errors.ts';
 import { newTenant } from '../core/tenants.ts';
+import { newApiKey } from '../core/api-keys.ts';
+import type { AuditEvent, Tenant } from '../core/model.ts';
+import { DynamoDbEventLog } from '../adapters/dynamodb-event-log.ts';
 import { LOCAL_TABLE_NAME } from '../local/bootstrap.ts';
 import { secureRandom } from './compose-storage.ts';
 
@@ -46,8 +49,9 @@ export function buildProgram(): Command {
       const { client, tableName } = target(program.opts());
       const directory = new DynamoDbTenantDirectory(client, tableName);
       const created = await newTenant({ name: options.name, senderAddress: options.sender }, secureRandom, new Date());
-      await directory.putTenant(created.tenant);
+      if (!(await directory.createTenant(created.tenant))) throw new Error('tenant id collision; run the command again');
       if (!(await directory.putApiKey(created.adminKeyRecord))) throw new Error('key id collision; run the command again');
+      await appendOperatorEvent(client, tableName, { tenantId: created.tenant.id, type: 'key_created', objectId: created.adminKeyRecord.keyId, detail: 'scope admin (tenant created)' });
       print({ tenantId: created.tenant.id, adminKey: created.adminKey });
     });
 
@@ -60,24 +64,56 @@ export function buildProgram(): Command {
     const { client, tableName } = target(program.opts());
     const found = await new DynamoDbTenantDirectory(client, tableName).getTenant(tenantId);
     if (!found) throw new Error(`no tenant ${tenantId}`);
-    print({ ...summary(found), settings: found.settings });
+    print({ ...summary(found), createdAt: found.createdAt, revision: found.revision, settings: found.settings });
   });
 
   tenant.command('disable <tenantId>').description('Disable a tenant: all its keys stop working at once').action(async (tenantId: string) => {
     const { client, tableName } = target(program.opts());
     if (!(await new DynamoDbTenantDirectory(client, tableName).setDisabled(tenantId, true))) throw new Error(`no tenant ${tenantId}`);
+    await appendOperatorEvent(client, tableName, { tenantId, type: 'settings_changed', detail: 'disabled', before: { disabled: false }, after: { disabled: true } });
     print({ tenantId, disabled: true });
   });
   tenant.command('enable <tenantId>').description('Enable a disabled tenant again').action(async (tenantId: string) => {
     const { client, tableName } = target(program.opts());
     if (!(await new DynamoDbTenantDirectory(client, tableName).setDisabled(tenantId, false))) throw new Error(`no tenant ${tenantId}`);
+    await appendOperatorEvent(client, tableName, { tenantId, type: 'settings_changed', detail: 'enabled', before: { disabled: true }, after: { disabled: false } });
     print({ tenantId, disabled: false });
   });
+  const keys = program.command('key').description('Create or revoke a tenant\'s API keys (e.g. a lost admin key)');
+  keys.command('create')
+    .description('Create an API key for a tenant and print it (shown once)')
+    .requiredOption('--tenant <tenantId>', 'the tenant')
+    .option('--scope <scope>', 'send or admin', 'admin')
+    .action(async (options: { tenant: string; scope: string }) => {
+      if (options.scope !== 'send' && options.scope !== 'admin') throw new ValidationError('--scope must be "send" or "admin"');
+      const { client, tableName } = target(program.opts());
+      const directory = new DynamoDbTenantDirectory(client, tableName);
+      if (!(await directory.getTenant(options.tenant))) throw new Error(`no tenant ${options.tenant}`);
+      const { key, record } = await newApiKey({ tenantId: options.tenant, scope: options.scope, createdBy: 'operator' }, secureRandom, new Date());
+      if (!(await directory.putApiKey(record))) throw new Error('key id collision; run the command again');
+      await appendOperatorEvent(client, tableName, { tenantId: options.tenant, type: 'key_created', objectId: record.keyId, detail: `scope ${record.scope}` });
+      print({ tenantId: options.tenant, id: record.keyId, key, scope: record.scope });
+    });
+  keys.command('revoke <keyId>')
+    .description('Revoke an API key: it answers 401 at once')
+    .requiredOption('--tenant <tenantId>', 'the tenant that owns the key')
+    .action(async (keyId: string, options: { tenant: string }) => {
+      const { client, tableName } = target(program.opts());
+      const revoked = await new DynamoDbTenantDirectory(client, tableName).revokeApiKey(options.tenant, keyId, new Date());
+      if (!revoked) throw new Error(`no active key ${keyId} for tenant ${options.tenant}`);
+      await appendOperatorEvent(client, tableName, { tenantId: options.tenant, type: 'key_revoked', objectId: keyId, detail: `scope ${revoked.scope}` });
+      print({ tenantId: options.tenant, id: keyId, revokedAt: revoked.revokedAt });
+    });
   return program;
 }
 
-function summary(t: { id: string; displayName: string; senderAddress: string; disabled?: boolean }) {
-  return { tenantId: t.id, displayName: t.displayName, senderAddress: t.senderAddress, disabled: t.disabled === true };
+function summary(t: Tenant) {
+  return { tenantId: t.id, displayName: t.settings.displayName, senderAddress: t.settings.senderAddress, disabled: t.disabled === true };
+}
+
+/** The operator's changes go into the tenant's audit trail like an admin's. */
+async function appendOperatorEvent(client: DynamoDBClient, tableName: string, event: Pick<AuditEvent, 'tenantId' | 'type' | 'objectId' | 'detail' | 'before' | 'after'>): Promise<void> {
+  await new DynamoDbEventLog(client, tableName, secureRandom).append([{ ...event, at: new Date().toISOString(), actor: 'operator' }]);
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

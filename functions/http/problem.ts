@@ -15,6 +15,7 @@ const STATUS: Record<string, { status: ContentfulStatusCode; title: string }> = 
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   'message-unavailable': { status: 404, title: 'Not available' },
   conflict: { status: 409, title: 'Conflict' },

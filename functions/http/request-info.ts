@@ -15,15 +15,33 @@ export function userAgentOf(c: Context): string | undefined {
 }
 
 /** Reads a JSON body, enforcing the media type. Returns the raw text too (for request hashing). */
-export async function readJson(c: Context): Promise<{ value: unknown; raw: string }> {
-  const type = c.req.header('Content-Type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new UnsupportedMediaTypeError('Send the request body as JSON with "Content-Type: application/json".');
+export async function readJson(c: Context, accepted: readonly string[] = ['application/json']): Promise<{ value: unknown; raw: string }> {
+  const type = (c.req.header('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!accepted.includes(type)) {
+    throw new UnsupportedMediaTypeError(`Send the request body as JSON with "Content-Type: ${accepted.join('" or "')}".`);
   }
   const raw = await c.req.text();
   try {
     return { value: JSON.parse(raw) as unknown, raw };
   } catch {
     throw new MalformedRequestError('The request body is not valid JSON.');
+  }
+}
+
+/**
+ * Set by our CloudFront function to the viewer's Host header: CloudFront must send API Gateway its
+ * own Host, so the branded hostname a recipient used would otherwise be lost. It only picks the
+ * brand of a page, so a caller who forges it (by calling the API origin directly) changes nothing
+ * but what they themselves see.
+ */
+export const VIEWER_HOST_HEADER = 'X-Sealpost-Viewer-Host';
+
+/** The hostname the viewer asked for: lower case, without port. */
+export function viewerHostname(c: Context): string {
+  const raw = c.req.header(VIEWER_HOST_HEADER) ?? new URL(c.req.url).host;
+  try {
+    return new URL(`https://${raw}`).hostname;
+  } catch {
+    return '';
   }
 }

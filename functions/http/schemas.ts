@@ -11,6 +11,8 @@ import type { Address, OutboundMessage } from '../core/model.ts';
 export const MAX_TO = 50;
 export const MAX_CC = 50;
 export const MAX_ATTACHMENTS = 20;
+/** The largest view limit a sender may set (omit maxViews for unlimited). */
+export const MAX_VIEWS = 1000;
 /** Decoded bodies + attachments. Lambda requests stop at 6 MB, and base64 inflates by a third. */
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 /** Raw request body limit, just under API Gateway/Lambda's 6 MB. */
@@ -43,13 +45,15 @@ export const sendRequestSchema = z.strictObject({
     content: z.string().refine(isBase64, 'must be standard base64'),
   })).max(MAX_ATTACHMENTS, `allows at most ${MAX_ATTACHMENTS} attachments`).default([]),
   expiresInDays: z.number().int('must be a whole number').min(MIN_EXPIRY_DAYS, `must be at least ${MIN_EXPIRY_DAYS}`).max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`).optional(),
+  maxViews: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_VIEWS, `must be at most ${MAX_VIEWS}`).optional(),
+  replyTo: emailString.optional(),
 }).refine((m) => m.text !== undefined || m.html !== undefined, { message: 'give "text", "html" or both', path: ['text'] });
 
 export type SendRequest = z.input<typeof sendRequestSchema>;
 
 export const openRequestSchema = z.strictObject({ token: z.string().max(128), part: z.number().int().min(0).max(1000).optional() });
 
-function toIssues(error: z.ZodError): FieldIssue[] {
+export function toIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => {
     const field = issue.path.map(String).join('/') || '(body)';
     let message = issue.message;
@@ -63,15 +67,20 @@ function toAddress(value: string | { email: string; name?: string | undefined })
   return typeof value === 'string' ? { email: value } : { email: value.email, ...(value.name ? { name: value.name } : {}) };
 }
 
-/** Validates and decodes a send request, or throws ValidationError / PayloadTooLargeError. */
-export function parseSendRequest(body: unknown): OutboundMessage {
-  const parsed = sendRequestSchema.safeParse(body);
+/** Parses `body` with `schema`, or throws a ValidationError naming every wrong field. */
+export function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issues = toIssues(parsed.error);
     const first = issues[0];
     throw new ValidationError(first ? `${first.field}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : '') : 'invalid request', issues);
   }
-  const m = parsed.data;
+  return parsed.data;
+}
+
+/** Validates and decodes a send request, or throws ValidationError / PayloadTooLargeError. */
+export function parseSendRequest(body: unknown): OutboundMessage {
+  const m = parseWith(sendRequestSchema, body);
   const attachments = m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType.toLowerCase(), content: new Uint8Array(Buffer.from(a.content, 'base64')) }));
   const size = attachments.reduce((sum, a) => sum + a.content.length, 0)
     + Buffer.byteLength(m.text ?? '') + Buffer.byteLength(m.html ?? '') + Buffer.byteLength(m.subject);
@@ -86,5 +95,7 @@ export function parseSendRequest(body: unknown): OutboundMessage {
     ...(m.html !== undefined ? { html: m.html } : {}),
     attachments,
     ...(m.expiresInDays !== undefined ? { expiresInDays: m.expiresInDays } : {}),
+    ...(m.maxViews !== undefined ? { maxViews: m.maxViews } : {}),
+    ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
   };
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIdempotencyStore, IDEMPOTENCY_LEASE_SECONDS } from '../../functions/adapters/dynamodb-idempotency-store.ts';
-import { DynamoDbTenantDirectory } from '../../functions/adapters/dynamodb-tenant-directory.ts';
 import { startTestTable } from '../helpers/dynamo.ts';
 
 let env: Awaited<ReturnType<typeof startTestTable>>;
@@ -49,21 +48,5 @@ describe('DynamoDbIdempotencyStore', () => {
     await store.release('acme', 'k3');
 
     expect(await store.begin('acme', 'k3', 'body', t0)).toEqual({ state: 'done', receipt });
-  });
-});
-
-describe('DynamoDbTenantDirectory', () => {
-  it('stores tenants and key hashes, and refuses a duplicate key id', async () => {
-    const directory = new DynamoDbTenantDirectory(env.client, env.tableName);
-    const tenant = { id: 'acme', displayName: 'Acme', senderAddress: 'n@acme.example', settings: { defaultExpiryDays: 7 } };
-    const key = { keyId: 'kid1', tenantId: 'acme', keyHash: 'hash', scope: 'send' as const, createdAt: t0.toISOString() };
-
-    await directory.putTenant(tenant);
-    expect(await directory.putApiKey(key)).toBe(true);
-    expect(await directory.putApiKey({ ...key, tenantId: 'evil' })).toBe(false);
-
-    expect(await directory.getTenant('acme')).toEqual(tenant);
-    expect(await directory.getApiKey('kid1')).toEqual(key);
-    expect(await directory.getTenant('nope')).toBeUndefined();
   });
 });

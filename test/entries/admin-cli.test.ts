@@ -41,7 +41,7 @@ describe('npm run admin -- tenant …', () => {
     expect(created.code).toBe(0);
     const { tenantId, adminKey } = JSON.parse(created.stdout) as { tenantId: string; adminKey: string };
     expect(tenantId).toMatch(/^t_[A-Za-z0-9_-]{12}$/);
-    expect(adminKey).toMatch(/^sp_[A-Za-z0-9_-]{43}$/);
+    expect(adminKey).toMatch(/^sp_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
 
     expect((await send(adminKey)).status).toBe(201);
     const mail = (await capturedMail(stack.mailboxUrl)).at(-1);
@@ -56,6 +56,23 @@ describe('npm run admin -- tenant …', () => {
     expect((await send(adminKey)).status).toBe(401);
     expect((await admin('tenant', 'enable', tenantId)).code).toBe(0);
     expect((await send(adminKey)).status).toBe(201);
+  });
+
+  it('starts a new tenant with email-code verification, and can issue and revoke a replacement admin key', async () => {
+    const { tenantId } = JSON.parse((await admin('tenant', 'create', '--name', 'Beta Care', '--sender', 'n@beta.example')).stdout) as { tenantId: string };
+    const shown = JSON.parse((await admin('tenant', 'show', tenantId)).stdout) as { settings: { verification: string; messageCenter: boolean } };
+    expect(shown.settings).toMatchObject({ verification: 'email-code', messageCenter: false });
+
+    const issued = await admin('key', 'create', '--tenant', tenantId, '--scope', 'admin');
+    expect(issued.code).toBe(0);
+    const { id, key } = JSON.parse(issued.stdout) as { id: string; key: string };
+    const settings = await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(await settings.json()).toMatchObject({ tenantId, displayName: 'Beta Care' });
+
+    expect((await admin('key', 'revoke', id, '--tenant', tenantId)).code).toBe(0);
+    expect((await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(401);
+    const events = await (await fetch(`${stack.appUrl}/v1/events?type=key_created,key_revoked`, { headers: { Authorization: `Bearer ${JSON.parse((await admin('key', 'create', '--tenant', tenantId)).stdout).key}` } })).json() as { events: { type: string; actor: string }[] };
+    expect(events.events.map((e) => `${e.type}/${e.actor}`)).toEqual(expect.arrayContaining(['key_created/operator', 'key_revoked/operator']));
   });
 
   it('refuses invalid input and unknown tenants with a clear message and exit code 1', async () => {

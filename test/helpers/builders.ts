@@ -1,7 +1,8 @@
 /** Builders with overrides, and a test app wired with fakes plus the real sealer and MIME composer. */
 import { randomBytes } from 'node:crypto';
-import { hashApiKey, keyIdFromHash } from '../../functions/core/api-keys.ts';
-import type { Tenant } from '../../functions/core/model.ts';
+import { apiKeyRecordFor, generateApiKey, hashApiKey, keyIdFromHash } from '../../functions/core/api-keys.ts';
+import type { Tenant, TenantSettings } from '../../functions/core/model.ts';
+import { defaultSettings } from '../../functions/core/tenants.ts';
 import { NodemailerMimeComposer } from '../../functions/adapters/nodemailer-mime-composer.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
@@ -9,9 +10,17 @@ import type { SendRequest } from '../../functions/http/schemas.ts';
 import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
 } from './fakes.ts';
+import { InMemoryWebhookStore, ScriptedWebhookSender, TestKeyWrapper } from './webhook-fakes.ts';
 
-export function aTenant(overrides: Partial<Tenant> = {}): Tenant {
-  return { id: 'acme', displayName: 'Acme Health', senderAddress: 'notices@acme.example', settings: { defaultExpiryDays: 14 }, ...overrides };
+export function aTenant(overrides: Partial<Omit<Tenant, 'settings'>> & { settings?: Partial<TenantSettings> } = {}): Tenant {
+  const { settings, ...rest } = overrides;
+  return {
+    id: 'acme',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    revision: 1,
+    ...rest,
+    settings: { ...defaultSettings({ displayName: 'Acme Health', senderAddress: 'notices@acme.example', verification: 'none' }), ...settings },
+  };
 }
 
 export function aSendRequest(overrides: Partial<SendRequest> = {}): SendRequest {
@@ -37,18 +46,24 @@ export const TEST_WEB = {
 export async function buildTestApp(options: { tenants?: Tenant[] } = {}) {
   const tenants = new InMemoryTenantDirectory();
   const keys: Record<string, string> = {};
-  for (const tenant of options.tenants ?? [aTenant(), aTenant({ id: 'other', displayName: 'Other Org', senderAddress: 'x@other.example' })]) {
+  /** Each tenant's admin key (scope admin; real key format). */
+  const adminKeys: Record<string, string> = {};
+  for (const tenant of options.tenants ?? [aTenant(), aTenant({ id: 'other', settings: { displayName: 'Other Org', senderAddress: 'x@other.example' } })]) {
     tenants.tenants.set(tenant.id, tenant);
     const key = `sp_test_${tenant.id}_${'k'.repeat(24)}`;
     const keyHash = await hashApiKey(key);
     tenants.keys.set(keyIdFromHash(keyHash), { keyId: keyIdFromHash(keyHash), tenantId: tenant.id, keyHash, scope: 'send', createdAt: '2026-01-01T00:00:00.000Z' });
     keys[tenant.id] = key;
+    const adminKey = generateApiKey((n) => new Uint8Array(randomBytes(n))).key;
+    const adminRecord = await apiKeyRecordFor(adminKey, { tenantId: tenant.id, scope: 'admin', createdBy: 'operator' }, new Date('2026-01-01T00:00:00.000Z'));
+    tenants.keys.set(adminRecord.keyId, adminRecord);
+    adminKeys[tenant.id] = adminKey;
   }
   const clock = aClock();
   const deps = {
     tenants,
     store: new InMemoryMessageStore(),
-    events: new InMemoryEventLog(),
+    events: new InMemoryEventLog(clock),
     idempotency: new InMemoryIdempotencyStore(),
     sealer: new OpenPgpSealer(),
     mime: new NodemailerMimeComposer(),
@@ -59,8 +74,18 @@ export async function buildTestApp(options: { tenants?: Tenant[] } = {}) {
     logger: new CapturingLogger(),
     web: TEST_WEB,
   };
-  const app = createApp({ logger: deps.logger, api: deps, portal: deps } satisfies AppDeps);
-  return { app, deps, keys, clock };
+  const webhookAdmin = {
+    webhooks: new InMemoryWebhookStore(),
+    events: deps.events,
+    keys: new TestKeyWrapper(),
+    sender: new ScriptedWebhookSender(),
+    clock,
+    random: deps.random,
+    logger: deps.logger,
+    urlPolicy: { allowInsecureHttp: false, allowLoopback: false },
+  };
+  const app = createApp({ logger: deps.logger, api: { ...deps, webhookAdmin }, portal: deps } satisfies AppDeps);
+  return { app, deps, webhookAdmin, keys, adminKeys, clock };
 }
 
 /** Pulls the message id and secret out of a notification link. */

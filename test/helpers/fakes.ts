@@ -3,16 +3,73 @@
  * (create-if-absent, revoke-only-if-active, open-only-if-active-and-unexpired).
  */
 import { DependencyError } from '../../functions/core/errors.ts';
-import type { ApiKeyRecord, MessageEvent, MessageHead, RecipientRecord, SendReceipt, Tenant } from '../../functions/core/model.ts';
+import { EVENT_ID_PREFIX, eventPosition } from '../../functions/core/audit.ts';
+import type { ApiKeyRecord, AuditEvent, LogoRef, MessageHead, RecipientRecord, SendReceipt, StoredEvent, Tenant, TenantSettings } from '../../functions/core/model.ts';
 import type {
-  EventLog, IdempotencyBegin, IdempotencyStore, Logger, MessageStore, NewMessageHead, Notifier, PickupNotification, TenantDirectory,
+  EventLog, EventPage, EventQuery, IdempotencyBegin, IdempotencyStore, Logger, MessageStore, NewMessageHead, Notifier, PickupNotification, TenantAdmin,
 } from '../../functions/core/ports.ts';
 
-export class InMemoryTenantDirectory implements TenantDirectory {
+export class InMemoryTenantDirectory implements TenantAdmin {
   readonly tenants = new Map<string, Tenant>();
   readonly keys = new Map<string, ApiKeyRecord>();
+  readonly hosts = new Map<string, string>();
+  readonly logos = new Map<string, Uint8Array>();
   async getTenant(id: string) { return this.tenants.get(id); }
   async getApiKey(keyId: string) { return this.keys.get(keyId); }
+  async tenantForHostname(hostname: string) {
+    const tenant = this.tenants.get(this.hosts.get(hostname) ?? '');
+    return tenant && !tenant.disabled && tenant.settings.portalHostnames.includes(hostname) ? tenant : undefined;
+  }
+  async touchApiKey(keyId: string, now: Date) {
+    const key = this.keys.get(keyId);
+    if (key && (!key.lastUsedAt || Date.parse(key.lastUsedAt) <= now.getTime() - 60_000)) this.keys.set(keyId, { ...key, lastUsedAt: now.toISOString() });
+  }
+  async createTenant(tenant: Tenant) {
+    if (this.tenants.has(tenant.id)) return false;
+    this.tenants.set(tenant.id, tenant);
+    return true;
+  }
+  async putApiKey(record: ApiKeyRecord) {
+    if (this.keys.has(record.keyId)) return false;
+    this.keys.set(record.keyId, record);
+    return true;
+  }
+  async listApiKeys(tenantId: string) {
+    return [...this.keys.values()].filter((k) => k.tenantId === tenantId).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+  async revokeApiKey(tenantId: string, keyId: string, now: Date) {
+    const key = this.keys.get(keyId);
+    if (!key || key.tenantId !== tenantId || key.revokedAt) return undefined;
+    const revoked = { ...key, revokedAt: now.toISOString() };
+    this.keys.set(keyId, revoked);
+    return revoked;
+  }
+  async updateSettings(tenantId: string, expectedRevision: number, settings: TenantSettings) {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant || tenant.revision !== expectedRevision) return undefined;
+    const updated = { ...tenant, revision: expectedRevision + 1, settings };
+    this.tenants.set(tenantId, updated);
+    return updated;
+  }
+  async claimHostname(hostname: string, tenantId: string) {
+    const owner = this.hosts.get(hostname);
+    if (owner !== undefined && owner !== tenantId) return false;
+    this.hosts.set(hostname, tenantId);
+    return true;
+  }
+  async releaseHostname(hostname: string, tenantId: string) {
+    if (this.hosts.get(hostname) === tenantId) this.hosts.delete(hostname);
+  }
+  async putLogo(tenantId: string, logo: LogoRef, bytes: Uint8Array) { this.logos.set(`${tenantId}/${logo.digest}`, bytes.slice()); }
+  async getLogo(tenantId: string, digest: string) { return this.logos.get(`${tenantId}/${digest}`); }
+  async deleteLogo(tenantId: string, digest: string) { this.logos.delete(`${tenantId}/${digest}`); }
+  async setDisabled(tenantId: string, disabled: boolean) {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return false;
+    this.tenants.set(tenantId, { ...tenant, disabled });
+    return true;
+  }
+  async listTenants() { return [...this.tenants.values()]; }
 }
 
 export class InMemoryMessageStore implements MessageStore {
@@ -45,13 +102,17 @@ export class InMemoryMessageStore implements MessageStore {
     });
     this.heads.set(id, { ...head, recipients });
   }
-  async recordOpen(id: string, rid: string, now: Date, window: string) {
+  async recordOpen(id: string, rid: string, now: Date, window: string, maxViews?: number) {
     const head = this.heads.get(id);
     if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return undefined;
-    const newWindow = head.recipients.find((r) => r.rid === rid)?.lastOpenWindow !== window;
-    const recipients = head.recipients.map((r) => r.rid === rid ? { ...r, opens: r.opens + 1, firstOpenedAt: r.firstOpenedAt ?? now.toISOString(), lastOpenWindow: window } : r);
+    const recipient = head.recipients.find((r) => r.rid === rid);
+    if (!recipient || (maxViews !== undefined && recipient.opens >= maxViews)) return undefined;
+    const newWindow = recipient.lastOpenWindow !== window;
+    const recipients = head.recipients.map((r) => r.rid === rid
+      ? { ...r, opens: r.opens + 1, firstOpenedAt: r.firstOpenedAt ?? now.toISOString(), lastOpenedAt: now.toISOString(), lastOpenWindow: window }
+      : r);
     this.heads.set(id, { ...head, recipients });
-    return { newWindow };
+    return { newWindow, views: recipient.opens + 1 };
   }
   failDeleteChunks = false;
   async revoke(tenantId: string, id: string, now: Date) {
@@ -64,12 +125,60 @@ export class InMemoryMessageStore implements MessageStore {
     if (this.failDeleteChunks) throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'fake');
     this.chunks.delete(id);
   }
+  async listForTenant(tenantId: string, query: { before?: string; limit: number }) {
+    const all = [...this.heads.values()].filter((h) => h.tenantId === tenantId)
+      .map((h) => ({ h, k: `${h.createdAt}#${h.id}` }))
+      .filter(({ k }) => query.before === undefined || k < query.before)
+      .sort((a, b) => b.k.localeCompare(a.k));
+    const page = all.slice(0, query.limit);
+    return { heads: page.map(({ h }) => h), ...(all.length > query.limit ? { cursor: page.at(-1)?.k as string } : {}) };
+  }
+  async setExpiry(tenantId: string, id: string, expiresAt: Date, now: Date) {
+    const head = this.heads.get(id);
+    if (!head || head.tenantId !== tenantId || head.state !== 'active' || head.expiresAt <= now.toISOString()) return false;
+    this.heads.set(id, { ...head, expiresAt: expiresAt.toISOString() });
+    return true;
+  }
+  async listNewlyExpired(now: Date, limit: number) {
+    return [...this.heads.values()].filter((h) => h.state === 'active' && !h.expiredAt && h.expiresAt < now.toISOString()).slice(0, limit);
+  }
+  async markExpired(id: string, now: Date) {
+    const head = this.heads.get(id);
+    if (!head || head.state !== 'active' || head.expiredAt || head.expiresAt > now.toISOString()) return false;
+    this.heads.set(id, { ...head, expiredAt: now.toISOString() });
+    return true;
+  }
 }
 
+/** The event log in memory: recording time comes from `clock` (tests move it), ids are sequential. */
 export class InMemoryEventLog implements EventLog {
-  readonly events: MessageEvent[] = [];
-  async append(events: readonly MessageEvent[]) { this.events.push(...events); }
+  readonly events: StoredEvent[] = [];
+  private sequence = 0;
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+  async append(events: readonly AuditEvent[]) {
+    const recordedAt = this.clock().toISOString();
+    for (const event of events) {
+      if (event.id !== undefined && this.events.some((e) => e.id === event.id && e.messageId === event.messageId)) continue;
+      this.events.push({ ...event, eventId: `${EVENT_ID_PREFIX}${String(++this.sequence).padStart(12, '0')}`, recordedAt });
+    }
+  }
   async listForMessage(id: string) { return this.events.filter((e) => e.messageId === id); }
+  async listForTenant(tenantId: string, query: EventQuery): Promise<EventPage> {
+    const candidates = this.events
+      .filter((e) => e.tenantId === tenantId)
+      .map((e) => ({ e, p: eventPosition(e) }))
+      .filter(({ p }) => (query.after !== undefined ? p > query.after : query.since === undefined || p >= query.since))
+      .filter(({ p }) => query.until === undefined || p < query.until)
+      .sort((a, b) => a.p.localeCompare(b.p));
+    const events: StoredEvent[] = [];
+    let cursor = query.after;
+    for (const { e, p } of candidates) {
+      if (events.length >= query.limit) return { events, cursor, hasMore: true } as EventPage;
+      cursor = p;
+      if (!query.types || query.types.length === 0 || query.types.includes(e.type)) events.push(e);
+    }
+    return { events, hasMore: false, ...(cursor !== undefined ? { cursor } : {}) };
+  }
 }
 
 export class InMemoryIdempotencyStore implements IdempotencyStore {

@@ -4,9 +4,9 @@ import type { KeyScope } from '../../core/model.ts';
 import type { TenantDirectory } from '../../core/ports.ts';
 
 /** Resolves the bearer key to a principal. The tenant comes from the key, never from the request. */
-export function requireKey(directory: TenantDirectory, scope: KeyScope): MiddlewareHandler {
+export function requireKey(directory: TenantDirectory, scope: KeyScope, clock: () => Date = () => new Date()): MiddlewareHandler {
   return async (c, next) => {
-    c.set('principal', await authenticate(directory, bearerToken(c.req.header('Authorization')), scope));
+    c.set('principal', await authenticate(directory, bearerToken(c.req.header('Authorization')), scope, clock()));
     await next();
   };
 }

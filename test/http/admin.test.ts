@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { MESSAGE_CENTER_NOTICE, NOT_YET_ACTIVE_NOTICE } from '../../functions/core/settings.ts';
+import { aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
+
+type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
+
+function call(app: App, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return app.request(path, {
+    method,
+    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+// A 1×1 PNG (one blue pixel), with valid CRCs.
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGOQ9bsBAAHPAURf8l/aAAAAAElFTkSuQmCC';
+
+describe('admin settings', () => {
+  it('shows the tenant\'s settings with its revision as ETag', async () => {
+    const { app, adminKeys } = await buildTestApp();
+
+    const response = await call(app, adminKeys.acme, 'GET', '/v1/admin/settings');
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('ETag')).toBe('"1"');
+    expect(await response.json()).toEqual({
+      tenantId: 'acme', revision: 1, displayName: 'Acme Health', senderAddress: 'notices@acme.example', replyTo: null, portalHostnames: [],
+      defaultExpiryDays: 14, maxExpiryDays: 90, brand: { primaryColor: null, logoUrl: null }, messageCenter: false, verification: 'none',
+    });
+  });
+
+  it('merges a patch, bumps the revision and records who changed what, before and after', async () => {
+    const { app, adminKeys, deps } = await buildTestApp();
+
+    const response = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { displayName: 'Acme Clinics', brand: { primaryColor: '#1D4ED8' }, replyTo: 'care@acme.example' });
+
+    expect(response.status).toBe(200);
+    const body = await response.json() as Record<string, unknown>;
+    expect(body).toMatchObject({ revision: 2, displayName: 'Acme Clinics', replyTo: 'care@acme.example', brand: { primaryColor: '#1d4ed8' }, senderAddress: 'notices@acme.example', notices: [] });
+    const event = deps.events.events.find((e) => e.type === 'settings_changed');
+    expect(event).toMatchObject({
+      tenantId: 'acme', actor: expect.stringMatching(/^key:/),
+      before: { displayName: 'Acme Health', replyTo: null, 'brand.primaryColor': null },
+      after: { displayName: 'Acme Clinics', replyTo: 'care@acme.example', 'brand.primaryColor': '#1d4ed8' },
+    });
+    expect(Object.keys(event?.after ?? {})).toHaveLength(3);
+  });
+
+  it('refuses a primary colour without AA contrast against white, naming the ratio, and changes nothing', async () => {
+    const { app, adminKeys, deps } = await buildTestApp();
+
+    const response = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { brand: { primaryColor: '#7dd3fc' } });
+
+    expect(response.status).toBe(422);
+    const problem = await response.json() as { errors: { field: string; message: string }[] };
+    expect(problem.errors[0]).toEqual({ field: 'brand/primaryColor', message: expect.stringMatching(/contrast of 1\.\d\d:1 .* at least 4\.5:1/) });
+    expect(deps.tenants.tenants.get('acme')?.revision).toBe(1);
+    expect(deps.events.events).toHaveLength(0);
+  });
+
+  it('stores an uploaded PNG logo, serves its URL by digest, and clears it with null', async () => {
+    const { app, adminKeys, deps } = await buildTestApp();
+
+    const set = await (await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { brand: { logo: { contentType: 'image/png', data: PNG_1PX } } })).json() as { brand: { logoUrl: string } };
+
+    expect(set.brand.logoUrl).toMatch(/^\/brand\/acme\/logo\/[A-Za-z0-9_-]{43}$/);
+    const digest = set.brand.logoUrl.split('/').at(-1) as string;
+    expect(deps.tenants.logos.has(`acme/${digest}`)).toBe(true);
+    const cleared = await (await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { brand: { logo: null } })).json() as { brand: { logoUrl: null } };
+    expect(cleared.brand.logoUrl).toBeNull();
+    expect(deps.tenants.logos.has(`acme/${digest}`)).toBe(false);
+  });
+
+  it('refuses an SVG logo with a script', async () => {
+    const { app, adminKeys } = await buildTestApp();
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="1" height="1"/></svg>').toString('base64');
+
+    const response = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { brand: { logo: { contentType: 'image/svg+xml', data: svg } } });
+
+    expect(response.status).toBe(422);
+    expect(JSON.stringify(await response.json())).toMatch(/brand\/logo/);
+  });
+
+  it('gives a portal hostname to the first tenant that claims it; the second gets 409 and keeps its settings', async () => {
+    const { app, adminKeys, deps } = await buildTestApp();
+
+    const first = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { portalHostnames: ['Secure.Acme.Example'] });
+    const second = await call(app, adminKeys.other, 'PATCH', '/v1/admin/settings', { portalHostnames: ['secure.acme.example', 'secure.other.example'] });
+
+    expect(first.status).toBe(200);
+    expect((await first.json() as { portalHostnames: string[] }).portalHostnames).toEqual(['secure.acme.example']);
+    expect(second.status).toBe(409);
+    expect(deps.tenants.tenants.get('other')?.settings.portalHostnames).toEqual([]);
+    expect(deps.tenants.hosts.get('secure.other.example')).toBeUndefined();
+    expect((await deps.tenants.tenantForHostname('secure.acme.example'))?.id).toBe('acme');
+  });
+
+  it('answers 409 for a stale If-Match revision and 422 for unknown fields or a default beyond the maximum', async () => {
+    const { app, adminKeys } = await buildTestApp();
+
+    expect((await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { displayName: 'X' }, { 'If-Match': '"7"' })).status).toBe(409);
+    expect((await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { colour: 'red' })).status).toBe(422);
+    const tooLong = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { defaultExpiryDays: 30, maxExpiryDays: 20 });
+    expect(tooLong.status).toBe(422);
+    expect(await tooLong.json()).toMatchObject({ errors: [{ field: 'defaultExpiryDays' }] });
+    expect((await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { hostnames: 'x' }, { 'Content-Type': 'text/plain' })).status).toBe(415);
+  });
+
+  it('says in plain words what toggling Message Center does, and stores the verification policy', async () => {
+    const { app, adminKeys } = await buildTestApp();
+
+    const on = await (await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { messageCenter: true, verification: 'email-code' })).json() as { notices: string[]; messageCenter: boolean; verification: string };
+    const off = await (await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { messageCenter: false })).json() as { notices: string[] };
+
+    expect(on).toMatchObject({ messageCenter: true, verification: 'email-code', notices: [MESSAGE_CENTER_NOTICE.on, NOT_YET_ACTIVE_NOTICE.messageCenter, NOT_YET_ACTIVE_NOTICE.emailCode] });
+    expect(on.notices[0]).toMatch(/Messages sent before now .* only through the link/);
+    expect(off.notices).toEqual([MESSAGE_CENTER_NOTICE.off]);
+  });
+
+  it('is closed to send keys (403) and to no key (401)', async () => {
+    const { app, keys } = await buildTestApp();
+
+    expect((await call(app, keys.acme, 'GET', '/v1/admin/settings')).status).toBe(403);
+    expect((await call(app, undefined, 'GET', '/v1/admin/settings')).status).toBe(401);
+  });
+});
+
+describe('admin keys', () => {
+  it('creates a send key shown once, lists it without the key, and records key_created', async () => {
+    const { app, adminKeys, deps } = await buildTestApp();
+
+    const created = await call(app, adminKeys.acme, 'POST', '/v1/admin/keys', { scope: 'send' });
+
+    expect(created.status).toBe(201);
+    const body = await created.json() as { id: string; key: string; scope: string };
+    expect(body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), scope: 'send' });
+    expect(body.key.startsWith(`sp_${body.id}_`)).toBe(true);
+    expect((await sendJson(app, body.key, aSendRequest())).status).toBe(201);
+    const listed = await (await call(app, adminKeys.acme, 'GET', '/v1/admin/keys')).json() as { keys: Record<string, unknown>[] };
+    expect(JSON.stringify(listed)).not.toContain(body.key);
+    expect(listed.keys.find((k) => k.id === body.id)).toMatchObject({ scope: 'send', revokedAt: null, lastUsedAt: expect.any(String) });
+    expect(deps.events.events.find((e) => e.type === 'key_created')).toMatchObject({ objectId: body.id, detail: 'scope send' });
+  });
+
+  it('revokes a key so that it answers 401 at once; another tenant\'s key id is 404', async () => {
+    const { app, adminKeys, deps } = await buildTestApp();
+    const { id, key } = await (await call(app, adminKeys.acme, 'POST', '/v1/admin/keys', { scope: 'send' })).json() as { id: string; key: string };
+
+    expect((await call(app, adminKeys.other, 'DELETE', `/v1/admin/keys/${id}`)).status).toBe(404);
+    expect((await sendJson(app, key, aSendRequest())).status).toBe(201);
+    expect((await call(app, adminKeys.acme, 'DELETE', `/v1/admin/keys/${id}`)).status).toBe(204);
+    expect((await sendJson(app, key, aSendRequest())).status).toBe(401);
+    expect((await call(app, adminKeys.acme, 'DELETE', `/v1/admin/keys/${id}`)).status).toBe(204);
+    expect(deps.events.events.filter((e) => e.type === 'key_revoked')).toHaveLength(1);
+  });
+
+  it('refuses an unknown scope and methods the route does not have', async () => {
+    const { app, adminKeys } = await buildTestApp();
+
+    expect((await call(app, adminKeys.acme, 'POST', '/v1/admin/keys', { scope: 'root' })).status).toBe(422);
+    const put = await call(app, adminKeys.acme, 'PUT', '/v1/admin/keys');
+    expect(put.status).toBe(405);
+    expect(put.headers.get('Allow')).toBe('GET, POST');
+  });
+});
