@@ -16,7 +16,27 @@ import { DependencyError } from '../core/errors.ts';
 import { HEAD_GRACE_DAYS, addDays, ttlFor } from '../core/expiry.ts';
 import type { MessageHead } from '../core/model.ts';
 import type { MessageStore, NewMessageHead } from '../core/ports.ts';
-import { TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './dynamodb-table.ts';
+import { INDEX, INDEX_PARTITION, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './dynamodb-table.ts';
+
+/** Index attributes of a head: the tenant's message list (gsi1) and, while active, the expiry queue (gsi2). */
+function headIndexes(head: Pick<MessageHead, 'id' | 'tenantId' | 'createdAt' | 'expiresAt'>) {
+  return {
+    [INDEX.byTenant.partitionKey]: INDEX_PARTITION.messages(head.tenantId),
+    [INDEX.byTenant.sortKey]: `${head.createdAt}#${head.id}`,
+    [INDEX.queue.partitionKey]: INDEX_PARTITION.expiring,
+    [INDEX.queue.sortKey]: `${head.expiresAt}#${head.id}`,
+  };
+}
+
+function headTtl(expiresAt: string): number {
+  // The head outlives the ciphertext so a sender can still see what happened to an expired message.
+  return ttlFor(addDays(new Date(expiresAt), HEAD_GRACE_DAYS));
+}
+
+function fromHeadItem(item: Record<string, AttributeValue>): MessageHead {
+  const { pk: _pk, sk: _sk, type: _type, [TTL_ATTRIBUTE]: _ttl, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...head } = unmarshall(item);
+  return head as MessageHead;
+}
 
 /** 300 KB: well under DynamoDB's 400 KB item limit, including key and attribute names. */
 export const CHUNK_BYTES = 300 * 1000;
@@ -48,9 +68,8 @@ export class DynamoDbMessageStore implements MessageStore {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: {
-          ...marshall({ ...stored, ...key.head(head.id), type: 'message' }, { removeUndefinedValues: true }),
-          // The head outlives the ciphertext so a sender can still see what happened to an expired message.
-          [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(head.expiresAt), HEAD_GRACE_DAYS))) },
+          ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
+          [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }));
@@ -61,9 +80,7 @@ export class DynamoDbMessageStore implements MessageStore {
 
   async getHead(messageId: string): Promise<MessageHead | undefined> {
     const { Item } = await this.read(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ConsistentRead: true })));
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, type: _type, [TTL_ATTRIBUTE]: _ttl, ...head } = unmarshall(Item);
-    return head as MessageHead;
+    return Item ? fromHeadItem(Item) : undefined;
   }
 
   partCount(head: MessageHead): number {
@@ -128,34 +145,44 @@ export class DynamoDbMessageStore implements MessageStore {
     })));
   }
 
-  async recordOpen(messageId: string, rid: string, now: Date, window: string): Promise<{ newWindow: boolean } | undefined> {
+  async recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number): Promise<{ newWindow: boolean; views: number } | undefined> {
     const slot = `#r[${recipientIndex(rid)}]`;
-    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now)`;
+    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now), ${slot}.#last = :now`;
     // ISO-8601 UTC strings of one format order like the instants they name.
-    const available = '#state = :active AND #expiresAt > :now';
-    const names = { '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt' };
-    const values = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } };
-    const attempt = async (newWindow: boolean): Promise<boolean> => {
+    let available = '#state = :active AND #expiresAt > :now';
+    const names: Record<string, string> = {
+      '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#last': 'lastOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt',
+    };
+    const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } };
+    if (maxViews !== undefined) {
+      // The view limit is part of the same condition: parallel opens cannot all see "one left".
+      available += ` AND ${slot}.#opens < :max`;
+      values[':max'] = { N: String(maxViews) };
+    }
+    const attempt = async (newWindow: boolean): Promise<number | undefined> => {
       try {
-        await this.client.send(new UpdateItemCommand({
+        const { Attributes } = await this.client.send(new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(key.head(messageId)),
           UpdateExpression: newWindow ? `SET ${count}, ${slot}.#window = :window` : `SET ${count}`,
           ConditionExpression: newWindow ? `${available} AND (attribute_not_exists(${slot}.#window) OR ${slot}.#window <> :window)` : available,
           ExpressionAttributeNames: newWindow ? { ...names, '#window': 'lastOpenWindow' } : names,
           ExpressionAttributeValues: newWindow ? { ...values, ':window': { S: window } } : values,
+          ReturnValues: 'ALL_NEW',
         }));
-        return true;
+        const recipients = (Attributes ? unmarshall(Attributes).recipients : []) as { rid: string; opens: number }[];
+        return recipients.find((r) => r.rid === rid)?.opens ?? 0;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error)) return undefined;
         throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
       }
     };
     // Two single conditional writes, never read-then-write: the first succeeds only for the first
     // open in this window; otherwise the second counts the open if the message is still available.
-    if (await attempt(true)) return { newWindow: true };
-    if (await attempt(false)) return { newWindow: false };
-    return undefined;
+    const first = await attempt(true);
+    if (first !== undefined) return { newWindow: true, views: first };
+    const again = await attempt(false);
+    return again === undefined ? undefined : { newWindow: false, views: again };
   }
 
   async revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined> {
@@ -163,9 +190,10 @@ export class DynamoDbMessageStore implements MessageStore {
       const { Attributes } = await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall(key.head(messageId)),
-        UpdateExpression: 'SET #state = :revoked, #revokedAt = :now',
+        // Leaves the expiry queue: a revoked message never becomes "expired".
+        UpdateExpression: 'SET #state = :revoked, #revokedAt = :now REMOVE #q',
         ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active',
-        ExpressionAttributeNames: { '#state': 'state', '#revokedAt': 'revokedAt', '#tenantId': 'tenantId' },
+        ExpressionAttributeNames: { '#state': 'state', '#revokedAt': 'revokedAt', '#tenantId': 'tenantId', '#q': INDEX.queue.partitionKey },
         ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':tenantId': { S: tenantId } },
         ReturnValues: 'ALL_NEW',
       }));
@@ -183,6 +211,104 @@ export class DynamoDbMessageStore implements MessageStore {
     } catch (error) {
       throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'dynamodb', error);
     }
+  }
+
+  async listForTenant(tenantId: string, query: { before?: string; limit: number }): Promise<{ heads: MessageHead[]; cursor?: string }> {
+    const g = INDEX.byTenant;
+    const page = await this.read(() => this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: g.name,
+      KeyConditionExpression: query.before !== undefined ? '#p = :p AND #s < :before' : '#p = :p',
+      ExpressionAttributeNames: { '#p': g.partitionKey, ...(query.before !== undefined ? { '#s': g.sortKey } : {}) },
+      ExpressionAttributeValues: { ':p': { S: INDEX_PARTITION.messages(tenantId) }, ...(query.before !== undefined ? { ':before': { S: query.before } } : {}) },
+      ScanIndexForward: false,
+      Limit: query.limit,
+    })));
+    const heads = (page.Items ?? []).map(fromHeadItem);
+    const cursor = page.LastEvaluatedKey?.[g.sortKey]?.S;
+    return { heads, ...(cursor !== undefined ? { cursor } : {}) };
+  }
+
+  async setExpiry(tenantId: string, messageId: string, expiresAt: Date, now: Date): Promise<boolean> {
+    const head = await this.getHead(messageId);
+    if (!head || head.tenantId !== tenantId) return false;
+    const iso = expiresAt.toISOString();
+    const extending = iso > head.expiresAt;
+    // The ciphertext's TTL must never fall before the head's expiry: when extending, move the chunks
+    // first (a failure leaves the message as it was); when shortening, the head first (the chunks
+    // are then merely deleted later than they could be, and reads go by the head).
+    if (extending) await this.setChunkTtl(head, iso);
+    const updated = await this.write(async () => {
+      try {
+        await this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key.head(messageId)),
+          UpdateExpression: 'SET #expiresAt = :new, #ttl = :ttl, #qs = :qs',
+          // Also conditional on the expiry we read, so two concurrent changes cannot cross their chunk updates.
+          ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active AND #expiresAt > :now AND #expiresAt = :old',
+          ExpressionAttributeNames: { '#expiresAt': 'expiresAt', '#ttl': TTL_ATTRIBUTE, '#qs': INDEX.queue.sortKey, '#tenantId': 'tenantId', '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':new': { S: iso }, ':ttl': { N: String(headTtl(iso)) }, ':qs': { S: `${iso}#${messageId}` },
+            ':tenantId': { S: tenantId }, ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':old': { S: head.expiresAt },
+          },
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+    if (updated && !extending) await this.setChunkTtl(head, iso);
+    return updated;
+  }
+
+  async listNewlyExpired(now: Date, limit: number): Promise<MessageHead[]> {
+    const q = INDEX.queue;
+    const page = await this.read(() => this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: q.name,
+      KeyConditionExpression: '#p = :p AND #s < :now',
+      ExpressionAttributeNames: { '#p': q.partitionKey, '#s': q.sortKey },
+      ExpressionAttributeValues: { ':p': { S: INDEX_PARTITION.expiring }, ':now': { S: now.toISOString() } },
+      Limit: limit,
+    })));
+    return (page.Items ?? []).map(fromHeadItem);
+  }
+
+  async markExpired(messageId: string, now: Date): Promise<boolean> {
+    return this.write(async () => {
+      try {
+        await this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key.head(messageId)),
+          UpdateExpression: 'SET #expiredAt = :now REMOVE #q',
+          ConditionExpression: 'attribute_exists(pk) AND #state = :active AND #expiresAt <= :now AND attribute_not_exists(#expiredAt)',
+          ExpressionAttributeNames: { '#expiredAt': 'expiredAt', '#q': INDEX.queue.partitionKey, '#state': 'state', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': { S: now.toISOString() }, ':active': { S: 'active' } },
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  private async setChunkTtl(head: MessageHead, expiresAt: string): Promise<void> {
+    const ttl = String(ttlFor(new Date(expiresAt)));
+    await this.write(async () => {
+      for (let i = 0; i < head.chunkCount; i += WRITE_CONCURRENCY) {
+        await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, head.chunkCount - i) }, (_, j) =>
+          this.client.send(new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall(key.chunk(head.id, i + j)),
+            UpdateExpression: 'SET #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':ttl': { N: ttl } },
+          }))));
+      }
+    });
   }
 
   private async read<T>(call: () => Promise<T>): Promise<T> {

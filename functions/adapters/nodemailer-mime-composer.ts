@@ -16,6 +16,7 @@ export class NodemailerMimeComposer implements MimeComposer {
       from: formatAddress(mail.from),
       to: mail.to.map(formatAddress),
       ...(mail.cc.length > 0 ? { cc: mail.cc.map(formatAddress) } : {}),
+      ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
       subject: mail.subject,
       date: mail.date,
       messageId: mail.messageId,

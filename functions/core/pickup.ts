@@ -35,6 +35,14 @@ export function openWindow(now: Date): string {
   return now.toISOString().slice(0, 13);
 }
 
+/** How long after a counted view the later parts of a view-limited message may be fetched. */
+export const PART_WINDOW_MS = 10 * 60 * 1000;
+
+function withinPartWindow(lastOpenedAt: string | undefined, now: Date): boolean {
+  const at = lastOpenedAt === undefined ? Number.NaN : Date.parse(lastOpenedAt);
+  return at <= now.getTime() && now.getTime() - at < PART_WINDOW_MS;
+}
+
 export interface OpenedPart {
   readonly ciphertext: Uint8Array;
   readonly part: number;
@@ -60,6 +68,9 @@ export async function openMessage(
   const recipient = matchRecipient(head, await hashAccessToken(token));
   const parts = deps.store.partCount(head);
   if (!recipient || !Number.isInteger(part) || part < 0 || part >= parts) throw new MessageUnavailableError();
+  // With a view limit, the later parts of a large message belong to the view that part 0 counted:
+  // they are served only shortly after it, so a used-up link cannot fetch the rest again.
+  if (part > 0 && head.maxViews !== undefined && !withinPartWindow(recipient.lastOpenedAt, now)) throw new MessageUnavailableError();
 
   let ciphertext: Uint8Array;
   try {
@@ -69,15 +80,20 @@ export async function openMessage(
     throw new MessageUnavailableError();
   }
   if (part === 0) {
-    // The conditional update is the commit point: a revoke that raced us wins. Every open is
-    // counted; the audit trail gets one "opened" per recipient per hour, so a holder of the link
-    // cannot flood it.
-    const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now));
+    // The conditional update is the commit point: a revoke that raced us wins, and so does the
+    // view limit. Every open is counted. The audit trail gets "opened" for a recipient's first view
+    // and "revealed" for later ones — each of them under a view limit, otherwise at most one per
+    // recipient per hour, so a holder of the link cannot flood it.
+    const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now), head.maxViews);
     if (!recorded) throw new MessageUnavailableError();
-    if (recorded.newWindow) await appendEvents(deps, [{
-      messageId, tenantId: head.tenantId, type: 'opened', at: now.toISOString(), actor: `recipient:${recipient.rid}`,
-      recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
-    }]);
+    const type = recorded.views <= 1 ? 'opened' : 'revealed';
+    if (type === 'opened' || recorded.newWindow || head.maxViews !== undefined) {
+      await appendEvents(deps, [{
+        messageId, tenantId: head.tenantId, type, at: now.toISOString(), actor: `recipient:${recipient.rid}`,
+        recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+        ...(head.maxViews !== undefined ? { detail: `view ${recorded.views} of ${head.maxViews}` } : {}),
+      }]);
+    }
   }
   return { ciphertext, part, parts };
 }

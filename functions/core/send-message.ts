@@ -6,7 +6,7 @@ import { deriveAccessToken, encodeSecret, hashAccessToken } from './access-token
 import { appendEvents } from './audit.ts';
 import { sha256Base64Url } from './digest.ts';
 import { newMessageId } from './message-ids.ts';
-import { ConflictError, DeliveryFailedError, IdempotencyKeyMismatchError, describeError } from './errors.ts';
+import { ConflictError, DeliveryFailedError, IdempotencyKeyMismatchError, ValidationError, describeError } from './errors.ts';
 import { addDays } from './expiry.ts';
 import type { Address, MessageEvent, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
 import { buildPickupNotification, pickupLink } from './notification.ts';
@@ -101,7 +101,12 @@ export async function sendMessage(deps: SendDeps, principal: Principal, message:
 async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext, now: Date): Promise<SendReceipt> {
   const { tenant } = principal;
   const id = newMessageId(deps.random);
-  const expiresAt = addDays(now, message.expiresInDays ?? tenant.settings.defaultExpiryDays);
+  const { defaultExpiryDays, maxExpiryDays } = tenant.settings;
+  if (message.expiresInDays !== undefined && message.expiresInDays > maxExpiryDays) {
+    throw new ValidationError(`expiresInDays: your organisation allows at most ${maxExpiryDays} days`, [{ field: 'expiresInDays', message: `must be at most ${maxExpiryDays}` }]);
+  }
+  const expiresAt = addDays(now, Math.min(message.expiresInDays ?? defaultExpiryDays, maxExpiryDays));
+  const replyTo = message.replyTo ?? tenant.settings.replyTo;
   const planned: PlannedRecipient[] = await Promise.all(
     distinctRecipients(message).map(async ({ address, kind }, index) => {
       const secret = encodeSecret(deps.random(32));
@@ -111,7 +116,8 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
 
   const plaintext = await deps.mime.compose({
     ...message,
-    from: { email: tenant.senderAddress, name: tenant.displayName },
+    from: { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
+    ...(replyTo ? { replyTo } : {}),
     date: now,
     messageId: `<${id}@sealpost>`,
   });
@@ -123,6 +129,8 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
     state: 'active',
+    ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
+    ...(replyTo ? { replyTo } : {}),
     recipients: planned.map(({ secret: _secret, ...r }): RecipientRecord => ({ ...r, status: 'pending', opens: 0 })),
   };
   await deps.store.create(head, ciphertext);
@@ -131,7 +139,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
 
   const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {
-    const notification = buildPickupNotification({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt });
+    const notification = buildPickupNotification({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt, portalOrigin: deps.portalOrigin, ...(replyTo ? { replyTo } : {}) });
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {

@@ -29,7 +29,7 @@ describe('recordMailFeedback', () => {
 
     expect(recorded).toBe(true);
     const status = await (await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } })).json() as { events: { type: string; recipient?: string; detail?: string }[] };
-    expect(status.events.at(-1)).toEqual({ type: 'bounced', at: '2026-11-29T12:00:05.000Z', actor: 'mail-service', recipient: 'bob@example.com', detail: 'Permanent/General' });
+    expect(status.events.at(-1)).toMatchObject({ type: 'bounced', at: '2026-11-29T12:00:05.000Z', actor: 'mail-service', recipient: 'bob@example.com', detail: 'Permanent/General' });
   });
 
   it('drops feedback for an unknown message or recipient and says so in the log', async () => {

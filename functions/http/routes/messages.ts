@@ -1,7 +1,8 @@
-/** Sender API: POST /v1/messages, GET /v1/messages/:id, DELETE /v1/messages/:id. */
+/** Sender API: POST/GET /v1/messages, GET/PATCH/DELETE /v1/messages/:id. */
 import { Hono } from 'hono';
 import { sha256Base64Url } from '../../core/digest.ts';
-import { getMessageStatus, revokeMessage, type MessageAdminDeps } from '../../core/message-admin.ts';
+import { changeExpiry, getMessageStatus, listMessages, revokeMessage, type MessageAdminDeps } from '../../core/message-admin.ts';
+import { parseChangeMessage, parseMessageListQuery } from '../admin-schemas.ts';
 import { sendMessage, type SendDeps } from '../../core/send-message.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { TenantDirectory } from '../../core/ports.ts';
@@ -19,7 +20,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requireKey(deps.tenants, 'send'));
+  app.use('*', requireKey(deps.tenants, 'send', deps.clock));
 
   app.post('/', async (c) => {
     const idempotencyKey = c.req.header('Idempotency-Key');
@@ -39,14 +40,22 @@ export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
     return c.json(receipt, 201);
   });
 
+  app.get('/', async (c) => c.json(await listMessages(deps, c.get('principal'), parseMessageListQuery(c.req.query()))));
+
   app.get('/:id', async (c) => c.json(await getMessageStatus(deps, c.get('principal'), c.req.param('id'))));
+
+  app.patch('/:id', async (c) => {
+    const { value } = await readJson(c, ['application/json', 'application/merge-patch+json']);
+    const expiresAt = parseChangeMessage(value, deps.clock());
+    return c.json(await changeExpiry(deps, c.get('principal'), c.req.param('id'), expiresAt, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) }));
+  });
 
   app.delete('/:id', async (c) => {
     await revokeMessage(deps, c.get('principal'), c.req.param('id'), { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) });
     return c.body(null, 204);
   });
 
-  app.all('/', (c) => methodNotAllowed(c, ['POST']));
-  app.all('/:id', (c) => methodNotAllowed(c, ['GET', 'DELETE']));
+  app.all('/', (c) => methodNotAllowed(c, ['GET', 'POST']));
+  app.all('/:id', (c) => methodNotAllowed(c, ['GET', 'PATCH', 'DELETE']));
   return app;
 }
