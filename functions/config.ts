@@ -9,6 +9,13 @@ export interface Config {
   readonly sesConfigurationSet?: string;
   readonly webDir: string;
   readonly logLevel: LogLevel;
+  /** The KMS key that wraps stored secrets (webhook signing secrets; later, Message Center keys). */
+  readonly kmsKeyId: string;
+  /**
+   * Local development only: webhook URLs may be plain http and point at this machine. Never set
+   * in AWS, where both would open the door to server-side request forgery.
+   */
+  readonly webhooksAllowLocal: boolean;
 }
 
 import { LOG_LEVELS, type LogLevel } from './adapters/json-logger.ts';
@@ -16,7 +23,7 @@ import { LOG_LEVELS, type LogLevel } from './adapters/json-logger.ts';
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const missing = ['SEALPOST_TABLE', 'SEALPOST_PORTAL_ORIGIN'].filter((name) => !env[name]);
+  const missing = ['SEALPOST_TABLE', 'SEALPOST_PORTAL_ORIGIN', 'SEALPOST_KMS_KEY_ID'].filter((name) => !env[name]);
   if (missing.length > 0) throw new ConfigError(`missing environment variable(s): ${missing.join(', ')}`);
   const portalOrigin = env.SEALPOST_PORTAL_ORIGIN as string;
   let origin: URL;
@@ -38,5 +45,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(env.SEALPOST_SES_CONFIGURATION_SET ? { sesConfigurationSet: env.SEALPOST_SES_CONFIGURATION_SET } : {}),
     webDir: env.SEALPOST_WEB_DIR ?? 'dist/web',
+    kmsKeyId: env.SEALPOST_KMS_KEY_ID as string,
+    webhooksAllowLocal: parseFlag(env, 'SEALPOST_WEBHOOKS_ALLOW_LOCAL'),
   };
+}
+
+function parseFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`${name} must be "true" or "false"`);
 }

@@ -33,7 +33,7 @@ export function composeStorage(config: Config) {
 
 export type Storage = ReturnType<typeof composeStorage>;
 
-/** What reading a message needs: the portal and the mail-feedback processor. */
+/** What reading a message needs: the portal (tenants for its brand) and the mail-feedback processor. */
 export function composeReader(config: Config, logger: Logger, storage: Storage = composeStorage(config)) {
-  return { store: storage.store, events: storage.events, clock: systemClock, logger };
+  return { store: storage.store, events: storage.events, tenants: storage.tenants, clock: systemClock, logger };
 }

@@ -21,6 +21,7 @@ const stack = await startLocal({
   mailboxPort: intEnv('MAILBOX_PORT', 8005),
   dataDir: process.env.SEALPOST_DATA_DIR || '.data',
   ...(process.env.SEALPOST_DEV_API_KEY ? { devApiKey: process.env.SEALPOST_DEV_API_KEY } : {}),
+  ...(process.env.SEALPOST_DEV_ADMIN_KEY ? { devAdminKey: process.env.SEALPOST_DEV_ADMIN_KEY } : {}),
 }).catch((error: unknown) => {
   const code = (error as { code?: string }).code;
   console.error(code === 'EADDRINUSE'
@@ -42,8 +43,10 @@ console.log(`
   DynamoDB (dynalite) ${stack.dynamoDbEndpoint}
   Data                ${stack.dataDir}
 
-  Demo tenant API key (${stack.apiKeySource}):
+  Demo tenant API key, scope send (${stack.apiKeySource}):
     ${stack.apiKey}
+  Demo tenant admin key (${stack.adminKeySource}) — sign in to the admin console at ${stack.appUrl}/admin:
+    ${stack.adminKey}
 
   Send a message:
 ${curl.split('\n').map((line) => '    ' + line).join('\n')}

@@ -37,12 +37,16 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 describe('npm start (functions/entries/local.ts)', () => {
-  it('prints a working key, stops cleanly on Ctrl-C, and a second start reuses the data and the key', async () => {
+  it('prints working send and admin keys, stops cleanly on Ctrl-C, and a second start reuses the data and the key', async () => {
     const [port, dynamoPort, mailboxPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { PORT: String(port), DYNAMODB_PORT: String(dynamoPort), MAILBOX_PORT: String(mailboxPort), SEALPOST_DATA_DIR: mkdtempSync(join(tmpdir(), 'sealpost-start-')), SEALPOST_DEV_API_KEY: '' };
+    const env = { PORT: String(port), DYNAMODB_PORT: String(dynamoPort), MAILBOX_PORT: String(mailboxPort), SEALPOST_DATA_DIR: mkdtempSync(join(tmpdir(), 'sealpost-start-')), SEALPOST_DEV_API_KEY: '', SEALPOST_DEV_ADMIN_KEY: '' };
 
     const first = await start(env);
-    const key = /Demo tenant API key \(generated\):\s+(\S+)/.exec(first.banner)?.[1] ?? '';
+    const key = /Demo tenant API key, scope send \(generated\):\s+(\S+)/.exec(first.banner)?.[1] ?? '';
+    const adminKey = /Demo tenant admin key \(generated\)[^\n]*:\s+(\S+)/.exec(first.banner)?.[1] ?? '';
+    const settings = await fetch(`http://localhost:${port}/v1/admin/settings`, { headers: { Authorization: `Bearer ${adminKey}` } });
+    expect(settings.status).toBe(200);
+    expect(await settings.json()).toMatchObject({ tenantId: 'demo', verification: 'none' });
     expect(first.banner).toContain(`http://localhost:${port}`);
     expect(first.banner).toContain(`http://127.0.0.1:${mailboxPort}`);
     const sent = await fetch(`http://localhost:${port}/v1/messages`, {
@@ -57,7 +61,8 @@ describe('npm start (functions/entries/local.ts)', () => {
     for (const p of [port, dynamoPort, mailboxPort]) await expect(fetch(`http://127.0.0.1:${p}/`)).rejects.toThrow();
 
     const second = await start(env);
-    expect(second.banner).toMatch(new RegExp(`Demo tenant API key \\(data dir\\):\\s+${key}`));
+    expect(second.banner).toMatch(new RegExp(`Demo tenant API key, scope send \\(data dir\\):\\s+${key}`));
+    expect(second.banner).toMatch(new RegExp(`Demo tenant admin key \\(data dir\\)[^\\n]*:\\s+${adminKey}`));
     const status = await fetch(`http://localhost:${port}/v1/messages/${id}`, { headers: { Authorization: `Bearer ${key}` } });
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ id, state: 'active' });

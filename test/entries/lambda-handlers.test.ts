@@ -11,6 +11,7 @@ import { deriveAccessToken } from '../../functions/core/access-token.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
 import { seedLocal } from '../../functions/local/bootstrap.ts';
 import { capturedMail, startDynamoDb, startMailbox, type StandIn } from '../../functions/local/stand-ins.ts';
+import { startKms } from '../../functions/local/kms-stand-in.ts';
 import { build } from 'esbuild';
 import { LAMBDA_BUILD_OPTIONS, LAMBDA_ENTRIES, PORTAL_WEB_DIR } from '../../cdk/build.ts';
 import { sesEvent } from '../helpers/ses-events.ts';
@@ -21,18 +22,23 @@ type Result = { statusCode: number; headers: Record<string, string>; body: strin
 type Handler = (event: unknown, context: unknown) => Promise<Result>;
 
 const API_KEY = 'sp_lambda_entry_test_key_0123456789';
+const ADMIN_KEY = 'sp_lambda_entry_admin_key_0123456789';
 let dynamo: StandIn;
 let mailbox: StandIn;
+let kms: StandIn & { keyId: string };
+let maintenance: () => Promise<{ expired: number; webhooks?: { endpoints: number } }>;
 let senderApi: Handler;
 let portal: Handler;
 let sesEvents: (event: unknown) => Promise<{ recorded: number }>;
 const DIST = resolve('dist');
 
 beforeAll(async () => {
-  [dynamo, mailbox] = await Promise.all([startDynamoDb(), startMailbox()]);
+  [dynamo, mailbox, kms] = await Promise.all([startDynamoDb(), startMailbox(), startKms()]);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SES: mailbox.endpoint,
+    AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    SEALPOST_KMS_KEY_ID: kms.keyId,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -41,12 +47,13 @@ beforeAll(async () => {
     SEALPOST_WEB_DIR: join(DIST, 'portal', PORTAL_WEB_DIR),
     SEALPOST_SES_CONFIGURATION_SET: '',
   });
-  await seedLocal(new DynamoDBClient({}), 'sealpost-lambda', API_KEY);
+  await seedLocal(new DynamoDBClient({}), 'sealpost-lambda', { sendKey: API_KEY, adminKey: ADMIN_KEY });
   senderApi = (await import(pathToFileURL(join(DIST, 'sender-api', 'index.mjs')).href)).handler as Handler;
   portal = (await import(pathToFileURL(join(DIST, 'portal', 'index.mjs')).href)).handler as Handler;
   sesEvents = (await import(pathToFileURL(join(DIST, 'ses-events', 'index.mjs')).href)).handler as (event: unknown) => Promise<{ recorded: number }>;
+  maintenance = (await import(pathToFileURL(join(DIST, 'maintenance', 'index.mjs')).href)).handler as typeof maintenance;
 });
-afterAll(async () => { await Promise.all([dynamo.close(), mailbox.close()]); });
+afterAll(async () => { await Promise.all([dynamo.close(), mailbox.close(), kms.close()]); });
 
 describe('Lambda entries', () => {
   it('sender API: sends a message, and the portal entry serves the page and the ciphertext', async () => {
@@ -127,6 +134,22 @@ describe('Lambda entries', () => {
       expect.objectContaining({ type: 'delivered', recipient: 'ok@example.com' }),
       expect.objectContaining({ type: 'bounced', recipient: 'bounce@example.com' }),
     ]);
+  });
+
+  it('admin API and maintenance: a webhook registered through the sender-api bundle is picked up by the maintenance bundle', async () => {
+    const created = await senderApi(httpApiEvent('POST', '/v1/admin/webhooks', {
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'https://hooks.example.com/sealpost', events: ['opened'] }),
+    }), lambdaContext);
+    expect(created.statusCode).toBe(201);
+    expect(JSON.parse(created.body)).toMatchObject({ secret: expect.stringMatching(/^whsec_/) });
+    const listed = await senderApi(httpApiEvent('GET', '/v1/admin/webhooks', { headers: { authorization: `Bearer ${ADMIN_KEY}` } }), lambdaContext);
+    expect(JSON.parse(listed.body).webhooks).toHaveLength(1);
+
+    const summary = await maintenance();
+
+    expect(summary.expired).toBe(0);
+    expect(summary.webhooks?.endpoints).toBe(1);
   });
 
   it('each bundle carries only the code its entry reaches', async () => {

@@ -1,0 +1,17 @@
+/** Lambda entry: the scheduled maintenance run (EventBridge, every minute). */
+import { loadConfig } from '../config.ts';
+import { runMaintenance, type MaintenanceSummary } from '../core/maintenance.ts';
+import { composeLogger, composeReader, composeStorage } from './compose-storage.ts';
+import { composeWebhooks } from './compose-webhooks.ts';
+
+const config = loadConfig();
+const logger = composeLogger(config);
+const storage = composeStorage(config);
+const deps = { ...composeReader(config, logger, storage), ...composeWebhooks(config, logger, storage) };
+
+/** Ends well inside the Lambda timeout (90 s), so a run never overlaps the next scheduled one by much. */
+export async function handler(): Promise<MaintenanceSummary> {
+  const summary = await runMaintenance(deps, { budgetMs: 40_000 });
+  logger.info('maintenance_run', { expired: summary.expired, ...(summary.webhooks ? { webhooks: summary.webhooks } : {}) });
+  return summary;
+}
