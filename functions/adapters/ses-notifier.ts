@@ -33,6 +33,7 @@ export class SesNotifier implements Notifier {
       await this.client.send(new SendEmailCommand({
         Source: formatMailbox(notification.from),
         Destination: { ToAddresses: [formatMailbox(notification.to)] },
+        ...(notification.replyTo ? { ReplyToAddresses: [notification.replyTo] } : {}),
         Message: {
           Subject: { Data: notification.subject, Charset: 'UTF-8' },
           Body: { Text: { Data: notification.text, Charset: 'UTF-8' }, Html: { Data: notification.html, Charset: 'UTF-8' } },

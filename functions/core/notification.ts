@@ -1,10 +1,16 @@
 /**
  * The pickup notification: who sent a secure message, until when it can be opened, and the link.
  * Deliberately nothing about the message itself — no subject, no content, no attachment names —
- * because the notification travels as ordinary email.
+ * because the notification travels as ordinary email. It carries the tenant's brand (name, logo,
+ * colour); sealpost appears only in the "Secured by" line. Everything the tenant typed is escaped.
  */
 import type { Address, Tenant } from './model.ts';
 import type { PickupNotification } from './ports.ts';
+import { logoPath } from './settings.ts';
+
+/** The button colour when a tenant has none (white text on it has AA contrast). */
+export const DEFAULT_BUTTON_COLOR = '#1d4ed8';
+const HEX = /^#[0-9a-f]{6}$/i;
 
 export function pickupLink(portalOrigin: string, messageId: string, secret: string): string {
   return `${portalOrigin.replace(/\/+$/, '')}/m/${encodeURIComponent(messageId)}#${secret}`;
@@ -18,15 +24,36 @@ function formatExpiry(expiresAt: Date): string {
   return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(expiresAt) + ' UTC';
 }
 
-export function buildPickupNotification(input: {
+export interface PickupNotificationInput {
   tenant: Tenant;
   reference: { messageId: string; rid: string };
   to: Address;
   link: string;
   expiresAt: Date;
-}): PickupNotification {
+  /** Origin the logo is served from (absolute: emails have no base URL); defaults to the link's origin. */
+  portalOrigin?: string;
+  /** Reply-To of the email: the message's reply-to address; defaults to the tenant's. */
+  replyTo?: string;
+}
+
+/**
+ * The logo's absolute URL, for a PNG logo only: SVG in email is not shown by major clients
+ * (Gmail, Outlook), which would leave a broken image where the name as heading reads fine.
+ */
+function emailLogoUrl(tenant: Tenant, origin: string): string | undefined {
+  const logo = tenant.settings.brand.logo;
+  if (!logo || logo.contentType !== 'image/png') return undefined;
+  return `${origin.replace(/\/+$/, '')}${logoPath(tenant.id, logo.digest)}`;
+}
+
+export function buildPickupNotification(input: PickupNotificationInput): PickupNotification {
   const { tenant, to, link } = input;
-  const sender = tenant.displayName;
+  const sender = tenant.settings.displayName;
+  const color = tenant.settings.brand.primaryColor !== undefined && HEX.test(tenant.settings.brand.primaryColor)
+    ? tenant.settings.brand.primaryColor
+    : DEFAULT_BUTTON_COLOR;
+  const logoUrl = emailLogoUrl(tenant, input.portalOrigin ?? new URL(link).origin);
+  const replyTo = input.replyTo ?? tenant.settings.replyTo;
   const expiry = formatExpiry(input.expiresAt);
   const subject = `${sender} sent you a secure message`;
   const text = [
@@ -44,15 +71,23 @@ export function buildPickupNotification(input: {
   const e = escapeHtml;
   const html = `<!doctype html><html><body style="margin:0;padding:24px;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1f2933">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
-<table role="presentation" width="100%" style="max-width:560px;background:#ffffff;border-radius:8px;padding:32px" cellpadding="0" cellspacing="0">
+<table role="presentation" width="100%" style="max-width:560px;background:#ffffff;border-radius:8px;border-top:4px solid ${color};padding:32px" cellpadding="0" cellspacing="0">
 <tr><td>
-<h1 style="font-size:20px;margin:0 0 16px">${e(sender)} sent you a secure message</h1>
+${logoUrl ? `<img src="${e(logoUrl)}" alt="${e(sender)}" height="40" style="display:block;height:40px;width:auto;border:0;margin:0 0 20px">\n` : ''}<h1 style="font-size:20px;margin:0 0 16px">${e(sender)} sent you a secure message</h1>
 <p style="font-size:15px;line-height:1.5;margin:0 0 24px">Use the button below to open it. The message is decrypted in your browser; the portal itself cannot read it.</p>
-<p style="margin:0 0 24px"><a href="${e(link)}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#1d4ed8;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">Open secure message</a></p>
+<p style="margin:0 0 24px"><a href="${e(link)}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:${color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">Open secure message</a></p>
 <p style="font-size:13px;line-height:1.5;color:#52606d;margin:0 0 8px">The link works until ${e(expiry)}. Keep this email: the link is the only key to the message, and it cannot be resent.</p>
 <p style="font-size:13px;line-height:1.5;color:#52606d;margin:0">If you were not expecting a message from ${e(sender)}, you can ignore this email.</p>
 </td></tr></table>
 <p style="font-size:12px;color:#7b8794;margin:16px 0 0">Secured by sealpost</p>
 </td></tr></table></body></html>`;
-  return { reference: input.reference, from: { email: tenant.senderAddress, name: tenant.displayName }, to, subject, text, html };
+  return {
+    reference: input.reference,
+    from: { email: tenant.settings.senderAddress, name: sender },
+    to,
+    ...(replyTo ? { replyTo } : {}),
+    subject,
+    text,
+    html,
+  };
 }

@@ -69,4 +69,14 @@ describe('SesNotifier', () => {
   it('formats plain addresses without a display name', () => {
     expect(formatMailbox({ email: 'a@example.com' })).toBe('a@example.com');
   });
+
+  it('sets Reply-To to the notification\'s replyTo, and none without one', async () => {
+    // The mailbox stores Reply-To too; CapturedMail does not name it.
+    const lastReplyTo = async () => ((await capturedMail(mailbox.endpoint)).at(-1) as unknown as { replyTo: string[] }).replyTo;
+
+    expect(await new SesNotifier(client).send({ ...notification, replyTo: 'help@acme.example' })).toEqual({ status: 'notified' });
+    expect(await lastReplyTo()).toEqual(['help@acme.example']);
+    expect(await new SesNotifier(client).send(notification)).toEqual({ status: 'notified' });
+    expect(await lastReplyTo()).toEqual([]);
+  });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { deriveAccessToken } from '../../functions/core/access-token.ts';
-import { aSendRequest, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
+import { readFileSync } from 'node:fs';
+import type { Tenant } from '../../functions/core/model.ts';
+import { createApp } from '../../functions/http/app.ts';
+import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
+import { aBrandedTenant, aPng, withLogo } from '../helpers/brand-fakes.ts';
 
 async function sendOne(options: { expiresInDays?: number } = {}) {
   const ctx = await buildTestApp();
@@ -19,7 +23,7 @@ function snapshot(deps: Awaited<ReturnType<typeof sendOne>>['deps']) {
 }
 
 describe('GET /m/:id', () => {
-  it('returns the same page for valid, expired, revoked and unknown ids and changes nothing', async () => {
+  it('returns one neutral page for expired, revoked, unknown and malformed ids, and changes nothing', async () => {
     const { app, deps, keys, id, clock } = await sendOne({ expiresInDays: 1 });
     const before = snapshot(deps);
 
@@ -28,11 +32,14 @@ describe('GET /m/:id', () => {
     const garbage = await (await app.request('/m/%3Cscript%3E')).text();
     clock.advanceDays(2);
     const expired = await (await app.request(`/m/${id}`)).text();
+    clock.advanceDays(-2);
     await app.request(`/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acme}` } });
     const afterRevoke = snapshot(deps);
     const revoked = await (await app.request(`/m/${id}`)).text();
 
-    expect(new Set([valid, unknown, garbage, expired, revoked])).toEqual(new Set([TEST_WEB.pickupPage]));
+    expect(new Set([unknown, garbage, expired, revoked])).toEqual(new Set([TEST_WEB.pickupPage]));
+    // The live message's page carries its sender's brand (ids are 128-bit random: not an oracle worth having).
+    expect(valid).toContain('<title>Secure message from Acme Health</title>');
     expect(snapshot(deps)).toBe(afterRevoke);
     expect(before).not.toBe(afterRevoke);
   });
@@ -45,6 +52,131 @@ describe('GET /m/:id', () => {
 
     expect(deps.events.events.filter((e) => e.type === 'opened')).toHaveLength(0);
     expect(deps.store.heads.get(id)?.recipients.every((r) => r.opens === 0)).toBe(true);
+  });
+});
+
+/** The real page template, as web/build.ts copies it. */
+const PICKUP_HTML = readFileSync(new URL('../../web/pickup.html', import.meta.url), 'utf8');
+
+/** A portal serving the real template, with tenant "acme" branded (escaped-looking name, colour, logo, hostname). */
+async function brandedPortal(acmeOverrides: Parameters<typeof aBrandedTenant>[0] = {}) {
+  const ctx = await buildTestApp({ tenants: [aBrandedTenant(acmeOverrides), aTenant({ id: 'other', settings: { displayName: 'Other Org', senderAddress: 'x@other.example' } })] });
+  const acme = withLogo(ctx.deps.tenants, ctx.deps.tenants.tenants.get('acme')!, aPng(), 'image/png');
+  ctx.deps.tenants.hosts.set('secure.acme.example', 'acme');
+  const app = createApp({ logger: ctx.deps.logger, api: ctx.deps, portal: { ...ctx.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } });
+  const send = async (tenant: string) => {
+    const res = await sendJson(app, ctx.keys[tenant], aSendRequest());
+    return (await res.json() as { id: string }).id;
+  };
+  return { ...ctx, app, acme, send };
+}
+
+const brandState = (deps: Awaited<ReturnType<typeof buildTestApp>>['deps']) =>
+  JSON.stringify({ heads: [...deps.store.heads.entries()], events: deps.events.events, tenants: [...deps.tenants.tenants.entries()], logos: [...deps.tenants.logos.keys()] });
+
+function expectAcmeBrand(page: string, acme: Tenant): void {
+  const name = '&lt;b&gt;Acme &amp; Co&lt;/b&gt;';
+  expect(page).toContain(`<title>Secure message from ${name}</title>`);
+  expect(page).toContain(`<img class="brand-logo" src="/brand/acme/logo/${acme.settings.brand.logo!.digest}" alt="${name}">`);
+  expect(page).toContain(`<link rel="stylesheet" href="/brand/acme/theme.css?v=${acme.revision}">`);
+  expect(page).toContain(`${name} sent you a secure message</h1>`);
+  expect(page).not.toContain('<b>Acme');
+  // The tenant's brand only: sealpost appears once, in the "Secured by" footer.
+  expect(page.match(/sealpost/gi)).toEqual(['sealpost']);
+  expect(page).toContain('<footer class="footer">Secured by sealpost</footer>');
+}
+
+describe('GET /m/:id branding', () => {
+  it('brands the page by the request hostname (any case, any port), whatever the id', async () => {
+    const { app, acme } = await brandedPortal();
+
+    const res = await app.request('http://Secure.ACME.example:8443/m/AAAAAAAAAAAAAAAAAAAAAA');
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    expect(res.headers.get('Content-Security-Policy')).toContain("script-src 'self'");
+    expectAcmeBrand(await res.text(), acme);
+  });
+
+  it('brands the page by the viewer host CloudFront forwards, since API Gateway gets its own Host', async () => {
+    const { app, acme } = await brandedPortal();
+
+    const res = await app.request('https://abc123.execute-api.us-east-1.amazonaws.com/m/AAAAAAAAAAAAAAAAAAAAAA', { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
+
+    expectAcmeBrand(await res.text(), acme);
+  });
+
+  it('prefers the hostname\'s tenant to the message\'s', async () => {
+    const { app, acme, send } = await brandedPortal();
+    const id = await send('other');
+
+    const page = await (await app.request(`http://secure.acme.example/m/${id}`)).text();
+
+    expectAcmeBrand(page, acme);
+    expect(page).not.toContain('Other Org');
+  });
+
+  it('brands the page by the message\'s tenant on a shared hostname', async () => {
+    const { app, acme, send } = await brandedPortal();
+    const acmeId = await send('acme');
+    const otherId = await send('other');
+
+    const acmePage = await (await app.request(`http://portal.test/m/${acmeId}`)).text();
+    const otherPage = await (await app.request(`http://portal.test/m/${otherId}`)).text();
+
+    expectAcmeBrand(acmePage, acme);
+    expect(otherPage).toContain('<span class="brand-name">Other Org</span>');
+    expect(otherPage).toContain('<title>Secure message from Other Org</title>');
+    expect(otherPage).not.toContain('theme.css'); // no colour, no stylesheet
+  });
+
+  it('serves the neutral template for an unknown hostname and id, a disabled tenant, and a released hostname', async () => {
+    const { app, deps, send } = await brandedPortal();
+    const id = await send('acme');
+
+    const unknown = await (await app.request('http://elsewhere.example/m/AAAAAAAAAAAAAAAAAAAAAA')).text();
+    deps.tenants.hosts.delete('secure.acme.example');
+    const released = await (await app.request('http://secure.acme.example/m/AAAAAAAAAAAAAAAAAAAAAA')).text();
+    await deps.tenants.setDisabled('acme', true);
+    const disabledByMessage = await (await app.request(`http://portal.test/m/${id}`)).text();
+
+    expect(new Set([unknown, released, disabledByMessage])).toEqual(new Set([PICKUP_HTML]));
+    expect(PICKUP_HTML.match(/sealpost/gi)).toEqual(['sealpost']);
+    expect(PICKUP_HTML).toContain('A secure message is waiting for you');
+  });
+
+  it('inserts a name with HTML and replacement patterns as plain text', async () => {
+    const { app } = await brandedPortal({ settings: { displayName: '"><script>alert(1)</script> $& $1 $` Ltd' } });
+
+    const page = await (await app.request('http://secure.acme.example/m/AAAAAAAAAAAAAAAAAAAAAA')).text();
+
+    expect(page).toContain('<title>Secure message from &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; $&amp; $1 $` Ltd</title>');
+    expect(page).not.toContain('<script>alert(1)');
+    expect(page.match(/<script/g)).toHaveLength(1); // the page's own module
+  });
+
+  it('only reads: fetching branded pages changes no message, event, tenant or logo', async () => {
+    const { app, deps, send } = await brandedPortal();
+    const id = await send('acme');
+    const before = brandState(deps);
+
+    await app.request(`http://portal.test/m/${id}`);
+    await app.request(`http://secure.acme.example/m/${id}`);
+    await app.request(`http://portal.test/m/${id}`, { method: 'HEAD' });
+
+    expect(brandState(deps)).toBe(before);
+  });
+
+  it('falls back to the neutral page, and logs, when the brand lookup fails', async () => {
+    const { app, deps, send } = await brandedPortal();
+    const id = await send('acme');
+    deps.store.getHead = async () => { throw new Error('dynamodb is down'); };
+
+    const res = await app.request(`http://portal.test/m/${id}`);
+
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(PICKUP_HTML);
+    expect(deps.logger.lines.some((l) => l.includes('portal_brand_lookup_failed') && l.includes('dynamodb is down'))).toBe(true);
   });
 });
 
@@ -88,7 +220,7 @@ describe('POST /m/:id/open', () => {
     expect(wrongToken).toMatch(/not available/);
   });
 
-  it('counts every open but writes one "opened" event per recipient per hour, so repeats cannot flood the trail', async () => {
+  it('counts every open but writes one event per recipient per hour ("opened", then "revealed"), so repeats cannot flood the trail', async () => {
     const { app, deps, id, links, clock } = await sendOne();
     const token = await deriveAccessToken(links[0]!.secret);
 
@@ -97,7 +229,7 @@ describe('POST /m/:id/open', () => {
     expect((await open(app, id, token)).status).toBe(200);
 
     expect(deps.store.heads.get(id)?.recipients[0]?.opens).toBe(4);
-    expect(deps.events.events.filter((e) => e.type === 'opened')).toHaveLength(2);
+    expect(deps.events.events.filter((e) => e.type === 'opened' || e.type === 'revealed').map((e) => e.type)).toEqual(['opened', 'revealed']);
   });
 
   it('serves a large ciphertext in parts, counting one open, and refuses a part that does not exist', async () => {
@@ -161,15 +293,15 @@ describe('security headers', () => {
     const auth = { Authorization: `Bearer ${keys.acme}` };
 
     const cases = await Promise.all([
-      app.request('/v1/messages', { method: 'GET', headers: auth }),
+      app.request('/v1/messages', { method: 'PUT', headers: auth }),
       app.request(`/v1/messages/${id}`, { method: 'PUT', headers: auth }),
       app.request(`/m/${id}/open`),
       app.request(`/m/${id}`, { method: 'POST' }),
     ]);
 
     expect(cases.map((r) => [r.status, r.headers.get('Allow'), r.headers.get('Content-Type')])).toEqual([
-      [405, 'POST', 'application/problem+json'],
-      [405, 'GET, DELETE', 'application/problem+json'],
+      [405, 'GET, POST', 'application/problem+json'],
+      [405, 'GET, PATCH, DELETE', 'application/problem+json'],
       [405, 'POST', 'application/problem+json'],
       [405, 'GET', 'application/problem+json'],
     ]);

@@ -2,6 +2,8 @@
  * A stand-in for the portal that implements exactly the contract the pickup page relies on:
  * GET /m/{id} → pickup.html for every id, GET /assets/<name>, POST /m/{id}/open → ciphertext or a
  * problem+json 404, all with the production CSP. It records every request it receives.
+ * With `tenants`, ids listed in `brandedIds` get that tenant's page (the production renderer) and
+ * /brand/* is served by the production brand routes.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
+import { brandPageOf, renderPickupPage } from '../../functions/http/pickup-page.ts';
+import { brandRoutes, type BrandRoutesDeps } from '../../functions/http/routes/brand.ts';
 
 /** The production policy itself, so the page is tested under exactly what the portal sends. */
 export const PORTAL_CSP = CONTENT_SECURITY_POLICY;
@@ -27,6 +31,8 @@ export interface PickupServer {
   readonly origin: string;
   readonly requests: RecordedRequest[];
   readonly messages: Map<string, StoredMessage>;
+  /** Message id → tenant id whose brand its page shows (needs `tenants`). */
+  readonly brandedIds: Map<string, string>;
   /** Answers the next `count` opens with this status (e.g. 503) before behaving normally again. */
   failNextOpens(count: number, status: number): void;
   close(): Promise<void>;
@@ -37,9 +43,11 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-export async function startPickupServer(distDir: string): Promise<PickupServer> {
+export async function startPickupServer(distDir: string, options: { tenants?: BrandRoutesDeps['tenants'] } = {}): Promise<PickupServer> {
   const requests: RecordedRequest[] = [];
   const messages = new Map<string, StoredMessage>();
+  const brandedIds = new Map<string, string>();
+  const brand = options.tenants && brandRoutes({ tenants: options.tenants });
   let failures = { count: 0, status: 503 };
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Uint8Array): void => {
@@ -77,8 +85,17 @@ export async function startPickupServer(distDir: string): Promise<PickupServer> 
       if (!stored || stored.token !== token) return problem(res, 404, 'Not available');
       return send(res, 200, 'application/octet-stream', stored.ciphertext);
     }
-    if (req.method === 'GET' && /^\/m\/[^/]+\/?$/.test(url.pathname)) {
-      return send(res, 200, 'text/html; charset=utf-8', await readFile(path.join(distDir, 'pickup.html')));
+    const pageId = /^\/m\/([^/]+)\/?$/.exec(url.pathname)?.[1];
+    if (req.method === 'GET' && pageId !== undefined) {
+      const template = await readFile(path.join(distDir, 'pickup.html'), 'utf8');
+      const tenantId = brandedIds.get(decodeURIComponent(pageId));
+      const tenant = tenantId === undefined ? undefined : await options.tenants?.getTenant(tenantId);
+      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant)));
+    }
+    if (req.method === 'GET' && brand && url.pathname.startsWith('/brand/')) {
+      const answer = await brand.request(url.pathname + url.search);
+      if (answer.status !== 200) return problem(res, answer.status, 'Not found');
+      return send(res, 200, answer.headers.get('Content-Type') ?? '', new Uint8Array(await answer.arrayBuffer()));
     }
     const asset = /^\/assets\/([\w.-]+)$/.exec(url.pathname)?.[1];
     const type = asset && CONTENT_TYPES[path.extname(asset)];
@@ -101,6 +118,7 @@ export async function startPickupServer(distDir: string): Promise<PickupServer> 
     origin: `http://127.0.0.1:${port}`,
     requests,
     messages,
+    brandedIds,
     failNextOpens(count, status) {
       failures = { count, status };
     },

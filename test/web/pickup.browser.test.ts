@@ -9,9 +9,15 @@ import { buildWeb } from '../../web/build.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { BINARY_BYTES, RED_PNG, aMailMessage, aSecret, composeMime, seal } from './pickup-fixtures.ts';
 import { type PickupServer, startPickupServer, startRemoteServer } from './pickup-server.ts';
+import { aBrandedTenant, SIMPLE_SVG, svgBytes, withLogo } from '../helpers/brand-fakes.ts';
+import { InMemoryTenantDirectory } from '../helpers/fakes.ts';
 
 const SCREENSHOT_DIR = path.join(tmpdir(), 'sealpost-pickup-screenshots');
 const UNAVAILABLE = 'This message is not available. It may have expired, been revoked by the sender, or the link may be wrong.';
+
+/** One branded tenant ("<b>Acme & Co</b>", teal, an SVG logo) for the branded page. */
+const brandDirectory = new InMemoryTenantDirectory();
+const brandedTenant = withLogo(brandDirectory, aBrandedTenant(), svgBytes(SIMPLE_SVG), 'image/svg+xml');
 
 describeBrowser('pickup page', () => {
   let distDir: string;
@@ -23,7 +29,7 @@ describeBrowser('pickup page', () => {
   beforeAll(async () => {
     distDir = await mkdtemp(path.join(tmpdir(), 'sealpost-web-'));
     await buildWeb({ outDir: distDir });
-    [server, remote, browser] = await Promise.all([startPickupServer(distDir), startRemoteServer(), launchChromium()]);
+    [server, remote, browser] = await Promise.all([startPickupServer(distDir, { tenants: brandDirectory }), startRemoteServer(), launchChromium()]);
   }, 60_000);
 
   afterEach(async () => {
@@ -252,6 +258,56 @@ describeBrowser('pickup page', () => {
 
     await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
     expect(page.url()).toBe(`${server.origin}/m/pasted`);
+  });
+
+  it('shows the sender\'s brand: name as text, logo, colour from the theme stylesheet, and no CSP violation', async () => {
+    const link = await aStoredMessage('branded');
+    server.brandedIds.set('branded', brandedTenant.id);
+    const { page, seen, cspErrors } = await aPage();
+    const errors: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('pageerror', (error) => errors.push(error.message));
+    const logoUrl = `${server.origin}/brand/acme/logo/${brandedTenant.settings.brand.logo!.digest}`;
+
+    await page.goto(link);
+    const button = page.getByRole('button', { name: 'Open message' });
+    await button.waitFor();
+    const logo = page.locator('img.brand-logo');
+    await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+
+    expect(await page.title()).toBe('Secure message from <b>Acme & Co</b>');
+    expect(await page.locator('#ready-title').textContent()).toBe('<b>Acme & Co</b> sent you a secure message');
+    expect(await page.locator('b').count()).toBe(0);
+    expect(await logo.getAttribute('alt')).toBe('<b>Acme & Co</b>');
+    expect(await logo.isVisible()).toBe(true);
+    expect(await button.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(15, 118, 110)');
+    expect(await page.locator('.topbar').evaluate((element) => getComputedStyle(element).borderTopColor)).toBe('rgb(15, 118, 110)');
+    expect(seen).toContain(`GET ${logoUrl}`);
+    expect(seen).toContain(`GET ${server.origin}/brand/acme/theme.css?v=${brandedTenant.revision}`);
+    expect(seen.every((entry) => entry.startsWith(`GET ${server.origin}/`))).toBe(true);
+    expect((await page.locator('body').innerText()).match(/sealpost/gi)).toEqual(['sealpost']);
+    await expect(page.locator('footer').textContent()).resolves.toBe('Secured by sealpost');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'branded-ready.png') });
+
+    await button.click();
+    await page.locator('pre.text-body').waitFor();
+    expect(cspErrors).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps the neutral page unbranded: no brand requests, default colour, no tenant name', async () => {
+    const link = await aStoredMessage('unbranded');
+    const { page, seen } = await aPage();
+
+    await page.goto(link);
+    const button = page.getByRole('button', { name: 'Open message' });
+    await button.waitFor();
+
+    expect(await page.title()).toBe('Secure message');
+    expect(await page.locator('#ready-title').textContent()).toBe('A secure message is waiting for you');
+    expect(await page.locator('img.brand-logo').count()).toBe(0);
+    expect(await button.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(36, 70, 199)');
+    expect(seen.some((entry) => entry.includes('/brand/'))).toBe(false);
   });
 
   it('fits a 360 px phone without horizontal scrolling (screenshots for review)', async () => {

@@ -35,7 +35,14 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      // A route's own CSP (an SVG logo's sandbox) is kept beside ours: with two policies the browser
+      // enforces both, so a route can only tighten, never loosen, the page policy.
+      if (name === 'Content-Security-Policy' && c.res.headers.has(name)) c.res.headers.append(name, value);
+      // Only the logo route sets this (to cross-origin), so webmail can show the logo in a notification.
+      else if (name === 'Cross-Origin-Resource-Policy' && c.res.headers.has(name)) continue;
+      else c.res.headers.set(name, value);
+    }
     // Nothing we serve is worth caching except static assets; message data must never be cached.
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   };
