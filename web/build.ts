@@ -1,8 +1,11 @@
 /**
- * Builds the recipient portal into dist/web:
+ * Builds the recipient portal and the admin console into dist/web:
  *   dist/web/pickup.html          served unchanged for every GET /m/{id}
  *   dist/web/assets/pickup.js     one ESM bundle, no chunks
  *   dist/web/assets/pickup.css
+ *   dist/web/admin.html           served for GET /admin
+ *   dist/web/assets/admin.js      one ESM bundle, no chunks (no crypto, no MIME: nothing of pickup.js)
+ *   dist/web/assets/admin.css
  *
  * Run with `npx tsx web/build.ts` (add `--analyze` for a per-module size breakdown).
  */
@@ -11,12 +14,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-import { analyzeMetafile, build, type Plugin } from 'esbuild';
+import { analyzeMetafile, build, type BuildOptions, type Plugin } from 'esbuild';
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(webDir, '..');
 
 export interface WebAsset {
+  /** Which page the file belongs to: recipients download only the pickup files. */
+  readonly page: 'pickup' | 'admin';
   /** Path relative to the output directory, e.g. `assets/pickup.js`. */
   readonly file: string;
   readonly bytes: number;
@@ -81,7 +86,7 @@ function trimDependencies(hits: Set<string>): Plugin {
   };
 }
 
-/** Builds the portal; returns each output file with its raw and gzip size. */
+/** Builds the portal and the console; returns each output file with its raw and gzip size. */
 export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[]> {
   const outDir = options.outDir ?? path.join(rootDir, 'dist', 'web');
   const assetsDir = path.join(outDir, 'assets');
@@ -89,51 +94,64 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
   await mkdir(assetsDir, { recursive: true });
 
   const hits = new Set<string>();
-  const result = await build({
-    entryPoints: [path.join(webDir, 'src', 'pickup.ts')],
-    outfile: path.join(assetsDir, 'pickup.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    charset: 'utf8',
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [trimDependencies(hits)],
-  });
+  const result = await buildPage('pickup', outDir, assetsDir, { metafile: true, plugins: [trimDependencies(hits)] });
   const expected = [...OPENPGP_UNUSED, 'html-entities'];
   const missed = expected.filter((name) => !hits.has(name));
   if (missed.length > 0) {
     // A dependency changed shape: review the trimming above rather than ship a silently bigger page.
     throw new Error(`web build: expected to replace ${missed.join(', ')}; check web/build.ts against the installed packages`);
   }
-  if (options.analyze) console.log(await analyzeMetafile(result.metafile));
+  if (options.analyze) console.log(await analyzeMetafile(result.metafile ?? { inputs: {}, outputs: {} }));
 
+  // The admin console is its own small bundle, so the pickup page carries none of it (and vice versa).
+  await buildPage('admin', outDir, assetsDir);
+
+  const files = [
+    ['pickup', 'pickup.html'], ['pickup', 'assets/pickup.js'], ['pickup', 'assets/pickup.css'],
+    ['admin', 'admin.html'], ['admin', 'assets/admin.js'], ['admin', 'assets/admin.css'],
+  ] as const;
+  return Promise.all(
+    files.map(async ([page, file]) => {
+      const content = await readFile(path.join(outDir, file));
+      return { page, file, bytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length };
+    }),
+  );
+}
+
+/** One page: src/<name>.ts → assets/<name>.js, <name>.css → assets/<name>.css (imports inlined), <name>.html copied. */
+async function buildPage(name: 'pickup' | 'admin', outDir: string, assetsDir: string, extra: Partial<Pick<BuildOptions, 'metafile' | 'plugins'>> = {}) {
+  const result = await build({
+    entryPoints: [path.join(webDir, 'src', `${name}.ts`)],
+    outfile: path.join(assetsDir, `${name}.js`),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    charset: 'utf8',
+    logLevel: 'warning',
+    ...extra,
+  });
   await build({
-    entryPoints: [path.join(webDir, 'pickup.css')],
-    outfile: path.join(assetsDir, 'pickup.css'),
+    entryPoints: [path.join(webDir, `${name}.css`)],
+    outfile: path.join(assetsDir, `${name}.css`),
     bundle: true,
     minify: true,
     logLevel: 'warning',
   });
-  await copyFile(path.join(webDir, 'pickup.html'), path.join(outDir, 'pickup.html'));
-
-  const files = ['pickup.html', 'assets/pickup.js', 'assets/pickup.css'];
-  return Promise.all(
-    files.map(async (file) => {
-      const content = await readFile(path.join(outDir, file));
-      return { file, bytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length };
-    }),
-  );
+  await copyFile(path.join(webDir, `${name}.html`), path.join(outDir, `${name}.html`));
+  return result;
 }
 
 function printSizes(assets: readonly WebAsset[]): void {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
   console.log(`${'file'.padEnd(22)}${'raw'.padStart(10)}${'gzip'.padStart(10)}`);
-  for (const asset of assets) console.log(`${asset.file.padEnd(22)}${kb(asset.bytes)}${kb(asset.gzipBytes)}`);
-  const total = (key: 'bytes' | 'gzipBytes'): number => assets.reduce((sum, asset) => sum + asset[key], 0);
-  console.log(`${'total'.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
+  for (const page of ['pickup', 'admin'] as const) {
+    const files = assets.filter((asset) => asset.page === page);
+    for (const asset of files) console.log(`${asset.file.padEnd(22)}${kb(asset.bytes)}${kb(asset.gzipBytes)}`);
+    const total = (key: 'bytes' | 'gzipBytes'): number => files.reduce((sum, asset) => sum + asset[key], 0);
+    console.log(`${`${page} page total`.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
+  }
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,4 @@
-/** Loads the built web client (dist/web) into memory once, for the portal routes to serve. */
+/** Loads the built web client (dist/web) into memory once, for the portal and console routes to serve. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { WebAssets } from '../core/ports.ts';
@@ -22,5 +22,11 @@ export function loadWebAssets(webDir: string): WebAssets {
     const type = TYPES[extname(name)];
     if (type) assets.set(name, { body: new Uint8Array(readFileSync(join(assetsDir, name))), contentType: type });
   }
-  return { pickupPage: readFileSync(pagePath, 'utf8'), assets };
+  // The console is optional: a web directory built before it existed still serves the portal.
+  const adminPath = join(webDir, 'admin.html');
+  return {
+    pickupPage: readFileSync(pagePath, 'utf8'),
+    ...(existsSync(adminPath) ? { adminPage: readFileSync(adminPath, 'utf8') } : {}),
+    assets,
+  };
 }

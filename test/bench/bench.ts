@@ -35,10 +35,13 @@ async function median(runs: number, fn: () => Promise<unknown>): Promise<number>
 // 1. Page weight.
 const webDir = mkdtempSync(join(tmpdir(), 'sealpost-bench-web-'));
 const assets = await buildWeb({ outDir: webDir });
-const gzipKb = assets.reduce((sum, a) => sum + a.gzipBytes, 0) / 1024;
+const gzipKb = assets.filter((a) => a.page === 'pickup').reduce((sum, a) => sum + a.gzipBytes, 0) / 1024;
+const consoleKb = assets.filter((a) => a.page === 'admin').reduce((sum, a) => sum + a.gzipBytes, 0) / 1024;
 // Budget 90 KB: the aim of 78 KB (half of PrivateBin) is below the floor of the three libraries the
 // page must use (openpgp lightweight ~56 KB, DOMPurify ~12.5 KB, postal-mime ~8.5 KB gzip).
 results.push({ name: 'pickup page, gzip (html+js+css)', value: gzipKb, unit: 'KB', target: 90 });
+// The admin console is for a tenant's staff, not recipients; kept small all the same.
+results.push({ name: 'admin console, gzip (html+js+css)', value: consoleKb, unit: 'KB', target: 30 });
 
 // 2. Sealing and opening.
 const sealer = new OpenPgpSealer();

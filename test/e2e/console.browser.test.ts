@@ -1,0 +1,69 @@
+/**
+ * The admin console against the real local stack (the API, dynalite, the KMS stand-in), in
+ * Chromium: sign in with the admin key npm start prints, rename and recolour the organisation,
+ * create a send key that then sends, and see the change in the audit trail the API returns.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import { buildWeb } from '../../web/build.ts';
+import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+
+describeBrowser('admin console on the real stack', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-console-web-'));
+    await buildWeb({ outDir: webDir });
+    [stack, browser] = await Promise.all([
+      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-console-')), webDir, logWrite: () => undefined, maintenanceIntervalMs: 0 }),
+      launchChromium(),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('signs in with the printed admin key, saves settings, creates a working send key, and the change is audited', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('pageerror', (error) => violations.push(error.message));
+    await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP ${e.violatedDirective}`)));
+    page.on('console', (m) => { if (m.text().startsWith('CSP')) violations.push(m.text()); });
+
+    await page.goto(`${stack.appUrl}/admin`);
+    await page.getByLabel('Admin key').fill(stack.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
+    await expect(page.getByLabel('Organisation name').inputValue()).resolves.toBe('Demo Health Clinic');
+
+    await page.getByLabel('Organisation name').fill('Demo Clinic North');
+    await page.getByLabel('Brand colour', { exact: true }).fill('#0f766e');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: { Authorization: `Bearer ${stack.adminKey}` } }).then((r) => r.json()) as { displayName: string }).displayName).toBe('Demo Clinic North');
+
+    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('button', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByRole('textbox', { name: 'API key' });
+    await shown.waitFor();
+    const key = await shown.inputValue();
+    const sent = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: ['patient@example.com'], subject: 'From a console key', text: 'x' }),
+    });
+    expect(sent.status).toBe(201);
+
+    const feed = await (await fetch(`${stack.appUrl}/v1/events?type=settings_changed,key_created`, { headers: { Authorization: `Bearer ${stack.adminKey}` } })).json() as { events: { type: string; after?: Record<string, unknown> }[] };
+    expect(feed.events.map((e) => e.type)).toEqual(['settings_changed', 'key_created']);
+    expect(feed.events[0]?.after).toEqual({ displayName: 'Demo Clinic North', 'brand.primaryColor': '#0f766e' });
+    expect(await page.evaluate(() => [localStorage.length, document.cookie, location.href])).toEqual([0, '', `${stack.appUrl}/admin`]);
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+});
