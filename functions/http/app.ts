@@ -6,24 +6,36 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError } from '../core/errors.ts';
-import type { PickupDeps } from '../core/pickup.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { errorToResponse, problem } from './problem.ts';
 import { messageRoutes, type MessageRoutesDeps } from './routes/messages.ts';
+import { adminRoutes, type AdminRoutesDeps } from './routes/admin.ts';
+import { eventRoutes } from './routes/events.ts';
+import { requireKey } from './middleware/auth.ts';
+import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
+import type { WebhookAdminDeps } from '../core/webhooks.ts';
 import type { Logger, WebAssets } from '../core/ports.ts';
-import { portalRoutes } from './routes/portal.ts';
+import { portalRoutes, type PortalDeps } from './routes/portal.ts';
+import { brandRoutes, type BrandRoutesDeps } from './routes/brand.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
 import type { AppEnv } from './types.ts';
+
+export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {
+  /** Webhook administration (/v1/admin/webhooks), when the deployment has KMS for their secrets. */
+  readonly webhookAdmin?: WebhookAdminDeps;
+};
 
 export interface AppDeps {
   readonly logger: Logger;
   readonly requestIds?: () => string;
-  /** The sender API (/v1/messages). */
-  readonly api?: MessageRoutesDeps;
+  /** The sender and admin API (/v1/…). */
+  readonly api?: ApiDeps;
   /** The recipient portal (/m/:id, /m/:id/open, /assets/*). */
-  readonly portal?: PickupDeps & { readonly web: WebAssets };
+  readonly portal?: PortalDeps & BrandRoutesDeps;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -37,8 +49,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  if (deps.api) app.route('/v1/messages', messageRoutes(deps.api));
-  if (deps.portal) app.route('/', portalRoutes(deps.portal));
+  if (deps.api) {
+    const api = deps.api;
+    // The API description is public; mounted first so no later /v1 middleware can put a key on it.
+    app.route('/v1', openApiRoutes());
+    app.route('/v1/messages', messageRoutes(api));
+    app.use('/v1/events', requireKey(api.tenants, 'send', api.clock));
+    app.route('/v1/events', eventRoutes(api));
+    // Every admin route, present and future, sits behind an admin key.
+    app.use('/v1/admin/*', requireKey(api.tenants, 'admin', api.clock));
+    app.route('/v1/admin', adminRoutes(api));
+    if (api.webhookAdmin) app.route('/v1/admin/webhooks', adminWebhookRoutes(api.webhookAdmin));
+  }
+  if (deps.portal) {
+    app.route('/', portalRoutes(deps.portal));
+    app.route('/', brandRoutes(deps.portal));
+    app.route('/', consoleRoutes(deps.portal.web));
+  }
 
   app.notFound((c) => problem(c, 404, 'not-found', 'Not found', 'There is nothing at this address.'));
   app.onError((error, c) => errorToResponse(error, c, deps.logger));

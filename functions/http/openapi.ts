@@ -1,0 +1,313 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API, built in code from one operation table. Request
+ * bodies and query parameters come from the same zod schemas the routes validate with
+ * (z.toJSONSchema, input side, so defaults read as optional); response bodies from
+ * response-schemas.ts, which tsc keeps equal to the core types. Refinements that JSON Schema cannot
+ * express (e.g. "text or html") are said in the operation's description instead.
+ * test/http/openapi.test.ts checks the table against the routes the app registers and against the
+ * README's curl examples.
+ */
+import { z } from 'zod';
+// A named import (hence no import attribute): esbuild then bundles only this key of package.json.
+import { version as packageVersion } from '../../package.json';
+import { EVENT_TYPES } from '../core/model.ts';
+import { MAX_PAGE, changeMessageSchema, createKeySchema, parseEventQuery, parseMessageListQuery, settingsPatchSchema } from './admin-schemas.ts';
+import * as R from './response-schemas.ts';
+import { createWebhookRequestSchema, deliveriesQuerySchema } from './routes/admin-webhooks.ts';
+import { openRequestSchema, sendRequestSchema } from './schemas.ts';
+
+export type Scope = 'send' | 'admin' | 'none';
+export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+
+/** Every schema the document names, by component name: request bodies and JSON responses. */
+export const COMPONENT_SCHEMAS = {
+  SendRequest: sendRequestSchema,
+  OpenRequest: openRequestSchema,
+  ChangeMessageRequest: changeMessageSchema,
+  SettingsPatch: settingsPatchSchema,
+  CreateKeyRequest: createKeySchema,
+  CreateWebhookRequest: createWebhookRequestSchema,
+  SendReceipt: R.sendReceiptSchema,
+  RecipientStatus: R.recipientStatusSchema,
+  MessageSummary: R.messageSummarySchema,
+  MessageStatus: R.messageStatusSchema,
+  MessageList: R.messageListSchema,
+  PublicEvent: R.publicEventSchema,
+  EventFeedPage: R.eventFeedPageSchema,
+  SettingsView: R.settingsViewSchema,
+  SettingsUpdate: R.settingsUpdateSchema,
+  CreatedKey: R.createdKeySchema,
+  KeySummary: R.keySummarySchema,
+  KeyList: R.keyListSchema,
+  CreatedWebhook: R.createdWebhookSchema,
+  WebhookView: R.webhookViewSchema,
+  WebhookList: R.webhookListSchema,
+  DeliveryView: R.deliveryViewSchema,
+  DeliveryList: R.deliveryListSchema,
+  PingResult: R.pingResultSchema,
+  Health: R.healthSchema,
+  Problem: R.problemSchema,
+} as const satisfies Record<string, z.ZodType>;
+export type SchemaName = keyof typeof COMPONENT_SCHEMAS;
+
+// The list queries are parsed by hand-written functions (admin-schemas.ts); these describe them,
+// and `parse` names the real parser so the tests can hold the two together.
+const messageListQuery = z.strictObject({
+  cursor: z.string().optional().describe('The cursor of the previous page'),
+  limit: z.int().min(1).max(MAX_PAGE).default(25).describe('Messages per page'),
+});
+const eventQuery = z.strictObject({
+  since: z.string().optional().describe('Only events recorded at or after this ISO 8601 date or date-time (ignored with cursor)'),
+  type: z.string().optional().describe(`Comma-separated event types: ${EVENT_TYPES.join(', ')}`),
+  cursor: z.string().optional().describe('The cursor of the previous page; continues after it'),
+  limit: z.int().min(1).max(MAX_PAGE).default(50).describe('Events per page'),
+});
+
+export const TAGS = [
+  { name: 'Messages', description: 'Send secure messages and follow, change or revoke them (send key).' },
+  { name: 'Events', description: 'The organisation\'s audit trail as a feed (send key).' },
+  { name: 'Settings', description: 'The organisation\'s settings and branding (admin key).' },
+  { name: 'Keys', description: 'API keys of the organisation (admin key).' },
+  { name: 'Webhooks', description: 'Signed event deliveries to your endpoints (admin key); see docs/webhooks.md.' },
+  { name: 'Portal', description: 'What recipients\' browsers call: the pickup page and its ciphertext. No API key.' },
+  { name: 'Branding', description: 'Public brand assets of an organisation.' },
+  { name: 'Service', description: 'Health, the admin console page and this reference.' },
+] as const;
+export type Tag = (typeof TAGS)[number]['name'];
+
+export interface ResponseSpec {
+  readonly description: string;
+  /** A JSON body (application/json) named in COMPONENT_SCHEMAS, or another media type. */
+  readonly json?: SchemaName;
+  readonly media?: Readonly<Record<string, { schema?: Record<string, unknown> }>>;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface OperationSpec {
+  readonly method: HttpMethod;
+  /** OpenAPI form: /v1/messages/{id}. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly tag: Tag;
+  readonly summary: string;
+  readonly description: string;
+  readonly scope: Scope;
+  readonly body?: { readonly schema: SchemaName; readonly contentTypes?: readonly string[] };
+  readonly query?: { readonly schema: z.ZodObject; readonly parse: (query: Record<string, string>) => unknown };
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+  /** Problem statuses beyond those every operation of its kind can answer (see problemStatuses). */
+  readonly problems?: Readonly<Partial<Record<number, string>>>;
+}
+
+const JSON_OR_MERGE = ['application/json', 'application/merge-patch+json'] as const;
+const html = { 'text/html': { schema: { type: 'string' } } };
+const LOCATION = 'Where the new resource can be read';
+const body204 = { 204: { description: 'Done; no body' } };
+
+export const OPERATIONS: readonly OperationSpec[] = [
+  { method: 'post', path: '/v1/messages', operationId: 'sendMessage', tag: 'Messages', scope: 'send', summary: 'Send a message',
+    description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again.',
+    body: { schema: 'SendRequest' }, headers: { 'Idempotency-Key': 'Optional, 1–255 visible ASCII characters, scoped to your organisation' },
+    responses: { 201: { description: 'Sent; each recipient\'s outcome is listed (a recipient SES refused is "failed", the answer still 201)', json: 'SendReceipt', headers: { Location: LOCATION } } },
+    problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, or the decoded content over 4 MiB', 422: 'A field breaks a rule (errors lists each), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification could be sent, so the message was discarded; recipients lists why. Safe to send again' } },
+  { method: 'get', path: '/v1/messages', operationId: 'listMessages', tag: 'Messages', scope: 'send', summary: 'List messages',
+    description: 'Your organisation\'s messages, newest first, a page at a time, with each recipient\'s status and opens.',
+    query: { schema: messageListQuery, parse: parseMessageListQuery }, responses: { 200: { description: 'One page', json: 'MessageList' } }, problems: { 422: 'limit out of range, or a cursor this API did not issue' } },
+  { method: 'get', path: '/v1/messages/{id}', operationId: 'getMessage', tag: 'Messages', scope: 'send', summary: 'Status and history of a message',
+    description: 'State, recipients and the audit history. Holds no content. Available until 30 days after expiry; after that the status is rebuilt from the audit events, which are kept for six years.',
+    responses: { 200: { description: 'The message', json: 'MessageStatus' } }, problems: { 404: 'No such message for your organisation (another organisation\'s looks the same)' } },
+  { method: 'patch', path: '/v1/messages/{id}', operationId: 'changeMessageExpiry', tag: 'Messages', scope: 'send', summary: 'Change a message\'s expiry',
+    description: 'Give exactly one of "expiresAt" or "expiresInDays" (from now). The new expiry must be at least 10 minutes away and at most the organisation\'s maxExpiryDays after the message was created. To end a message now, revoke it.',
+    body: { schema: 'ChangeMessageRequest', contentTypes: JSON_OR_MERGE }, responses: { 200: { description: 'The message with its new expiry', json: 'MessageStatus' } },
+    problems: { 404: 'No such message for your organisation', 409: 'The message is expired or revoked, or changed at the same time' } },
+  { method: 'delete', path: '/v1/messages/{id}', operationId: 'revokeMessage', tag: 'Messages', scope: 'send', summary: 'Revoke a message',
+    description: 'Marks the message revoked and deletes its ciphertext; every link answers "not available" from then on. Repeating it also answers 204.',
+    responses: body204, problems: { 404: 'No such message for your organisation' } },
+  { method: 'get', path: '/v1/events', operationId: 'listEvents', tag: 'Events', scope: 'send', summary: 'The audit trail as a feed',
+    description: 'Every event of your organisation (messages, settings, keys, webhooks) in the order it was recorded, newest last. Follow cursor until hasMore is false; keep the last cursor to poll for new events later. A cursor never points past the last 10 seconds, so a poll may return a recent event again (deduplicate by id) but never skips one.',
+    query: { schema: eventQuery, parse: parseEventQuery }, responses: { 200: { description: 'One page', json: 'EventFeedPage' } }, problems: { 422: 'An unknown type, a malformed since or cursor, or limit out of range' } },
+  { method: 'get', path: '/v1/admin/settings', operationId: 'getSettings', tag: 'Settings', scope: 'admin', summary: 'Read the settings',
+    description: 'The organisation\'s settings. The ETag is the revision; send it back as If-Match when you change them.',
+    responses: { 200: { description: 'The settings', json: 'SettingsView', headers: { ETag: 'The revision, e.g. "7"' } } } },
+  { method: 'patch', path: '/v1/admin/settings', operationId: 'updateSettings', tag: 'Settings', scope: 'admin', summary: 'Change the settings',
+    description: 'A JSON merge patch (RFC 7396): only the fields that change; null clears replyTo, brand.primaryColor or brand.logo. brand.primaryColor is #rrggbb with a contrast of at least 4.5:1 against white text. brand.logo is a base64 PNG or SVG of at most 100 KB (an SVG with script, event handlers or external references is refused). portalHostnames are the hostnames that serve your branded portal; each belongs to one organisation. messageCenter and verification are stored; notices says what a change means.',
+    body: { schema: 'SettingsPatch', contentTypes: JSON_OR_MERGE }, headers: { 'If-Match': 'Optional: the revision you read (the ETag); a stale one gets 409' },
+    responses: { 200: { description: 'The settings after the change', json: 'SettingsUpdate', headers: { ETag: 'The new revision' } } },
+    problems: { 409: 'If-Match is stale, a hostname serves another organisation, or a concurrent change won' } },
+  { method: 'post', path: '/v1/admin/keys', operationId: 'createKey', tag: 'Keys', scope: 'admin', summary: 'Create an API key',
+    description: 'A new key sp_<id>_<secret>, shown once in this response and stored only as its hash. The id is visible and names the key in lists and the audit trail. An admin key can also send.',
+    body: { schema: 'CreateKeyRequest' }, responses: { 201: { description: 'The new key', json: 'CreatedKey', headers: { Location: LOCATION } } } },
+  { method: 'get', path: '/v1/admin/keys', operationId: 'listKeys', tag: 'Keys', scope: 'admin', summary: 'List API keys',
+    description: 'Every key of the organisation, revoked ones included; never the key itself.', responses: { 200: { description: 'The keys', json: 'KeyList' } } },
+  { method: 'delete', path: '/v1/admin/keys/{id}', operationId: 'revokeKey', tag: 'Keys', scope: 'admin', summary: 'Revoke an API key',
+    description: 'The key answers 401 from the next request on. Revoking a revoked key also answers 204.', responses: body204, problems: { 404: 'No such key for your organisation' } },
+  { method: 'post', path: '/v1/admin/webhooks', operationId: 'createWebhook', tag: 'Webhooks', scope: 'admin', summary: 'Register a webhook endpoint',
+    description: 'An https URL on a public address and the event types to deliver (distinct, or ["*"] alone). The signing secret is in this response only; sealpost keeps it only wrapped by KMS. At most 10 endpoints per organisation.',
+    body: { schema: 'CreateWebhookRequest' }, responses: { 201: { description: 'Registered', json: 'CreatedWebhook', headers: { Location: LOCATION, 'Cache-Control': 'no-store' } } },
+    problems: { 409: 'The organisation already has 10 endpoints' } },
+  { method: 'get', path: '/v1/admin/webhooks', operationId: 'listWebhooks', tag: 'Webhooks', scope: 'admin', summary: 'List webhook endpoints',
+    description: 'Your endpoints and their delivery health; never a secret.', responses: { 200: { description: 'The endpoints', json: 'WebhookList' } } },
+  { method: 'get', path: '/v1/admin/webhooks/{id}', operationId: 'getWebhook', tag: 'Webhooks', scope: 'admin', summary: 'One webhook endpoint',
+    description: 'The endpoint and its delivery health.', responses: { 200: { description: 'The endpoint', json: 'WebhookView' } }, problems: { 404: 'No such endpoint for your organisation' } },
+  { method: 'delete', path: '/v1/admin/webhooks/{id}', operationId: 'deleteWebhook', tag: 'Webhooks', scope: 'admin', summary: 'Delete a webhook endpoint',
+    description: 'Deliveries stop at once.', responses: body204, problems: { 404: 'No such endpoint for your organisation' } },
+  { method: 'get', path: '/v1/admin/webhooks/{id}/deliveries', operationId: 'listWebhookDeliveries', tag: 'Webhooks', scope: 'admin', summary: 'Delivery records of an endpoint',
+    description: 'Attempts to deliver events (and pings), newest first, kept 30 days.',
+    query: { schema: deliveriesQuerySchema, parse: (q) => deliveriesQuerySchema.parse(q) }, responses: { 200: { description: 'The records', json: 'DeliveryList' } },
+    problems: { 404: 'No such endpoint for your organisation', 422: 'limit is not 1–100' } },
+  { method: 'post', path: '/v1/admin/webhooks/{id}/ping', operationId: 'pingWebhook', tag: 'Webhooks', scope: 'admin', summary: 'Send a signed test delivery',
+    description: 'Sends a signed "ping" now, outside the event feed and its retries, and records it as a delivery.',
+    responses: { 200: { description: 'What the endpoint answered', json: 'PingResult' } }, problems: { 404: 'No such endpoint for your organisation' } },
+  { method: 'get', path: '/m/{id}', operationId: 'getPickupPage', tag: 'Portal', scope: 'none', summary: 'The pickup page',
+    description: 'The static page that opens a message in the browser, with at most the sending organisation\'s brand. It reads and changes nothing; the secret stays in the link\'s fragment.',
+    responses: { 200: { description: 'The page', media: html } } },
+  { method: 'post', path: '/m/{id}/open', operationId: 'openMessage', tag: 'Portal', scope: 'none', summary: 'Download the ciphertext',
+    description: 'With the access token derived from the link\'s secret, returns part "part" (default 0) of the binary OpenPGP message; Sealpost-Parts says how many there are. Only part 0 counts as a view. Every failure — unknown id, expired, revoked, wrong token, no such part, views used up — gives the same 404.',
+    body: { schema: 'OpenRequest' },
+    responses: { 200: { description: 'One part of the ciphertext (at most 3,000,000 bytes)', media: { 'application/octet-stream': {} }, headers: { 'Sealpost-Parts': 'How many parts the ciphertext has' } } },
+    problems: { 404: 'message-unavailable: one answer for every failure', 503: 'Storage failed' } },
+  { method: 'get', path: '/assets/{name}', operationId: 'getAsset', tag: 'Portal', scope: 'none', summary: 'A script or stylesheet of the web pages',
+    description: 'Cacheable for 5 minutes. In AWS, CloudFront serves /assets/* from S3.',
+    responses: { 200: { description: 'The asset', media: { 'text/javascript': {}, 'text/css': {} } } }, problems: { 404: 'No such asset' } },
+  { method: 'get', path: '/brand/{tenantId}/logo/{digest}', operationId: 'getBrandLogo', tag: 'Branding', scope: 'none', summary: 'An organisation\'s logo',
+    description: 'The current logo, addressed by the SHA-256 digest of its bytes (immutable). An SVG opened directly runs under a sandboxing Content-Security-Policy.',
+    responses: { 200: { description: 'The logo', media: { 'image/png': {}, 'image/svg+xml': {} } } }, problems: { 404: 'No such organisation or logo', 503: 'Storage failed' } },
+  { method: 'get', path: '/brand/{tenantId}/theme.css', operationId: 'getBrandTheme', tag: 'Branding', scope: 'none', summary: 'An organisation\'s theme stylesheet',
+    description: 'CSS custom properties carrying the primary colour; ?v=<revision> makes it cacheable for good.',
+    responses: { 200: { description: 'The stylesheet', media: { 'text/css': { schema: { type: 'string' } } } } }, problems: { 404: 'No such organisation or no primary colour', 503: 'Storage failed' } },
+  { method: 'get', path: '/admin', operationId: 'getAdminConsole', tag: 'Service', scope: 'none', summary: 'The admin console',
+    description: 'A static page; its script asks for an admin key and calls /v1/admin/* with it.', responses: { 200: { description: 'The page', media: html } }, problems: { 404: 'The console is not part of this deployment' } },
+  { method: 'get', path: '/healthz', operationId: 'getHealth', tag: 'Service', scope: 'none', summary: 'Liveness', description: 'Always {"status":"ok"} while the function runs.',
+    responses: { 200: { description: 'Up', json: 'Health' } } },
+  { method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApiDocument', tag: 'Service', scope: 'none', summary: 'This document', description: 'The OpenAPI 3.1 description of the API.',
+    responses: { 200: { description: 'The document', media: { 'application/json': { schema: { type: 'object' } } } } } },
+  { method: 'get', path: '/v1/docs', operationId: 'getApiReference', tag: 'Service', scope: 'none', summary: 'The API reference page', description: 'This document as a readable page.',
+    responses: { 200: { description: 'The page', media: html } } },
+  { method: 'get', path: '/v1/docs.css', operationId: 'getApiReferenceStylesheet', tag: 'Service', scope: 'none', summary: 'The reference page\'s stylesheet', description: 'Cacheable for 5 minutes.',
+    responses: { 200: { description: 'The stylesheet', media: { 'text/css': { schema: { type: 'string' } } } } } },
+];
+
+const PROBLEMS: Readonly<Record<number, string>> = {
+  400: 'malformed: the body is not valid JSON',
+  401: 'unauthorized: the API key is missing, unknown or revoked, or its organisation is disabled (one answer for all, with WWW-Authenticate)',
+  403: 'forbidden: the key works but lacks the admin scope',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'payload-too-large: the body is over 5,998,976 bytes',
+  415: 'unsupported-media-type: the body is not sent as JSON',
+  422: 'validation: a field breaks a rule; errors lists each field',
+  500: 'internal: unexpected; the body is generic and the cause is logged under the request id',
+  502: 'delivery-failed',
+  503: 'dependency: storage or key management failed; detail says what happened to the request',
+};
+
+/** Every problem status the operation can answer, with what it means there. */
+export function problemStatuses(op: OperationSpec): Map<number, string> {
+  const statuses = new Map<number, string>();
+  if (op.body) for (const s of [400, 413, 415, 422]) statuses.set(s, PROBLEMS[s] as string);
+  if (op.scope !== 'none') statuses.set(401, PROBLEMS[401] as string).set(503, PROBLEMS[503] as string);
+  if (op.scope === 'admin') statuses.set(403, PROBLEMS[403] as string);
+  for (const [s, text] of Object.entries(op.problems ?? {})) statuses.set(Number(s), text ?? PROBLEMS[Number(s)] ?? '');
+  statuses.set(500, PROBLEMS[500] as string);
+  return new Map([...statuses].sort(([a], [b]) => a - b));
+}
+
+type Json = Record<string, unknown>;
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+const stringHeaders = (headers: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+
+/** zod marks every integer with the safe-integer range; as a documented constraint it is noise. */
+function withoutSafeIntegerBounds<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value)
+    .filter(([key, v]) => !((key === 'minimum' || key === 'maximum') && Math.abs(v as number) === Number.MAX_SAFE_INTEGER))
+    .map(([key, v]) => [key, withoutSafeIntegerBounds(v)])) as T;
+}
+
+function toJsonSchema(schema: z.ZodType): Json {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Json;
+  return withoutSafeIntegerBounds(rest);
+}
+
+function parametersOf(op: OperationSpec): Json[] {
+  const params: Json[] = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+  if (op.query) {
+    const query = toJsonSchema(op.query.schema) as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, schema] of Object.entries(query.properties ?? {})) {
+      const { description, ...rest } = schema;
+      params.push({ name, in: 'query', required: query.required?.includes(name) ?? false, ...(description ? { description } : {}), schema: rest });
+    }
+  }
+  for (const [name, description] of Object.entries(op.headers ?? {})) params.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
+  return params;
+}
+
+function operationObject(op: OperationSpec): Json {
+  const responses: Record<string, Json> = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    const content = r.json ? { 'application/json': { schema: ref(r.json) } } : r.media;
+    responses[status] = { description: r.description, ...(r.headers ? { headers: stringHeaders(r.headers) } : {}), ...(content ? { content } : {}) };
+  }
+  for (const [status, description] of problemStatuses(op)) {
+    responses[String(status)] = {
+      description, content: { 'application/problem+json': { schema: ref('Problem') } },
+      ...(status === 401 ? { headers: stringHeaders({ 'WWW-Authenticate': 'Bearer realm="sealpost"' }) } : {}),
+    };
+  }
+  const parameters = parametersOf(op);
+  return {
+    operationId: op.operationId, tags: [op.tag], summary: op.summary, description: op.description,
+    security: op.scope === 'none' ? [] : [{ apiKey: [op.scope] }],
+    ...(op.scope === 'none' ? {} : { 'x-sealpost-scope': op.scope }),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.body ? { requestBody: { required: true, content: Object.fromEntries((op.body.contentTypes ?? ['application/json']).map((t) => [t, { schema: ref(op.body!.schema) }])) } } : {}),
+    responses,
+  };
+}
+
+const API_DESCRIPTION = [
+  'sealpost delivers secure messages: the sender API seals each message with OpenPGP and emails every recipient a link whose secret never reaches the server.',
+  'Authenticate with an API key of your organisation as "Authorization: Bearer sp_<id>_<secret>". A send key may send and manage messages and read the events feed; an admin key may do that and everything under /v1/admin.',
+  'Every error is an RFC 9457 problem document (application/problem+json) with type urn:sealpost:problem:<kind>, title, status, detail and requestId. Every response carries X-Request-Id. A known address asked with a method it does not support answers 405 with an Allow header (under /v1 after the key is checked).',
+].join('\n\n');
+
+/** Builds the document (once per process; see openApiDocument). */
+export function buildOpenApiDocument(): Json {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENT_SCHEMAS)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'input', uri: (id) => `#/components/schemas/${id}` });
+  // Each component comes with $schema and an $id equal to its own reference; inside an OpenAPI
+  // document both are noise, and a fragment-only $id is not a valid base URI in 2020-12.
+  const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([id, s]) => {
+    const { $schema: _s, $id: _i, ...rest } = s as Json;
+    return [id, withoutSafeIntegerBounds(rest)];
+  }));
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationObject(op);
+  return {
+    openapi: '3.1.1',
+    info: { title: 'sealpost API', version: packageVersion, description: API_DESCRIPTION },
+    servers: [{ url: '/' }],
+    tags: TAGS,
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        apiKey: {
+          type: 'http', scheme: 'bearer', bearerFormat: 'sp_<id>_<secret>',
+          description: 'An API key of your organisation. Its scope ("send" or "admin", listed in each operation\'s security requirement and x-sealpost-scope) decides what it may call; an admin key may also do what a send key may.',
+        },
+      },
+    },
+  };
+}
+
+let cached: Json | undefined;
+/** The document, built on first use. */
+export function openApiDocument(): Json {
+  cached ??= buildOpenApiDocument();
+  return cached;
+}
