@@ -8,10 +8,14 @@
  *   alarmEmail                     optional address subscribed to the alarm topic
  *   stage                          'production' (default) or a disposable stage name, e.g. 'dev'
  *   allowDestroy                   'true' lets a non-production stage delete its data with the stack
+ *   tableIndexes                   only to upgrade a stack deployed before the table had indexes:
+ *                                  the index names to create now, comma-separated (docs/deploy.md)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, RemovalPolicy, Tags, type Environment } from 'aws-cdk-lib';
+import { INDEX } from '../functions/adapters/dynamodb-table.ts';
+import type { IndexKey } from './constructs/data.ts';
 import { SealpostStack, type SealpostConfig } from './sealpost-stack.ts';
 
 export const PRODUCTION = 'production';
@@ -76,6 +80,19 @@ export function readConfig(tryGetContext: (key: string) => unknown): SealpostCon
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) problems.push(`alarmEmail "${alarmEmail}" is not an email address`);
 
+  let tableIndexes: IndexKey[] | undefined;
+  const indexNames = text('tableIndexes');
+  if (indexNames !== undefined) {
+    const byName = new Map(Object.entries(INDEX).map(([indexKey, index]) => [index.name as string, indexKey as IndexKey]));
+    const names = indexNames.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const unknown = names.filter((name) => !byName.has(name));
+    if (names.length === 0 || unknown.length > 0) {
+      problems.push(`tableIndexes "${indexNames}" must list index names among ${[...byName.keys()].join(', ')}, comma-separated`);
+    } else {
+      tableIndexes = [...new Set(names)].map((name) => byName.get(name) as IndexKey);
+    }
+  }
+
   if (problems.length > 0) throw new ContextError(problems);
   return {
     stage,
@@ -83,6 +100,7 @@ export function readConfig(tryGetContext: (key: string) => unknown): SealpostCon
     ...(domainName !== undefined && certificateArn !== undefined ? { customDomain: { domainName, certificateArn } } : {}),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     removalPolicy: allowDestroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ...(tableIndexes ? { tableIndexes } : {}),
   };
 }
 

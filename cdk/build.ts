@@ -19,6 +19,7 @@ export const LAMBDA_ENTRIES = {
   'sender-api': 'functions/entries/sender-api.ts',
   portal: 'functions/entries/portal.ts',
   'ses-events': 'functions/entries/ses-events.ts',
+  maintenance: 'functions/entries/maintenance.ts',
 } as const;
 export type LambdaEntry = keyof typeof LAMBDA_ENTRIES;
 

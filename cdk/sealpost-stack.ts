@@ -6,11 +6,12 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
-import { Data } from './constructs/data.ts';
+import { Data, type IndexKey } from './constructs/data.ts';
 import { Edge, type CustomDomain } from './constructs/edge.ts';
 import { Functions } from './constructs/functions.ts';
 import { Keys } from './constructs/keys.ts';
 import { Mail, type SenderIdentity } from './constructs/mail.ts';
+import { Schedule } from './constructs/schedule.ts';
 
 export type { CustomDomain } from './constructs/edge.ts';
 export type { SenderIdentity } from './constructs/mail.ts';
@@ -24,6 +25,8 @@ export interface SealpostConfig {
   readonly alarmEmail?: string;
   /** RETAIN, except for a non-production stage that explicitly allows DESTROY. */
   readonly removalPolicy: RemovalPolicy;
+  /** The table indexes to create; all when absent (a subset only to upgrade an older stack, see Data). */
+  readonly tableIndexes?: readonly IndexKey[];
 }
 
 export interface SealpostStackProps extends StackProps {
@@ -37,6 +40,7 @@ export class SealpostStack extends Stack {
   readonly api: Api;
   readonly edge: Edge;
   readonly mail: Mail;
+  readonly schedule: Schedule;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: SealpostStackProps) {
@@ -45,7 +49,7 @@ export class SealpostStack extends Stack {
     const { removalPolicy } = config;
 
     this.keys = new Keys(this, 'Keys', { removalPolicy });
-    this.data = new Data(this, 'Data', { keys: this.keys, removalPolicy });
+    this.data = new Data(this, 'Data', { keys: this.keys, removalPolicy, ...(config.tableIndexes ? { indexes: config.tableIndexes } : {}) });
     this.functions = new Functions(this, 'Functions', { removalPolicy });
     this.mail = new Mail(this, 'Mail', { sender: config.sender });
     this.api = new Api(this, 'Api', { senderApi: this.functions.senderApi, portal: this.functions.portal });
@@ -55,13 +59,21 @@ export class SealpostStack extends Stack {
       ...(config.customDomain ? { customDomain: config.customDomain } : {}),
     });
 
-    const { senderApi, portal, sesEvents } = this.functions;
+    const { senderApi, portal, sesEvents, maintenance } = this.functions;
     this.data.bindTable(senderApi, 'sender');
     this.data.bindTable(portal, 'pickup');
     this.data.bindTable(sesEvents, 'mail-feedback');
+    this.data.bindTable(maintenance, 'maintenance');
+    // Webhook secrets: the admin API wraps them (and unwraps one to sign a ping); maintenance unwraps
+    // them to sign deliveries. The portal and ses-events only get the key id their config requires.
+    this.keys.bindSecretKey(senderApi, ['wrap', 'unwrap']);
+    this.keys.bindSecretKey(maintenance, ['unwrap']);
+    this.keys.bindSecretKey(portal, []);
+    this.keys.bindSecretKey(sesEvents, []);
     this.mail.bindSender(senderApi);
     this.mail.deliverEventsTo(sesEvents);
     for (const fn of this.functions.all) this.edge.bindPortalOrigin(fn);
+    this.schedule = new Schedule(this, 'Schedule', { maintenance });
 
     this.alarms = new Alarms(this, 'Alarms', {
       functions: this.functions.byEntry,

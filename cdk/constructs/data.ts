@@ -1,55 +1,125 @@
 /**
- * The one DynamoDB table, and what each function may do with it. The key schema comes from the
- * adapters (functions/adapters/dynamodb-table.ts), so the table and the code cannot disagree.
+ * The one DynamoDB table, its two global secondary indexes, and what each function may do with
+ * them. The key schema, the index names and the partition values come from the adapters
+ * (functions/adapters/dynamodb-table.ts), so the table, the grants and the code cannot disagree.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, PARTITION_PREFIX, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb-table.ts';
+import { INDEX, INDEX_PARTITION, PARTITION_KEY, PARTITION_PREFIX, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb-table.ts';
 import type { Keys } from './keys.ts';
 
 /** Replacing the table would lose every message and audit event: its logical id never changes. */
 export const TABLE_LOGICAL_ID = 'SealpostTable';
 
-const { GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM } = dynamodb.Operation;
-const { tenant: TENANTS, apiKey: API_KEYS, message: MESSAGES, idempotency: IDEMPOTENCY } = PARTITION_PREFIX;
+/** 'byTenant' (gsi1) or 'queue' (gsi2). */
+export type IndexKey = keyof typeof INDEX;
+export const INDEX_KEYS = Object.keys(INDEX) as IndexKey[];
 
-/** Operations allowed on the items whose partition key starts with one of `partitions`. */
+const { GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM } = dynamodb.Operation;
+
+/** Every partition that starts with `prefix` (a StringLike pattern for dynamodb:LeadingKeys). */
+const startingWith = (prefix: string): string => `${prefix}*`;
+const TENANT = startingWith(PARTITION_PREFIX.tenant);
+const API_KEY = startingWith(PARTITION_PREFIX.apiKey);
+const MESSAGE = startingWith(PARTITION_PREFIX.message);
+const IDEMPOTENCY = startingWith(PARTITION_PREFIX.idempotency);
+const HOST = startingWith(PARTITION_PREFIX.host);
+const WEBHOOK = startingWith(PARTITION_PREFIX.webhook);
+/** A per-tenant gsi1 partition of any tenant: 'KEYS#*', 'MSGS#*', … */
+const anyTenant = (partition: (tenantId: string) => string): string => startingWith(partition(''));
+const TENANT_KEYS = anyTenant(INDEX_PARTITION.keys);
+const TENANT_MESSAGES = anyTenant(INDEX_PARTITION.messages);
+const TENANT_EVENTS = anyTenant(INDEX_PARTITION.events);
+const TENANT_WEBHOOKS = anyTenant(INDEX_PARTITION.webhooks);
+/** The gsi2 work queues are single, fixed partitions. */
+const { expiring: EXPIRING, allWebhooks: ALL_WEBHOOKS } = INDEX_PARTITION;
+
+/**
+ * Operations allowed on the table (or, with `index`, on that index) for the partitions matching
+ * `partitions` (StringLike patterns of dynamodb:LeadingKeys).
+ */
 export interface TableGrant {
   readonly operations: readonly dynamodb.Operation[];
   readonly partitions: readonly string[];
+  readonly index?: IndexKey;
 }
 
 /**
  * The exact DynamoDB operations each function's adapters call (functions/adapters/dynamodb-*.ts),
- * each limited to the item families it touches (dynamodb:LeadingKeys), so that, say, the portal —
+ * each limited to the partitions it touches (dynamodb:LeadingKeys), so that, say, the portal —
  * which handles unauthenticated input — could not write an API key or a tenant even if its code
  * were subverted. Change them together with the adapters.
+ *
+ * Audit events: EventLog.append puts an event with a source id on its own (PutItem, conditional)
+ * and the others in batches (BatchWriteItem), into the message's partition or, for a tenant's own
+ * events, the tenant's; every function that appends gets both operations for the partitions its
+ * events go to. Writes keep the indexes current by themselves: no function is granted anything on
+ * an index but Query.
+ *
+ * Query on an index: the Resource is the index ARN (a table grant does not cover its indexes), and
+ * the partitions are the index's (gsi1pk, gsi2pk values). dynamodb:LeadingKeys is "the partition
+ * key" of the request, and the only partition key a Query on an index names is the index's; AWS's
+ * guide applies one LeadingKeys condition to a table and its index alike (docs.aws.amazon.com/
+ * amazondynamodb/latest/developerguide/specifying-conditions.html, example 5) but does not spell
+ * out the index case. The scoping cannot turn into an AccessDenied either way: should DynamoDB
+ * supply no LeadingKeys for an index query, `ForAllValues` over an absent key is true, and the
+ * grant falls back to "this index only". The CDK tests pin the patterns; a deployed smoke test of
+ * the admin listings is what proves the index case.
  */
 export const TABLE_ACCESS = {
   /**
-   * sender-api: tenant and API-key lookup (GetItem); idempotency records (PutItem, GetItem,
-   * UpdateItem, DeleteItem); message chunks and head (PutItem); status (GetItem, Query for events);
-   * revocation (UpdateItem, then BatchWriteItem deletes of chunks); audit events (BatchWriteItem).
+   * sender-api (sender and admin API): credentials (GetItem TENANT#, APIKEY#; UpdateItem APIKEY#:
+   * last use, revocation; PutItem APIKEY#: new keys); settings (UpdateItem TENANT#, PutItem and
+   * DeleteItem of TENANT# logo versions and HOST# claims); webhooks (PutItem, GetItem, DeleteItem
+   * WEBHOOK#; PutItem WEBHOOK# ping records; Query WEBHOOK# deliveries); messages (PutItem chunks
+   * and head, GetItem head, UpdateItem head and chunk TTLs, BatchWriteItem chunk deletes, Query
+   * MSG# events); idempotency records (IDEM#, all four); tenant and message events; listings on
+   * gsi1: keys, messages, the event feed, webhooks.
    */
   sender: [
-    { operations: [GET_ITEM], partitions: [TENANTS, API_KEYS, MESSAGES, IDEMPOTENCY] },
-    { operations: [PUT_ITEM, UPDATE_ITEM], partitions: [MESSAGES, IDEMPOTENCY] },
-    { operations: [DELETE_ITEM], partitions: [IDEMPOTENCY] },
-    { operations: [QUERY, BATCH_WRITE_ITEM], partitions: [MESSAGES] },
+    { operations: [GET_ITEM], partitions: [TENANT, API_KEY, WEBHOOK, MESSAGE, IDEMPOTENCY] },
+    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY] },
+    { operations: [UPDATE_ITEM], partitions: [TENANT, API_KEY, MESSAGE, IDEMPOTENCY] },
+    { operations: [DELETE_ITEM], partitions: [TENANT, HOST, WEBHOOK, IDEMPOTENCY] },
+    { operations: [BATCH_WRITE_ITEM], partitions: [TENANT, MESSAGE] },
+    { operations: [QUERY], partitions: [MESSAGE, WEBHOOK] },
+    { operations: [QUERY], index: 'byTenant', partitions: [TENANT_KEYS, TENANT_MESSAGES, TENANT_EVENTS, TENANT_WEBHOOKS] },
   ],
-  /** portal: head (GetItem), chunks of a part (Query), the open (UpdateItem), its event (BatchWriteItem). */
-  pickup: [{ operations: [GET_ITEM, QUERY, UPDATE_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGES] }],
-  /** ses-events: the head the feedback names (GetItem), the event it records (BatchWriteItem). */
-  'mail-feedback': [{ operations: [GET_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGES] }],
+  /**
+   * portal: the head (GetItem), the hostname's tenant and its profile and logos for the brand
+   * (GetItem HOST#, TENANT#), chunks of a part (Query), the open (UpdateItem), its event.
+   */
+  pickup: [
+    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT] },
+    { operations: [QUERY, UPDATE_ITEM, PUT_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGE] },
+  ],
+  /** ses-events: the head the feedback names (GetItem), the event it records (conditional PutItem or BatchWriteItem). */
+  'mail-feedback': [{ operations: [GET_ITEM, PUT_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGE] }],
+  /**
+   * maintenance: the queues on gsi2 (EXPIRING heads, due WEBHOOKS); "expired" on the head
+   * (UpdateItem) and its event; each webhook's claim and progress (UpdateItem WEBHOOK#), its
+   * delivery records (PutItem WEBHOOK#) and its tenant's event feed on gsi1 (EVENTS#).
+   */
+  maintenance: [
+    { operations: [UPDATE_ITEM, PUT_ITEM], partitions: [MESSAGE, WEBHOOK] },
+    { operations: [BATCH_WRITE_ITEM], partitions: [MESSAGE] },
+    { operations: [QUERY], index: 'queue', partitions: [EXPIRING, ALL_WEBHOOKS] },
+    { operations: [QUERY], index: 'byTenant', partitions: [TENANT_EVENTS] },
+  ],
 } as const satisfies Record<string, readonly TableGrant[]>;
 export type TableAccess = keyof typeof TABLE_ACCESS;
 
 export interface DataProps {
   readonly keys: Keys;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * The indexes to create (default: all). CloudFormation adds at most one index to an existing table
+   * per update, so a stack deployed before the indexes existed is upgraded in two deploys.
+   */
+  readonly indexes?: readonly IndexKey[];
 }
 
 export class Data extends Construct {
@@ -74,6 +144,21 @@ export class Data extends Construct {
       deletionProtection: retained,
     });
     (this.table.node.defaultChild as dynamodb.CfnTable).overrideLogicalId(TABLE_LOGICAL_ID);
+    for (const index of props.indexes ?? INDEX_KEYS) {
+      const { name, partitionKey, sortKey } = INDEX[index];
+      this.table.addGlobalSecondaryIndex({
+        indexName: name,
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+        // The adapters read whole items from the indexes (message heads, events, endpoints).
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+  }
+
+  /** ARN of an index, the resource of a Query on it. */
+  indexArn(index: IndexKey): string {
+    return `${this.table.tableArn}/index/${INDEX[index].name}`;
   }
 
   /** Gives `fn` the table name (SEALPOST_TABLE) and exactly the operations of `access`, and the key use they need. */
@@ -83,9 +168,8 @@ export class Data extends Construct {
     for (const grant of TABLE_ACCESS[access] as readonly TableGrant[]) {
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: grant.operations.map((operation) => `dynamodb:${operation}`),
-        // No indexes yet: the table itself is the only resource.
-        resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.partitions.map((prefix) => `${prefix}*`) } },
+        resources: [grant.index ? this.indexArn(grant.index) : this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
       }));
       for (const operation of grant.operations) this.bound.add(operation);
     }

@@ -15,6 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
+import { VIEWER_HOST_HEADER } from '../../functions/http/request-info.ts';
 import { DIST_DIR, LOG_RETENTION } from './functions.ts';
 
 /** What the portal's own /assets route sends (functions/http/routes/portal.ts); deploys invalidate anyway. */
@@ -41,15 +42,20 @@ type ResponseHeaders = Pick<cloudfront.ResponseHeadersPolicyProps, 'securityHead
  * Maps header → value (functions/http/middleware/security-headers.ts) onto a CloudFront response
  * headers policy. CloudFront models the classic security headers as typed settings and refuses them
  * as custom headers, so those are parsed; the rest are custom headers. Every header overrides
- * whatever the origin sent. A value CloudFront cannot express fails synthesis.
+ * whatever the origin sent, except those in ORIGIN_MAY_SET: the application sends them on every
+ * response itself, and a route may deliberately send a stricter CSP (an SVG logo's sandbox, kept
+ * beside the page policy) or a looser CORP (the logo, for webmail). S3 assets send neither, so
+ * they get ours. A value CloudFront cannot express fails synthesis.
  */
+export const ORIGIN_MAY_SET: ReadonlySet<string> = new Set(['content-security-policy', 'cross-origin-resource-policy']);
+
 export function responseHeadersFrom(headers: Readonly<Record<string, string>>): ResponseHeaders {
   const security: { -readonly [K in keyof cloudfront.ResponseSecurityHeadersBehavior]: cloudfront.ResponseSecurityHeadersBehavior[K] } = {};
   const custom: cloudfront.ResponseCustomHeader[] = [];
   for (const [header, value] of Object.entries(headers)) {
     switch (header.toLowerCase()) {
       case 'content-security-policy':
-        security.contentSecurityPolicy = { contentSecurityPolicy: value, override: true };
+        security.contentSecurityPolicy = { contentSecurityPolicy: value, override: !ORIGIN_MAY_SET.has('content-security-policy') };
         break;
       case 'strict-transport-security':
         security.strictTransportSecurity = { ...parseHsts(value), override: true };
@@ -67,10 +73,21 @@ export function responseHeadersFrom(headers: Readonly<Record<string, string>>): 
       case 'x-xss-protection':
         throw new Error('X-XSS-Protection is not supported here; browsers have dropped it, rely on the CSP');
       default:
-        custom.push({ header, value, override: true });
+        custom.push({ header, value, override: !ORIGIN_MAY_SET.has(header.toLowerCase()) });
     }
   }
   return { securityHeadersBehavior: security, ...(custom.length > 0 ? { customHeadersBehavior: { customHeaders: custom } } : {}) };
+}
+
+/** CloudFront Function (viewer request): copies Host into VIEWER_HOST_HEADER, replacing any value the viewer sent. */
+export function viewerHostFunctionCode(): string {
+  const name = VIEWER_HOST_HEADER.toLowerCase();
+  return `function handler(event) {
+  var request = event.request;
+  var host = request.headers.host ? request.headers.host.value : '';
+  request.headers['${name}'] = { value: host };
+  return request;
+}`;
 }
 
 function parseHsts(value: string): Omit<cloudfront.ResponseHeadersStrictTransportSecurity, 'override'> {
@@ -124,6 +141,11 @@ export class Edge extends Construct {
     });
 
     const viewerProtocolPolicy = cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS;
+    const viewerHost = new cloudfront.Function(this, 'ViewerHost', {
+      comment: 'sealpost: pass the viewer Host on to the portal (overwriting any sent by the viewer)',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(viewerHostFunctionCode()),
+    });
     const custom = props.customDomain;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'sealpost portal and sender API',
@@ -137,8 +159,10 @@ export class Edge extends Construct {
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         // Pages, ciphertext and API answers are per request; nothing of them may sit in a cache.
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-        // API Gateway routes by its own Host header, so the viewer's must not be forwarded.
+        // API Gateway routes by its own Host header, so the viewer's must not be forwarded; our
+        // function passes it on in a header of its own (the portal brands pages by hostname).
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        functionAssociations: [{ function: viewerHost, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
         responseHeadersPolicy: this.responseHeadersPolicy,
       },
       additionalBehaviors: {

@@ -7,6 +7,9 @@
  * Roles are created here rather than by lambda.Function, which would attach the managed
  * AWSLambdaBasicExecutionRole (logs:* on every log group). Each role starts with writing to its own
  * log group only; the bind helpers of the other constructs add the rest.
+ *
+ * No function runs in a VPC: maintenance posts to customers' webhook URLs on the internet (its
+ * address policy refuses private and loopback targets), and the others reach only AWS APIs.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -28,13 +31,23 @@ interface Sizing {
   readonly memoryMiB: number;
   readonly timeout: Duration;
   readonly description: string;
+  /** Reserved concurrency: also the most instances that may run at once. Default: none reserved. */
+  readonly reservedConcurrency?: number;
 }
 
-/** Memory also buys CPU on Lambda: the sender API seals with OpenPGP and waits for SES. */
+/**
+ * Memory also buys CPU on Lambda: the sender API seals with OpenPGP and waits for SES.
+ * maintenance gives its runs a 40 s budget (functions/entries/maintenance.ts); 90 s leaves room for
+ * a slow last webhook call. One instance at most, so runs never pile up or work one queue twice.
+ */
 export const FUNCTION_SIZING: Readonly<Record<LambdaEntry, Sizing>> = {
-  'sender-api': { memoryMiB: 1024, timeout: Duration.seconds(30), description: 'sealpost sender API (/v1/*): seals, stores, notifies' },
-  portal: { memoryMiB: 512, timeout: Duration.seconds(10), description: 'sealpost recipient portal (/m/*, /assets/*, /healthz)' },
+  'sender-api': { memoryMiB: 1024, timeout: Duration.seconds(30), description: 'sealpost sender and admin API (/v1/*): seals, stores, notifies' },
+  portal: { memoryMiB: 512, timeout: Duration.seconds(10), description: 'sealpost recipient portal and admin console (/m/*, /admin, /brand/*, /assets/*, /healthz)' },
   'ses-events': { memoryMiB: 256, timeout: Duration.seconds(30), description: 'sealpost SES bounce, complaint and delivery events into the audit trail' },
+  maintenance: {
+    memoryMiB: 256, timeout: Duration.seconds(90), reservedConcurrency: 1,
+    description: 'sealpost maintenance, every minute: records expirations, delivers webhooks',
+  },
 };
 
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
@@ -80,6 +93,7 @@ export class Functions extends Construct {
   get senderApi(): lambda.Function { return this.byEntry['sender-api']; }
   get portal(): lambda.Function { return this.byEntry.portal; }
   get sesEvents(): lambda.Function { return this.byEntry['ses-events']; }
+  get maintenance(): lambda.Function { return this.byEntry.maintenance; }
   get all(): lambda.Function[] { return Object.values(this.byEntry); }
 
   private createFunction(entry: LambdaEntry, props: FunctionsProps): lambda.Function {
@@ -108,8 +122,13 @@ export class Functions extends Construct {
         // The portal bundle carries the built pickup page (cdk/build.ts copies it there).
         ...(entry === 'portal' ? { SEALPOST_WEB_DIR: `/var/task/${PORTAL_WEB_DIR}` } : {}),
       },
+      ...(sizing.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: sizing.reservedConcurrency } : {}),
       // ses-events is invoked asynchronously by SNS; what still fails after the retries is kept.
       ...(entry === 'ses-events' ? { deadLetterQueue: this.feedbackDeadLetters } : {}),
+      // The schedule invokes maintenance asynchronously. A failed run is not retried, and an event
+      // that cannot start (the single instance is still busy) is dropped after a minute: the next
+      // run does the same work, and queued events would only stack up behind the one instance.
+      ...(entry === 'maintenance' ? { retryAttempts: 0, maxEventAge: Duration.minutes(1) } : {}),
     });
   }
 }

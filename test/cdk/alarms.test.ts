@@ -29,6 +29,12 @@ describe('alarms', () => {
     }
   });
 
+  it('fire on the first failed maintenance run (an error or a timeout), as for every function', () => {
+    const [errors] = byMetric('AWS/Lambda', 'Errors', { Ref: logicalId(stack, stack.functions.maintenance) });
+
+    expect(errors).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  });
+
   it('watch the share of API requests answered 5xx: at least 1 % in 5 minutes', () => {
     const [alarm] = alarms(template).filter((a) => a.Metrics?.some((m: Alarm) => m.MetricStat?.Metric.MetricName === '5xx'));
     const metric = (id: string) => alarm?.Metrics.find((m: Alarm) => m.Id === id)?.MetricStat;
@@ -71,7 +77,7 @@ describe('alarms', () => {
 
     // Errors and Throttles per function; API 5xx; DynamoDB throttling; SES bounces and complaints;
     // SES feedback dead letters.
-    expect(alarms(template)).toHaveLength(3 * 2 + 5);
+    expect(alarms(template)).toHaveLength(4 * 2 + 5);
     for (const alarm of alarms(template)) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

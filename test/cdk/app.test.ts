@@ -51,6 +51,14 @@ describe('context validation', () => {
     expect(problemsOf({ senderDomain: 'example.com', stage: 'dev', allowDestroy: 'yes' })).toEqual(['allowDestroy must be true or false']);
   });
 
+  it('accepts tableIndexes only as known index names, comma-separated', () => {
+    expect(readConfig(context({ senderDomain: 'example.com', tableIndexes: 'gsi1' })).tableIndexes).toEqual(['byTenant']);
+    expect(readConfig(context({ senderDomain: 'example.com', tableIndexes: ' gsi2 , gsi1' })).tableIndexes).toEqual(['queue', 'byTenant']);
+    expect(readConfig(context({ senderDomain: 'example.com' })).tableIndexes).toBeUndefined();
+    expect(problemsOf({ senderDomain: 'example.com', tableIndexes: 'gsi3' })).toEqual([expect.stringContaining('must list index names among gsi1, gsi2')]);
+    expect(problemsOf({ senderDomain: 'example.com', tableIndexes: ',' })).toEqual([expect.stringContaining('tableIndexes')]);
+  });
+
   it('makes the error message list the problems', () => {
     expect(() => readConfig(context({}))).toThrow(/^invalid context:\n {2}- give the SES sender identity/);
   });

@@ -34,13 +34,32 @@ describe('message table', () => {
     expect(resource('SealpostTable').Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
   });
 
-  it('has the string keys pk and sk the adapters use, on demand, and no indexes', () => {
+  it('has the string keys pk and sk the adapters use, on demand', () => {
     const { Properties: table } = resource('SealpostTable');
 
     expect(table.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
-    expect(table.AttributeDefinitions).toEqual([{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }]);
     expect(table.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(table.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('has two global secondary indexes, gsi1 (per tenant) and gsi2 (work queues), with string keys and every attribute', () => {
+    const { Properties: table } = resource('SealpostTable');
+    const index = (name: string, key: string) => ({
+      IndexName: name,
+      KeySchema: [{ AttributeName: `${key}pk`, KeyType: 'HASH' }, { AttributeName: `${key}sk`, KeyType: 'RANGE' }],
+      // The adapters read whole heads, events and endpoints from the indexes.
+      Projection: { ProjectionType: 'ALL' },
+    });
+
+    expect(table.GlobalSecondaryIndexes).toEqual([index('gsi1', 'gsi1'), index('gsi2', 'gsi2')]);
+    expect(table.AttributeDefinitions).toEqual(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((name) => ({ AttributeName: name, AttributeType: 'S' })));
+    expect(table.LocalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('creates only the indexes tableIndexes names, to upgrade an older stack one index per deploy', () => {
+    const upgrade = synth({ senderDomain: 'example.com', tableIndexes: 'gsi1' });
+    const table = (upgrade.template.toJSON().Resources.SealpostTable as Resource).Properties;
+
+    expect((table.GlobalSecondaryIndexes as { IndexName: string }[]).map((i) => i.IndexName)).toEqual(['gsi1']);
   });
 
   it('is encrypted with our customer-managed key', () => {

@@ -41,8 +41,26 @@ describe('response headers policy', () => {
 
     expect(security.XSSProtection).toBeUndefined();
     expect(sent).toEqual(SECURITY_HEADERS);
-    const overrides = [...Object.values(security), ...config.CustomHeadersConfig.Items].map((setting: Props) => setting.Override);
-    expect(overrides.every((override) => override === true)).toBe(true);
+    const overrides = Object.fromEntries([
+      ['Content-Security-Policy', security.ContentSecurityPolicy.Override], ['Strict-Transport-Security', hsts.Override],
+      ['Referrer-Policy', security.ReferrerPolicy.Override], ['X-Content-Type-Options', security.ContentTypeOptions.Override],
+      ['X-Frame-Options', security.FrameOptions.Override],
+      ...(config.CustomHeadersConfig.Items as Props[]).map((item) => [item.Header, item.Override]),
+    ]);
+    // The application sets CSP and CORP on every response itself; a route may tighten the CSP (an
+    // SVG logo's sandbox) or open CORP (a logo for webmail), so CloudFront must not overwrite them.
+    expect(overrides).toEqual(Object.fromEntries(Object.keys(SECURITY_HEADERS).map((h) => [h, !['Content-Security-Policy', 'Cross-Origin-Resource-Policy'].includes(h)])));
+  });
+
+  it('passes the viewer\'s Host on to the portal in its own header, overwriting what a viewer sends', () => {
+    const [fn] = resources(template, 'AWS::CloudFront::Function');
+    const code = (fn?.FunctionCode ?? '') as string;
+    const handler = new Function(`${code}; return handler;`)() as (event: unknown) => { headers: Record<string, { value: string }> };
+
+    const request = handler({ request: { headers: { host: { value: 'secure.acme.example' }, 'x-sealpost-viewer-host': { value: 'forged.example' } } } });
+
+    expect(request.headers['x-sealpost-viewer-host']).toEqual({ value: 'secure.acme.example' });
+    expect(behaviours(template)[0]?.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.any(String), 'FunctionARN'] } }]);
   });
 
   it('is on every behaviour', () => {
@@ -100,7 +118,7 @@ describe('distribution', () => {
 
     expect(config.Aliases).toEqual(['secure.example.com']);
     expect(config.ViewerCertificate).toEqual({ AcmCertificateArn: CERTIFICATE_ARN, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
-    expect(fns).toEqual(['https://secure.example.com', 'https://secure.example.com', 'https://secure.example.com']);
+    expect(fns).toEqual(stack.functions.all.map(() => 'https://secure.example.com'));
   });
 });
 

@@ -8,7 +8,10 @@ let stack: SealpostStack;
 let template: Template;
 type Props = Record<string, unknown>;
 const props = (id: string) => (template.toJSON().Resources[id] as { Properties: Props }).Properties;
-const fnId = (entry: 'sender-api' | 'portal' | 'ses-events') => logicalId(stack, stack.functions.byEntry[entry]);
+type Entry = 'sender-api' | 'portal' | 'ses-events' | 'maintenance';
+const ENTRIES: readonly Entry[] = ['sender-api', 'portal', 'ses-events', 'maintenance'];
+const fnId = (entry: Entry) => logicalId(stack, stack.functions.byEntry[entry]);
+const env = (entry: Entry) => (props(fnId(entry)).Environment as { Variables: Props }).Variables;
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -17,9 +20,10 @@ beforeAll(async () => {
 
 describe('functions', () => {
   it('are one per entry, each on Node.js 22 and arm64', () => {
-    const ids = (['sender-api', 'portal', 'ses-events'] as const).map(fnId);
+    const ids = ENTRIES.map(fnId);
 
-    expect(new Set(ids).size).toBe(3);
+    expect(Object.keys(stack.functions.byEntry).sort()).toEqual([...ENTRIES].sort());
+    expect(new Set(ids).size).toBe(4);
     for (const id of ids) {
       expect(props(id).Runtime).toBe('nodejs22.x');
       expect(props(id).Architectures).toEqual(['arm64']);
@@ -27,26 +31,48 @@ describe('functions', () => {
     }
   });
 
-  it('are sized for their work: sender-api 1024 MB/30 s, portal 512 MB/10 s, ses-events 256 MB/30 s', () => {
-    const sizing = (entry: Parameters<typeof fnId>[0]) => [props(fnId(entry)).MemorySize, props(fnId(entry)).Timeout];
+  it('are sized for their work: sender-api 1024 MB/30 s, portal 512 MB/10 s, ses-events 256 MB/30 s, maintenance 256 MB/90 s', () => {
+    const sizing = (entry: Entry) => [props(fnId(entry)).MemorySize, props(fnId(entry)).Timeout];
 
     expect(sizing('sender-api')).toEqual([1024, 30]);
     expect(sizing('portal')).toEqual([512, 10]);
     expect(sizing('ses-events')).toEqual([256, 30]);
+    // Its run budget is 40 s (functions/entries/maintenance.ts); the timeout leaves room for a slow last call.
+    expect(sizing('maintenance')).toEqual([256, 90]);
+  });
+
+  it('let maintenance run as one instance at a time, and reserve nothing for the others', () => {
+    expect(props(fnId('maintenance')).ReservedConcurrentExecutions).toBe(1);
+    for (const entry of ['sender-api', 'portal', 'ses-events'] as const) expect(props(fnId(entry)).ReservedConcurrentExecutions, entry).toBeUndefined();
   });
 
   it('get exactly the configuration they read, and nothing else (no secrets)', () => {
-    const env = (entry: Parameters<typeof fnId>[0]) => (props(fnId(entry)).Environment as { Variables: Props }).Variables;
     const origin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.edge.distribution), 'DomainName'] }]] };
-    const common = { NODE_OPTIONS: '--enable-source-maps', SEALPOST_LOG_LEVEL: 'info', SEALPOST_TABLE: { Ref: 'SealpostTable' }, SEALPOST_PORTAL_ORIGIN: origin };
+    const common = {
+      NODE_OPTIONS: '--enable-source-maps', SEALPOST_LOG_LEVEL: 'info', SEALPOST_TABLE: { Ref: 'SealpostTable' }, SEALPOST_PORTAL_ORIGIN: origin,
+      SEALPOST_KMS_KEY_ID: { 'Fn::GetAtt': ['SealpostKey', 'Arn'] },
+    };
 
     expect(env('sender-api')).toEqual({ ...common, SEALPOST_SES_CONFIGURATION_SET: { Ref: logicalId(stack, stack.mail.configurationSet) } });
     expect(env('portal')).toEqual({ ...common, SEALPOST_WEB_DIR: '/var/task/web' });
     expect(env('ses-events')).toEqual(common);
+    expect(env('maintenance')).toEqual(common);
+  });
+
+  it('all name the stack key by its ARN, the key that wraps stored secrets', () => {
+    for (const entry of ENTRIES) expect(env(entry).SEALPOST_KMS_KEY_ID, entry).toEqual({ 'Fn::GetAtt': ['SealpostKey', 'Arn'] });
+  });
+
+  it('never allow webhooks to plain http or local addresses (SEALPOST_WEBHOOKS_ALLOW_LOCAL is for npm start only)', () => {
+    for (const entry of ENTRIES) expect(Object.keys(env(entry)), entry).not.toContain('SEALPOST_WEBHOOKS_ALLOW_LOCAL');
+  });
+
+  it('run outside a VPC: maintenance posts to webhook URLs on the internet', () => {
+    for (const entry of ENTRIES) expect(props(fnId(entry)).VpcConfig, entry).toBeUndefined();
   });
 
   it('log to their own log group, kept for three months', () => {
-    for (const entry of ['sender-api', 'portal', 'ses-events'] as const) {
+    for (const entry of ENTRIES) {
       const logGroup = (props(fnId(entry)).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
 
       expect(props(logGroup).RetentionInDays).toBe(90);
@@ -54,8 +80,9 @@ describe('functions', () => {
     }
   });
 
-  it('have generated names', () => {
-    for (const entry of ['sender-api', 'portal', 'ses-events'] as const) expect(props(fnId(entry)).FunctionName).toBeUndefined();
+  it('have generated names and their own roles', () => {
+    for (const entry of ENTRIES) expect(props(fnId(entry)).FunctionName).toBeUndefined();
+    expect(new Set(ENTRIES.map((entry) => JSON.stringify(props(fnId(entry)).Role))).size).toBe(ENTRIES.length);
   });
 });
 

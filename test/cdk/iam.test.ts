@@ -1,6 +1,7 @@
 /**
  * Least privilege, read from the synthesized template: each function role holds exactly the actions
- * its code calls, on named resources, and the KMS key admits the functions only through DynamoDB.
+ * its code calls, on named resources; the key policy admits the functions only through DynamoDB, and
+ * their own policies allow direct KMS use only for webhook secrets.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -9,7 +10,8 @@ import { TEST_ENV, actionsOf, asList, ensureBuilt, logicalId, roleStatements, sy
 
 let stack: SealpostStack;
 let template: Template;
-let roles: Record<'sender-api' | 'portal' | 'ses-events', string>;
+type Entry = 'sender-api' | 'portal' | 'ses-events' | 'maintenance';
+let roles: Record<Entry, string>;
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -19,51 +21,107 @@ beforeAll(async () => {
     'sender-api': logicalId(stack, fns['sender-api'].role),
     portal: logicalId(stack, fns.portal.role),
     'ses-events': logicalId(stack, fns['ses-events'].role),
+    maintenance: logicalId(stack, fns.maintenance.role),
   };
 });
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const sorted = (values: unknown[]) => values.map((v) => JSON.stringify(v)).sort();
 
+const TABLE = { 'Fn::GetAtt': ['SealpostTable', 'Arn'] };
+const INDEX_ARN = (name: string) => ({ 'Fn::Join': ['', [TABLE, `/index/${name}`]] });
+const KEY = { 'Fn::GetAtt': ['SealpostKey', 'Arn'] };
+const where = (resource: unknown) => (JSON.stringify(resource) === JSON.stringify(TABLE) ? 'table'
+  : JSON.stringify(resource) === JSON.stringify(INDEX_ARN('gsi1')) ? 'gsi1'
+    : JSON.stringify(resource) === JSON.stringify(INDEX_ARN('gsi2')) ? 'gsi2' : JSON.stringify(resource));
+
+/** "<action> on <table|gsi1|gsi2>" → the dynamodb:LeadingKeys patterns that grant it, sorted. */
+function dynamoGrants(role: string): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const statement of roleStatements(template, role)) {
+    const leadingKeys = (statement.Condition as Record<string, Record<string, string[]>> | undefined)?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+    for (const action of asList(statement.Action).filter((a) => a.startsWith('dynamodb:'))) {
+      for (const resource of asList(statement.Resource)) {
+        const grant = `${action} on ${where(resource)}`;
+        expect(grants[grant], `${grant} is granted by one statement only`).toBeUndefined();
+        grants[grant] = [...(leadingKeys ?? ['(any partition)'])].sort();
+      }
+    }
+  }
+  return grants;
+}
+
 describe('function roles', () => {
-  it('grant sender-api exactly its DynamoDB calls, SendEmail and its own log stream', () => {
+  it('grant sender-api exactly its DynamoDB calls, webhook-secret wrapping, SendEmail and its own log stream', () => {
     const actions = actionsOf(roleStatements(template, roles['sender-api']));
 
     expect(actions).toEqual([
       'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      ...LOGS, 'ses:SendEmail',
+      'kms:Decrypt', 'kms:Encrypt', ...LOGS, 'ses:SendEmail',
     ].sort());
   });
 
   it('grant the portal exactly the reads, the open and its event', () => {
     const actions = actionsOf(roleStatements(template, roles.portal));
 
-    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...LOGS].sort());
+    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...LOGS].sort());
   });
 
   it('grant ses-events exactly the head read, the event write and its dead-letter queue', () => {
     const actions = actionsOf(roleStatements(template, roles['ses-events']));
 
-    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'sqs:SendMessage', ...LOGS].sort());
+    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'sqs:SendMessage', ...LOGS].sort());
   });
 
-  it('limit every DynamoDB grant to the item families the code touches (dynamodb:LeadingKeys)', () => {
-    const grants = (role: string) => Object.fromEntries(roleStatements(template, role)
-      .filter((s) => asList(s.Action).some((a) => String(a).startsWith('dynamodb:')))
-      .flatMap((s) => asList(s.Action).map((action) => [action, (s.Condition as Record<string, Record<string, unknown>>)['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']])));
+  it('grant maintenance exactly the queue queries, the writes of expiry and delivery, and secret unwrapping', () => {
+    const actions = actionsOf(roleStatements(template, roles.maintenance));
 
-    expect(grants(roles.portal)).toEqual({
-      'dynamodb:GetItem': ['MSG#*'], 'dynamodb:Query': ['MSG#*'], 'dynamodb:UpdateItem': ['MSG#*'], 'dynamodb:BatchWriteItem': ['MSG#*'],
+    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', ...LOGS].sort());
+  });
+
+  it('limit every DynamoDB grant to the partitions the code touches (dynamodb:LeadingKeys), on the table or the index it queries', () => {
+    const anyOf = (...patterns: string[]) => patterns.sort();
+
+    expect(dynamoGrants(roles['sender-api'])).toEqual({
+      'dynamodb:GetItem on table': anyOf('TENANT#*', 'APIKEY#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
+      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
+      'dynamodb:UpdateItem on table': anyOf('TENANT#*', 'APIKEY#*', 'MSG#*', 'IDEM#*'),
+      'dynamodb:DeleteItem on table': anyOf('TENANT#*', 'HOST#*', 'WEBHOOK#*', 'IDEM#*'),
+      'dynamodb:BatchWriteItem on table': anyOf('TENANT#*', 'MSG#*'),
+      'dynamodb:Query on table': anyOf('MSG#*', 'WEBHOOK#*'),
+      'dynamodb:Query on gsi1': anyOf('KEYS#*', 'MSGS#*', 'EVENTS#*', 'WEBHOOKS#*'),
     });
-    expect(grants(roles['ses-events'])).toEqual({ 'dynamodb:GetItem': ['MSG#*'], 'dynamodb:BatchWriteItem': ['MSG#*'] });
-    expect(grants(roles['sender-api'])).toEqual({
-      'dynamodb:GetItem': ['TENANT#*', 'APIKEY#*', 'MSG#*', 'IDEM#*'],
-      'dynamodb:PutItem': ['MSG#*', 'IDEM#*'],
-      'dynamodb:UpdateItem': ['MSG#*', 'IDEM#*'],
-      'dynamodb:DeleteItem': ['IDEM#*'],
-      'dynamodb:Query': ['MSG#*'],
-      'dynamodb:BatchWriteItem': ['MSG#*'],
+    expect(dynamoGrants(roles.portal)).toEqual({
+      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*'),
+      'dynamodb:Query on table': ['MSG#*'],
+      'dynamodb:UpdateItem on table': ['MSG#*'],
+      'dynamodb:PutItem on table': ['MSG#*'],
+      'dynamodb:BatchWriteItem on table': ['MSG#*'],
     });
+    expect(dynamoGrants(roles['ses-events'])).toEqual({
+      'dynamodb:GetItem on table': ['MSG#*'], 'dynamodb:PutItem on table': ['MSG#*'], 'dynamodb:BatchWriteItem on table': ['MSG#*'],
+    });
+    expect(dynamoGrants(roles.maintenance)).toEqual({
+      'dynamodb:Query on gsi2': anyOf('EXPIRING', 'WEBHOOKS'),
+      'dynamodb:Query on gsi1': ['EVENTS#*'],
+      'dynamodb:UpdateItem on table': anyOf('MSG#*', 'WEBHOOK#*'),
+      'dynamodb:PutItem on table': anyOf('MSG#*', 'WEBHOOK#*'),
+      'dynamodb:BatchWriteItem on table': ['MSG#*'],
+    });
+  });
+
+  it('let only sender-api (wrap, unwrap) and maintenance (unwrap) call KMS directly: on our key, for webhook secrets only', () => {
+    const kms = (role: string) => roleStatements(template, role).filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+
+    expect(actionsOf(kms(roles['sender-api']))).toEqual(['kms:Decrypt', 'kms:Encrypt']);
+    expect(actionsOf(kms(roles.maintenance))).toEqual(['kms:Decrypt']);
+    expect(kms(roles.portal)).toEqual([]);
+    expect(kms(roles['ses-events'])).toEqual([]);
+    for (const statement of [...kms(roles['sender-api']), ...kms(roles.maintenance)]) {
+      expect(statement.Resource).toEqual(KEY);
+      // The context the code wraps webhook secrets under; DynamoDB's own calls never carry it.
+      expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing' } });
+    }
   });
 
   it('have no managed policies (no AWSLambdaBasicExecutionRole)', () => {
@@ -83,21 +141,25 @@ describe('function roles', () => {
     }
   });
 
-  it('scope DynamoDB to the table, SES to our identity and configuration set, logs to the own log group', () => {
+  it('scope DynamoDB to the table and its indexes, SES to our identity and configuration set, logs to the own log group', () => {
     const resourcesFor = (role: string, prefix: string) => roleStatements(template, role)
       .filter((s) => asList(s.Action).every((a) => a.startsWith(prefix)))
       .flatMap((s) => asList(s.Resource));
+    const allowed = new Set([TABLE, INDEX_ARN('gsi1'), INDEX_ARN('gsi2')].map((r) => JSON.stringify(r)));
 
     for (const role of Object.values(roles)) {
-      expect(new Set(resourcesFor(role, 'dynamodb:').map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ 'Fn::GetAtt': ['SealpostTable', 'Arn'] })]));
+      const dynamo = resourcesFor(role, 'dynamodb:').map((r) => JSON.stringify(r));
+      expect(dynamo.length).toBeGreaterThan(0);
+      for (const resource of dynamo) expect(allowed.has(resource), resource).toBe(true);
     }
     const arn = (resource: string, ref: string) => ({ 'Fn::Join': ['', [`arn:aws:ses:${TEST_ENV.region}:${TEST_ENV.account}:${resource}/`, { Ref: ref }]] });
     expect(sorted(resourcesFor(roles['sender-api'], 'ses:'))).toEqual(sorted([
       arn('identity', logicalId(stack, stack.mail.identity)),
       arn('configuration-set', logicalId(stack, stack.mail.configurationSet)),
     ]));
-    const senderLogs = resourcesFor(roles['sender-api'], 'logs:');
-    expect(senderLogs).toEqual([{ 'Fn::GetAtt': [logicalId(stack, stack.functions.senderApi.logGroup), 'Arn'] }]);
+    for (const [entry, fn] of Object.entries(stack.functions.byEntry)) {
+      expect(resourcesFor(roles[entry as Entry], 'logs:')).toEqual([{ 'Fn::GetAtt': [logicalId(stack, fn.logGroup), 'Arn'] }]);
+    }
   });
 
   it('let only sender-api send email', () => {
