@@ -44,11 +44,12 @@ export class DynamoDbEventLog implements EventLog {
       // An event with a source id gets a suffix derived from it (with its message and time, so the
       // public id is unique across messages), so a repeat of it is stored once.
       const suffix = event.id ? stableSuffix(`${event.tenantId}\n${event.messageId ?? ''}\n${event.id}\n${event.at}`) : toBase64Url(this.random(9));
+      const { retentionDays = EVENT_RETENTION_DAYS, ...stored } = event;
       return {
         hasSourceId: event.id !== undefined,
         item: {
           ...marshall({
-            ...event,
+            ...stored,
             eventId: `${EVENT_ID_PREFIX}${suffix}`,
             recordedAt,
             pk: event.messageId ? key.head(event.messageId).pk : `${PARTITION_PREFIX.tenant}${event.tenantId}`,
@@ -58,7 +59,7 @@ export class DynamoDbEventLog implements EventLog {
             [INDEX.byTenant.partitionKey]: INDEX_PARTITION.events(event.tenantId),
             [INDEX.byTenant.sortKey]: `${recordedAt}#${suffix}`,
           }, { removeUndefinedValues: true, convertClassInstanceToMap: false }),
-          [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(event.at), EVENT_RETENTION_DAYS))) },
+          [TTL_ATTRIBUTE]: { N: String(ttlFor(addDays(new Date(event.at), retentionDays))) },
         },
       };
     });

@@ -3,8 +3,11 @@
 export const MIN_EXPIRY_DAYS = 1;
 export const MAX_EXPIRY_DAYS = 90;
 export const DEFAULT_EXPIRY_DAYS = 14;
-/** Audit events outlive the ciphertext (issue: default retention of 6 years). */
+/** Audit events outlive the ciphertext: kept for the tenant's retention, by default 6 years. */
 export const EVENT_RETENTION_DAYS = 6 * 365 + 2;
+/** The range a tenant may choose for its audit retention: at least a year, at most ten. */
+export const MIN_RETENTION_DAYS = 365;
+export const MAX_RETENTION_DAYS = 3653;
 /** After expiry, the head lingers this long so senders still see the status of an expired message. */
 export const HEAD_GRACE_DAYS = 30;
 

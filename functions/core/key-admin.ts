@@ -51,7 +51,7 @@ export async function createKey(deps: KeyAdminDeps, principal: Principal, scope:
   if (!(await deps.tenants.putApiKey(record))) throw new DependencyError('The key could not be created; nothing was stored. Retry.', 'dynamodb');
   await appendEvents(deps, [{
     tenantId: principal.tenant.id, type: 'key_created', at: now.toISOString(), actor: `key:${principal.keyId}`, objectId: record.keyId,
-    detail: `scope ${scope}`, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    detail: `scope ${scope}`, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: principal.tenant.settings.auditRetentionDays,
   }]);
   return { id: record.keyId, key, scope, createdAt: record.createdAt };
 }
@@ -68,7 +68,7 @@ export async function revokeKey(deps: KeyAdminDeps, principal: Principal, keyId:
   if (revoked) {
     await appendEvents(deps, [{
       tenantId: principal.tenant.id, type: 'key_revoked', at: now.toISOString(), actor: `key:${principal.keyId}`, objectId: keyId,
-      detail: `scope ${revoked.scope}`, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+      detail: `scope ${revoked.scope}`, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: principal.tenant.settings.auditRetentionDays,
     }]);
     return;
   }

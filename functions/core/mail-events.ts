@@ -37,7 +37,7 @@ export async function recordMailFeedback(deps: MailFeedbackDeps, feedback: MailF
   // Unlike the best-effort events of a send, this is the whole job: a failure propagates so that
   // the event source (SNS → Lambda) retries it.
   await deps.events.append([{
-    messageId: head.id, tenantId: head.tenantId, type: feedback.type, at: feedback.at, actor: 'mail-service',
+    messageId: head.id, tenantId: head.tenantId, type: feedback.type, at: feedback.at, actor: 'mail-service', retentionDays: head.auditRetentionDays,
     // SNS delivers at least once: a redelivered notification must not add a second event.
     id: `${feedback.type}:${feedback.rid}`,
     recipient: recipient.email, ...(feedback.detail ? { detail: feedback.detail } : {}),

@@ -145,6 +145,7 @@ export async function changeExpiry(
   await appendEvents(deps, [{
     messageId, tenantId: principal.tenant.id, type: 'expiry_changed', at: now.toISOString(), actor: `key:${principal.keyId}`,
     before: { expiresAt: head.expiresAt }, after: { expiresAt: expiresAt.toISOString() }, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    retentionDays: head.auditRetentionDays,
   }]);
   return getMessageStatus(deps, principal, messageId);
 }
@@ -162,7 +163,7 @@ export async function revokeMessage(deps: MessageAdminDeps, principal: Principal
     // Recorded before the cleanup, so a cleanup failure cannot lose who revoked the message.
     await appendEvents(deps, [{
       messageId, tenantId: principal.tenant.id, type: 'revoked', at: now.toISOString(), actor: `key:${principal.keyId}`,
-      sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+      sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
     }]);
   }
   await deps.store.deleteChunks(messageId, revoked?.chunkCount ?? head.chunkCount);
@@ -179,7 +180,7 @@ export async function recordExpirations(deps: MessageAdminDeps, limit = 100): Pr
     if (head.state !== 'active' || !isExpired(head.expiresAt, now)) continue;
     if (!(await deps.store.markExpired(head.id, now))) continue;
     recorded++;
-    await appendEvents(deps, [{ messageId: head.id, tenantId: head.tenantId, type: 'expired', at: head.expiresAt, actor: 'system' }]);
+    await appendEvents(deps, [{ messageId: head.id, tenantId: head.tenantId, type: 'expired', at: head.expiresAt, actor: 'system', retentionDays: head.auditRetentionDays }]);
   }
   return recorded;
 }

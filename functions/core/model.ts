@@ -34,6 +34,8 @@ export interface TenantSettings {
   /** Message Center mode (recipient inbox, KMS-wrapped secrets): stored now, acted on by a later issue. */
   readonly messageCenter: boolean;
   readonly verification: VerificationPolicy;
+  /** How long audit events are kept (they outlive the messages they describe). */
+  readonly auditRetentionDays: number;
 }
 
 export interface Tenant {
@@ -113,6 +115,8 @@ export interface MessageHead {
   readonly replyTo?: string;
   /** Set once the expiry sweep has recorded the "expired" event. */
   readonly expiredAt?: string;
+  /** The tenant's audit retention when the message was sent: its events are kept this long. */
+  readonly auditRetentionDays?: number;
 }
 
 export const MESSAGE_EVENT_TYPES = [
@@ -155,6 +159,8 @@ export interface AuditEvent {
   readonly after?: Readonly<Record<string, unknown>>;
   /** key_created / key_revoked / webhook_*: the non-secret id of the object. */
   readonly objectId?: string;
+  /** How long the event is kept (the tenant's audit retention); not stored, only applied. */
+  readonly retentionDays?: number;
 }
 
 /** An event for a message. */

@@ -90,7 +90,7 @@ export async function openMessage(
     if (type === 'opened' || recorded.newWindow || head.maxViews !== undefined) {
       await appendEvents(deps, [{
         messageId, tenantId: head.tenantId, type, at: now.toISOString(), actor: `recipient:${recipient.rid}`,
-        recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+        recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
         ...(head.maxViews !== undefined ? { detail: `view ${recorded.views} of ${head.maxViews}` } : {}),
       }]);
     }

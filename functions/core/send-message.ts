@@ -131,11 +131,12 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     state: 'active',
     ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
     ...(replyTo ? { replyTo } : {}),
+    auditRetentionDays: tenant.settings.auditRetentionDays,
     recipients: planned.map(({ secret: _secret, ...r }): RecipientRecord => ({ ...r, status: 'pending', opens: 0 })),
   };
   await deps.store.create(head, ciphertext);
   const actor = `key:${principal.keyId}`;
-  const base = { messageId: id, tenantId: tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent };
+  const base = { messageId: id, tenantId: tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: tenant.settings.auditRetentionDays };
   await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
 
   const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {

@@ -30,6 +30,7 @@ export interface SettingsPatch {
   readonly maxExpiryDays?: number;
   readonly messageCenter?: boolean;
   readonly verification?: VerificationPolicy;
+  readonly auditRetentionDays?: number;
   readonly brand?: {
     readonly primaryColor?: string | null;
     readonly logo?: { readonly contentType: string; readonly bytes: Uint8Array } | null;
@@ -49,6 +50,7 @@ export interface SettingsView {
   readonly brand: { readonly primaryColor: string | null; readonly logoUrl: string | null };
   readonly messageCenter: boolean;
   readonly verification: VerificationPolicy;
+  readonly auditRetentionDays: number;
 }
 
 export const MAX_PORTAL_HOSTNAMES = 10;
@@ -73,6 +75,7 @@ export function settingsView(tenant: Tenant): SettingsView {
     brand: { primaryColor: s.brand.primaryColor ?? null, logoUrl: s.brand.logo ? logoPath(tenant.id, s.brand.logo.digest) : null },
     messageCenter: s.messageCenter,
     verification: s.verification,
+    auditRetentionDays: s.auditRetentionDays,
   };
 }
 
@@ -138,6 +141,7 @@ async function nextSettings(current: TenantSettings, patch: SettingsPatch): Prom
     ...(patch.maxExpiryDays !== undefined ? { maxExpiryDays: patch.maxExpiryDays } : {}),
     ...(patch.messageCenter !== undefined ? { messageCenter: patch.messageCenter } : {}),
     ...(patch.verification !== undefined ? { verification: patch.verification } : {}),
+    ...(patch.auditRetentionDays !== undefined ? { auditRetentionDays: patch.auditRetentionDays } : {}),
     portalHostnames,
     brand,
   };
@@ -160,7 +164,7 @@ export function settingsDiff(before: TenantSettings, after: TenantSettings): { b
   const flat = (s: TenantSettings): Record<string, unknown> => ({
     displayName: s.displayName, senderAddress: s.senderAddress, replyTo: s.replyTo ?? null, portalHostnames: s.portalHostnames,
     defaultExpiryDays: s.defaultExpiryDays, maxExpiryDays: s.maxExpiryDays, messageCenter: s.messageCenter, verification: s.verification,
-    'brand.primaryColor': s.brand.primaryColor ?? null, 'brand.logo': s.brand.logo?.digest ?? null,
+    'brand.primaryColor': s.brand.primaryColor ?? null, 'brand.logo': s.brand.logo?.digest ?? null, auditRetentionDays: s.auditRetentionDays,
   });
   const a = flat(before);
   const b = flat(after);
@@ -223,6 +227,7 @@ export async function updateSettings(
   await appendEvents(deps, [{
     tenantId, type: 'settings_changed', at: now.toISOString(), actor: `key:${principal.keyId}`,
     before: diff.before, after: diff.after, detail: Object.keys(diff.after).join(', '), sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    retentionDays: settings.auditRetentionDays,
   }]);
   const notices: string[] = [];
   if (settings.messageCenter !== current.settings.messageCenter) {

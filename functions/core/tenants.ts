@@ -2,7 +2,7 @@
 import { toBase64Url } from './encoding.ts';
 import { newApiKey } from './api-keys.ts';
 import { ValidationError, type FieldIssue } from './errors.ts';
-import { DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS } from './expiry.ts';
+import { DEFAULT_EXPIRY_DAYS, EVENT_RETENTION_DAYS, MAX_EXPIRY_DAYS } from './expiry.ts';
 import type { ApiKeyRecord, Tenant, TenantSettings, VerificationPolicy } from './model.ts';
 import type { RandomBytes } from './ports.ts';
 import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from './text-rules.ts';
@@ -24,6 +24,7 @@ export function defaultSettings(input: { displayName: string; senderAddress: str
     brand: {},
     messageCenter: false,
     verification: input.verification,
+    auditRetentionDays: EVENT_RETENTION_DAYS,
   };
 }
 

@@ -173,6 +173,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
   await appendEvents(deps, [{
     tenantId, type: 'webhook_created', at: createdAt, actor: `key:${principal.keyId}`, objectId: id,
     after: { url: urlForAudit(endpoint.url), events: [...endpoint.events] }, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    retentionDays: principal.tenant.settings.auditRetentionDays,
   }]);
   return { id, secret, url: endpoint.url, events: endpoint.events, createdAt };
 }
@@ -194,6 +195,7 @@ export async function deleteWebhook(deps: WebhookAdminDeps, principal: Principal
   await appendEvents(deps, [{
     tenantId: principal.tenant.id, type: 'webhook_deleted', at: deps.clock().toISOString(), actor: `key:${principal.keyId}`, objectId: webhookId,
     before: { url: urlForAudit(endpoint.url), events: [...endpoint.events] }, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent,
+    retentionDays: principal.tenant.settings.auditRetentionDays,
   }]);
 }
 

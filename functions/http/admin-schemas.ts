@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { isEventPosition } from '../core/audit.ts';
 import { MAX_LOGO_BYTES } from '../core/logo.ts';
-import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/expiry.ts';
+import { MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, MIN_EXPIRY_DAYS, MIN_RETENTION_DAYS } from '../core/expiry.ts';
 import { EVENT_TYPES, type EventType } from '../core/model.ts';
 import type { SettingsPatch } from '../core/settings.ts';
 import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from '../core/text-rules.ts';
@@ -25,6 +25,7 @@ export const settingsPatchSchema = z.strictObject({
   maxExpiryDays: days,
   messageCenter: z.boolean(),
   verification: z.enum(['none', 'email-code'], 'must be "none" or "email-code"'),
+  auditRetentionDays: z.number().int('must be a whole number').min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} (a year)`).max(MAX_RETENTION_DAYS, `must be at most ${MAX_RETENTION_DAYS} (ten years)`),
   brand: z.strictObject({
     primaryColor: z.string().max(16).nullable(),
     logo: z.strictObject({

@@ -92,6 +92,7 @@ export const settingsViewSchema = z.object({
   }),
   messageCenter: z.boolean(),
   verification: z.enum(['none', 'email-code']),
+  auditRetentionDays: z.number().int(),
 });
 
 export const settingsUpdateSchema = settingsViewSchema.extend({

@@ -1,5 +1,5 @@
 /** The message store's sender controls and sweeps, and the tenant feed of the event log, on dynalite. */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { CHUNK_BYTES, DynamoDbMessageStore } from '../../functions/adapters/dynamodb-message-store.ts';
@@ -152,5 +152,23 @@ describe('DynamoDbEventLog tenant feed', () => {
     expect(since.events.map((e) => e.type)).toEqual(['opened', 'key_created']);
     expect(settled.events.map((e) => e.type)).toEqual(['created', 'settings_changed']);
     expect(window.events.map((e) => e.type)).toEqual(['key_created']);
+  });
+});
+
+describe('DynamoDbEventLog retention', () => {
+  it('keeps an event for its retention (default six years) and does not store the retention itself', async () => {
+    const log = new DynamoDbEventLog(env.client, env.tableName, (n) => new Uint8Array(randomBytes(n)));
+    const at = '2026-11-29T12:00:00.000Z';
+    await log.append([
+      { tenantId: 'keep', messageId: 'keep000000000000000000', type: 'created', at, actor: 'system', retentionDays: 400 },
+      { tenantId: 'keep', messageId: 'keep000000000000000000', type: 'notified', at, actor: 'system' },
+    ]);
+
+    const { Items = [] } = await env.client.send(new QueryCommand({ TableName: env.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'MSG#keep000000000000000000' } } }));
+    const ttlByType = Object.fromEntries(Items.map((item) => [item.type?.S, Number(item[TTL_ATTRIBUTE]?.N)]));
+
+    expect(ttlByType.created).toBe(Date.parse(at) / 1000 + 400 * 86_400);
+    expect(ttlByType.notified).toBe(Date.parse(at) / 1000 + (6 * 365 + 2) * 86_400);
+    expect(Items.some((item) => 'retentionDays' in item)).toBe(false);
   });
 });

@@ -26,6 +26,7 @@ describe('admin settings', () => {
     expect(await response.json()).toEqual({
       tenantId: 'acme', revision: 1, displayName: 'Acme Health', senderAddress: 'notices@acme.example', replyTo: null, portalHostnames: [],
       defaultExpiryDays: 14, maxExpiryDays: 90, brand: { primaryColor: null, logoUrl: null }, messageCenter: false, verification: 'none',
+      auditRetentionDays: 2192,
     });
   });
 
@@ -122,6 +123,23 @@ describe('admin settings', () => {
 
     expect((await call(app, keys.acme, 'GET', '/v1/admin/settings')).status).toBe(403);
     expect((await call(app, undefined, 'GET', '/v1/admin/settings')).status).toBe(401);
+  });
+});
+
+describe('audit retention', () => {
+  it('keeps the tenant\'s events for its chosen retention, and a message\'s events for the retention in force when it was sent', async () => {
+    const { app, adminKeys, keys, deps } = await buildTestApp();
+    const appended: { type: string; retentionDays?: number }[] = [];
+    const append = deps.events.append.bind(deps.events);
+    deps.events.append = async (events) => { appended.push(...events.map((e) => ({ type: e.type, ...(e.retentionDays !== undefined ? { retentionDays: e.retentionDays } : {}) }))); return append(events); };
+
+    expect((await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { auditRetentionDays: 400 })).status).toBe(200);
+    await sendJson(app, keys.acme, aSendRequest());
+
+    expect(appended).toEqual([
+      { type: 'settings_changed', retentionDays: 400 }, { type: 'created', retentionDays: 400 }, { type: 'notified', retentionDays: 400 },
+    ]);
+    expect((await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { auditRetentionDays: 100 })).status).toBe(422);
   });
 });
 
