@@ -3,8 +3,15 @@
  * them to status codes and RFC 9457 bodies. Messages (`detail`) are written for the API user and
  * must never contain a secret, token, code, API key or message content.
  */
+/** Members a problem body carries besides the standard ones (RFC 9457 extensions). Never a secret, token, code or passcode. */
+export type ProblemExtensions = Readonly<Record<string, string | number>>;
+
 export abstract class AppError extends Error {
   abstract readonly kind: string;
+  /** Extra members of the problem body, e.g. `attemptsLeft`. */
+  readonly extensions?: ProblemExtensions;
+  /** Seconds, sent as the Retry-After header (and usually also as `retryAfter` in the body). */
+  readonly retryAfter?: number;
   constructor(public readonly detail: string) {
     super(detail);
     this.name = new.target.name;
@@ -102,6 +109,59 @@ export class IdempotencyKeyMismatchError extends AppError {
   readonly kind = 'idempotency-mismatch';
   constructor() {
     super('This Idempotency-Key was already used with a different request body. Use a new key for a new message.');
+  }
+}
+
+/**
+ * Too many wrong codes or passcodes for this recipient: every answer is refused until the lock ends
+ * (`retryAfter` seconds), right or wrong, so parallel guessing learns nothing more.
+ */
+export class LockedError extends AppError {
+  readonly kind = 'locked';
+  override readonly extensions: ProblemExtensions;
+  constructor(override readonly retryAfter: number) {
+    super(`Too many wrong attempts. Opening this message is locked for ${Math.ceil(retryAfter / 60)} minute(s); try again after that.`);
+    this.extensions = { retryAfter };
+  }
+}
+
+/** The passcode did not match (counted: `attemptsLeft` more wrong answers lock the pickup). */
+export class PasscodeWrongError extends AppError {
+  readonly kind = 'passcode-wrong';
+  override readonly extensions: ProblemExtensions;
+  constructor(attemptsLeft: number) {
+    super(`The passcode is not right. ${attemptsLeft} attempt(s) left before opening is locked for a while.`);
+    this.extensions = { attemptsLeft };
+  }
+}
+
+/** The code is wrong, expired or already used (a wrong one is counted like a wrong passcode). */
+export class CodeWrongError extends AppError {
+  readonly kind = 'code-wrong';
+  override readonly extensions: ProblemExtensions;
+  constructor(attemptsLeft: number) {
+    super(`The code is not right, has expired or was already used. ${attemptsLeft} attempt(s) left before opening is locked for a while.`);
+    this.extensions = { attemptsLeft };
+  }
+}
+
+/** The message needs an emailed code: one was just sent to `sentTo` (masked), valid until `expiresAt`. */
+export class VerificationRequiredError extends AppError {
+  readonly kind = 'verification-required';
+  override readonly extensions: ProblemExtensions;
+  constructor(sentTo: string, expiresAt: string) {
+    super(`We sent a 6-digit code to ${sentTo}. Send it with the next request as "code"; it works for 10 minutes.`);
+    this.extensions = { sentTo, expiresAt };
+  }
+}
+
+/** No new code now: the last one was sent less than 30 seconds ago, or 5 were sent this hour. */
+export class CodeRateLimitedError extends AppError {
+  readonly kind = 'code-rate-limited';
+  override readonly extensions: ProblemExtensions;
+  constructor(override readonly retryAfter: number) {
+    super(`A new code can be sent in ${retryAfter} second(s). Use the last code you received until then.`);
+    this.extensions = { retryAfter };
   }
 }
 

@@ -22,6 +22,13 @@ const STATUS: Record<string, { status: ContentfulStatusCode; title: string }> = 
   'idempotency-mismatch': { status: 422, title: 'Idempotency-Key reused' },
   dependency: { status: 503, title: 'Service unavailable' },
   'delivery-failed': { status: 502, title: 'Delivery failed' },
+  'verification-required': { status: 403, title: 'Verification required' },
+  'code-wrong': { status: 403, title: 'Wrong code' },
+  'passcode-wrong': { status: 403, title: 'Wrong passcode' },
+  locked: { status: 429, title: 'Locked' },
+  'code-rate-limited': { status: 429, title: 'Too many codes' },
+  // Secure replies (functions/core/reply-errors.ts).
+  'reply-rate-limited': { status: 429, title: 'Too many replies' },
 };
 
 export interface ProblemBody {
@@ -32,6 +39,11 @@ export interface ProblemBody {
   requestId: string;
   errors?: readonly { field: string; message: string }[];
   recipients?: readonly { email: string; status: string; reason: string }[];
+  /** Extensions of the verification problems (never a code, passcode or token). */
+  attemptsLeft?: number;
+  retryAfter?: number;
+  sentTo?: string;
+  expiresAt?: string;
 }
 
 export function problemType(kind: string): string {
@@ -51,7 +63,8 @@ export function errorToResponse(error: unknown, c: Context, logger: Logger): Res
     if (error instanceof DependencyError) {
       logger.error('dependency_failed', { requestId, dependency: error.dependency, cause: describeError(error.cause) });
     }
-    const extra: Partial<ProblemBody> = {};
+    const extra: Partial<ProblemBody> = { ...error.extensions };
+    if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter));
     if (error instanceof ValidationError && error.issues.length > 0) extra.errors = error.issues;
     if (error instanceof DeliveryFailedError) extra.recipients = error.recipients;
     return problem(c, mapped.status, error.kind, mapped.title, error.detail, extra);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/expiry.ts';
 import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from '../core/text-rules.ts';
+import { normalizePasscode } from '../core/access-token.ts';
 import { PayloadTooLargeError, ValidationError, type FieldIssue } from '../core/errors.ts';
 import type { Address, OutboundMessage } from '../core/model.ts';
 
@@ -47,11 +48,33 @@ export const sendRequestSchema = z.strictObject({
   expiresInDays: z.number().int('must be a whole number').min(MIN_EXPIRY_DAYS, `must be at least ${MIN_EXPIRY_DAYS}`).max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`).optional(),
   maxViews: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_VIEWS, `must be at most ${MAX_VIEWS}`).optional(),
   replyTo: emailString.optional(),
+  /** Overrides the tenant's verification setting for this message. */
+  verification: z.enum(['none', 'email-code']).optional(),
+  /** Shared with the recipients out of band; mixed into their keys and never stored. */
+  passcode: z.string().min(1, 'must not be empty').max(100, 'is longer than 100 characters')
+    .refine((v) => !CONTROL_CHARS.test(v), 'must not contain line breaks or control characters')
+    .refine((v) => normalizePasscode(v) !== '', 'must not be only white space')
+    .optional(),
 }).refine((m) => m.text !== undefined || m.html !== undefined, { message: 'give "text", "html" or both', path: ['text'] });
 
 export type SendRequest = z.input<typeof sendRequestSchema>;
 
-export const openRequestSchema = z.strictObject({ token: z.string().max(128), part: z.number().int().min(0).max(1000).optional() });
+const base64Url43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 43 base64url characters');
+
+/**
+ * POST /m/:id/open. `token` and `link` are checked by the pickup itself (a malformed one is the same
+ * "not available" as a wrong one); `code` and `grant` have a fixed shape.
+ */
+export const openRequestSchema = z.strictObject({
+  link: z.string().max(128).optional(),
+  token: z.string().max(128),
+  code: z.string().regex(/^\d{6}$/, 'must be the 6 digits from the email').optional(),
+  grant: base64Url43.optional(),
+  part: z.number().int().min(0).max(1000).optional(),
+});
+
+/** POST /m/:id/code: the same identification as an open, to send a new code. */
+export const codeRequestSchema = z.strictObject({ link: z.string().max(128).optional(), token: z.string().max(128) });
 
 export function toIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => {
@@ -97,5 +120,7 @@ export function parseSendRequest(body: unknown): OutboundMessage {
     ...(m.expiresInDays !== undefined ? { expiresInDays: m.expiresInDays } : {}),
     ...(m.maxViews !== undefined ? { maxViews: m.maxViews } : {}),
     ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+    ...(m.verification !== undefined ? { verification: m.verification } : {}),
+    ...(m.passcode !== undefined ? { passcode: m.passcode } : {}),
   };
 }

@@ -1,6 +1,9 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ACCESS_TOKEN_INFO, deriveAccessToken, encodeSecret, hashAccessToken, isWellFormedSecret } from '../../functions/core/access-token.ts';
+import {
+  ACCESS_TOKEN_INFO, LINK_TOKEN_INFO, PASSCODE_INFO, deriveAccessToken, deriveLinkToken, deriveMessageKey, encodeSecret, hashAccessToken,
+  isWellFormedSecret, normalizePasscode,
+} from '../../functions/core/access-token.ts';
 import { fromBase64Url, toBase64Url } from '../../functions/core/encoding.ts';
 
 describe('access token', () => {
@@ -41,5 +44,50 @@ describe('access token', () => {
 
     expect(fromBase64Url(toBase64Url(bytes))).toEqual(bytes);
     expect(toBase64Url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
+  });
+});
+
+describe('passcode and link token', () => {
+  const secret = encodeSecret(Uint8Array.from({ length: 32 }, (_, i) => i));
+  const hkdf = (ikm: Uint8Array, salt: Uint8Array, info: string) => Buffer.from(hkdfSync('sha256', ikm, salt, info, 32)).toString('base64url');
+
+  it('matches the test vector of docs/protocol.md §1 for the passcode "1970-01-31"', async () => {
+    const key = await deriveMessageKey(secret, '1970-01-31');
+    const token = await deriveAccessToken(key);
+    const link = await deriveLinkToken(secret);
+
+    expect(key).toBe('lu2auPTryczU-psMtUF2siUAJfGt0k0wmqaPi-vGC7o');
+    expect(token).toBe('bvfDcYbuiKu9TEwmJFSMGIDdXUArwR2LLGQs393s9zo');
+    expect(await hashAccessToken(token)).toBe('Gk_61aCbYWr85puju8CZ6soTKDfhS1quEIYqGOGOIIU');
+    expect(link).toBe('RmfAn40K0J9RTiLsICGD4-eR_55jKVthXPoMD1k6wBU');
+    expect(await hashAccessToken(link)).toBe('8OgRlU5N2UQdypOfh6R7Bi_JP_Y4hug4y6RvKe3uDqI');
+  });
+
+  it('mixes the normalized passcode in as the HKDF salt, exactly as node:crypto does', async () => {
+    const passcode = ' Ｐａｓｓ  word\t1 ';
+
+    const key = await deriveMessageKey(secret, passcode);
+
+    expect(key).toBe(hkdf(fromBase64Url(secret), new TextEncoder().encode('Pass word 1'), PASSCODE_INFO));
+    expect(await deriveLinkToken(secret)).toBe(hkdf(fromBase64Url(secret), new Uint8Array(0), LINK_TOKEN_INFO));
+  });
+
+  it('keeps the secret as the key without a passcode, and gives different keys for different passcodes', async () => {
+    expect(await deriveMessageKey(secret)).toBe(secret);
+    expect(await deriveMessageKey(secret, 'abc')).not.toBe(await deriveMessageKey(secret, 'ABC'));
+    expect(await deriveMessageKey(secret, 'abc')).not.toBe(secret);
+    expect(await deriveLinkToken(secret)).not.toBe(await deriveAccessToken(secret));
+  });
+
+  it('normalizes passcodes: NFKC, trimmed, inner white space collapsed, case kept', () => {
+    expect(normalizePasscode('  31.01.1970 ')).toBe('31.01.1970');
+    expect(normalizePasscode('ＡＢＣ１２３')).toBe('ABC123');
+    expect(normalizePasscode('a \u00a0\t b')).toBe('a b');
+    expect(normalizePasscode('e\u0301')).toBe('\u00e9');
+    expect(normalizePasscode('Secret')).not.toBe(normalizePasscode('secret'));
+  });
+
+  it('refuses a passcode that is only white space', async () => {
+    await expect(deriveMessageKey(secret, ' \t ')).rejects.toThrow(RangeError);
   });
 });

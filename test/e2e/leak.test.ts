@@ -1,13 +1,14 @@
 /**
  * Leak test over the real local stack: after sends (with idempotency keys, several recipients,
- * attachments), opens, a failed open and a revocation, no DynamoDB item and no log line holds a
- * plaintext marker, a secret, an access token or the API key.
+ * attachments, a passcode, email codes), opens, failed opens, wrong and right codes and passcodes,
+ * and a revocation, no DynamoDB item and no log line holds a plaintext marker, a secret, an access
+ * or link token, a passcode, a code, a grant or the API key.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/access-token.ts';
 import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
 import { capturedMail } from '../../functions/local/stand-ins.ts';
 import { buildWeb } from '../../web/build.ts';
@@ -51,11 +52,47 @@ describe('what the server keeps', () => {
     expect(wrong.status).toBe(404);
     expect((await fetch(`${stack.appUrl}/v1/messages/${links[0]!.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } })).status).toBe(204);
 
+    // A passcode message that also needs an email code: wrong passcode, code, wrong code, right code, grant.
+    const passcode = 'LEAKPASS-1970-01-31';
+    const guarded = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: ['guarded@example.com'], subject: 'LEAKSUBJECTG', text: 'LEAKTEXTG', passcode, verification: 'email-code' }),
+    });
+    expect(guarded.status).toBe(201);
+    const mailFor = async () => (await capturedMail(stack.mailboxUrl)).filter((m) => m.destination.to.some((t) => t.includes('guarded@example.com')));
+    const guardedLink = parseLink((await mailFor())[0]?.body.text ?? '');
+    const key = await deriveMessageKey(guardedLink.secret, passcode);
+    const creds = { link: await deriveLinkToken(guardedLink.secret), token: await deriveAccessToken(key) };
+    const wrongPasscode = { link: creds.link, token: await deriveAccessToken(await deriveMessageKey(guardedLink.secret, 'LEAKWRONGPASS')) };
+    const post = (path: string, body: unknown) => fetch(`${stack.appUrl}/m/${guardedLink.id}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('open', wrongPasscode)).status).toBe(403);
+    expect((await post('open', creds)).status).toBe(403);
+    const code = /^\s+(\d{6})$/m.exec((await mailFor()).find((m) => m.subject.includes('your code'))?.body.text ?? '')?.[1] ?? '';
+    expect(code).toMatch(/^\d{6}$/);
+    const wrongCode = code === '000000' ? '000001' : '000000';
+    expect((await post('open', { ...creds, code: wrongCode })).status).toBe(403);
+    const opened = await post('open', { ...creds, code });
+    expect(opened.status).toBe(200);
+    const grant = opened.headers.get('Sealpost-Grant') ?? '';
+    expect((await post('open', { ...creds, grant })).status).toBe(200);
+    Object.assign(needles, {
+      passcode, wrongPasscode: 'LEAKWRONGPASS', key, guardedSecret: guardedLink.secret, guardedToken: creds.token, linkToken: creds.link,
+      wrongToken: wrongPasscode.token, grant, subjectG: 'LEAKSUBJECTG', textG: 'LEAKTEXTG',
+    });
+
     const table = await dumpTable(stack.dynamoDbEndpoint, stack.tableName);
 
     expect(table.items).toBeGreaterThan(20);
     expect(findLeaks(table.text, needles)).toEqual([]);
     expect(findLeaks(logs.join('\n'), needles)).toEqual([]);
+    // Codes are six digits: looked for as whole numbers, so that a timestamp or hash cannot match by chance.
+    for (const digits of [code, wrongCode]) {
+      const whole = new RegExp(`(?<![0-9A-Za-z])${digits}(?![0-9A-Za-z])`);
+      expect(whole.test(table.text), `code ${digits} in the table`).toBe(false);
+      expect(whole.test(logs.join('\n')), `code ${digits} in the logs`).toBe(false);
+    }
+    expect(table.text).toContain('code_sent');
     expect(logs.some((l) => l.includes('"event":"request"'))).toBe(true);
     // The scan does see what is stored: the recipient addresses are there in the clear, by design.
     expect(table.text).toContain('second1@example.com');

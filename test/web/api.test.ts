@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { type Fetch, messageIdFromPath, openMessage } from '../../web/src/lib/api.ts';
+import { type Fetch, messageIdFromPath, openMessage, requestCode } from '../../web/src/lib/api.ts';
 
 interface Call {
   readonly url: string;
@@ -28,7 +28,7 @@ describe('openMessage', () => {
   it('posts the token as JSON to /m/{id}/open and returns the ciphertext bytes on 200', async () => {
     const { fetch, calls } = aFetch(() => new Response(new Uint8Array([1, 2, 3]), { status: 200 }));
 
-    const result = await openMessage('msg_1', 'tok', fetch);
+    const result = await openMessage('msg_1', { token: 'tok' }, fetch);
 
     expect(result).toEqual({ kind: 'ok', ciphertext: new Uint8Array([1, 2, 3]) });
     expect(calls).toHaveLength(1);
@@ -47,7 +47,7 @@ describe('openMessage', () => {
       return new Response(parts[part], { status: 200, headers: { 'Sealpost-Parts': '3' } });
     };
 
-    const result = await openMessage('m', 'tok', fetch);
+    const result = await openMessage('m', { token: 'tok' }, fetch);
 
     expect(result).toEqual({ kind: 'ok', ciphertext: new Uint8Array([1, 2, 3, 4, 5]) });
     expect(calls.map((c) => c.init.body)).toEqual(['{"token":"tok"}', '{"token":"tok","part":1}', '{"token":"tok","part":2}']);
@@ -57,13 +57,13 @@ describe('openMessage', () => {
     let n = 0;
     const fetch: Fetch = async () => (n++ === 0 ? new Response(new Uint8Array([1]), { status: 200, headers: { 'Sealpost-Parts': '2' } }) : problem(404));
 
-    await expect(openMessage('m', 'tok', fetch)).resolves.toEqual({ kind: 'unavailable' });
+    await expect(openMessage('m', { token: 'tok' }, fetch)).resolves.toEqual({ kind: 'unavailable' });
   });
 
   it('encodes an id that carries URL syntax', async () => {
     const { fetch, calls } = aFetch(() => problem(404));
 
-    await openMessage('a/b?c', 'tok', fetch);
+    await openMessage('a/b?c', { token: 'tok' }, fetch);
 
     expect(calls[0]?.url).toBe('/m/a%2Fb%3Fc/open');
   });
@@ -71,25 +71,72 @@ describe('openMessage', () => {
   it('reports every 404 as unavailable, without details', async () => {
     const { fetch } = aFetch(() => problem(404));
 
-    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'unavailable' });
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'unavailable' });
   });
 
   it.each([429, 500, 503])('reports %i as an error with the request id of the problem body', async (status) => {
     const { fetch } = aFetch(() => problem(status, 'req-42'));
 
-    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'error', status, requestId: 'req-42' });
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'error', status, requestId: 'req-42' });
   });
 
   it('ignores a request id that is not a short plain token', async () => {
     const { fetch } = aFetch(() => problem(500, '<img src=x onerror=alert(1)>'));
 
-    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'error', status: 500 });
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'error', status: 500 });
   });
 
   it('reports status 0 when the network fails', async () => {
     const { fetch } = aFetch(() => Promise.reject(new TypeError('Failed to fetch')));
 
-    await expect(openMessage('m', 't', fetch)).resolves.toEqual({ kind: 'error', status: 0 });
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'error', status: 0 });
+  });
+});
+
+const kindProblem = (status: number, kind: string, extra: Record<string, unknown>): Response =>
+  new Response(JSON.stringify({ type: `urn:sealpost:problem:${kind}`, title: 't', status, detail: 'd', requestId: 'req-9', ...extra }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+
+describe('verification answers', () => {
+  it.each([
+    [kindProblem(403, 'verification-required', { sentTo: 'a•••@example.com', expiresAt: 'x' }), { kind: 'verification-required', sentTo: 'a•••@example.com' }],
+    [kindProblem(403, 'code-wrong', { attemptsLeft: 3 }), { kind: 'code-wrong', attemptsLeft: 3 }],
+    [kindProblem(403, 'passcode-wrong', { attemptsLeft: 0 }), { kind: 'passcode-wrong', attemptsLeft: 0 }],
+    [kindProblem(429, 'locked', { retryAfter: 900 }), { kind: 'locked', retryAfter: 900 }],
+    [kindProblem(429, 'code-rate-limited', { retryAfter: 30 }), { kind: 'code-rate-limited', retryAfter: 30 }],
+    [kindProblem(429, 'locked', { retryAfter: '900' }), { kind: 'error', status: 429, requestId: 'req-9' }],
+    [kindProblem(403, 'forbidden', {}), { kind: 'error', status: 403, requestId: 'req-9' }],
+  ])('maps a problem answer to what the page shows (%#)', async (response, expected) => {
+    await expect(openMessage('m', { token: 't' }, async () => response)).resolves.toEqual(expected);
+  });
+
+  it('sends link, token and code for part 0, then the grant it answered (and no code) for later parts', async () => {
+    const grant = 'G'.repeat(43);
+    const calls: Call[] = [];
+    const fetch: Fetch = async (url, init) => {
+      calls.push({ url, init });
+      return new Response(new Uint8Array([calls.length]), { status: 200, headers: { 'Sealpost-Parts': '2', ...(calls.length === 1 ? { 'Sealpost-Grant': grant } : {}) } });
+    };
+
+    const result = await openMessage('m', { link: 'l', token: 't', code: '123456' }, fetch);
+
+    expect(result).toEqual({ kind: 'ok', ciphertext: new Uint8Array([1, 2]), grant });
+    expect(calls.map((c) => c.init.body)).toEqual([
+      '{"link":"l","token":"t","code":"123456"}',
+      `{"link":"l","token":"t","grant":"${grant}","part":1}`,
+    ]);
+  });
+
+  it('asks for a new code at /m/{id}/code', async () => {
+    const { fetch, calls } = aFetch(() => kindProblem(403, 'verification-required', { sentTo: 'b•••@example.org' }));
+
+    const result = await requestCode('m', { link: 'l', token: 't' }, fetch);
+
+    expect(result).toEqual({ kind: 'verification-required', sentTo: 'b•••@example.org' });
+    expect(calls[0]?.url).toBe('/m/m/code');
+    expect(calls[0]?.init.body).toBe('{"link":"l","token":"t"}');
   });
 });
 
