@@ -1,6 +1,7 @@
 /** Loads the built web client (dist/web) into memory once, for the portal and console routes to serve. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import type { InboxAssets } from '../core/inbox-ports.ts';
 import type { WebAssets } from '../core/ports.ts';
 
 const TYPES: Record<string, string> = {
@@ -29,4 +30,13 @@ export function loadWebAssets(webDir: string): WebAssets {
     ...(existsSync(adminPath) ? { adminPage: readFileSync(adminPath, 'utf8') } : {}),
     assets,
   };
+}
+
+/**
+ * The Message Center inbox page (dist/web/inbox.html), when built. Its script and stylesheet are
+ * ordinary assets (assets/inbox.js, assets/inbox.css), which loadWebAssets already serves.
+ */
+export function loadInboxAssets(webDir: string): InboxAssets {
+  const inboxPath = join(webDir, 'inbox.html');
+  return existsSync(inboxPath) ? { inboxPage: readFileSync(inboxPath, 'utf8') } : {};
 }

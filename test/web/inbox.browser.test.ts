@@ -1,0 +1,163 @@
+/**
+ * The inbox page in real Chromium against the real routes (with in-memory stores), served from
+ * http://localhost so that the Secure session cookie is kept: sign in with the emailed code, see
+ * the list, open a message (hand-over to the pickup page with the secret in the fragment), sign out.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { serve, type ServerType } from '@hono/node-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+
+import { loadInboxAssets, loadWebAssets } from '../../functions/adapters/fs-web-assets.ts';
+import { createApp } from '../../functions/http/app.ts';
+import { inboxRoutes } from '../../functions/http/routes/inbox.ts';
+import { buildWeb } from '../../web/build.ts';
+import { aClock, aTenant } from '../helpers/builders.ts';
+import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { CapturingLogger, InMemoryEventLog, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier } from '../helpers/fakes.ts';
+import { CountingKeyWrapper, InMemoryInboxStore, messageIdOf, seedMessage, type SeededRecipient } from '../helpers/inbox-fakes.ts';
+
+describeBrowser('inbox page', () => {
+  let distDir: string;
+  let server: ServerType;
+  let origin: string;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let problems: string[] = [];
+  const notifier = new RecordingNotifier();
+  const tenants = new InMemoryTenantDirectory();
+  const store = new InMemoryMessageStore();
+  const inbox = new InMemoryInboxStore();
+  const keys = new CountingKeyWrapper();
+  const HOSTILE = '<img src=x onerror=alert(1)> Clinic';
+  let alice: SeededRecipient | undefined;
+  const clock = aClock();
+
+  beforeAll(async () => {
+    distDir = await mkdtemp(path.join(tmpdir(), 'sealpost-inbox-web-'));
+    await buildWeb({ outDir: distDir });
+    tenants.tenants.set('acme', aTenant({ settings: { displayName: HOSTILE, messageCenter: true } }));
+    [, alice] = await seedMessage({ store, inbox, keys }, { id: messageIdOf('first'), emails: ['bob@example.com', 'alice@example.com'], createdAt: '2026-11-20T10:00:00.000Z' });
+    await seedMessage({ store, inbox, keys }, { id: messageIdOf('second'), emails: ['alice@example.com'], createdAt: '2026-11-28T10:00:00.000Z' });
+    const logger = new CapturingLogger();
+    const deps = { store, events: new InMemoryEventLog(clock), tenants, clock, logger, notifier, random: (n: number) => new Uint8Array(randomBytes(n)) };
+    const app = createApp({ logger, portal: { ...deps, web: loadWebAssets(distDir) } });
+    app.route('/', inboxRoutes({ ...deps, inbox, keys, portalOrigin: 'http://localhost', inboxWeb: loadInboxAssets(distDir), issueGrant: async () => 'G'.repeat(43) }));
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    const page = context?.pages()[0];
+    if (page && !page.isClosed()) {
+      const violations = await page.evaluate(() => (window as Window & { __csp?: string[] }).__csp ?? []).catch(() => []);
+      problems.push(...violations.map((v) => `CSP violation: ${v}`));
+    }
+    await context?.close();
+    context = undefined;
+    expect(problems).toEqual([]);
+    problems = [];
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    await rm(distDir, { recursive: true, force: true });
+  });
+
+  async function aPage(): Promise<Page> {
+    context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as Window & { __csp?: string[] }).__csp = seen;
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+      (window as Window & { __alerted?: boolean }).__alerted = false;
+      window.alert = () => { (window as Window & { __alerted?: boolean }).__alerted = true; };
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of (401|404)/.test(message.text())) problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    return page;
+  }
+
+  async function signIn(page: Page): Promise<void> {
+    // A new code for the same address is sent at most every 30 seconds (of the server's clock).
+    clock.advanceDays(1 / 24 / 60);
+    await page.goto(`${origin}/inbox/acme`);
+    await page.getByLabel('Email address').fill('Alice@Example.com');
+    const before = notifier.sent.length;
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    expect(notifier.sent.length).toBe(before + 1);
+    const code = /\b(\d{6})\b/.exec(notifier.sent.at(-1)?.text ?? '')?.[1] ?? '';
+    await page.getByLabel('Code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your secure messages' }).waitFor();
+  }
+
+  it('signs in with the emailed code and lists the messages as text, newest first', async () => {
+    const page = await aPage();
+
+    await signIn(page);
+    const items = page.getByRole('listitem');
+    const cookies = await context!.cookies();
+
+    await expect.poll(() => items.count()).toBe(2);
+    expect(await items.first().getByRole('time').first().getAttribute('datetime')).toBe('2026-11-28T10:00:00.000Z');
+    expect(await items.first().textContent()).toContain(HOSTILE);
+    expect(await items.first().textContent()).toContain('Unread');
+    expect(await page.evaluate(() => (window as Window & { __alerted?: boolean }).__alerted)).toBe(false);
+    expect(cookies).toEqual([expect.objectContaining({ name: 'sealpost_inbox', httpOnly: true, secure: true, sameSite: 'Strict', path: '/inbox' })]);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('opens a message by handing the recipient\'s secret and grant to the pickup page in the fragment', async () => {
+    const page = await aPage();
+    await signIn(page);
+    // The pickup page itself is another suite's: here it only shows where the hand-over went.
+    await page.route('**/m/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>pickup</title>' }));
+    const entries = await page.evaluate(() => history.length);
+
+    await page.getByRole('button', { name: /Open the message .* received Nov 20, 2026/ }).click();
+    await page.waitForURL(/\/m\//);
+    const url = new URL(page.url());
+
+    expect(url.pathname).toBe(`/m/${messageIdOf('first')}`);
+    expect(url.hash).toBe(`#${alice?.secret}:${'G'.repeat(43)}`);
+    // replace(): the inbox page's entry became the pickup page's, no new one was added.
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+  });
+
+  it('signs out and then asks for the address again', async () => {
+    const page = await aPage();
+    await signIn(page);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: /Your secure messages from/ }).waitFor();
+    await page.reload();
+
+    await page.getByLabel('Email address').waitFor();
+    expect(await page.getByRole('button', { name: 'Send me a code' }).isVisible()).toBe(true);
+  });
+
+  it('says the address is incomplete without a tenant, and sends nothing', async () => {
+    const page = await aPage();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+
+    await page.goto(`${origin}/inbox`);
+    await page.getByRole('heading', { name: 'This address is incomplete' }).waitFor();
+
+    expect(requests.filter((p) => p.startsWith('/inbox/api'))).toEqual([]);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The Message Center inbox page: email → code → the list of messages → open one (which hands over
+ * to the pickup page with the recipient's secret in the fragment) → sign out.
+ *
+ * The session is an HttpOnly cookie this script cannot read. Server data reaches the DOM only as
+ * text (lib/dom.ts `h`). The secret the server unwraps for "Open" goes straight into the pickup
+ * page's fragment with location.replace, so it is neither kept here nor left in this page's history.
+ */
+import { h } from './lib/dom.ts';
+import {
+  listMessages, openInboxMessage, pickupUrl, requestCode, signOutOfInbox, tenantIdOf, verifyCode, type Failure, type InboxMessage,
+} from './lib/inbox-api.ts';
+
+type View = 'loading' | 'email' | 'code' | 'list' | 'incomplete' | 'error';
+const VIEWS: readonly View[] = ['loading', 'email', 'code', 'list', 'incomplete', 'error'];
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const TEXT = {
+  signedOut: 'Sign in with your email address.',
+  sent: 'If this address has messages here, a code is on its way.',
+  wrong: 'That code is not right, or it has expired. Check the newest email, or ask for a new code.',
+  locked: 'Too many wrong codes. For your security, signing in is paused for 15 minutes; then ask for a new code.',
+  badEmail: 'Enter an email address, like name@example.com.',
+  badCode: 'Enter the six digits from the email.',
+  unavailable: 'This message is no longer available. It may have expired or been withdrawn.',
+  transient: 'We could not reach your inbox right now. Please try again in a moment.',
+  offline: 'We could not reach the server. Check your connection and try again.',
+  opening: 'Opening the message…',
+} as const;
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`inbox.html lacks #${id}`);
+  return element as T;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const formatDate = (iso: string): string => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : dateFormat.format(date);
+};
+
+function start(): void {
+  const tenantId = tenantIdOf(document, location.pathname);
+  const status = byId('status');
+  const signOutButton = byId<HTMLButtonElement>('sign-out');
+  let address = '';
+  let retry: () => void = () => undefined;
+
+  const show = (view: View, text: string, focus: boolean): void => {
+    for (const name of VIEWS) byId(`view-${name}`).hidden = name !== view;
+    signOutButton.hidden = view !== 'list';
+    status.textContent = text;
+    if (focus) document.querySelector<HTMLElement>(`#view-${view} [tabindex="-1"]`)?.focus();
+  };
+
+  const fieldError = (id: string, text: string | null): void => {
+    const error = byId(`${id}-error`);
+    const input = byId<HTMLInputElement>(id);
+    error.hidden = text === null;
+    error.textContent = text ?? '';
+    if (text === null) input.removeAttribute('aria-invalid');
+    else {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      status.textContent = text;
+    }
+  };
+
+  const fail = (result: Failure, again: () => void): void => {
+    byId('error-text').textContent = result.status === 0 ? TEXT.offline : TEXT.transient;
+    const reference = byId('error-reference');
+    reference.hidden = result.requestId === undefined;
+    reference.textContent = result.requestId === undefined ? '' : `Reference: ${result.requestId}`;
+    retry = again;
+    show('error', result.status === 0 ? TEXT.offline : TEXT.transient, true);
+  };
+
+  if (tenantId === null) {
+    show('incomplete', 'This address is incomplete.', false);
+    return;
+  }
+
+  const busy = (button: HTMLButtonElement, on: boolean): void => {
+    button.disabled = on;
+    button.setAttribute('aria-busy', String(on));
+  };
+
+  const renderItem = (message: InboxMessage): HTMLLIElement => {
+    const open = h('button', { type: 'button', class: 'button button-small' }, 'Open');
+    open.setAttribute('aria-label', `Open the message from ${message.sender}, received ${formatDate(message.createdAt)}`);
+    open.addEventListener('click', () => void openMessage(message, open));
+    const badges = h('span', { class: 'badges' },
+      h('span', { class: message.read ? 'badge' : 'badge badge-new' }, message.read ? 'Read' : 'Unread'),
+      message.replied ? h('span', { class: 'badge' }, 'Replied') : null);
+    return h('li', { class: message.read ? 'item' : 'item item-unread' },
+      h('div', { class: 'item-main' },
+        h('p', { class: 'item-sender' }, message.sender, ' ', badges),
+        h('p', { class: 'item-meta' },
+          'Received ', h('time', { datetime: message.createdAt }, formatDate(message.createdAt)),
+          ' · available until ', h('time', { datetime: message.expiresAt }, formatDate(message.expiresAt)))),
+      open);
+  };
+
+  const loadList = async (focus: boolean): Promise<void> => {
+    show('loading', 'Loading your messages…', false);
+    const result = await listMessages(tenantId);
+    if (result.kind === 'signed-out') return show('email', TEXT.signedOut, focus);
+    if (result.kind === 'error') return fail(result, () => void loadList(true));
+    byId('list').replaceChildren(...result.messages.map(renderItem));
+    byId('list-empty').hidden = result.messages.length > 0;
+    show('list', `${result.messages.length} ${result.messages.length === 1 ? 'message' : 'messages'}.`, focus);
+  };
+
+  const openMessage = async (message: InboxMessage, button: HTMLButtonElement): Promise<void> => {
+    busy(button, true);
+    status.textContent = TEXT.opening;
+    const result = await openInboxMessage(tenantId, message.id);
+    busy(button, false);
+    if (result.kind === 'signed-out') return show('email', TEXT.signedOut, true);
+    if (result.kind === 'unavailable') {
+      status.textContent = TEXT.unavailable;
+      return loadList(true);
+    }
+    if (result.kind === 'error') return fail(result, () => void loadList(true));
+    // replace(): the pickup page (which removes the fragment at once) takes this page's place in history.
+    location.replace(pickupUrl(message.id, result.secret, result.grant));
+  };
+
+  byId<HTMLFormElement>('email-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = byId<HTMLInputElement>('email');
+    const email = input.value.trim();
+    if (!EMAIL.test(email)) return fieldError('email', TEXT.badEmail);
+    fieldError('email', null);
+    const button = byId<HTMLButtonElement>('email-button');
+    busy(button, true);
+    void requestCode(tenantId, email).then((result) => {
+      busy(button, false);
+      if (result.kind === 'error' && result.status !== 422) return fail(result, () => show('email', TEXT.signedOut, true));
+      if (result.kind === 'error') return fieldError('email', TEXT.badEmail);
+      address = email;
+      byId('code-address').textContent = email;
+      byId<HTMLInputElement>('code').value = '';
+      fieldError('code', null);
+      show('code', TEXT.sent, true);
+      byId<HTMLInputElement>('code').focus();
+    });
+  });
+
+  byId<HTMLFormElement>('code-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const code = byId<HTMLInputElement>('code').value.replace(/\s+/g, '');
+    if (!/^\d{6}$/.test(code)) return fieldError('code', TEXT.badCode);
+    const button = byId<HTMLButtonElement>('code-button');
+    busy(button, true);
+    void verifyCode(tenantId, address, code).then((result) => {
+      busy(button, false);
+      if (result.kind === 'wrong') return fieldError('code', TEXT.wrong);
+      if (result.kind === 'locked') return fieldError('code', TEXT.locked);
+      if (result.kind === 'error') return fail(result, () => show('code', '', true));
+      byId<HTMLInputElement>('code').value = '';
+      return loadList(true);
+    });
+  });
+
+  byId('code-back').addEventListener('click', () => show('email', TEXT.signedOut, true));
+  byId('retry-button').addEventListener('click', () => retry());
+  signOutButton.addEventListener('click', () => {
+    busy(signOutButton, true);
+    void signOutOfInbox(tenantId).then(() => {
+      busy(signOutButton, false);
+      byId('list').replaceChildren();
+      show('email', 'You are signed out.', true);
+    });
+  });
+
+  void loadList(false);
+}
+
+start();
