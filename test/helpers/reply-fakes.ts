@@ -1,0 +1,104 @@
+/**
+ * Fakes for secure replies: an in-memory ReplyRecorder over the in-memory message store (the same
+ * conditions as the DynamoDB adapter), a stand-in for pickup's recipient check, and a world that
+ * wires them with the real sealer and MIME composer.
+ */
+import { randomBytes } from 'node:crypto';
+import { deriveAccessToken, hashAccessToken } from '../../functions/core/access-token.ts';
+import { MessageUnavailableError } from '../../functions/core/errors.ts';
+import { isExpired } from '../../functions/core/expiry.ts';
+import type { MessageHead, OutboundMessage, Principal, RecipientRecord, Tenant } from '../../functions/core/model.ts';
+import type { Clock } from '../../functions/core/ports.ts';
+import type { AuthorizeRecipient, ReplyCount, ReplyDeps, ReplyRecorder } from '../../functions/core/reply.ts';
+import { sendMessage } from '../../functions/core/send-message.ts';
+import { NodemailerMimeComposer } from '../../functions/adapters/nodemailer-mime-composer.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
+import { aClock, aTenant, parseLink } from './builders.ts';
+import {
+  CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
+} from './fakes.ts';
+
+export class InMemoryReplyRecorder implements ReplyRecorder {
+  /** Set to make addReply throw, like a store outage after the reply went out. */
+  failAddReply = false;
+  constructor(private readonly store: InMemoryMessageStore) {}
+
+  async countReply(input: Parameters<ReplyRecorder['countReply']>[0]): Promise<ReplyCount> {
+    const head = this.store.heads.get(input.messageId);
+    if (!head || head.state !== 'active' || isExpired(head.expiresAt, input.now)) return { status: 'unavailable' };
+    const recipient = head.recipients.find((r) => r.rid === input.rid);
+    if (!recipient) return { status: 'unavailable' };
+    const floor = new Date(input.now.getTime() - input.windowMs).toISOString();
+    const current = recipient.replyWindowStart !== undefined && recipient.replyWindowStart > floor;
+    if (current && (recipient.replies ?? 0) >= input.limit) {
+      return { status: 'limited', ...(recipient.replyWindowStart ? { windowStart: recipient.replyWindowStart } : {}) };
+    }
+    const updated: RecipientRecord = current
+      ? { ...recipient, replies: (recipient.replies ?? 0) + 1 }
+      : { ...recipient, replies: 1, replyWindowStart: input.now.toISOString() };
+    this.store.heads.set(head.id, { ...head, recipients: head.recipients.map((r) => (r.rid === input.rid ? updated : r)) });
+    return { status: 'counted' };
+  }
+
+  async addReply(messageId: string, replyId: string): Promise<boolean> {
+    if (this.failAddReply) throw new Error('store down');
+    const head = this.store.heads.get(messageId);
+    if (!head) return false;
+    this.store.heads.set(messageId, { ...head, replyIds: [...(head.replyIds ?? []), replyId] });
+    return true;
+  }
+}
+
+/**
+ * Pickup's recipient check reduced to what replies rely on: the message is active and unexpired and
+ * the token is one of its recipients'. Counts nothing.
+ */
+export function fakeAuthorize(store: InMemoryMessageStore, clock: Clock): AuthorizeRecipient {
+  return async (messageId, credentials) => {
+    const head: MessageHead | undefined = store.heads.get(messageId);
+    if (!head || head.state !== 'active' || isExpired(head.expiresAt, clock())) throw new MessageUnavailableError();
+    const tokenHash = await hashAccessToken(credentials.token);
+    const recipient = head.recipients.find((r) => r.tokenHash === tokenHash);
+    if (!recipient) throw new MessageUnavailableError();
+    return { head, recipient };
+  };
+}
+
+/** Everything sendReply needs, in memory, with a test clock and real sealing. */
+export function aReplyWorld(options: { tenant?: Tenant } = {}) {
+  const clock = aClock();
+  const tenants = new InMemoryTenantDirectory();
+  const tenant = options.tenant ?? aTenant();
+  tenants.tenants.set(tenant.id, tenant);
+  const store = new InMemoryMessageStore();
+  const deps = {
+    store,
+    events: new InMemoryEventLog(clock),
+    idempotency: new InMemoryIdempotencyStore(),
+    sealer: new OpenPgpSealer(),
+    mime: new NodemailerMimeComposer(),
+    notifier: new RecordingNotifier(),
+    clock,
+    random: (n: number) => new Uint8Array(randomBytes(n)),
+    portalOrigin: 'https://portal.test',
+    logger: new CapturingLogger(),
+    tenants,
+    replies: new InMemoryReplyRecorder(store),
+    authorize: fakeAuthorize(store, clock),
+  } satisfies ReplyDeps;
+
+  /** Sends an original message through the real pipeline; returns its id and each recipient's secret and token. */
+  const sendOriginal = async (message: Partial<OutboundMessage> = {}) => {
+    const principal: Principal = { tenant: tenants.tenants.get(tenant.id) as Tenant, keyId: 'key1', scope: 'send' };
+    const before = deps.notifier.sent.length;
+    const receipt = await sendMessage(deps, principal, {
+      to: [{ email: 'alice@example.com', name: 'Alice Example' }], cc: [], subject: 'Lab results', text: 'Your results are ready.', attachments: [], ...message,
+    }, { requestHash: 'h' });
+    const links = await Promise.all(deps.notifier.sent.slice(before).map(async (n) => {
+      const { secret } = parseLink(n.text);
+      return { email: n.to.email, secret, token: await deriveAccessToken(secret) };
+    }));
+    return { id: receipt.id, links };
+  };
+  return { deps, clock, tenant, sendOriginal };
+}
