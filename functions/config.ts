@@ -9,7 +9,7 @@ export interface Config {
   readonly sesConfigurationSet?: string;
   readonly webDir: string;
   readonly logLevel: LogLevel;
-  /** The KMS key that wraps stored secrets (webhook signing secrets; later, Message Center keys). */
+  /** The KMS key that wraps stored secrets: webhook signing secrets and Message Center recipients' secrets. */
   readonly kmsKeyId: string;
   /**
    * Local development only: webhook URLs may be plain http and point at this machine. Never set

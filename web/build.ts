@@ -6,6 +6,11 @@
  *   dist/web/admin.html           served for GET /admin
  *   dist/web/assets/admin.js      one ESM bundle, no chunks (no crypto, no MIME: nothing of pickup.js)
  *   dist/web/assets/admin.css
+ *   dist/web/inbox.html           the Message Center inbox, served for GET /inbox and /inbox/{tenantId}
+ *   dist/web/assets/inbox.js      one ESM bundle (no OpenPGP, no MIME: it only lists and hands over to the pickup page)
+ *   dist/web/assets/inbox.css
+ *   dist/web/assets/reply.js      the "Reply securely" form, loaded by pickup.js with import() only when pressed
+ *   dist/web/assets/reply.css     (appended by reply.js itself); neither counts in the pickup page's weight
  *
  * Run with `npx tsx web/build.ts` (add `--analyze` for a per-module size breakdown).
  */
@@ -19,9 +24,13 @@ import { analyzeMetafile, build, type BuildOptions, type Plugin } from 'esbuild'
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(webDir, '..');
 
+type PageName = 'pickup' | 'admin' | 'inbox';
+/** A page, or 'reply': the lazily loaded reply form, downloaded only by recipients who reply. */
+type AssetGroup = PageName | 'reply';
+
 export interface WebAsset {
   /** Which page the file belongs to: recipients download only the pickup files. */
-  readonly page: 'pickup' | 'admin';
+  readonly page: AssetGroup;
   /** Path relative to the output directory, e.g. `assets/pickup.js`. */
   readonly file: string;
   readonly bytes: number;
@@ -105,10 +114,16 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 
   // The admin console is its own small bundle, so the pickup page carries none of it (and vice versa).
   await buildPage('admin', outDir, assetsDir);
+  // The inbox is a third small bundle: signing in and listing need none of the pickup code.
+  await buildPage('inbox', outDir, assetsDir);
+  // The reply form: a script (no page) that pickup.js imports at the press of "Reply securely".
+  await buildScript('reply', assetsDir);
 
   const files = [
     ['pickup', 'pickup.html'], ['pickup', 'assets/pickup.js'], ['pickup', 'assets/pickup.css'],
     ['admin', 'admin.html'], ['admin', 'assets/admin.js'], ['admin', 'assets/admin.css'],
+    ['inbox', 'inbox.html'], ['inbox', 'assets/inbox.js'], ['inbox', 'assets/inbox.css'],
+    ['reply', 'assets/reply.js'], ['reply', 'assets/reply.css'],
   ] as const;
   return Promise.all(
     files.map(async ([page, file]) => {
@@ -119,7 +134,14 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 }
 
 /** One page: src/<name>.ts → assets/<name>.js, <name>.css → assets/<name>.css (imports inlined), <name>.html copied. */
-async function buildPage(name: 'pickup' | 'admin', outDir: string, assetsDir: string, extra: Partial<Pick<BuildOptions, 'metafile' | 'plugins'>> = {}) {
+async function buildPage(name: PageName, outDir: string, assetsDir: string, extra: Partial<Pick<BuildOptions, 'metafile' | 'plugins'>> = {}) {
+  const result = await buildScript(name, assetsDir, extra);
+  await copyFile(path.join(webDir, `${name}.html`), path.join(outDir, `${name}.html`));
+  return result;
+}
+
+/** src/<name>.ts → assets/<name>.js and <name>.css → assets/<name>.css, without a page. */
+async function buildScript(name: AssetGroup, assetsDir: string, extra: Partial<Pick<BuildOptions, 'metafile' | 'plugins'>> = {}) {
   const result = await build({
     entryPoints: [path.join(webDir, 'src', `${name}.ts`)],
     outfile: path.join(assetsDir, `${name}.js`),
@@ -139,18 +161,18 @@ async function buildPage(name: 'pickup' | 'admin', outDir: string, assetsDir: st
     minify: true,
     logLevel: 'warning',
   });
-  await copyFile(path.join(webDir, `${name}.html`), path.join(outDir, `${name}.html`));
   return result;
 }
 
 function printSizes(assets: readonly WebAsset[]): void {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
   console.log(`${'file'.padEnd(22)}${'raw'.padStart(10)}${'gzip'.padStart(10)}`);
-  for (const page of ['pickup', 'admin'] as const) {
+  for (const page of ['pickup', 'admin', 'inbox', 'reply'] as const) {
     const files = assets.filter((asset) => asset.page === page);
     for (const asset of files) console.log(`${asset.file.padEnd(22)}${kb(asset.bytes)}${kb(asset.gzipBytes)}`);
     const total = (key: 'bytes' | 'gzipBytes'): number => files.reduce((sum, asset) => sum + asset[key], 0);
-    console.log(`${`${page} page total`.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
+    const label = page === 'reply' ? 'reply form (lazy)' : `${page} page total`;
+    console.log(`${label.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
   }
 }
 

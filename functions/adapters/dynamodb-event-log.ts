@@ -15,8 +15,9 @@ import { toBase64Url } from '../core/encoding.ts';
 import { INDEX, INDEX_PARTITION, PARTITION_PREFIX, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './dynamodb-table.ts';
 
 const LIFECYCLE_ORDER: Record<EventType, number> = {
-  created: 0, notified: 1, notify_failed: 1, delivered: 2, bounced: 2, complained: 3, opened: 4, revealed: 5, expiry_changed: 6,
-  revoked: 7, expired: 7, settings_changed: 0, key_created: 0, key_revoked: 0, webhook_created: 0, webhook_deleted: 0,
+  created: 0, notified: 1, notify_failed: 1, delivered: 2, bounced: 2, complained: 3, code_sent: 4, verification_failed: 4, locked: 4,
+  verified: 5, unwrapped: 5, recovered: 5, opened: 6, revealed: 7, replied: 8, expiry_changed: 8, revoked: 9, expired: 9,
+  settings_changed: 0, key_created: 0, key_revoked: 0, webhook_created: 0, webhook_deleted: 0,
 };
 /** Query pages are bounded so one request cannot walk a whole feed through a narrow type filter. */
 const MAX_PAGES = 10;

@@ -16,7 +16,9 @@ import { DependencyError } from '../core/errors.ts';
 import { HEAD_GRACE_DAYS, addDays, ttlFor } from '../core/expiry.ts';
 import type { MessageHead } from '../core/model.ts';
 import type { MessageStore, NewMessageHead } from '../core/ports.ts';
+import type { VerificationLimits } from '../core/verification.ts';
 import { INDEX, INDEX_PARTITION, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './dynamodb-table.ts';
+import { DynamoDbVerificationWrites, recipientIndex } from './dynamodb-verification.ts';
 
 /** Index attributes of a head: the tenant's message list (gsi1) and, while active, the expiry queue (gsi2). */
 function headIndexes(head: Pick<MessageHead, 'id' | 'tenantId' | 'createdAt' | 'expiresAt'>) {
@@ -45,7 +47,11 @@ export const CHUNKS_PER_PART = 10;
 const WRITE_CONCURRENCY = 4;
 
 export class DynamoDbMessageStore implements MessageStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  private readonly verification: DynamoDbVerificationWrites;
+
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {
+    this.verification = new DynamoDbVerificationWrites(client, tableName);
+  }
 
   async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
     const chunkCount = Math.max(1, Math.ceil(ciphertext.length / CHUNK_BYTES));
@@ -294,6 +300,22 @@ export class DynamoDbMessageStore implements MessageStore {
     });
   }
 
+  issueCode(messageId: string, rid: string, code: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean> {
+    return this.verification.issueCode(messageId, rid, code, now, limits);
+  }
+
+  recordFailure(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<number | undefined> {
+    return this.verification.recordFailure(messageId, rid, now, limits);
+  }
+
+  consumeCode(messageId: string, rid: string, codeHash: string, grant: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean> {
+    return this.verification.consumeCode(messageId, rid, codeHash, grant, now, limits);
+  }
+
+  storeGrant(messageId: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date): Promise<boolean> {
+    return this.verification.storeGrant(messageId, rid, grant, now);
+  }
+
   private async setChunkTtl(head: MessageHead, expiresAt: string): Promise<void> {
     const ttl = String(ttlFor(new Date(expiresAt)));
     await this.write(async () => {
@@ -327,12 +349,6 @@ export class DynamoDbMessageStore implements MessageStore {
       throw new DependencyError('The message store could not record the change. Try again shortly.', 'dynamodb', error);
     }
   }
-}
-
-function recipientIndex(rid: string): number {
-  const match = /^r(\d{1,3})$/.exec(rid);
-  if (!match) throw new RangeError(`bad recipient reference ${rid}`);
-  return Number(match[1]);
 }
 
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {

@@ -12,6 +12,9 @@
  *   TENANT#<tenantId>        LOGO#<digest>    logo bytes (a version; the settings name the current one)
  *   HOST#<hostname>          HOST             which tenant's portal a hostname serves
  *   WEBHOOK#<webhookId>      WEBHOOK | DELIVERY#…   webhook endpoint and its delivery records
+ *   INBOX#<tenantId>#<email hash>  <createdAt>#<messageId>  a Message Center message in a recipient's inbox
+ *   SIGNIN#<tenantId>#<email hash> SIGNIN       the pending inbox sign-in code (hash) and its limits
+ *   SESSION#<token hash>     SESSION          an inbox session (idle and absolute timeouts)
  *
  * Two global secondary indexes, both sparse (only items that set their attributes appear):
  *   gsi1 (gsi1pk, gsi1sk) — per-tenant listings, each under its own partition:
@@ -49,6 +52,7 @@ export const INDEX_PARTITION = {
 /** Partition-key prefixes by item family; the CDK stack scopes each function's IAM grants by them. */
 export const PARTITION_PREFIX = {
   tenant: 'TENANT#', apiKey: 'APIKEY#', message: 'MSG#', idempotency: 'IDEM#', host: 'HOST#', webhook: 'WEBHOOK#',
+  inbox: 'INBOX#', signIn: 'SIGNIN#', session: 'SESSION#',
 } as const;
 const P = PARTITION_PREFIX;
 

@@ -36,6 +36,18 @@ export interface MessageSummary {
   readonly revokedAt?: string;
   readonly maxViews?: number;
   readonly replyTo?: string;
+  /**
+   * Who can open it: "link" (only the emailed links) or "message-center" (also the inbox and
+   * recovery). This and `verification` are absent only when just the history remains.
+   */
+  readonly custody?: 'link' | 'message-center';
+  readonly verification?: 'none' | 'email-code';
+  /** Present (true) when recipients also need the sender's passcode. */
+  readonly passcode?: true;
+  /** Secure replies to this message, oldest first. */
+  readonly replies?: readonly { readonly id: string }[];
+  /** For a secure reply: the message it answers. */
+  readonly inReplyTo?: string;
   readonly recipients: readonly RecipientStatus[];
 }
 
@@ -69,6 +81,11 @@ function summary(head: MessageHead, now: Date): MessageSummary {
     ...(head.revokedAt ? { revokedAt: head.revokedAt } : {}),
     ...(head.maxViews !== undefined ? { maxViews: head.maxViews } : {}),
     ...(head.replyTo ? { replyTo: head.replyTo } : {}),
+    custody: head.custody ?? 'link',
+    verification: head.verification ?? 'none',
+    ...(head.passcode ? { passcode: true as const } : {}),
+    ...(head.replyIds && head.replyIds.length > 0 ? { replies: head.replyIds.map((id) => ({ id })) } : {}),
+    ...(head.inReplyTo ? { inReplyTo: head.inReplyTo } : {}),
     recipients: head.recipients.map((r) => ({
       email: r.email, kind: r.kind, status: r.status, opens: r.opens,
       ...(r.failureReason ? { reason: r.failureReason } : {}),

@@ -1,33 +1,25 @@
 /**
- * Recipient pickup: an access token buys the ciphertext of one message, once checked against
- * existence, state, expiry and the recipient's token hash. Every failure is the same
- * MessageUnavailableError.
+ * Recipient pickup: the credentials of a recipient (see recipient-auth.ts: link, token, and for
+ * some messages a code or grant) buy the ciphertext of one message, once checked against existence,
+ * state, expiry and the recipient's hashes. Every failure that is not about verification is the
+ * same MessageUnavailableError.
  */
-import { hashAccessToken } from './access-token.ts';
-import { constantTimeEqual } from './digest.ts';
-import { isWellFormedMessageId } from './message-ids.ts';
 import { MessageUnavailableError, describeError } from './errors.ts';
-import { isExpired } from './expiry.ts';
-import type { MessageHead, RecipientRecord } from './model.ts';
-import type { Clock, EventLog, Logger, MessageStore } from './ports.ts';
 import { appendEvents } from './audit.ts';
+import { authorizeRecipient, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
+import { hashAccessToken } from './access-token.ts';
+import { isExpired } from './expiry.ts';
+import type { RecoveryStore } from './inbox-ports.ts';
+import type { MessageHead } from './model.ts';
+import { isWellFormedMessageId } from './message-ids.ts';
+import { matchRecovery, openRecovery } from './recovery.ts';
 
-export interface PickupDeps {
-  readonly store: MessageStore;
-  readonly events: EventLog;
-  readonly clock: Clock;
-  readonly logger: Logger;
-}
+export { authorizeRecipient, issueGrant, matchRecipient } from './recipient-auth.ts';
+export type { AuthContext, AuthorizedRecipient, RecipientAuthDeps, RecipientCredentials } from './recipient-auth.ts';
 
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-/** Finds the recipient whose token hash matches, comparing against every recipient (no early exit). */
-export function matchRecipient(head: MessageHead, tokenHash: string): RecipientRecord | undefined {
-  let found: RecipientRecord | undefined;
-  for (const recipient of head.recipients) {
-    if (constantTimeEqual(recipient.tokenHash, tokenHash) && !found) found = recipient;
-  }
-  return found;
+export interface PickupDeps extends RecipientAuthDeps {
+  /** Recovery links (Message Center): opened through the same path, when the deployment keeps them. */
+  readonly recoveries?: RecoveryStore;
 }
 
 /** The audit-trail window of an open: its UTC hour. */
@@ -47,38 +39,74 @@ export interface OpenedPart {
   readonly ciphertext: Uint8Array;
   readonly part: number;
   readonly parts: number;
+  /** A grant issued by this request (a code was verified): the client sends it for later parts. */
+  readonly grant?: string;
+  /** For a recovery link: the recipient's secret, wrapped under the link's own key (the browser unwraps it). */
+  readonly wrappedSecret?: string;
+}
+
+const LINK_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A part of the ciphertext; a missing chunk is logged and answered like any unavailable message. */
+async function readPartOrUnavailable(deps: PickupDeps, head: MessageHead, part: number): Promise<Uint8Array> {
+  try {
+    return await deps.store.readPart(head, part);
+  } catch (error) {
+    deps.logger.warn('ciphertext_unreadable', { messageId: head.id, part, error: describeError(error) });
+    throw new MessageUnavailableError();
+  }
 }
 
 /**
- * Returns part `part` of a message's ciphertext to the holder of a recipient's access token. Part 0
+ * A recovery link's open: its link token matches a recovery record of the message instead of a
+ * recipient. Undefined when it is not one (the caller goes on with the recipient path, which then
+ * answers 404 as for any unknown credential).
+ */
+async function openByRecovery(deps: PickupDeps, messageId: string, credentials: RecipientCredentials, part: number, ctx: { sourceIp?: string; userAgent?: string }): Promise<OpenedPart | undefined> {
+  if (!deps.recoveries || credentials.link === undefined || !LINK_PATTERN.test(credentials.link) || !isWellFormedMessageId(messageId)) return undefined;
+  const head = await deps.store.getHead(messageId);
+  const now = deps.clock();
+  if (!head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
+  const linkHash = await hashAccessToken(credentials.link);
+  if (!matchRecovery(head, linkHash, now)) return undefined;
+  const parts = deps.store.partCount(head);
+  if (part >= parts) throw new MessageUnavailableError();
+  // Read before the one-time use: an unreadable message must not burn the link.
+  const ciphertext = await readPartOrUnavailable(deps, head, part);
+  const opened = await openRecovery({ recoveries: deps.recoveries, events: deps.events, logger: deps.logger }, head, linkHash, now, part, ctx);
+  if (!opened) throw new MessageUnavailableError();
+  return { ciphertext, part, parts, wrappedSecret: opened.wrappedSecret };
+}
+
+/**
+ * Returns part `part` of a message's ciphertext to a recipient whose credentials pass
+ * authorizeRecipient (later parts of an "email-code" message need the grant, never a code). Part 0
  * counts as the open (one conditional write, which a racing revoke wins); later parts re-check
  * everything but record nothing.
  */
 export async function openMessage(
   deps: PickupDeps,
   messageId: string,
-  token: string,
+  credentials: RecipientCredentials,
   ctx: { sourceIp?: string; userAgent?: string; part?: number } = {},
 ): Promise<OpenedPart> {
   const part = ctx.part ?? 0;
-  if (!isWellFormedMessageId(messageId) || !TOKEN_PATTERN.test(token)) throw new MessageUnavailableError();
+  if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
+  const recovered = await openByRecovery(deps, messageId, credentials, part, ctx);
+  if (recovered) return recovered;
+  const { head, recipient, grant } = await authorizeRecipient(deps, messageId, credentials, {
+    ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
+    ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
+    grantOnly: part > 0,
+  });
   const now = deps.clock();
-  const head = await deps.store.getHead(messageId);
-  if (!head || head.state !== 'active' || isExpired(head.expiresAt, now)) throw new MessageUnavailableError();
-  const recipient = matchRecipient(head, await hashAccessToken(token));
   const parts = deps.store.partCount(head);
-  if (!recipient || !Number.isInteger(part) || part < 0 || part >= parts) throw new MessageUnavailableError();
+  if (part >= parts) throw new MessageUnavailableError();
   // With a view limit, the later parts of a large message belong to the view that part 0 counted:
   // they are served only shortly after it, so a used-up link cannot fetch the rest again.
   if (part > 0 && head.maxViews !== undefined && !withinPartWindow(recipient.lastOpenedAt, now)) throw new MessageUnavailableError();
 
-  let ciphertext: Uint8Array;
-  try {
-    ciphertext = await deps.store.readPart(head, part);
-  } catch (error) {
-    deps.logger.warn('ciphertext_unreadable', { messageId, part, error: describeError(error) });
-    throw new MessageUnavailableError();
-  }
+  const ciphertext = await readPartOrUnavailable(deps, head, part);
   if (part === 0) {
     // The conditional update is the commit point: a revoke that raced us wins, and so does the
     // view limit. Every open is counted. The audit trail gets "opened" for a recipient's first view
@@ -95,5 +123,5 @@ export async function openMessage(
       }]);
     }
   }
-  return { ciphertext, part, parts };
+  return { ciphertext, part, parts, ...(grant !== undefined ? { grant } : {}) };
 }

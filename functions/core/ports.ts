@@ -6,6 +6,7 @@ import type {
   ApiKeyRecord, Address, AuditEvent, EventType, LogoRef, MessageHead, OutboundMessage, RecipientOutcome, SendReceipt, StoredEvent, Tenant,
   TenantSettings,
 } from './model.ts';
+import type { VerificationLimits } from './verification.ts';
 
 export type Clock = () => Date;
 /** Cryptographically secure random bytes. */
@@ -101,6 +102,32 @@ export interface MessageStore {
   listNewlyExpired(now: Date, limit: number): Promise<MessageHead[]>;
   /** Records that a message expired (once: a conditional write); false if already recorded or not expired. */
   markExpired(messageId: string, now: Date): Promise<boolean>;
+  /*
+   * Verification (docs/protocol.md §5.4). Each is one conditional write on the head, so concurrent
+   * requests cannot together exceed a limit; every one also requires the message to be active and
+   * unexpired at `now`. "Not locked" means fewer than `limits.maxFailures` failures, or the last one
+   * at least `limits.lockMs` ago.
+   */
+  /**
+   * Stores a new email code (its hash; it replaces any pending one) if the recipient is not locked,
+   * the last code was sent at least `resendIntervalMs` ago, and fewer than `maxSends` codes were sent
+   * in the current `sendWindowMs` window (a window older than that starts over). False when refused.
+   */
+  issueCode(messageId: string, rid: string, code: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean>;
+  /**
+   * Counts a wrong code or passcode: `failures + 1` and `lastFailureAt = now`, or `failures = 1` when
+   * the last failure is at least `lockMs` old. Refused (undefined) once the recipient is locked, so
+   * parallel guesses get at most `maxFailures` answers. Returns the failures counted now.
+   */
+  recordFailure(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<number | undefined>;
+  /**
+   * Uses up the pending code whose hash is `codeHash` (still unexpired, recipient not locked): removes
+   * it, resets the failures and stores `grant` (its hash). False when the code is no longer there —
+   * so of parallel right answers exactly one wins.
+   */
+  consumeCode(messageId: string, rid: string, codeHash: string, grant: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean>;
+  /** Stores a grant (its hash) for a recipient verified another way (a Message Center sign-in). */
+  storeGrant(messageId: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date): Promise<boolean>;
 }
 
 export interface EventQuery {

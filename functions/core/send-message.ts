@@ -2,15 +2,18 @@
  * Sending: seal once for every recipient, store (head last, as the commit point), notify each
  * recipient with their own secret, and report exactly what happened per recipient.
  */
-import { deriveAccessToken, encodeSecret, hashAccessToken } from './access-token.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey, encodeSecret, hashAccessToken } from './access-token.ts';
+import { inboxEntries, messageCenterHeadFields } from './custody.ts';
+import { fromBase64Url } from './encoding.ts';
+import type { InboxStore } from './inbox-ports.ts';
 import { appendEvents } from './audit.ts';
 import { sha256Base64Url } from './digest.ts';
 import { newMessageId } from './message-ids.ts';
-import { ConflictError, DeliveryFailedError, IdempotencyKeyMismatchError, ValidationError, describeError } from './errors.ts';
+import { ConflictError, DeliveryFailedError, DependencyError, IdempotencyKeyMismatchError, ValidationError, describeError } from './errors.ts';
 import { addDays } from './expiry.ts';
 import type { Address, MessageEvent, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
-import { buildPickupNotification, pickupLink } from './notification.ts';
-import type { Clock, EventLog, NewMessageHead, IdempotencyStore, Logger, MessageStore, MimeComposer, Notifier, RandomBytes, Sealer } from './ports.ts';
+import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
+import type { Clock, EventLog, NewMessageHead, IdempotencyStore, KeyWrapper, Logger, MessageStore, MimeComposer, Notifier, PickupNotification, RandomBytes, Sealer } from './ports.ts';
 
 export interface SendDeps {
   readonly store: MessageStore;
@@ -23,6 +26,10 @@ export interface SendDeps {
   readonly random: RandomBytes;
   readonly portalOrigin: string;
   readonly logger: Logger;
+  /** Wraps recipients' secrets for a Message Center tenant (KMS); every deployment composes it. */
+  readonly keys?: KeyWrapper;
+  /** Where Message Center messages are listed for their recipients' inboxes. */
+  readonly inbox?: Pick<InboxStore, 'putEntries'>;
 }
 
 export interface SendContext {
@@ -32,6 +39,14 @@ export interface SendContext {
   readonly requestHash: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** Who the `created` event names; default `key:<keyId>` (a secure reply: `recipient:<rid>`). */
+  readonly actor?: string;
+  /** A secure reply: the id of the message it answers, kept in the head. */
+  readonly inReplyTo?: string;
+  /** The sealed MIME's From; default the tenant's display name and sender address (a reply: its recipient). */
+  readonly from?: Address;
+  /** Builds each recipient's notification; default buildPickupNotification (a reply says who replied). */
+  readonly notification?: (input: PickupNotificationInput) => PickupNotification;
 }
 
 /** How many notifications go out at once: enough to be quick, few enough to stay under SES send rates. */
@@ -41,7 +56,10 @@ interface PlannedRecipient extends Address {
   readonly rid: string;
   readonly kind: RecipientKind;
   readonly secret: string;
+  /** The OpenPGP password: the secret, or the secret mixed with the passcode. */
+  readonly key: string;
   readonly tokenHash: string;
+  readonly linkTokenHash: string;
 }
 
 /** Each distinct address once (case-insensitive), `to` before `cc`. */
@@ -107,21 +125,40 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   }
   const expiresAt = addDays(now, Math.min(message.expiresInDays ?? defaultExpiryDays, maxExpiryDays));
   const replyTo = message.replyTo ?? tenant.settings.replyTo;
+  const verification = message.verification ?? tenant.settings.verification;
   const planned: PlannedRecipient[] = await Promise.all(
     distinctRecipients(message).map(async ({ address, kind }, index) => {
       const secret = encodeSecret(deps.random(32));
-      return { ...address, kind, rid: `r${index}`, secret, tokenHash: await hashAccessToken(await deriveAccessToken(secret)) };
+      // The passcode goes into the key before anything is derived from it, and nowhere else.
+      const key = await deriveMessageKey(secret, message.passcode);
+      return {
+        ...address, kind, rid: `r${index}`, secret, key,
+        tokenHash: await hashAccessToken(await deriveAccessToken(key)),
+        linkTokenHash: await hashAccessToken(await deriveLinkToken(secret)),
+      };
     }),
   );
 
+  const { passcode, verification: _override, ...content } = message;
   const plaintext = await deps.mime.compose({
-    ...message,
-    from: { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
+    ...content,
+    from: ctx.from ?? { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
     ...(replyTo ? { replyTo } : {}),
     date: now,
     messageId: `<${id}@sealpost>`,
   });
-  const ciphertext = await deps.sealer.seal(plaintext, planned.map((r) => r.secret));
+  const ciphertext = await deps.sealer.seal(plaintext, planned.map((r) => r.key));
+  // Message Center: the link secrets (not the passcode-mixed keys) are kept, wrapped by KMS in one
+  // call, before anything is stored: a KMS failure stores and sends nothing. A reply is always
+  // link-only (it goes to the organisation's own address, not to an inbox).
+  const secretBytes = planned.map((r) => fromBase64Url(r.secret));
+  if (tenant.settings.messageCenter && ctx.inReplyTo === undefined && (!deps.keys || !deps.inbox)) {
+    throw new DependencyError('Message Center is on, but this deployment has no key service configured. Nothing was stored or sent.', 'kms');
+  }
+  const custody = ctx.inReplyTo !== undefined || !deps.keys
+    ? { custody: 'link' as const }
+    : await messageCenterHeadFields(deps.keys, tenant.settings, tenant.id, id, secretBytes);
+  secretBytes.forEach((b) => b.fill(0));
 
   const head: NewMessageHead = {
     id,
@@ -131,16 +168,23 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     state: 'active',
     ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
     ...(replyTo ? { replyTo } : {}),
+    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo } : {}),
     auditRetentionDays: tenant.settings.auditRetentionDays,
-    recipients: planned.map(({ secret: _secret, ...r }): RecipientRecord => ({ ...r, status: 'pending', opens: 0 })),
+    verification,
+    ...(passcode !== undefined ? { passcode: true } : {}),
+    ...custody,
+    recipients: planned.map(({ secret: _secret, key: _key, ...r }): RecipientRecord => ({ ...r, status: 'pending', opens: 0 })),
   };
   await deps.store.create(head, ciphertext);
-  const actor = `key:${principal.keyId}`;
+  // The inbox lists are a convenience: a failure leaves the message openable by its link.
+  await deps.inbox?.putEntries(inboxEntries(head))
+    .catch((e: unknown) => deps.logger.error('inbox_entries_failed', { messageId: id, error: describeError(e) }));
+  const actor = ctx.actor ?? `key:${principal.keyId}`;
   const base = { messageId: id, tenantId: tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: tenant.settings.auditRetentionDays };
   await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
 
   const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {
-    const notification = buildPickupNotification({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt, portalOrigin: deps.portalOrigin, ...(replyTo ? { replyTo } : {}) });
+    const notification = (ctx.notification ?? buildPickupNotification)({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt, portalOrigin: deps.portalOrigin, ...(replyTo ? { replyTo } : {}), ...(passcode !== undefined ? { passcode: true } : {}), ...(custody.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}) });
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {

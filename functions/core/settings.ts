@@ -85,13 +85,10 @@ export const MESSAGE_CENTER_NOTICE = {
   off: 'Message Center is off. New messages can be opened only through the link in each notification email; nobody else can read them. Messages already in recipients\' inboxes stay readable there until they expire.',
 } as const;
 
-/**
- * What this release does not do yet, said when the setting is switched on (the settings are stored
- * now so that tenants can prepare; the next release acts on them). Honest beats surprising.
- */
-export const NOT_YET_ACTIVE_NOTICE = {
-  messageCenter: 'This release stores the Message Center setting but does not act on it yet: until Message Center ships, every message can be opened only through the link in its email, and no keys are kept.',
-  emailCode: 'This release stores the email-code setting but does not ask recipients for a code yet: until it ships, the link in the notification is enough to open a message.',
+/** What each verification policy means for new messages, in plain words. */
+export const VERIFICATION_NOTICE = {
+  'email-code': 'New messages now also need a 6-digit code: after a recipient clicks "Open message", we email them a code, and the message opens only with it. Messages already sent keep the policy they were sent with.',
+  none: 'New messages now open with the link alone. Messages already sent keep the policy they were sent with.',
 } as const;
 
 function normaliseHostnames(hostnames: readonly string[], issues: FieldIssue[]): string[] {
@@ -230,10 +227,7 @@ export async function updateSettings(
     retentionDays: settings.auditRetentionDays,
   }]);
   const notices: string[] = [];
-  if (settings.messageCenter !== current.settings.messageCenter) {
-    notices.push(settings.messageCenter ? MESSAGE_CENTER_NOTICE.on : MESSAGE_CENTER_NOTICE.off);
-    if (settings.messageCenter) notices.push(NOT_YET_ACTIVE_NOTICE.messageCenter);
-  }
-  if (settings.verification === 'email-code' && current.settings.verification !== 'email-code') notices.push(NOT_YET_ACTIVE_NOTICE.emailCode);
+  if (settings.messageCenter !== current.settings.messageCenter) notices.push(settings.messageCenter ? MESSAGE_CENTER_NOTICE.on : MESSAGE_CENTER_NOTICE.off);
+  if (settings.verification !== current.settings.verification) notices.push(VERIFICATION_NOTICE[settings.verification]);
   return { ...settingsView(updated), notices };
 }

@@ -1,4 +1,4 @@
-/** The sender and admin API: sealing (openpgp), MIME (nodemailer), notification (SES), webhooks (KMS). */
+/** The sender and admin API: sealing (openpgp), MIME (nodemailer), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
 import { SESClient } from '@aws-sdk/client-ses';
 import { NodemailerMimeComposer } from '../adapters/nodemailer-mime-composer.ts';
 import { OpenPgpSealer } from '../adapters/openpgp-sealer.ts';
@@ -8,11 +8,16 @@ import type { Logger } from '../core/ports.ts';
 import type { ApiDeps } from '../http/app.ts';
 import { composeStorage, secureRandom, systemClock, type Storage } from './compose-storage.ts';
 import { composeWebhooks } from './compose-webhooks.ts';
+import { composeCustody, composeKeys } from './compose-custody.ts';
+import { DynamoDbReplyRecorder } from '../adapters/dynamodb-reply-recorder.ts';
+import { authorizeRecipient } from '../core/pickup.ts';
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config)): ApiDeps {
   // The SDK finds AWS_ENDPOINT_URL_SES by itself.
   const ses = new SESClient({ region: config.region });
-  return {
+  const keys = composeKeys(config);
+  const custody = composeCustody(config, logger, storage, keys);
+  const send = {
     tenants: storage.tenants,
     store: storage.store,
     events: storage.events,
@@ -24,6 +29,19 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
     random: secureRandom,
     portalOrigin: config.portalOrigin,
     logger,
+    keys,
+    inbox: custody.inbox,
+  };
+  return {
+    ...send,
     webhookAdmin: composeWebhooks(config, logger, storage),
+    recovery: custody.recovery,
+    // Secure replies: the recipient is checked exactly as for an open, then the reply goes through
+    // the same sealing pipeline as a sender's message.
+    reply: {
+      ...send,
+      replies: new DynamoDbReplyRecorder(storage.dynamo, config.tableName),
+      authorize: (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx),
+    },
   };
 }

@@ -1,11 +1,19 @@
-/** Lambda entry: the recipient portal (/m/*, /assets/*). */
+/** Lambda entry: the recipient portal (/m/*, /assets/*, /brand/*, /admin, /inbox). */
 import { handle } from 'hono/aws-lambda';
 import { loadWebAssets } from '../adapters/fs-web-assets.ts';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
-import { composeLogger, composeReader } from './compose-storage.ts';
+import { composePortalMail } from './compose-mail.ts';
+import { composeLogger, composeReader, composeStorage } from './compose-storage.ts';
+import { composeInbox, composeRecoveries } from './compose-custody.ts';
 
 const config = loadConfig();
 const logger = composeLogger(config);
-export const app = createApp({ logger, portal: { ...composeReader(config, logger), web: loadWebAssets(config.webDir) } });
+const storage = composeStorage(config);
+const mail = composePortalMail(config, logger);
+export const app = createApp({
+  logger,
+  portal: { ...composeReader(config, logger, storage), ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
+  inbox: composeInbox(config, logger, storage, mail.notifier),
+});
 export const handler = handle(app);

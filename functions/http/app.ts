@@ -21,12 +21,21 @@ import { portalRoutes, type PortalDeps } from './routes/portal.ts';
 import { brandRoutes, type BrandRoutesDeps } from './routes/brand.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { adminRecoveryRoutes } from './routes/admin-recovery.ts';
+import { inboxRoutes, type InboxRoutesDeps } from './routes/inbox.ts';
+import { replyRoutes } from './routes/reply.ts';
+import type { RecoveryDeps } from '../core/recovery.ts';
+import type { ReplyDeps } from '../core/reply.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
 import type { AppEnv } from './types.ts';
 
 export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {
   /** Webhook administration (/v1/admin/webhooks), when the deployment has KMS for their secrets. */
   readonly webhookAdmin?: WebhookAdminDeps;
+  /** Emergency recovery of Message Center messages (/v1/admin/messages/{id}/recover). */
+  readonly recovery?: RecoveryDeps;
+  /** Secure replies (POST /m/{id}/reply): sealed by the sender API's pipeline. */
+  readonly reply?: ReplyDeps;
 };
 
 export interface AppDeps {
@@ -36,6 +45,8 @@ export interface AppDeps {
   readonly api?: ApiDeps;
   /** The recipient portal (/m/:id, /m/:id/open, /assets/*). */
   readonly portal?: PortalDeps & BrandRoutesDeps;
+  /** The recipient inbox of Message Center tenants (/inbox, /inbox/api/*). */
+  readonly inbox?: InboxRoutesDeps;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -60,12 +71,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use('/v1/admin/*', requireKey(api.tenants, 'admin', api.clock));
     app.route('/v1/admin', adminRoutes(api));
     if (api.webhookAdmin) app.route('/v1/admin/webhooks', adminWebhookRoutes(api.webhookAdmin));
+    if (api.recovery) app.route('/v1/admin', adminRecoveryRoutes(api.recovery));
+    if (api.reply) app.route('/', replyRoutes(api.reply));
   }
   if (deps.portal) {
     app.route('/', portalRoutes(deps.portal));
     app.route('/', brandRoutes(deps.portal));
     app.route('/', consoleRoutes(deps.portal.web));
   }
+  if (deps.inbox) app.route('/', inboxRoutes(deps.inbox));
 
   app.notFound((c) => problem(c, 404, 'not-found', 'Not found', 'There is nothing at this address.'));
   app.onError((error, c) => errorToResponse(error, c, deps.logger));

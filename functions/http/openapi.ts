@@ -14,15 +14,26 @@ import { EVENT_TYPES } from '../core/model.ts';
 import { MAX_PAGE, changeMessageSchema, createKeySchema, parseEventQuery, parseMessageListQuery, settingsPatchSchema } from './admin-schemas.ts';
 import * as R from './response-schemas.ts';
 import { createWebhookRequestSchema, deliveriesQuerySchema } from './routes/admin-webhooks.ts';
-import { openRequestSchema, sendRequestSchema } from './schemas.ts';
+import { INBOX_COOKIE, signInRequestSchema, verifyRequestSchema } from './routes/inbox.ts';
+import { replyRequestSchema } from './routes/reply.ts';
+import { codeRequestSchema, openRequestSchema, sendRequestSchema } from './schemas.ts';
 
-export type Scope = 'send' | 'admin' | 'none';
+/** Who may call: an API key of a scope, the inbox's session cookie, or anyone. */
+export type Scope = 'send' | 'admin' | 'session' | 'none';
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+
+/** The routes that take no input still read a JSON body (a cross-site form cannot send one): any JSON will do. */
+const emptyRequestSchema = z.object({}).describe('Any JSON value; send {}');
 
 /** Every schema the document names, by component name: request bodies and JSON responses. */
 export const COMPONENT_SCHEMAS = {
   SendRequest: sendRequestSchema,
   OpenRequest: openRequestSchema,
+  CodeRequest: codeRequestSchema,
+  ReplyRequest: replyRequestSchema,
+  SignInRequest: signInRequestSchema,
+  VerifyRequest: verifyRequestSchema,
+  EmptyRequest: emptyRequestSchema,
   ChangeMessageRequest: changeMessageSchema,
   SettingsPatch: settingsPatchSchema,
   CreateKeyRequest: createKeySchema,
@@ -45,6 +56,12 @@ export const COMPONENT_SCHEMAS = {
   DeliveryView: R.deliveryViewSchema,
   DeliveryList: R.deliveryListSchema,
   PingResult: R.pingResultSchema,
+  RecoveryLink: R.recoveryLinkSchema,
+  ReplyReceipt: R.replyResponseSchema,
+  SignInAccepted: R.signInAcceptedSchema,
+  InboxItem: R.inboxItemSchema,
+  InboxList: R.inboxListSchema,
+  InboxOpened: R.inboxOpenSchema,
   Health: R.healthSchema,
   Problem: R.problemSchema,
 } as const satisfies Record<string, z.ZodType>;
@@ -69,7 +86,9 @@ export const TAGS = [
   { name: 'Settings', description: 'The organisation\'s settings and branding (admin key).' },
   { name: 'Keys', description: 'API keys of the organisation (admin key).' },
   { name: 'Webhooks', description: 'Signed event deliveries to your endpoints (admin key); see docs/webhooks.md.' },
-  { name: 'Portal', description: 'What recipients\' browsers call: the pickup page and its ciphertext. No API key.' },
+  { name: 'Recovery', description: 'Emergency recovery of Message Center messages (admin key).' },
+  { name: 'Portal', description: 'What recipients\' browsers call: the pickup page, its ciphertext, email codes and secure replies. No API key.' },
+  { name: 'Inbox', description: 'The recipient inbox of Message Center organisations: sign-in by an emailed code, then a session cookie. No API key.' },
   { name: 'Branding', description: 'Public brand assets of an organisation.' },
   { name: 'Service', description: 'Health, the admin console page and this reference.' },
 ] as const;
@@ -107,7 +126,7 @@ const body204 = { 204: { description: 'Done; no body' } };
 
 export const OPERATIONS: readonly OperationSpec[] = [
   { method: 'post', path: '/v1/messages', operationId: 'sendMessage', tag: 'Messages', scope: 'send', summary: 'Send a message',
-    description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again.',
+    description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again. "verification" overrides the organisation\'s setting for this message ("email-code": recipients must also enter a 6-digit code emailed when they open it). "passcode" is mixed into every recipient\'s key and never stored: tell recipients by another channel (phone, SMS). When the organisation has Message Center on, the recipients\' keys are also kept, wrapped by KMS, for their inbox and for emergency recovery.',
     body: { schema: 'SendRequest' }, headers: { 'Idempotency-Key': 'Optional, 1–255 visible ASCII characters, scoped to your organisation' },
     responses: { 201: { description: 'Sent; each recipient\'s outcome is listed (a recipient SES refused is "failed", the answer still 201)', json: 'SendReceipt', headers: { Location: LOCATION } } },
     problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, or the decoded content over 4 MiB', 422: 'A field breaks a rule (errors lists each), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification could be sent, so the message was discarded; recipients lists why. Safe to send again' } },
@@ -131,7 +150,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     description: 'The organisation\'s settings. The ETag is the revision; send it back as If-Match when you change them.',
     responses: { 200: { description: 'The settings', json: 'SettingsView', headers: { ETag: 'The revision, e.g. "7"' } } } },
   { method: 'patch', path: '/v1/admin/settings', operationId: 'updateSettings', tag: 'Settings', scope: 'admin', summary: 'Change the settings',
-    description: 'A JSON merge patch (RFC 7396): only the fields that change; null clears replyTo, brand.primaryColor or brand.logo. brand.primaryColor is #rrggbb with a contrast of at least 4.5:1 against white text. brand.logo is a base64 PNG or SVG of at most 100 KB (an SVG with script, event handlers or external references is refused). portalHostnames are the hostnames that serve your branded portal; each belongs to one organisation. messageCenter and verification are stored; notices says what a change means.',
+    description: 'A JSON merge patch (RFC 7396): only the fields that change; null clears replyTo, brand.primaryColor or brand.logo. brand.primaryColor is #rrggbb with a contrast of at least 4.5:1 against white text. brand.logo is a base64 PNG or SVG of at most 100 KB (an SVG with script, event handlers or external references is refused). portalHostnames are the hostnames that serve your branded portal; each belongs to one organisation. messageCenter (keep new messages\' keys, wrapped by KMS, for the recipient inbox and emergency recovery) and verification (the default for new messages: "none" or "email-code") apply to messages sent after the change; notices says in plain words what a change means.',
     body: { schema: 'SettingsPatch', contentTypes: JSON_OR_MERGE }, headers: { 'If-Match': 'Optional: the revision you read (the ETag); a stale one gets 409' },
     responses: { 200: { description: 'The settings after the change', json: 'SettingsUpdate', headers: { ETag: 'The new revision' } } },
     problems: { 409: 'If-Match is stale, a hostname serves another organisation, or a concurrent change won' } },
@@ -159,14 +178,68 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: 'post', path: '/v1/admin/webhooks/{id}/ping', operationId: 'pingWebhook', tag: 'Webhooks', scope: 'admin', summary: 'Send a signed test delivery',
     description: 'Sends a signed "ping" now, outside the event feed and its retries, and records it as a delivery.',
     responses: { 200: { description: 'What the endpoint answered', json: 'PingResult' } }, problems: { 404: 'No such endpoint for your organisation' } },
+  { method: 'post', path: '/v1/admin/messages/{id}/recover', operationId: 'recoverMessage', tag: 'Recovery', scope: 'admin', summary: 'Issue a one-time recovery link',
+    description: 'For a message sent with Message Center on: unwraps a recipient\'s key (KMS) and wraps it again under the secret of a new link, which is in this response only. The link opens the message in the portal once, within 24 hours (or until the message expires); it needs no email code, but a message with a passcode still needs the passcode. Issuing it and opening it are "recovered" events in the audit trail (and so in webhooks). At most 5 links per message. Takes no body.',
+    responses: { 201: { description: 'The link: a bearer credential for the whole message; hand it over like the message itself', json: 'RecoveryLink', headers: { 'Cache-Control': 'no-store' } } },
+    problems: { 404: 'not-found: no such message for your organisation', 409: 'conflict: sent in standard mode (its key was never kept, so nobody can recover it), expired or revoked, or already 5 recovery links' } },
   { method: 'get', path: '/m/{id}', operationId: 'getPickupPage', tag: 'Portal', scope: 'none', summary: 'The pickup page',
     description: 'The static page that opens a message in the browser, with at most the sending organisation\'s brand. It reads and changes nothing; the secret stays in the link\'s fragment.',
     responses: { 200: { description: 'The page', media: html } } },
   { method: 'post', path: '/m/{id}/open', operationId: 'openMessage', tag: 'Portal', scope: 'none', summary: 'Download the ciphertext',
-    description: 'With the access token derived from the link\'s secret, returns part "part" (default 0) of the binary OpenPGP message; Sealpost-Parts says how many there are. Only part 0 counts as a view. Every failure — unknown id, expired, revoked, wrong token, no such part, views used up — gives the same 404.',
+    description: 'With the link token and the access token derived from the link\'s secret (and the passcode, if the message has one), returns part "part" (default 0) of the binary OpenPGP message; Sealpost-Parts says how many there are. Only part 0 counts as a view. A message that needs an email code answers 403 verification-required and emails a code; send it as "code" (a right code answers with Sealpost-Grant, which later parts need as "grant"). Wrong codes and passcodes are counted: 5 lock the recipient\'s pickup for 15 minutes. Every other failure — unknown id, expired, revoked, wrong token, no such part, views used up — gives the same 404. A recovery link opens the same way, with its link token as "link". See docs/protocol.md §5.',
     body: { schema: 'OpenRequest' },
-    responses: { 200: { description: 'One part of the ciphertext (at most 3,000,000 bytes)', media: { 'application/octet-stream': {} }, headers: { 'Sealpost-Parts': 'How many parts the ciphertext has' } } },
-    problems: { 404: 'message-unavailable: one answer for every failure', 503: 'Storage failed' } },
+    responses: { 200: { description: 'One part of the ciphertext (at most 3,000,000 bytes)', media: { 'application/octet-stream': {} }, headers: { 'Sealpost-Parts': 'How many parts the ciphertext has', 'Sealpost-Grant': 'After a right code: the grant for later parts and a reply (valid 10 minutes)', 'Sealpost-Wrapped-Secret': 'Only for a recovery link: the recipient\'s secret wrapped under the link\'s own secret (docs/protocol.md)' } } },
+    problems: {
+      403: 'verification-required (a code was emailed: sentTo, expiresAt), code-wrong or passcode-wrong (attemptsLeft)',
+      404: 'message-unavailable: one answer for every other failure',
+      429: 'locked or code-rate-limited (retryAfter seconds, also in Retry-After)',
+      503: 'Storage or email failed',
+    } },
+  { method: 'post', path: '/m/{id}/code', operationId: 'sendCode', tag: 'Portal', scope: 'none', summary: 'Email a new verification code',
+    description: 'The same identification and checks as an open; sends a new code within the limits (30 seconds apart, 5 an hour) and answers 403 verification-required as an open without a code does.',
+    body: { schema: 'CodeRequest' },
+    responses: {},
+    problems: {
+      403: 'verification-required: a new code was emailed (sentTo, expiresAt); passcode-wrong (attemptsLeft)',
+      404: 'message-unavailable', 409: 'conflict: the message needs no code',
+      429: 'locked or code-rate-limited (retryAfter seconds, also in Retry-After)', 503: 'Storage or email failed',
+    } },
+  { method: 'post', path: '/m/{id}/reply', operationId: 'replyToMessage', tag: 'Portal', scope: 'none', summary: 'Reply securely',
+    description: 'A recipient who can open the message answers it: the same credentials as an open ("token", and "link", "code" or "grant" as the message needs; a reply counts no view), plus a subject, text and up to 10 attachments (4 MiB decoded in all; text or an attachment is required). The reply is a new message of the same organisation, sealed by the sender API\'s pipeline and delivered as a secure link to the original\'s reply-to address (else the organisation\'s reply-to or sender address), threaded to the original ("replies" in its status, a "replied" event). Text only. At most 5 replies per recipient per message an hour.',
+    body: { schema: 'ReplyRequest' },
+    responses: { 201: { description: 'Sent', json: 'ReplyReceipt', headers: { 'Cache-Control': 'no-store', 'Sealpost-Grant': 'When the reply came with an email code (now used up): a grant to act again without a new code' } } },
+    problems: {
+      403: 'verification-required (a code was emailed), code-wrong or passcode-wrong (attemptsLeft), as for an open',
+      404: 'message-unavailable: the message cannot be opened with these credentials',
+      413: 'The body is over 5,998,976 bytes, or the decoded reply over 4 MiB',
+      429: 'locked or code-rate-limited as for an open, or reply-rate-limited (retryAfter seconds, also in Retry-After)',
+      503: 'Storage, key management or email failed; the reply was not sent',
+    } },
+  { method: 'get', path: '/inbox', operationId: 'getInboxPage', tag: 'Inbox', scope: 'none', summary: 'The inbox page',
+    description: 'The static inbox page, branded by the organisation of the hostname if it has one (else neutral). Its script signs in and lists messages through /inbox/api/{tenantId}/*.',
+    responses: { 200: { description: 'The page (no-store)', media: html } }, problems: { 404: 'The inbox is not part of this deployment' } },
+  { method: 'get', path: '/inbox/{tenantId}', operationId: 'getTenantInboxPage', tag: 'Inbox', scope: 'none', summary: 'An organisation\'s inbox page',
+    description: 'The inbox page for one organisation, in its brand (a hostname of an organisation wins over the path). An unknown organisation gets the neutral page.',
+    responses: { 200: { description: 'The page (no-store)', media: html } }, problems: { 404: 'The inbox is not part of this deployment' } },
+  { method: 'post', path: '/inbox/api/{tenantId}/sign-in', operationId: 'requestInboxCode', tag: 'Inbox', scope: 'none', summary: 'Email a sign-in code',
+    description: 'Always answers 202 {"sent": true}: a 6-digit code (valid 10 minutes, single use) is emailed only when the address has a message kept for the inbox by this organisation and the limits allow (30 seconds apart, 5 an hour), so the answer tells nobody whether an address has messages. Every POST under /inbox/api must carry an Origin equal to the page\'s own.',
+    body: { schema: 'SignInRequest' }, responses: { 202: { description: 'Accepted', json: 'SignInAccepted' } },
+    problems: { 403: 'forbidden: the Origin is not the inbox page\'s', 404: 'not-found: not an organisation id' } },
+  { method: 'post', path: '/inbox/api/{tenantId}/verify', operationId: 'verifyInboxCode', tag: 'Inbox', scope: 'none', summary: 'Sign in with the code',
+    description: `A right code starts a session: 204 with Set-Cookie ${INBOX_COOKIE}=<token>; HttpOnly; Secure; SameSite=Strict; Path=/inbox. The session ends 12 hours after sign-in, or after 30 minutes without use. Five wrong codes in 15 minutes lock signing in with the address for 15 minutes.`,
+    body: { schema: 'VerifyRequest' }, responses: { 204: { description: 'Signed in', headers: { 'Set-Cookie': 'The session cookie' } } },
+    problems: { 401: 'unauthorized: the code is wrong, expired or used (the same for an address without messages)', 403: 'forbidden: the Origin is not the inbox page\'s', 404: 'not-found: not an organisation id', 429: 'locked (retryAfter seconds, also in Retry-After)' } },
+  { method: 'get', path: '/inbox/api/{tenantId}/messages', operationId: 'listInboxMessages', tag: 'Inbox', scope: 'session', summary: 'The signed-in recipient\'s messages',
+    description: 'The address\'s active messages from this organisation that were kept for the inbox, newest first. Reading the list does not extend the session.',
+    responses: { 200: { description: 'The messages', json: 'InboxList' } }, problems: { 404: 'not-found: not an organisation id' } },
+  { method: 'post', path: '/inbox/api/{tenantId}/messages/{id}/open', operationId: 'openInboxMessage', tag: 'Inbox', scope: 'session', summary: 'Open a message from the inbox',
+    description: 'Unwraps this recipient\'s own key (KMS; an "unwrapped" audit event) and returns it with a verification grant; the page then opens /m/{id} as if the link had been followed (a passcode, if any, is still needed). Extends the session.',
+    body: { schema: 'EmptyRequest' }, responses: { 200: { description: 'The key (no-store)', json: 'InboxOpened', headers: { 'Cache-Control': 'no-store' } } },
+    problems: { 403: 'forbidden: the Origin is not the inbox page\'s', 404: 'message-unavailable: not this recipient\'s, not kept for the inbox, expired or revoked (one answer)' } },
+  { method: 'post', path: '/inbox/api/{tenantId}/sign-out', operationId: 'signOutOfInbox', tag: 'Inbox', scope: 'none', summary: 'Sign out',
+    description: 'Ends the session (if the cookie names one) and clears the cookie.',
+    body: { schema: 'EmptyRequest' }, responses: { 204: { description: 'Signed out', headers: { 'Set-Cookie': 'The cleared cookie' } } },
+    problems: { 403: 'forbidden: the Origin is not the inbox page\'s', 404: 'not-found: not an organisation id' } },
   { method: 'get', path: '/assets/{name}', operationId: 'getAsset', tag: 'Portal', scope: 'none', summary: 'A script or stylesheet of the web pages',
     description: 'Cacheable for 5 minutes. In AWS, CloudFront serves /assets/* from S3.',
     responses: { 200: { description: 'The asset', media: { 'text/javascript': {}, 'text/css': {} } } }, problems: { 404: 'No such asset' } },
@@ -202,11 +275,14 @@ const PROBLEMS: Readonly<Record<number, string>> = {
   503: 'dependency: storage or key management failed; detail says what happened to the request',
 };
 
+const SESSION_ENDED = 'unauthorized: no session cookie, or the session has ended (signed out, 12 hours since sign-in or 30 minutes unused)';
+
 /** Every problem status the operation can answer, with what it means there. */
 export function problemStatuses(op: OperationSpec): Map<number, string> {
   const statuses = new Map<number, string>();
   if (op.body) for (const s of [400, 413, 415, 422]) statuses.set(s, PROBLEMS[s] as string);
-  if (op.scope !== 'none') statuses.set(401, PROBLEMS[401] as string).set(503, PROBLEMS[503] as string);
+  if (op.scope === 'session') statuses.set(401, SESSION_ENDED).set(503, PROBLEMS[503] as string);
+  else if (op.scope !== 'none') statuses.set(401, PROBLEMS[401] as string).set(503, PROBLEMS[503] as string);
   if (op.scope === 'admin') statuses.set(403, PROBLEMS[403] as string);
   for (const [s, text] of Object.entries(op.problems ?? {})) statuses.set(Number(s), text ?? PROBLEMS[Number(s)] ?? '');
   statuses.set(500, PROBLEMS[500] as string);
@@ -260,7 +336,7 @@ function operationObject(op: OperationSpec): Json {
   const parameters = parametersOf(op);
   return {
     operationId: op.operationId, tags: [op.tag], summary: op.summary, description: op.description,
-    security: op.scope === 'none' ? [] : [{ apiKey: [op.scope] }],
+    security: op.scope === 'none' ? [] : op.scope === 'session' ? [{ inboxSession: [] }] : [{ apiKey: [op.scope] }],
     ...(op.scope === 'none' ? {} : { 'x-sealpost-scope': op.scope }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body ? { requestBody: { required: true, content: Object.fromEntries((op.body.contentTypes ?? ['application/json']).map((t) => [t, { schema: ref(op.body!.schema) }])) } } : {}),
@@ -271,6 +347,7 @@ function operationObject(op: OperationSpec): Json {
 const API_DESCRIPTION = [
   'sealpost delivers secure messages: the sender API seals each message with OpenPGP and emails every recipient a link whose secret never reaches the server.',
   'Authenticate with an API key of your organisation as "Authorization: Bearer sp_<id>_<secret>". A send key may send and manage messages and read the events feed; an admin key may do that and everything under /v1/admin.',
+  'Recipients\' browsers call the Portal and Inbox operations without an API key: the link\'s secret (in its fragment, never sent) yields the tokens they present, and the inbox signs in by a code emailed to the address. docs/protocol.md describes both exactly.',
   'Every error is an RFC 9457 problem document (application/problem+json) with type urn:sealpost:problem:<kind>, title, status, detail and requestId. Every response carries X-Request-Id. A known address asked with a method it does not support answers 405 with an Allow header (under /v1 after the key is checked).',
 ].join('\n\n');
 
@@ -299,6 +376,10 @@ export function buildOpenApiDocument(): Json {
         apiKey: {
           type: 'http', scheme: 'bearer', bearerFormat: 'sp_<id>_<secret>',
           description: 'An API key of your organisation. Its scope ("send" or "admin", listed in each operation\'s security requirement and x-sealpost-scope) decides what it may call; an admin key may also do what a send key may.',
+        },
+        inboxSession: {
+          type: 'apiKey', in: 'cookie', name: INBOX_COOKIE,
+          description: 'The recipient inbox\'s session, set by POST /inbox/api/{tenantId}/verify (HttpOnly, Secure, SameSite=Strict, Path=/inbox). Valid for the organisation it was made for.',
         },
       },
     },

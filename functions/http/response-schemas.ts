@@ -11,7 +11,10 @@ import type { EventFeedPage, PublicEvent } from '../core/event-feed.ts';
 import { EVENT_TYPES, type SendReceipt } from '../core/model.ts';
 import type { SettingsView, updateSettings } from '../core/settings.ts';
 import type { CreatedWebhook, DeliveryView, PingResult, WebhookView } from '../core/webhooks.ts';
+import type { InboxItem, openFromInbox, requestSignIn } from '../core/inbox.ts';
+import type { RecoveryLink } from '../core/recovery.ts';
 import type { ProblemBody } from './problem.ts';
+import type { ReplyResponse } from './routes/reply.ts';
 
 const isoTime = z.string().describe('ISO 8601 date-time in UTC, e.g. 2026-11-29T22:15:35.019Z');
 const eventType = z.enum(EVENT_TYPES);
@@ -45,6 +48,11 @@ export const messageSummarySchema = z.object({
   revokedAt: isoTime.optional(),
   maxViews: z.number().int().optional().describe('Views allowed per recipient; absent means unlimited'),
   replyTo: z.string().optional(),
+  custody: z.enum(['link', 'message-center']).optional().describe('"link": only the emailed links open it; "message-center": the secrets are also kept, wrapped by KMS, for the inbox and emergency recovery. Absent only once just the history remains'),
+  verification: z.enum(['none', 'email-code']).optional().describe('What a recipient proves beyond the link. Absent only once just the history remains'),
+  passcode: z.literal(true).optional().describe('Present when recipients also need the passcode you gave them'),
+  replies: z.array(z.object({ id: z.string() })).optional().describe('Secure replies to this message (their message ids), oldest first'),
+  inReplyTo: z.string().optional().describe('For a secure reply: the id of the message it answers'),
   recipients: z.array(recipientStatusSchema),
 });
 
@@ -173,14 +181,60 @@ export const problemSchema = z.object({
   requestId: z.string().describe('Also the X-Request-Id header; quote it to support'),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Validation: every field that breaks a rule'),
   recipients: z.array(z.object({ email: z.string(), status: z.string(), reason: z.string() })).optional().describe('delivery-failed: each recipient and why'),
+  attemptsLeft: z.number().int().optional().describe('code-wrong, passcode-wrong: wrong answers left before the recipient\'s pickup is locked'),
+  retryAfter: z.number().int().optional().describe('locked, code-rate-limited, reply-rate-limited: seconds to wait (also the Retry-After header)'),
+  sentTo: z.string().optional().describe('verification-required: the masked address the code was emailed to'),
+  expiresAt: isoTime.optional().describe('verification-required: until when the emailed code works'),
+});
+
+export const replyResponseSchema = z.object({
+  id: z.string().describe('The reply\'s message id: the reply is a new message of the same organisation, sent to the original\'s reply-to address'),
+  expiresAt: isoTime,
+});
+
+export const signInAcceptedSchema = z.object({
+  sent: z.literal(true).describe('Always true, whether or not the address has messages: a code is emailed only when it has'),
+});
+
+export const inboxItemSchema = z.object({
+  id: z.string().describe('The message id'),
+  sender: z.string().describe('The organisation\'s display name'),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  read: z.boolean().describe('The recipient has opened it at least once'),
+  replied: z.boolean().describe('The recipient has replied to it'),
+});
+
+export const inboxListSchema = z.object({ messages: z.array(inboxItemSchema).describe('Newest first, at most 50; only active messages kept for the inbox') });
+
+export const inboxOpenSchema = z.object({
+  secret: z.string().describe('This recipient\'s link secret (43 base64url characters): the page opens /m/{id}#<secret> with it'),
+  grant: z.string().optional().describe('A verification grant, so a message that needs an email code opens without another one'),
+});
+
+export const recoveryLinkSchema = z.object({
+  url: z.string().describe('<portal origin>/m/<id>#<recovery secret>: a bearer credential for the whole message, shown only in this response; opens once'),
+  expiresAt: isoTime.describe('24 hours from now, or the message\'s expiry if sooner'),
 });
 
 // ---- compile-time checks: each schema's type equals its core type (modulo readonly) ----
 
 type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Mutual assignability alone lets a schema miss an optional field of the core type ({a} and
+ * {a, b?} are assignable both ways), so the field names must also be equal, at every depth.
+ */
+type SameKeys<A, B> = [NonNullable<A>] extends [readonly (infer EA)[]]
+  ? ([NonNullable<B>] extends [readonly (infer EB)[]] ? SameKeys<EA, EB> : false)
+  : [NonNullable<A>] extends [object]
+    ? (Same<keyof NonNullable<A>, keyof NonNullable<B>> extends true
+      ? ({ [K in keyof NonNullable<A>]-?: K extends keyof NonNullable<B> ? SameKeys<NonNullable<A>[K], NonNullable<B>[K]> : false }[keyof NonNullable<A>] extends true ? true : false)
+      : false)
+    : true;
+type Exact<A, B> = Same<A, B> extends true ? SameKeys<A, B> : false;
 type Expect<T extends true> = T;
-type Mirrors<Schema extends z.ZodType, Core> = Same<z.output<Schema>, Writable<Core>>;
+type Mirrors<Schema extends z.ZodType, Core> = Exact<z.output<Schema>, Writable<Core>>;
 
 export type ResponseSchemaChecks = [
   Expect<Mirrors<typeof sendReceiptSchema, SendReceipt>>,
@@ -199,4 +253,10 @@ export type ResponseSchemaChecks = [
   Expect<Mirrors<typeof deliveryViewSchema, DeliveryView>>,
   Expect<Mirrors<typeof pingResultSchema, PingResult>>,
   Expect<Mirrors<typeof problemSchema, ProblemBody>>,
+  Expect<Mirrors<typeof replyResponseSchema, ReplyResponse>>,
+  Expect<Mirrors<typeof signInAcceptedSchema, Awaited<ReturnType<typeof requestSignIn>>>>,
+  Expect<Mirrors<typeof inboxItemSchema, InboxItem>>,
+  Expect<Mirrors<typeof inboxListSchema, { messages: InboxItem[] }>>,
+  Expect<Mirrors<typeof inboxOpenSchema, Awaited<ReturnType<typeof openFromInbox>>>>,
+  Expect<Mirrors<typeof recoveryLinkSchema, RecoveryLink>>,
 ];

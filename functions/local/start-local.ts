@@ -11,12 +11,14 @@ import { JsonLogger, type LogLevel } from '../adapters/json-logger.ts';
 import { loadConfig } from '../config.ts';
 import { composeSender } from '../entries/compose-sender.ts';
 import { composeReader, composeStorage, secureRandom } from '../entries/compose-storage.ts';
+import { composePortalMail } from '../entries/compose-mail.ts';
 import { createApp } from '../http/app.ts';
 import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
 import { freePort, startDynamoDb, startMailbox } from './stand-ins.ts';
 import { startKms } from './kms-stand-in.ts';
 import { runMaintenance } from '../core/maintenance.ts';
 import { composeWebhooks } from '../entries/compose-webhooks.ts';
+import { composeInbox, composeRecoveries } from '../entries/compose-custody.ts';
 
 export interface LocalOptions {
   readonly port?: number;
@@ -110,10 +112,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const storage = composeStorage(config);
     await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
     const reader = composeReader(config, logger, storage);
+    const mail = composePortalMail(config, logger);
     const app = createApp({
       logger,
       api: composeSender(config, logger, storage),
-      portal: { ...reader, web: loadWebAssets(config.webDir) },
+      portal: { ...reader, ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
+      inbox: composeInbox(config, logger, storage, mail.notifier),
     });
     const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage) }, options.maintenanceIntervalMs ?? 2000);
     const server = await new Promise<ServerType>((resolveServer, reject) => {

@@ -53,8 +53,11 @@ describe('functions', () => {
       SEALPOST_KMS_KEY_ID: { 'Fn::GetAtt': ['SealpostKey', 'Arn'] },
     };
 
-    expect(env('sender-api')).toEqual({ ...common, SEALPOST_SES_CONFIGURATION_SET: { Ref: logicalId(stack, stack.mail.configurationSet) } });
-    expect(env('portal')).toEqual({ ...common, SEALPOST_WEB_DIR: '/var/task/web' });
+    const configurationSet = { SEALPOST_SES_CONFIGURATION_SET: { Ref: logicalId(stack, stack.mail.configurationSet) } };
+
+    expect(env('sender-api')).toEqual({ ...common, ...configurationSet });
+    // The portal sends verification and inbox sign-in codes through the same configuration set.
+    expect(env('portal')).toEqual({ ...common, ...configurationSet, SEALPOST_WEB_DIR: '/var/task/web' });
     expect(env('ses-events')).toEqual(common);
     expect(env('maintenance')).toEqual(common);
   });
@@ -87,7 +90,7 @@ describe('functions', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes /v1/* to sender-api and everything else to the portal, which answers unknown paths itself', () => {
+  it('routes /v1/* and POST /m/{id}/reply to sender-api and everything else to the portal, which answers unknown paths itself', () => {
     const integrationTarget = (route: Props) => {
       const integration = ((route.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1][1]).Ref;
       return (props(integration).IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -97,6 +100,8 @@ describe('HTTP API', () => {
 
     expect(routes).toEqual({
       'ANY /v1/{proxy+}': fnId('sender-api'),
+      // Replies are sealed with OpenPGP, which only sender-api's bundle carries.
+      'POST /m/{id}/reply': fnId('sender-api'),
       $default: fnId('portal'),
     });
   });

@@ -1,7 +1,7 @@
 /**
  * Least privilege, read from the synthesized template: each function role holds exactly the actions
  * its code calls, on named resources; the key policy admits the functions only through DynamoDB, and
- * their own policies allow direct KMS use only for webhook secrets.
+ * their own policies allow direct KMS use only per purpose (webhook secrets, Message Center secrets).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -35,6 +35,24 @@ const where = (resource: unknown) => (JSON.stringify(resource) === JSON.stringif
   : JSON.stringify(resource) === JSON.stringify(INDEX_ARN('gsi1')) ? 'gsi1'
     : JSON.stringify(resource) === JSON.stringify(INDEX_ARN('gsi2')) ? 'gsi2' : JSON.stringify(resource));
 
+const kmsStatements = (role: string) => roleStatements(template, role).filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+/** The encryption-context purposes a statement admits; fails on any other condition or resource. */
+function purposeOf(statement: Statement): string[] {
+  expect(statement.Resource).toEqual(KEY);
+  expect(Object.keys(statement.Condition ?? {})).toEqual(['StringEquals']);
+  const equals = (statement.Condition as { StringEquals: Record<string, string | string[]> }).StringEquals;
+  expect(Object.keys(equals)).toEqual(['kms:EncryptionContext:purpose']);
+  return asList(equals['kms:EncryptionContext:purpose']).sort();
+}
+/** KMS action → the purposes it is allowed for, on our key, sorted. */
+function kmsGrants(role: string): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const statement of kmsStatements(role)) {
+    for (const action of asList(statement.Action)) grants[action] = [...(grants[action] ?? []), ...purposeOf(statement)].sort();
+  }
+  return grants;
+}
+
 /** "<action> on <table|gsi1|gsi2>" → the dynamodb:LeadingKeys patterns that grant it, sorted. */
 function dynamoGrants(role: string): Record<string, string[]> {
   const grants: Record<string, string[]> = {};
@@ -52,7 +70,7 @@ function dynamoGrants(role: string): Record<string, string[]> {
 }
 
 describe('function roles', () => {
-  it('grant sender-api exactly its DynamoDB calls, webhook-secret wrapping, SendEmail and its own log stream', () => {
+  it('grant sender-api exactly its DynamoDB calls, secret wrapping and unwrapping, SendEmail and its own log stream', () => {
     const actions = actionsOf(roleStatements(template, roles['sender-api']));
 
     expect(actions).toEqual([
@@ -61,10 +79,13 @@ describe('function roles', () => {
     ].sort());
   });
 
-  it('grant the portal exactly the reads, the open and its event', () => {
+  it('grant the portal exactly the reads, the open and its events, sign-in and sessions, Message Center unwrapping and SendEmail', () => {
     const actions = actionsOf(roleStatements(template, roles.portal));
 
-    expect(actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...LOGS].sort());
+    expect(actions).toEqual([
+      'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
+      'kms:Decrypt', ...LOGS, 'ses:SendEmail',
+    ].sort());
   });
 
   it('grant ses-events exactly the head read, the event write and its dead-letter queue', () => {
@@ -84,18 +105,19 @@ describe('function roles', () => {
 
     expect(dynamoGrants(roles['sender-api'])).toEqual({
       'dynamodb:GetItem on table': anyOf('TENANT#*', 'APIKEY#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
-      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
+      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('TENANT#*', 'APIKEY#*', 'MSG#*', 'IDEM#*'),
       'dynamodb:DeleteItem on table': anyOf('TENANT#*', 'HOST#*', 'WEBHOOK#*', 'IDEM#*'),
-      'dynamodb:BatchWriteItem on table': anyOf('TENANT#*', 'MSG#*'),
+      'dynamodb:BatchWriteItem on table': anyOf('TENANT#*', 'MSG#*', 'INBOX#*'),
       'dynamodb:Query on table': anyOf('MSG#*', 'WEBHOOK#*'),
       'dynamodb:Query on gsi1': anyOf('KEYS#*', 'MSGS#*', 'EVENTS#*', 'WEBHOOKS#*'),
     });
     expect(dynamoGrants(roles.portal)).toEqual({
-      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*'),
-      'dynamodb:Query on table': ['MSG#*'],
-      'dynamodb:UpdateItem on table': ['MSG#*'],
-      'dynamodb:PutItem on table': ['MSG#*'],
+      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'INBOX#*', 'SIGNIN#*', 'SESSION#*'),
+      'dynamodb:Query on table': anyOf('MSG#*', 'INBOX#*'),
+      'dynamodb:UpdateItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
+      'dynamodb:PutItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
+      'dynamodb:DeleteItem on table': anyOf('SIGNIN#*', 'SESSION#*'),
       'dynamodb:BatchWriteItem on table': ['MSG#*'],
     });
     expect(dynamoGrants(roles['ses-events'])).toEqual({
@@ -110,18 +132,37 @@ describe('function roles', () => {
     });
   });
 
-  it('let only sender-api (wrap, unwrap) and maintenance (unwrap) call KMS directly: on our key, for webhook secrets only', () => {
-    const kms = (role: string) => roleStatements(template, role).filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+  it('let functions call KMS directly only on our key, each action only for the purposes its code wraps or unwraps', () => {
+    // DynamoDB's own calls never carry `purpose`; a direct call without the right one is denied.
+    expect(kmsGrants(roles['sender-api'])).toEqual({
+      'kms:Decrypt': ['message-center', 'webhook-signing'],
+      'kms:Encrypt': ['message-center', 'webhook-signing'],
+    });
+    expect(kmsGrants(roles.maintenance)).toEqual({ 'kms:Decrypt': ['webhook-signing'] });
+    expect(kmsGrants(roles.portal)).toEqual({ 'kms:Decrypt': ['message-center'] });
+    expect(kmsGrants(roles['ses-events'])).toEqual({});
+  });
 
-    expect(actionsOf(kms(roles['sender-api']))).toEqual(['kms:Decrypt', 'kms:Encrypt']);
-    expect(actionsOf(kms(roles.maintenance))).toEqual(['kms:Decrypt']);
-    expect(kms(roles.portal)).toEqual([]);
-    expect(kms(roles['ses-events'])).toEqual([]);
-    for (const statement of [...kms(roles['sender-api']), ...kms(roles.maintenance)]) {
+  it('let the portal only unwrap Message Center secrets: no kms:Encrypt, no webhook secrets, no other condition', () => {
+    const statements = kmsStatements(roles.portal);
+
+    expect(statements).toEqual([{
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: KEY,
+      Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'message-center' } },
+    }]);
+  });
+
+  it('give sender-api wrapping and unwrapping under each purpose in a statement of its own', () => {
+    const statements = kmsStatements(roles['sender-api']);
+
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) {
       expect(statement.Resource).toEqual(KEY);
-      // The context the code wraps webhook secrets under; DynamoDB's own calls never carry it.
-      expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing' } });
+      expect(asList(statement.Action).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
     }
+    expect(statements.map((s) => purposeOf(s)).sort()).toEqual([['message-center'], ['webhook-signing']]);
   });
 
   it('have no managed policies (no AWSLambdaBasicExecutionRole)', () => {
@@ -153,19 +194,30 @@ describe('function roles', () => {
       for (const resource of dynamo) expect(allowed.has(resource), resource).toBe(true);
     }
     const arn = (resource: string, ref: string) => ({ 'Fn::Join': ['', [`arn:aws:ses:${TEST_ENV.region}:${TEST_ENV.account}:${resource}/`, { Ref: ref }]] });
-    expect(sorted(resourcesFor(roles['sender-api'], 'ses:'))).toEqual(sorted([
-      arn('identity', logicalId(stack, stack.mail.identity)),
-      arn('configuration-set', logicalId(stack, stack.mail.configurationSet)),
-    ]));
+    for (const sender of [roles['sender-api'], roles.portal]) {
+      expect(sorted(resourcesFor(sender, 'ses:'))).toEqual(sorted([
+        arn('identity', logicalId(stack, stack.mail.identity)),
+        arn('configuration-set', logicalId(stack, stack.mail.configurationSet)),
+      ]));
+    }
     for (const [entry, fn] of Object.entries(stack.functions.byEntry)) {
       expect(resourcesFor(roles[entry as Entry], 'logs:')).toEqual([{ 'Fn::GetAtt': [logicalId(stack, fn.logGroup), 'Arn'] }]);
     }
   });
 
-  it('let only sender-api send email', () => {
+  it('let only sender-api (notifications) and the portal (verification and sign-in codes) send email', () => {
     const senders = Object.entries(roles).filter(([, role]) => actionsOf(roleStatements(template, role)).some((a) => a.startsWith('ses:')));
 
-    expect(senders.map(([entry]) => entry)).toEqual(['sender-api']);
+    expect(senders.map(([entry]) => entry).sort()).toEqual(['portal', 'sender-api']);
+  });
+
+  it('give the portal exactly the SendEmail statement sender-api has: same identity, same configuration set', () => {
+    const ses = (role: string) => roleStatements(template, role).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
+
+    expect(ses(roles.portal)).toHaveLength(1);
+    expect(ses(roles.portal)).toEqual(ses(roles['sender-api']));
+    expect(ses(roles.portal)[0]?.Action).toBe('ses:SendEmail');
+    expect(ses(roles.portal)[0]?.Condition).toBeUndefined();
   });
 });
 

@@ -164,8 +164,10 @@ describe('Lambda entries', () => {
     for (const files of [portalInputs, sesInputs]) {
       expect(has(files, 'node_modules/openpgp/')).toBe(false);
       expect(has(files, 'node_modules/nodemailer/')).toBe(false);
-      expect(has(files, 'client-ses')).toBe(false);
     }
+    // The portal emails verification codes; the feedback processor sends nothing.
+    expect(has(portalInputs, 'client-ses')).toBe(true);
+    expect(has(sesInputs, 'client-ses')).toBe(false);
     for (const files of [senderApi, portalInputs, sesInputs]) {
       expect(has(files, 'functions/local/')).toBe(false);
       expect(has(files, 'dynalite')).toBe(false);

@@ -11,6 +11,10 @@ import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
 } from './fakes.ts';
 import { InMemoryWebhookStore, ScriptedWebhookSender, TestKeyWrapper } from './webhook-fakes.ts';
+import { InMemoryInboxStore, InMemoryRecoveryStore } from './inbox-fakes.ts';
+import { InMemoryReplyRecorder } from './reply-fakes.ts';
+import { authorizeRecipient, issueGrant } from '../../functions/core/pickup.ts';
+import type { AuthorizeRecipient } from '../../functions/core/reply.ts';
 
 export function aTenant(overrides: Partial<Omit<Tenant, 'settings'>> & { settings?: Partial<TenantSettings> } = {}): Tenant {
   const { settings, ...rest } = overrides;
@@ -43,7 +47,11 @@ export const TEST_WEB = {
   assets: new Map([['pickup.js', { body: new TextEncoder().encode('console.log(1)'), contentType: 'text/javascript; charset=utf-8' }]]),
 };
 
-export async function buildTestApp(options: { tenants?: Tenant[] } = {}) {
+/**
+ * The whole app on fakes. `ownCustodyRoutes`: leave the inbox and recovery routes unmounted, for a
+ * test that mounts them with its own deps.
+ */
+export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRoutes?: boolean } = {}) {
   const tenants = new InMemoryTenantDirectory();
   const keys: Record<string, string> = {};
   /** Each tenant's admin key (scope admin; real key format). */
@@ -84,8 +92,27 @@ export async function buildTestApp(options: { tenants?: Tenant[] } = {}) {
     logger: deps.logger,
     urlPolicy: { allowInsecureHttp: false, allowLoopback: false },
   };
-  const app = createApp({ logger: deps.logger, api: { ...deps, webhookAdmin }, portal: deps } satisfies AppDeps);
-  return { app, deps, webhookAdmin, keys, adminKeys, clock };
+  // Message Center, inbox, recovery and replies with in-memory stores and a context-checking key wrapper.
+  const keys2 = new TestKeyWrapper();
+  const inbox = new InMemoryInboxStore();
+  const recoveries = new InMemoryRecoveryStore(deps.store);
+  const send = { ...deps, keys: keys2, inbox };
+  const authorize: AuthorizeRecipient = (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx);
+  const api = {
+    ...send,
+    webhookAdmin,
+    ...(options.ownCustodyRoutes ? {} : {
+      recovery: { store: deps.store, recoveries, keys: keys2, events: deps.events, clock, random: deps.random, logger: deps.logger, portalOrigin: deps.portalOrigin },
+    }),
+    reply: { ...send, replies: new InMemoryReplyRecorder(deps.store), authorize },
+  };
+  const inboxDeps = {
+    inbox, store: deps.store, tenants, keys: keys2, events: deps.events, notifier: deps.notifier, clock, random: deps.random, logger: deps.logger,
+    portalOrigin: deps.portalOrigin, issueGrant: (messageId: string, rid: string, now: Date) => issueGrant(send, messageId, rid, now),
+    inboxWeb: { inboxPage: '<!doctype html><title>inbox</title>' },
+  };
+  const app = createApp({ logger: deps.logger, api, portal: { ...deps, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps);
+  return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock };
 }
 
 /** Pulls the message id and secret out of a notification link. */

@@ -8,6 +8,7 @@ import type { ApiKeyRecord, AuditEvent, LogoRef, MessageHead, RecipientRecord, S
 import type {
   EventLog, EventPage, EventQuery, IdempotencyBegin, IdempotencyStore, Logger, MessageStore, NewMessageHead, Notifier, PickupNotification, TenantAdmin,
 } from '../../functions/core/ports.ts';
+import type { VerificationLimits } from '../../functions/core/verification.ts';
 
 export class InMemoryTenantDirectory implements TenantAdmin {
   readonly tenants = new Map<string, Tenant>();
@@ -147,6 +148,49 @@ export class InMemoryMessageStore implements MessageStore {
     if (!head || head.state !== 'active' || head.expiredAt || head.expiresAt > now.toISOString()) return false;
     this.heads.set(id, { ...head, expiredAt: now.toISOString() });
     return true;
+  }
+  /*
+   * Verification writes: each checks its whole condition and writes in one synchronous step (no
+   * await in between), so concurrent calls behave like DynamoDB's conditional updates.
+   */
+  private updateRecipient(id: string, rid: string, now: Date, condition: (r: RecipientRecord) => boolean, change: (r: RecipientRecord) => RecipientRecord): RecipientRecord | undefined {
+    const head = this.heads.get(id);
+    if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return undefined;
+    const recipient = head.recipients.find((r) => r.rid === rid);
+    if (!recipient || !condition(recipient)) return undefined;
+    const updated = change(recipient);
+    this.heads.set(id, { ...head, recipients: head.recipients.map((r) => (r.rid === rid ? updated : r)) });
+    return updated;
+  }
+  private static notLocked(r: RecipientRecord, now: Date, limits: VerificationLimits): boolean {
+    return r.failures === undefined || r.failures < limits.maxFailures || (r.lastFailureAt ?? '') <= new Date(now.getTime() - limits.lockMs).toISOString();
+  }
+  async issueCode(id: string, rid: string, code: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits) {
+    const at = now.toISOString();
+    const resendCutoff = new Date(now.getTime() - limits.resendIntervalMs).toISOString();
+    const windowCutoff = new Date(now.getTime() - limits.sendWindowMs).toISOString();
+    return this.updateRecipient(id, rid, now,
+      (r) => InMemoryMessageStore.notLocked(r, now, limits) && (r.code === undefined || r.code.sentAt <= resendCutoff)
+        && (r.codeWindowStart === undefined || r.codeWindowStart <= windowCutoff || (r.codeSends ?? 0) < limits.maxSends),
+      (r) => {
+        const newWindow = r.codeWindowStart === undefined || r.codeWindowStart <= windowCutoff;
+        return { ...r, code: { ...code, sentAt: at }, codeSends: newWindow ? 1 : (r.codeSends ?? 0) + 1, codeWindowStart: newWindow ? at : r.codeWindowStart };
+      }) !== undefined;
+  }
+  async recordFailure(id: string, rid: string, now: Date, limits: VerificationLimits) {
+    const lockCutoff = new Date(now.getTime() - limits.lockMs).toISOString();
+    const reset = (r: RecipientRecord) => r.failures === undefined || (r.lastFailureAt ?? '') <= lockCutoff;
+    return this.updateRecipient(id, rid, now,
+      (r) => reset(r) || (r.failures ?? 0) < limits.maxFailures,
+      (r) => ({ ...r, failures: reset(r) ? 1 : (r.failures ?? 0) + 1, lastFailureAt: now.toISOString() }))?.failures;
+  }
+  async consumeCode(id: string, rid: string, codeHash: string, grant: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits) {
+    return this.updateRecipient(id, rid, now,
+      (r) => InMemoryMessageStore.notLocked(r, now, limits) && r.code?.hash === codeHash && r.code.expiresAt > now.toISOString(),
+      ({ code: _used, ...r }) => ({ ...r, failures: 0, grant })) !== undefined;
+  }
+  async storeGrant(id: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date) {
+    return this.updateRecipient(id, rid, now, () => true, (r) => ({ ...r, grant })) !== undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_CENTER_NOTICE, NOT_YET_ACTIVE_NOTICE } from '../../functions/core/settings.ts';
+import { MESSAGE_CENTER_NOTICE, VERIFICATION_NOTICE } from '../../functions/core/settings.ts';
 import { aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
@@ -113,7 +113,7 @@ describe('admin settings', () => {
     const on = await (await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { messageCenter: true, verification: 'email-code' })).json() as { notices: string[]; messageCenter: boolean; verification: string };
     const off = await (await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { messageCenter: false })).json() as { notices: string[] };
 
-    expect(on).toMatchObject({ messageCenter: true, verification: 'email-code', notices: [MESSAGE_CENTER_NOTICE.on, NOT_YET_ACTIVE_NOTICE.messageCenter, NOT_YET_ACTIVE_NOTICE.emailCode] });
+    expect(on).toMatchObject({ messageCenter: true, verification: 'email-code', notices: [MESSAGE_CENTER_NOTICE.on, VERIFICATION_NOTICE['email-code']] });
     expect(on.notices[0]).toMatch(/Messages sent before now .* only through the link/);
     expect(off.notices).toEqual([MESSAGE_CENTER_NOTICE.off]);
   });

@@ -4,6 +4,11 @@
  * problem+json 404, all with the production CSP. It records every request it receives.
  * With `tenants`, ids listed in `brandedIds` get that tenant's page (the production renderer) and
  * /brand/* is served by the production brand routes.
+ * A stored message may also need a code (`code`: the one right code; POST /m/{id}/code resends it)
+ * or a passcode (its `token` is then derived with it, and `link` identifies the recipient), with
+ * the answers of docs/protocol.md §5.4: five wrong answers lock. `facts` fill the page's slots.
+ * A message with `wrappedSecret` stands for a recovery link's open (the header on every 200), and
+ * POST /m/{id}/reply checks the same credentials as an open, then answers 201 `{id, expiresAt}`.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
-import { brandPageOf, renderPickupPage } from '../../functions/http/pickup-page.ts';
+import { brandPageOf, renderPickupPage, type PageFacts } from '../../functions/http/pickup-page.ts';
 import { brandRoutes, type BrandRoutesDeps } from '../../functions/http/routes/brand.ts';
 
 /** The production policy itself, so the page is tested under exactly what the portal sends. */
@@ -20,12 +25,31 @@ export const PORTAL_CSP = CONTENT_SECURITY_POLICY;
 export interface StoredMessage {
   readonly token: string;
   readonly ciphertext: Uint8Array;
+  /** The link token: with it, a wrong token is a wrong passcode (counted). */
+  readonly link?: string;
+  /** The message needs this emailed code (or the grant a right code earned). */
+  readonly code?: string;
+  /** What GET /m/{id} tells the page (passcode field, custody sentence). */
+  readonly facts?: PageFacts;
+  /** A recovery link: every open answers with this `Sealpost-Wrapped-Secret` header. */
+  readonly wrappedSecret?: string;
+  /** Answer the next code request with 429 code-rate-limited for this many seconds. */
+  rateLimitCodes?: number;
+  failures?: number;
+  codesSent?: number;
 }
 
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** The JSON body of a POST. */
+  readonly body?: Record<string, unknown>;
 }
+
+/** The grant the stand-in hands out for a right code. */
+export const TEST_GRANT = 'G'.repeat(43);
+/** The id POST /m/{id}/reply answers with. */
+export const TEST_REPLY_ID = 'reply-0001';
 
 export interface PickupServer {
   readonly origin: string;
@@ -66,8 +90,8 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push({ method: req.method ?? '', path: url.pathname });
-    const open = /^\/m\/([^/]+)\/open$/.exec(url.pathname);
-    if (req.method === 'POST' && open) {
+    const post = /^\/m\/([^/]+)\/(open|code|reply)$/.exec(url.pathname);
+    if (req.method === 'POST' && post) {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       if (failures.count > 0) {
@@ -75,14 +99,40 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
         return problem(res, failures.status, 'Service unavailable');
       }
       if (!req.headers['content-type']?.startsWith('application/json')) return problem(res, 415, 'Unsupported media type');
-      let token: unknown;
+      let body: Record<string, unknown>;
       try {
-        token = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { token?: unknown }).token;
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       } catch {
         return problem(res, 400, 'Bad request');
       }
-      const stored = messages.get(decodeURIComponent(open[1] ?? ''));
-      if (!stored || stored.token !== token) return problem(res, 404, 'Not available');
+      requests[requests.length - 1] = { method: 'POST', path: url.pathname, body };
+      const stored = messages.get(decodeURIComponent(post[1] ?? ''));
+      if (!stored) return problem(res, 404, 'Not available');
+      const answer = (status: number, kind: string, extra: Record<string, unknown>) =>
+        send(res, status, 'application/problem+json', JSON.stringify({ type: `urn:sealpost:problem:${kind}`, title: kind, status, detail: kind, requestId: 'req-test-2', ...extra }));
+      const fail = (kind: string) => {
+        stored.failures = (stored.failures ?? 0) + 1;
+        return stored.failures >= 5 ? answer(429, 'locked', { retryAfter: 900 }) : answer(403, kind, { attemptsLeft: 5 - stored.failures });
+      };
+      const sendCode = () => {
+        if (stored.rateLimitCodes) return answer(429, 'code-rate-limited', { retryAfter: stored.rateLimitCodes });
+        stored.codesSent = (stored.codesSent ?? 0) + 1;
+        return answer(403, 'verification-required', { sentTo: 'a•••@example.com', expiresAt: new Date(Date.now() + 600_000).toISOString() });
+      };
+      const identified = stored.link !== undefined && body.link === stored.link;
+      if (!identified && stored.token !== body.token) return problem(res, 404, 'Not available');
+      if ((stored.failures ?? 0) >= 5) return answer(429, 'locked', { retryAfter: 900 });
+      if (stored.token !== body.token) return fail('passcode-wrong');
+      if (post[2] === 'code') return stored.code === undefined ? problem(res, 409, 'Conflict') : sendCode();
+      if (stored.code !== undefined && body.grant !== TEST_GRANT) {
+        if (body.code === undefined) return sendCode();
+        if (body.code !== stored.code) return fail('code-wrong');
+        res.setHeader('Sealpost-Grant', TEST_GRANT);
+      }
+      if (post[2] === 'reply') {
+        return send(res, 201, 'application/json', JSON.stringify({ id: TEST_REPLY_ID, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }));
+      }
+      if (stored.wrappedSecret !== undefined) res.setHeader('Sealpost-Wrapped-Secret', stored.wrappedSecret);
       return send(res, 200, 'application/octet-stream', stored.ciphertext);
     }
     const pageId = /^\/m\/([^/]+)\/?$/.exec(url.pathname)?.[1];
@@ -90,7 +140,7 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
       const template = await readFile(path.join(distDir, 'pickup.html'), 'utf8');
       const tenantId = brandedIds.get(decodeURIComponent(pageId));
       const tenant = tenantId === undefined ? undefined : await options.tenants?.getTenant(tenantId);
-      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant)));
+      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant), messages.get(decodeURIComponent(pageId))?.facts));
     }
     if (req.method === 'GET' && brand && url.pathname.startsWith('/brand/')) {
       const answer = await brand.request(url.pathname + url.search);

@@ -8,7 +8,10 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { BINARY_BYTES, RED_PNG, aMailMessage, aSecret, composeMime, seal } from './pickup-fixtures.ts';
-import { type PickupServer, startPickupServer, startRemoteServer } from './pickup-server.ts';
+import { type PickupServer, type StoredMessage, TEST_GRANT, startPickupServer, startRemoteServer } from './pickup-server.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/access-token.ts';
+import { encodeWrappedSecret, newRecoveryMaterial } from '../../functions/core/custody.ts';
+import { fromBase64Url } from '../../functions/core/encoding.ts';
 import { aBrandedTenant, SIMPLE_SVG, svgBytes, withLogo } from '../helpers/brand-fakes.ts';
 import { InMemoryTenantDirectory } from '../helpers/fakes.ts';
 
@@ -48,6 +51,45 @@ describeBrowser('pickup page', () => {
     server.messages.set(id, { token, ciphertext: await seal(await composeMime(mail), secret) });
     return `${server.origin}/m/${id}#${secret}`;
   }
+
+  /** A message that needs more than the link: an emailed code and/or a passcode. */
+  async function aGuardedMessage(id: string, options: { code?: string; passcode?: string; facts?: StoredMessage['facts'] } = {}): Promise<{ link: string; stored: StoredMessage }> {
+    const { secret } = await aSecret();
+    const key = await deriveMessageKey(secret, options.passcode);
+    const stored: StoredMessage = {
+      token: await deriveAccessToken(key), link: await deriveLinkToken(secret), ciphertext: await seal(await composeMime(aMailMessage()), key),
+      ...(options.code ? { code: options.code } : {}),
+      ...(options.facts ? { facts: options.facts } : options.passcode ? { facts: { passcode: true, custody: 'link', tenantName: 'Acme' } } : {}),
+    };
+    server.messages.set(id, stored);
+    return { link: `${server.origin}/m/${id}#${secret}`, stored };
+  }
+
+  /**
+   * A Message Center message opened by a recovery link: sealed under the recipient's secret S (and
+   * passcode), while the link's fragment holds R and the open answers with S wrapped under R.
+   * `wrappedUnder` wraps S under another link's R instead (a damaged or swapped header).
+   */
+  async function aRecoveredMessage(id: string, options: { passcode?: string; wrappedUnder?: 'other' } = {}): Promise<{ link: string; stored: StoredMessage }> {
+    const { secret } = await aSecret();
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+    const material = await newRecoveryMaterial(fromBase64Url(secret), random);
+    const other = options.wrappedUnder === 'other' ? await newRecoveryMaterial(fromBase64Url(secret), random) : material;
+    const r = material.recoverySecret;
+    const stored: StoredMessage = {
+      token: await deriveAccessToken(await deriveMessageKey(r, options.passcode)),
+      link: await deriveLinkToken(r),
+      ciphertext: await seal(await composeMime(aMailMessage()), await deriveMessageKey(secret, options.passcode)),
+      wrappedSecret: encodeWrappedSecret(other.wrappedSecret),
+      facts: { passcode: options.passcode !== undefined, custody: 'message-center', tenantName: brandedTenant.settings.displayName },
+    };
+    server.messages.set(id, stored);
+    server.brandedIds.set(id, brandedTenant.id);
+    return { link: `${server.origin}/m/${id}#${r}`, stored };
+  }
+
+  const posts = (id: string, kind = 'open') => server.requests.filter((r) => r.method === 'POST' && r.path === `/m/${id}/${kind}`).map((r) => r.body ?? {});
+  const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id);
 
   async function aPage(viewport = { width: 1280, height: 860 }): Promise<{ page: Page; seen: string[]; cspErrors: string[] }> {
     context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US', timezoneId: 'UTC' });
@@ -337,5 +379,213 @@ describeBrowser('pickup page', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'desktop-message.png'), fullPage: true });
     console.info(`pickup screenshots: ${SCREENSHOT_DIR}`);
+  });
+
+  it('asks for the emailed code in a labelled one-time-code field, counts a wrong one, and opens with the right one', async () => {
+    const { link } = await aGuardedMessage('coded', { code: '482913' });
+    const { page, cspErrors } = await aPage();
+    await page.goto(link);
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const input = page.getByLabel('6-digit code');
+    await input.waitFor();
+    expect(await page.locator('#code-sent').textContent()).toBe('We sent a 6-digit code to a•••@example.com. It works for 10 minutes.');
+    expect(await page.locator('#status').textContent()).toContain('a•••@example.com');
+    expect(await input.getAttribute('autocomplete')).toBe('one-time-code');
+    expect(await input.getAttribute('inputmode')).toBe('numeric');
+    expect(await focusedId(page)).toBe('code-input');
+
+    await input.fill('123');
+    await page.getByRole('button', { name: 'Verify and open' }).click();
+    expect(await page.locator('#code-error').textContent()).toBe('Enter the 6 digits from the email.');
+    await input.fill('111111');
+    await page.getByRole('button', { name: 'Verify and open' }).click();
+    await expect.poll(() => page.locator('#code-error').textContent()).toBe('That code is not right, or it has expired. 4 attempts left.');
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+    expect(await focusedId(page)).toBe('code-input');
+
+    await input.fill('482 913');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+
+    const sent = posts('coded');
+    expect(sent.map((b) => b.code)).toEqual([undefined, '111111', '482913']);
+    expect(sent.every((b) => typeof b.link === 'string' && typeof b.token === 'string' && b.link !== b.token)).toBe(true);
+    expect(cspErrors).toEqual([]);
+  });
+
+  it('shows the lock with the time to come back, and keeps "send a new code" disabled while rate-limited', async () => {
+    const { link, stored } = await aGuardedMessage('locking', { code: '000111' });
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const input = page.getByLabel('6-digit code');
+    await input.waitFor();
+
+    stored.failures = 4;
+    await input.fill('999999');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#code-error').textContent()).toMatch(/^Too many wrong attempts\. Try again after \d{1,2}:\d{2}/);
+
+    stored.failures = 0;
+    stored.rateLimitCodes = 30;
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await expect.poll(() => page.locator('#code-sent').textContent()).toBe('We sent you a code a moment ago. Enter it below, or ask for a new one in 30 seconds.');
+    expect(await page.getByRole('button', { name: 'Send a new code' }).isDisabled()).toBe(true);
+    expect(posts('locking', 'code')).toHaveLength(1);
+  });
+
+  it('shows a labelled passcode field, asks for it when empty, counts a wrong one, and decrypts with the right one', async () => {
+    const { link } = await aGuardedMessage('passcoded', { passcode: '1970-01-31' });
+    const { page } = await aPage();
+    await page.goto(link);
+    const field = page.getByLabel('Passcode');
+    await field.waitFor();
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    expect(await page.locator('#open-error').textContent()).toBe('Enter the passcode the sender gave you.');
+    expect(await focusedId(page)).toBe('passcode-input');
+    expect(posts('passcoded')).toHaveLength(0);
+
+    await field.fill('1970-01-30');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#open-error').textContent()).toBe('That passcode is not right. 4 attempts left.');
+    await field.fill(' 1970-01-31 ');
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+
+    const [wrong, right] = posts('passcoded');
+    expect(wrong?.link).toBe(right?.link);
+    expect(wrong?.token).not.toBe(right?.token);
+    expect(JSON.stringify(server.requests)).not.toContain('1970-01');
+  });
+
+  it('shows who can open the message: the link only, or the tenant\'s Message Center (as text)', async () => {
+    const { link: linkOnly } = await aGuardedMessage('custody-link', { facts: { passcode: false, custody: 'link', tenantName: 'Acme' } });
+    const { link: center } = await aGuardedMessage('custody-mc', { facts: { passcode: false, custody: 'message-center', tenantName: '<b>Acme & Co</b>' } });
+    const { page } = await aPage();
+
+    await page.goto(linkOnly);
+    const first = await page.locator('.custody').textContent();
+    await page.goto('about:blank');
+    await page.goto(center);
+    const second = await page.locator('.custody').textContent();
+
+    expect(first).toBe('Only the link in your email can open this message.');
+    expect(second).toBe('<b>Acme & Co</b>\'s Message Center can also open this message.');
+    expect(await page.locator('.custody b').count()).toBe(0);
+    expect(await page.getByLabel('Passcode').count()).toBe(0);
+  });
+
+  it('sends the grant carried in the fragment (#secret:grant) instead of asking for a code, and removes both from the address bar', async () => {
+    const { link } = await aGuardedMessage('granted', { code: '123123' });
+    const { page } = await aPage();
+
+    await page.goto(`${link}:${TEST_GRANT}`);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+
+    expect(page.url()).toBe(`${server.origin}/m/granted`);
+    expect(posts('granted').map((b) => b.grant)).toEqual([TEST_GRANT]);
+  });
+
+  it('decrypts a recovery link\'s open with the secret unwrapped from Sealpost-Wrapped-Secret, and says so', async () => {
+    const { link, stored } = await aRecoveredMessage('recovered');
+    const { page, cspErrors } = await aPage();
+
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+
+    expect(await page.locator('pre.text-body').innerText()).toContain('The report is attached.');
+    expect(await page.locator('.recovery-note').textContent()).toBe('Opened with a recovery link from <b>Acme & Co</b>.');
+    expect(await page.locator('.recovery-note b').count()).toBe(0);
+    expect(posts('recovered')).toEqual([{ link: stored.link, token: stored.token }]);
+    // The recipient replies, not the one who recovered the message: no reply button here.
+    expect(await page.getByRole('button', { name: 'Reply securely' }).count()).toBe(0);
+    expect(cspErrors).toEqual([]);
+  });
+
+  it('mixes the passcode into the recovered secret when the message has one', async () => {
+    const { link } = await aRecoveredMessage('recovered-passcode', { passcode: 'Blue Fox 7' });
+    const { page } = await aPage();
+
+    await page.goto(link);
+    await page.getByLabel('Passcode').fill('Blue Fox 7');
+    await page.getByRole('button', { name: 'Open message' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    expect(await page.locator('.recovery-note').count()).toBe(1);
+  });
+
+  it('shows the undecryptable error when the wrapped secret does not open with the link\'s key', async () => {
+    const { link } = await aRecoveredMessage('recovered-swapped', { wrappedUnder: 'other' });
+    const { page } = await aPage();
+
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Something went wrong' }).waitFor();
+    expect(await page.locator('#error-text').textContent()).toContain('could not be decrypted');
+    expect(await page.locator('.message').count()).toBe(0);
+  });
+
+  it('loads the reply form only when "Reply securely" is pressed, and posts the reply with the open\'s link and token', async () => {
+    const { link, stored } = await aGuardedMessage('reply-me');
+    const { page, seen, cspErrors } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    await page.waitForTimeout(200);
+    const loadedBefore = seen.filter((entry) => entry.includes('/assets/reply.'));
+
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+    const text = page.getByLabel('Your reply');
+    await text.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
+    await text.fill('Thanks, received.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect.poll(() => page.locator('.reply-status').textContent()).toBe('Your reply was sent securely to the sender.');
+
+    expect(loadedBefore).toEqual([]);
+    expect(seen).toEqual(expect.arrayContaining([`GET ${server.origin}/assets/reply.js`, `GET ${server.origin}/assets/reply.css`]));
+    expect(await page.locator('.reply').evaluate((el) => getComputedStyle(el).marginTop)).toBe('20px');
+    expect(posts('reply-me', 'reply')).toEqual([{ link: stored.link, token: stored.token, subject: 'Re: Quarterly report', text: 'Thanks, received.', attachments: [] }]);
+    expect(cspErrors).toEqual([]);
+  });
+
+  it('replies with the grant the code earned (never the used code), in the tenant\'s name', async () => {
+    const { link, stored } = await aGuardedMessage('reply-coded', { code: '424242' });
+    server.brandedIds.set('reply-coded', brandedTenant.id);
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByLabel('6-digit code').fill('424242');
+    await page.getByRole('button', { name: 'Verify and open' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+    await page.getByLabel('Your reply').fill('Got it.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+
+    await expect.poll(() => page.locator('.reply-status').textContent()).toBe('Your reply was sent securely to <b>Acme & Co</b>.');
+    const [reply] = posts('reply-coded', 'reply');
+    expect(reply).toMatchObject({ link: stored.link, token: stored.token, grant: TEST_GRANT, subject: 'Re: Quarterly report' });
+    expect(reply).not.toHaveProperty('code');
+  });
+
+  it('offers the reply button again when the reply form cannot be loaded', async () => {
+    const link = await aStoredMessage('reply-offline');
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    await page.route('**/assets/reply.js', (route) => route.abort());
+
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+
+    await expect.poll(() => page.locator('.reply-host [role="alert"]').textContent()).toBe('The reply form could not be loaded. Check your connection and try again.');
+    expect(await page.getByRole('button', { name: 'Reply securely' }).isEnabled()).toBe(true);
+    expect(posts('reply-offline', 'reply')).toEqual([]);
   });
 });

@@ -1,21 +1,23 @@
 /**
  * Recipient portal. GET never reveals, consumes or changes anything (mail scanners fetch links):
  * the page is the static document with, at most, the brand of the tenant that sent it — chosen by
- * the hostname, or else by the message's head, which is only read. Only POST /m/:id/open, sent
- * after the recipient clicks, returns ciphertext.
+ * the hostname, or else by the message's head, which is only read — and what the head says the
+ * page must know before opening (a passcode field, who can open the message). Only POST
+ * /m/:id/open, sent after the recipient clicks, returns ciphertext; POST /m/:id/code sends a code.
  */
 import { Hono } from 'hono';
-import { openMessage, type PickupDeps } from '../../core/pickup.ts';
+import { WRAPPED_SECRET_HEADER } from '../../core/recovery.ts';
+import { authorizeRecipient, openMessage, type PickupDeps } from '../../core/pickup.ts';
 import { describeError, ValidationError } from '../../core/errors.ts';
 import { isExpired } from '../../core/expiry.ts';
 import { isWellFormedMessageId } from '../../core/message-ids.ts';
-import type { Tenant } from '../../core/model.ts';
+import type { MessageHead, Tenant } from '../../core/model.ts';
 import { readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
-import { openRequestSchema } from '../schemas.ts';
+import { codeRequestSchema, openRequestSchema, toIssues } from '../schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
 import type { TenantDirectory, WebAssets } from '../../core/ports.ts';
 import type { AppEnv } from '../types.ts';
-import { brandPageOf, renderPickupPage } from '../pickup-page.ts';
+import { brandPageOf, renderPickupPage, type PageFacts } from '../pickup-page.ts';
 
 export interface PortalDeps extends PickupDeps {
   readonly web: WebAssets;
@@ -25,51 +27,87 @@ export interface PortalDeps extends PickupDeps {
 
 /** Response header of POST /m/:id/open: how many parts the ciphertext has. */
 export const PARTS_HEADER = 'Sealpost-Parts';
+/** Response header of POST /m/:id/open after a verified code: the grant for later parts (and a reply). */
+export const GRANT_HEADER = 'Sealpost-Grant';
+export { WRAPPED_SECRET_HEADER };
 
 export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  /**
-   * The tenant whose brand the page shows. A message that is unknown, expired or revoked gives the
-   * same neutral page as a malformed id, so the page tells no more than the open endpoint does.
-   */
-  const brandTenant = async (hostname: string, messageId: string): Promise<Tenant | undefined> => {
-    const byHost = await deps.tenants.tenantForHostname(hostname);
-    if (byHost) return byHost.disabled ? undefined : byHost;
+  /** The live message a page is for: active, unexpired, and of a tenant that is not disabled. */
+  const liveMessage = async (messageId: string): Promise<{ head: MessageHead; tenant: Tenant } | undefined> => {
     if (!isWellFormedMessageId(messageId)) return undefined;
     const head = await deps.store.getHead(messageId);
     if (!head || head.state !== 'active' || isExpired(head.expiresAt, deps.clock())) return undefined;
     const tenant = await deps.tenants.getTenant(head.tenantId);
-    return tenant && !tenant.disabled ? tenant : undefined;
+    return tenant && !tenant.disabled ? { head, tenant } : undefined;
+  };
+
+  /**
+   * The page's brand (by hostname, else the message's tenant) and facts (from the message). A
+   * message that is unknown, expired or revoked gives the same neutral page as a malformed id, so
+   * the page tells no more than the open endpoint does.
+   */
+  const pageFor = async (hostname: string, messageId: string): Promise<{ tenant?: Tenant; facts?: PageFacts }> => {
+    const byHost = await deps.tenants.tenantForHostname(hostname);
+    const message = await liveMessage(messageId);
+    const facts: PageFacts | undefined = message && {
+      passcode: message.head.passcode === true,
+      custody: message.head.custody ?? 'link',
+      tenantName: message.tenant.settings.displayName,
+    };
+    const tenant = byHost ? (byHost.disabled ? undefined : byHost) : message?.tenant;
+    return { ...(tenant ? { tenant } : {}), ...(facts ? { facts } : {}) };
   };
 
   app.get('/m/:id', async (c) => {
     const hostname = viewerHostname(c);
-    let tenant: Tenant | undefined;
+    let page: { tenant?: Tenant; facts?: PageFacts } = {};
     try {
-      tenant = await brandTenant(hostname, c.req.param('id'));
+      page = await pageFor(hostname, c.req.param('id'));
     } catch (error) {
       // Branding is cosmetic: a failed lookup gives the neutral page, and opening reports its own errors.
       deps.logger.warn('portal_brand_lookup_failed', { error: describeError(error) });
     }
-    return c.html(renderPickupPage(deps.web.pickupPage, tenant && brandPageOf(tenant)));
+    return c.html(renderPickupPage(deps.web.pickupPage, page.tenant && brandPageOf(page.tenant), page.facts));
   });
+
+  const context = (c: Parameters<typeof sourceIpOf>[0]) => {
+    const sourceIp = sourceIpOf(c);
+    const userAgent = userAgentOf(c);
+    return { ...(sourceIp !== undefined ? { sourceIp } : {}), ...(userAgent !== undefined ? { userAgent } : {}) };
+  };
 
   app.post('/m/:id/open', async (c) => {
     const { value } = await readJson(c);
     const parsed = openRequestSchema.safeParse(value);
-    if (!parsed.success) throw new ValidationError('Send {"token": "<access token>", "part": <0-based part, optional>}.', [{ field: 'token', message: 'is required' }]);
-    const { token, part = 0 } = parsed.data;
-    const opened = await openMessage(deps, c.req.param('id'), token, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c), part });
+    if (!parsed.success) {
+      throw new ValidationError('Send {"token": "<access token>"}, with "link", "code", "grant" and "part" as needed (docs/protocol.md §5).', toIssues(parsed.error));
+    }
+    const { part = 0, ...credentials } = parsed.data;
+    const opened = await openMessage(deps, c.req.param('id'), credentials, { ...context(c), part });
     return c.body(opened.ciphertext as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': 'application/octet-stream',
       // Large messages come in several parts (one Lambda response each); the client fetches the rest.
       [PARTS_HEADER]: String(opened.parts),
+      ...(opened.grant !== undefined ? { [GRANT_HEADER]: opened.grant } : {}),
+      // A recovery link: the secret, wrapped under the link's own key; only the browser can unwrap it.
+      ...(opened.wrappedSecret !== undefined ? { [WRAPPED_SECRET_HEADER]: opened.wrappedSecret } : {}),
     });
+  });
+
+  app.post('/m/:id/code', async (c) => {
+    const { value } = await readJson(c);
+    const parsed = codeRequestSchema.safeParse(value);
+    if (!parsed.success) throw new ValidationError('Send {"link": "<link token>", "token": "<access token>"}.', toIssues(parsed.error));
+    // Succeeds only by throwing: VerificationRequiredError (a new code is on its way) or a refusal.
+    await authorizeRecipient(deps, c.req.param('id'), parsed.data, { ...context(c), resend: true });
+    throw new ValidationError('This message needs no code.');
   });
 
   app.all('/m/:id', (c) => methodNotAllowed(c, ['GET']));
   app.all('/m/:id/open', (c) => methodNotAllowed(c, ['POST']));
+  app.all('/m/:id/code', (c) => methodNotAllowed(c, ['POST']));
 
   app.get('/assets/:name', (c) => {
     const asset = deps.web.assets.get(c.req.param('name'));

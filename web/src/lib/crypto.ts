@@ -4,27 +4,37 @@
  *
  *   1. Read the secret from the link fragment. The fragment never leaves the browser: it is not sent
  *      in requests, and the page removes it from the address bar (and so from history) on load.
- *   2. Derive the access token from the secret with the module the server uses too, so both sides
- *      agree byte for byte. The token proves possession of the link; it cannot decrypt anything.
- *   3. Decrypt the ciphertext the server returned. The OpenPGP password is the secret string itself.
+ *   2. Derive the message key (the secret, mixed with the passcode if the message has one), the
+ *      access token and the link token with the module the server uses too, so both sides agree
+ *      byte for byte. The tokens prove possession of the link (and passcode); they decrypt nothing.
+ *   3. Decrypt the ciphertext the server returned. The OpenPGP password is the message key.
  *
- * The secret is kept only in memory by the caller: never stored, never logged, never sent.
+ * A recovery link (Message Center) carries its own secret R instead of the recipient's: the open
+ * answer then holds the recipient's secret S wrapped under R, unwrapped here (unwrapRecoveredSecret,
+ * AES-GCM under HKDF(R)), and the message key is derived from S as in step 2.
+ *
+ * The secret, passcode and key are kept only in memory by the caller: never stored, logged or sent.
  */
 import { decrypt, readMessage } from 'openpgp/lightweight';
 
-import { deriveAccessToken, isWellFormedSecret } from '../../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret } from '../../../functions/core/access-token.ts';
 
-export { deriveAccessToken, isWellFormedSecret };
+import { unwrapRecoveredSecret } from '../../../functions/core/custody.ts';
+
+export { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret };
 
 /**
- * Returns the secret carried by a link fragment (`location.hash`, with or without its `#`), or null
- * when the fragment is missing or malformed — a link cut short while being copied, for instance.
- * Punctuation a mail client glued to the end of the link (`…#secret).`) is ignored; a 44th key
- * character is not, since it means the link was altered.
+ * Returns the secret carried by a link fragment (`location.hash`, with or without its `#`), and the
+ * grant after it when the fragment is `<secret>:<grant>` (the Message Center's link after a
+ * sign-in), or null when the fragment is missing or malformed — a link cut short while being copied,
+ * for instance. Punctuation a mail client glued to the end of the link (`…#secret).`) is ignored;
+ * a 44th key character is not, since it means the link was altered.
  */
-export function secretFromFragment(hash: string): string | null {
-  const candidate = /^#?([A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)/.exec(hash)?.[1];
-  return candidate !== undefined && isWellFormedSecret(candidate) ? candidate : null;
+export function credentialsFromFragment(hash: string): { secret: string; grant?: string } | null {
+  const match = /^#?([A-Za-z0-9_-]{43})(?::([A-Za-z0-9_-]{43}))?(?:[^A-Za-z0-9_-]|$)/.exec(hash);
+  const secret = match?.[1];
+  if (secret === undefined || !isWellFormedSecret(secret)) return null;
+  return match?.[2] === undefined ? { secret } : { secret, grant: match[2] };
 }
 
 /** Raised when the ciphertext cannot be decrypted with the secret (damaged data or the wrong link). */
@@ -33,17 +43,17 @@ export class DecryptionError extends Error {
 }
 
 /**
- * Decrypts a binary OpenPGP message (SEIPDv2, password-encrypted with the secret) and returns the
- * plaintext bytes — an RFC 5322 message.
+ * Decrypts a binary OpenPGP message (SEIPDv2, password-encrypted with the message key) and returns
+ * the plaintext bytes — an RFC 5322 message.
  *
  * Only what the sealpost protocol uses is bundled: web/build.ts replaces OpenPGP.js's lazily loaded
  * extras (public-key curves, legacy ciphers, bzip2, Argon2) with a stub that fails, so a message
  * sealed any other way is rejected here instead of pulling in code the page otherwise never needs.
  */
-export async function decryptMessage(ciphertext: Uint8Array, secret: string): Promise<Uint8Array> {
+export async function decryptMessage(ciphertext: Uint8Array, key: string): Promise<Uint8Array> {
   try {
     const message = await readMessage({ binaryMessage: ciphertext });
-    const { data } = await decrypt({ message, passwords: [secret], format: 'binary' });
+    const { data } = await decrypt({ message, passwords: [key], format: 'binary' });
     return data;
   } catch (cause) {
     // OpenPGP.js messages can echo packet details; the page shows its own wording instead.

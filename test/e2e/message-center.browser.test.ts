@@ -1,0 +1,150 @@
+/**
+ * The Message Center in real headless Chromium against the real local stack (startLocal, the same
+ * as `npm start`) and its real mailbox: the inbox sign-in by emailed code, an admin's one-time
+ * recovery link, and a secure reply that reaches the organisation and opens there.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import { capturedMail } from '../../functions/local/stand-ins.ts';
+import { buildWeb } from '../../web/build.ts';
+import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { parseLink } from '../helpers/builders.ts';
+
+/** Where replies go: the demo tenant's sender address (it sets no replyTo). */
+const DEMO_SENDER = 'notices@demo-clinic.example';
+
+describeBrowser('Message Center (local stack + Chromium)', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-web-'));
+    await buildWeb({ outDir: webDir });
+    [stack, browser] = await Promise.all([
+      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: () => undefined }),
+      launchChromium(),
+    ]);
+    // Message Center on for the demo tenant: messages sent from now on keep their key (custody).
+    const current = await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: { Authorization: `Bearer ${stack.adminKey}` } });
+    expect(current.status).toBe(200);
+    const patched = await fetch(`${stack.appUrl}/v1/admin/settings`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${stack.adminKey}`, 'Content-Type': 'application/json', 'If-Match': current.headers.get('ETag') ?? '' },
+      body: JSON.stringify({ messageCenter: true }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await patched.json() as { messageCenter: boolean }).messageCenter).toBe(true);
+  }, 60_000);
+  afterAll(async () => { await Promise.all([browser?.close(), stack?.close()]); });
+
+  const send = async (to: string, subject: string, text: string): Promise<string> => {
+    const res = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: [to], subject, text }),
+    });
+    expect(res.status).toBe(201);
+    return (await res.json() as { id: string }).id;
+  };
+  const mailTo = async (to: string) => (await capturedMail(stack.mailboxUrl)).filter((m) => m.destination.to.some((t) => t.includes(to)));
+  /** The first mail to `to` whose subject contains `subject`, once it has arrived. */
+  const waitForMail = async (to: string, subject: string) => {
+    await expect.poll(async () => (await mailTo(to)).some((m) => m.subject.includes(subject)), { timeout: 15_000 }).toBe(true);
+    return (await mailTo(to)).find((m) => m.subject.includes(subject))!;
+  };
+  const detailOf = async (id: string) =>
+    (await (await fetch(`${stack.appUrl}/v1/messages/${id}`, { headers: { Authorization: `Bearer ${stack.apiKey}` } })).json()) as {
+      events: { type: string }[];
+      replies?: { id: string }[];
+    };
+  /** Presses "Open message" on a pickup page and waits for the message's heading. */
+  const openOnPage = async (page: Page, subject: string) => {
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: subject }).waitFor();
+  };
+
+  it('signs in at /inbox/demo with an emailed code, lists the message, and opens it', async () => {
+    const subject = 'Your invoice for March';
+    const id = await send('alice@example.com', subject, 'The invoice is attached to your account.');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+
+    await page.goto(`${stack.appUrl}/inbox/demo`);
+    await page.getByLabel('Email address').fill('alice@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('Code').waitFor();
+    const codeMail = await waitForMail('alice@example.com', 'Your sign-in code');
+    const code = /^\s+(\d{6})$/m.exec(codeMail.body.text ?? '')?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    await page.getByLabel('Code').fill(code!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    const open = page.getByRole('button', { name: /^Open the message from / });
+    await open.waitFor();
+    expect(await open.count()).toBe(1);
+    await open.click();
+    await page.waitForURL(`${stack.appUrl}/m/${id}`);
+    await openOnPage(page, subject);
+
+    expect(await page.locator('pre.text-body').innerText()).toContain('The invoice is attached to your account.');
+    expect(await page.locator('.recovery-note').count()).toBe(0);
+    expect((await detailOf(id)).events.map((e) => e.type)).toContain('opened');
+    await context.close();
+  });
+
+  it('opens a recovery link once: the message shows, then the same link is "not available"', async () => {
+    const subject = 'Your lost statement';
+    const id = await send('erin@example.com', subject, 'Statement: balance 0.00.');
+    const recovered = await fetch(`${stack.appUrl}/v1/admin/messages/${id}/recover`, { method: 'POST', headers: { Authorization: `Bearer ${stack.adminKey}` } });
+    expect(recovered.status).toBe(201);
+    const { url } = await recovered.json() as { url: string };
+    expect(url.startsWith(`${stack.appUrl}/m/${id}#`)).toBe(true);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+
+    await page.goto(url);
+    await openOnPage(page, subject);
+    const text = await page.locator('pre.text-body').innerText();
+    const note = await page.locator('.recovery-note').textContent();
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Message not available' }).waitFor();
+
+    expect(text).toContain('Statement: balance 0.00.');
+    expect(note).toBe('Opened with a recovery link from Demo Health Clinic.');
+    expect((await detailOf(id)).events.map((e) => e.type)).toContain('recovered');
+    await context.close();
+  });
+
+  it('sends a secure reply that reaches the organisation, opens there, and is listed on the original', async () => {
+    const subject = 'Your appointment on Monday';
+    const id = await send('frank@example.com', subject, 'Please confirm your appointment.');
+    const notification = await waitForMail('frank@example.com', '');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(parseLink(notification.body.text ?? '').url);
+    await openOnPage(page, subject);
+
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+    await page.getByLabel('Your reply').fill('Thanks, received.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect.poll(() => page.locator('.reply-status').textContent(), { timeout: 15_000 }).toBe('Your reply was sent securely to Demo Health Clinic.');
+
+    const replyMail = await waitForMail(DEMO_SENDER, 'replied securely');
+    const reply = parseLink(replyMail.body.text ?? '');
+    const staff = await context.newPage();
+    await staff.goto(reply.url);
+    await openOnPage(staff, `Re: ${subject}`);
+    expect(await staff.locator('pre.text-body').innerText()).toContain('Thanks, received.');
+
+    const detail = await detailOf(id);
+    expect(detail.events.map((e) => e.type)).toContain('replied');
+    expect(detail.replies).toEqual([{ id: reply.id }]);
+    await context.close();
+  });
+}, { timeout: 90_000 });
