@@ -61,16 +61,20 @@ export class SealpostStack extends Stack {
 
     const { senderApi, portal, sesEvents, maintenance } = this.functions;
     this.data.bindTable(senderApi, 'sender');
-    this.data.bindTable(portal, 'pickup');
+    this.data.bindTable(portal, 'recipient');
     this.data.bindTable(sesEvents, 'mail-feedback');
     this.data.bindTable(maintenance, 'maintenance');
     // Webhook secrets: the admin API wraps them (and unwraps one to sign a ping); maintenance unwraps
-    // them to sign deliveries. The portal and ses-events only get the key id their config requires.
-    this.keys.bindSecretKey(senderApi, ['wrap', 'unwrap']);
-    this.keys.bindSecretKey(maintenance, ['unwrap']);
-    this.keys.bindSecretKey(portal, []);
-    this.keys.bindSecretKey(sesEvents, []);
+    // them to sign deliveries. Message Center secrets: sender-api wraps them at send and unwraps
+    // them for recovery; the portal only unwraps one for a signed-in recipient. ses-events only gets
+    // the key id its config requires.
+    this.keys.bindSecretKey(senderApi, { webhookSigning: ['wrap', 'unwrap'], messageCenter: ['wrap', 'unwrap'] });
+    this.keys.bindSecretKey(maintenance, { webhookSigning: ['unwrap'] });
+    this.keys.bindSecretKey(portal, { messageCenter: ['unwrap'] });
+    this.keys.bindSecretKey(sesEvents);
+    // Notifications (sender-api); verification and inbox sign-in codes (portal).
     this.mail.bindSender(senderApi);
+    this.mail.bindSender(portal);
     this.mail.deliverEventsTo(sesEvents);
     for (const fn of this.functions.all) this.edge.bindPortalOrigin(fn);
     this.schedule = new Schedule(this, 'Schedule', { maintenance });

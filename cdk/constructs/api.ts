@@ -1,7 +1,7 @@
 /**
- * The HTTP API in front of the functions: /v1/* to the sender API, everything else ($default) to the
- * portal, whose app answers unknown paths and methods itself. Throttling of the default stage is
- * the application's rate limit (it has none of its own).
+ * The HTTP API in front of the functions: /v1/* and secure replies (POST /m/{id}/reply) to the sender
+ * API, everything else ($default) to the portal, whose app answers unknown paths and methods itself.
+ * Throttling of the default stage is the application's rate limit (it has none of its own).
  */
 import { Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -11,6 +11,9 @@ import { Construct } from 'constructs';
 
 /** Requests per second across the API, steady and in bursts. */
 export const DEFAULT_THROTTLE: Required<apigwv2.ThrottleSettings> = { rateLimit: 50, burstLimit: 100 };
+
+/** A recipient's secure reply to a message; the sender API serves it. */
+export const REPLY_PATH = '/m/{id}/reply';
 
 export interface ApiProps {
   readonly senderApi: lambda.IFunction;
@@ -47,6 +50,10 @@ export class Api extends Construct {
     const senderApi = new HttpLambdaIntegration('SenderApi', props.senderApi);
     const portal = new HttpLambdaIntegration('Portal', props.portal);
     this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration: senderApi });
+    // A recipient's secure reply is sealed like a sender's message (fresh per-recipient secrets,
+    // OpenPGP), which lives in the sender API's bundle only: the portal's stays free of openpgp and
+    // nodemailer. Only POST goes there; any other method on the path reaches the portal (a 404).
+    this.httpApi.addRoutes({ path: REPLY_PATH, methods: [apigwv2.HttpMethod.POST], integration: senderApi });
     // Everything else goes to the portal app, which serves its routes and answers any other path or
     // method itself: a problem+json 404 or 405 with our headers, never API Gateway's bare
     // {"message":"Not Found"}.

@@ -20,14 +20,20 @@ export const INDEX_KEYS = Object.keys(INDEX) as IndexKey[];
 
 const { GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM } = dynamodb.Operation;
 
+/** The adapters' partition prefixes (functions/adapters/dynamodb-table.ts). */
+const PREFIX = PARTITION_PREFIX;
+
 /** Every partition that starts with `prefix` (a StringLike pattern for dynamodb:LeadingKeys). */
 const startingWith = (prefix: string): string => `${prefix}*`;
-const TENANT = startingWith(PARTITION_PREFIX.tenant);
-const API_KEY = startingWith(PARTITION_PREFIX.apiKey);
-const MESSAGE = startingWith(PARTITION_PREFIX.message);
-const IDEMPOTENCY = startingWith(PARTITION_PREFIX.idempotency);
-const HOST = startingWith(PARTITION_PREFIX.host);
-const WEBHOOK = startingWith(PARTITION_PREFIX.webhook);
+const TENANT = startingWith(PREFIX.tenant);
+const API_KEY = startingWith(PREFIX.apiKey);
+const MESSAGE = startingWith(PREFIX.message);
+const IDEMPOTENCY = startingWith(PREFIX.idempotency);
+const HOST = startingWith(PREFIX.host);
+const WEBHOOK = startingWith(PREFIX.webhook);
+const INBOX = startingWith(PREFIX.inbox);
+const SIGN_IN = startingWith(PREFIX.signIn);
+const SESSION = startingWith(PREFIX.session);
 /** A per-tenant gsi1 partition of any tenant: 'KEYS#*', 'MSGS#*', … */
 const anyTenant = (partition: (tenantId: string) => string): string => startingWith(partition(''));
 const TENANT_KEYS = anyTenant(INDEX_PARTITION.keys);
@@ -71,30 +77,39 @@ export interface TableGrant {
  */
 export const TABLE_ACCESS = {
   /**
-   * sender-api (sender and admin API): credentials (GetItem TENANT#, APIKEY#; UpdateItem APIKEY#:
-   * last use, revocation; PutItem APIKEY#: new keys); settings (UpdateItem TENANT#, PutItem and
-   * DeleteItem of TENANT# logo versions and HOST# claims); webhooks (PutItem, GetItem, DeleteItem
-   * WEBHOOK#; PutItem WEBHOOK# ping records; Query WEBHOOK# deliveries); messages (PutItem chunks
-   * and head, GetItem head, UpdateItem head and chunk TTLs, BatchWriteItem chunk deletes, Query
-   * MSG# events); idempotency records (IDEM#, all four); tenant and message events; listings on
-   * gsi1: keys, messages, the event feed, webhooks.
+   * sender-api (sender and admin API, secure replies): credentials (GetItem TENANT#, APIKEY#;
+   * UpdateItem APIKEY#: last use, revocation; PutItem APIKEY#: new keys); settings (UpdateItem
+   * TENANT#, PutItem and DeleteItem of TENANT# logo versions and HOST# claims); webhooks (PutItem,
+   * GetItem, DeleteItem WEBHOOK#; PutItem WEBHOOK# ping records; Query WEBHOOK# deliveries); messages
+   * (PutItem chunks and head, GetItem head, UpdateItem head and chunk TTLs — also replies and
+   * recovery records on the head —, BatchWriteItem chunk deletes, Query MSG# events); the Message
+   * Center entries of a message's recipients at send (PutItem, or BatchWriteItem for several,
+   * INBOX#); idempotency records (IDEM#, all four); tenant and message events; listings on gsi1:
+   * keys, messages, the event feed, webhooks.
    */
   sender: [
     { operations: [GET_ITEM], partitions: [TENANT, API_KEY, WEBHOOK, MESSAGE, IDEMPOTENCY] },
-    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY] },
+    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY, INBOX] },
     { operations: [UPDATE_ITEM], partitions: [TENANT, API_KEY, MESSAGE, IDEMPOTENCY] },
     { operations: [DELETE_ITEM], partitions: [TENANT, HOST, WEBHOOK, IDEMPOTENCY] },
-    { operations: [BATCH_WRITE_ITEM], partitions: [TENANT, MESSAGE] },
+    { operations: [BATCH_WRITE_ITEM], partitions: [TENANT, MESSAGE, INBOX] },
     { operations: [QUERY], partitions: [MESSAGE, WEBHOOK] },
     { operations: [QUERY], index: 'byTenant', partitions: [TENANT_KEYS, TENANT_MESSAGES, TENANT_EVENTS, TENANT_WEBHOOKS] },
   ],
   /**
-   * portal: the head (GetItem), the hostname's tenant and its profile and logos for the brand
-   * (GetItem HOST#, TENANT#), chunks of a part (Query), the open (UpdateItem), its event.
+   * portal (pickup page and Message Center): the head (GetItem; verification codes, failed
+   * attempts, grants and the open are conditional UpdateItems of it), the hostname's tenant and
+   * its profile and logos for the brand (GetItem HOST#, TENANT#), chunks of a part (Query), its
+   * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#, GetItem of one entry);
+   * inbox sign-in challenges and sessions (GetItem, PutItem, UpdateItem, DeleteItem of SIGNIN#,
+   * SESSION#). It can write nothing of a tenant, a key, a webhook or an inbox entry.
    */
-  pickup: [
-    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT] },
-    { operations: [QUERY, UPDATE_ITEM, PUT_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGE] },
+  recipient: [
+    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, INBOX, SIGN_IN, SESSION] },
+    { operations: [QUERY], partitions: [MESSAGE, INBOX] },
+    { operations: [PUT_ITEM, UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },
+    { operations: [DELETE_ITEM], partitions: [SIGN_IN, SESSION] },
+    { operations: [BATCH_WRITE_ITEM], partitions: [MESSAGE] },
   ],
   /** ses-events: the head the feedback names (GetItem), the event it records (conditional PutItem or BatchWriteItem). */
   'mail-feedback': [{ operations: [GET_ITEM, PUT_ITEM, BATCH_WRITE_ITEM], partitions: [MESSAGE] }],

@@ -41,8 +41,14 @@ interface Sizing {
  * a slow last webhook call. One instance at most, so runs never pile up or work one queue twice.
  */
 export const FUNCTION_SIZING: Readonly<Record<LambdaEntry, Sizing>> = {
-  'sender-api': { memoryMiB: 1024, timeout: Duration.seconds(30), description: 'sealpost sender and admin API (/v1/*): seals, stores, notifies' },
-  portal: { memoryMiB: 512, timeout: Duration.seconds(10), description: 'sealpost recipient portal and admin console (/m/*, /admin, /brand/*, /assets/*, /healthz)' },
+  'sender-api': {
+    memoryMiB: 1024, timeout: Duration.seconds(30),
+    description: 'sealpost sender and admin API (/v1/*) and secure replies (POST /m/{id}/reply): seals, stores, notifies',
+  },
+  portal: {
+    memoryMiB: 512, timeout: Duration.seconds(10),
+    description: 'sealpost recipient portal, Message Center and admin console (/m/*, /inbox, /admin, /brand/*, /assets/*, /healthz)',
+  },
   'ses-events': { memoryMiB: 256, timeout: Duration.seconds(30), description: 'sealpost SES bounce, complaint and delivery events into the audit trail' },
   maintenance: {
     memoryMiB: 256, timeout: Duration.seconds(90), reservedConcurrency: 1,

@@ -1,7 +1,7 @@
 /**
  * The customer-managed KMS key of a deployment. It encrypts the message table at rest, and the
- * functions use it directly to wrap stored secrets (webhook signing secrets now; Message Center
- * keys later).
+ * functions use it directly to wrap stored secrets: webhook signing secrets, and the Message
+ * Center's per-recipient secrets.
  *
  * Key policy:
  * - the account root gets `kms:*` (CDK's default statement). AWS requires an account-level
@@ -13,19 +13,23 @@
  *   Developer Guide, "How Amazon DynamoDB uses AWS KMS".
  *
  * Direct use (bindSecretKey): a role's own policy allows `kms:Encrypt` (wrap) and/or `kms:Decrypt`
- * (unwrap) on this key only with the encryption context `purpose` = `webhook-signing`, the context
- * the code wraps webhook secrets under (functions/core/webhook-dispatch.ts, secretContext). The two
- * grants are separate statements on purpose: DynamoDB's own calls carry DynamoDB's context
+ * (unwrap) on this key only with the encryption context `purpose` the code wraps that kind of
+ * secret under (SECRET_PURPOSE), one statement per purpose, so that each function gets exactly the
+ * uses per purpose it needs: the portal, which handles unauthenticated input, may unwrap Message
+ * Center secrets (functions/core/custody.ts, custodyContext) but neither wrap anything nor unwrap a
+ * webhook secret (functions/core/webhook-dispatch.ts, secretContext). The purpose grants are
+ * separate from the DynamoDB statement on purpose: DynamoDB's own calls carry DynamoDB's context
  * (aws:dynamodb:tableName, aws:dynamodb:subscriberId), never `purpose`, so they are allowed by the
  * kms:ViaService statement alone, and a direct call never matches that one. Table access does not
- * depend on the purpose condition, and direct use cannot reach anything but webhook secrets. The
- * Message Center issue adds its own purpose the same way.
+ * depend on the purpose condition, and direct use cannot reach anything but the secrets of the
+ * purposes granted.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { custodyContext } from '../../functions/core/custody.ts';
 import { secretContext } from '../../functions/core/webhook-dispatch.ts';
 
 /** Replacing the key would make the table (and every backup) unreadable: its logical id never changes. */
@@ -44,9 +48,32 @@ export const WEBHOOK_SECRET_PURPOSE: string = (() => {
   return purpose;
 })();
 
-/** Direct use of the key: wrap (kms:Encrypt) or unwrap (kms:Decrypt) a webhook secret. */
+/**
+ * The encryption-context `purpose` of the Message Center's wrapped recipient secrets (wrapped at
+ * send, unwrapped for a signed-in recipient and for recovery), taken from the code that wraps them.
+ */
+export const MESSAGE_CENTER_PURPOSE: string = (() => {
+  const { purpose } = custodyContext('', '');
+  if (!purpose) throw new Error('custodyContext() no longer sets a purpose: update the key grants in cdk/constructs/keys.ts');
+  return purpose;
+})();
+
+/** Each kind of stored secret → the encryption-context `purpose` it is wrapped under. */
+export const SECRET_PURPOSE = {
+  webhookSigning: WEBHOOK_SECRET_PURPOSE,
+  messageCenter: MESSAGE_CENTER_PURPOSE,
+} as const;
+export type SecretPurpose = keyof typeof SECRET_PURPOSE;
+if (new Set(Object.values(SECRET_PURPOSE)).size !== Object.keys(SECRET_PURPOSE).length) {
+  throw new Error('two kinds of stored secret share an encryption-context purpose: a grant for one would reach the other');
+}
+
+/** Direct use of the key: wrap (kms:Encrypt) or unwrap (kms:Decrypt) a stored secret. */
 export type SecretKeyUse = 'wrap' | 'unwrap';
 const SECRET_KEY_ACTIONS: Record<SecretKeyUse, string> = { wrap: 'kms:Encrypt', unwrap: 'kms:Decrypt' };
+
+/** The direct uses a function gets, per kind of secret; a kind not named is not reachable. */
+export type SecretKeyGrants = Partial<Readonly<Record<SecretPurpose, readonly SecretKeyUse[]>>>;
 
 export interface KeysProps {
   readonly removalPolicy: RemovalPolicy;
@@ -81,15 +108,18 @@ export class Keys extends Construct {
 
   /**
    * Gives `fn` the key (SEALPOST_KMS_KEY_ID, its ARN: every function's config requires it) and, for
-   * each of `uses`, the direct call on this key, for webhook secrets only. No uses: the id alone.
+   * each kind of secret in `grants`, the direct calls of its uses on this key, for that purpose
+   * only. No grants: the id alone.
    */
-  bindSecretKey(fn: lambda.Function, uses: readonly SecretKeyUse[]): void {
+  bindSecretKey(fn: lambda.Function, grants: SecretKeyGrants = {}): void {
     fn.addEnvironment('SEALPOST_KMS_KEY_ID', this.key.keyArn);
-    if (uses.length === 0) return;
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: [...new Set(uses)].map((use) => SECRET_KEY_ACTIONS[use]),
-      resources: [this.key.keyArn],
-      conditions: { StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_SECRET_PURPOSE } },
-    }));
+    for (const [kind, uses] of Object.entries(grants) as [SecretPurpose, readonly SecretKeyUse[]][]) {
+      if (uses.length === 0) continue;
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: [...new Set(uses)].map((use) => SECRET_KEY_ACTIONS[use]),
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': SECRET_PURPOSE[kind] } },
+      }));
+    }
   }
 }

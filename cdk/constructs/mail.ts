@@ -1,7 +1,8 @@
 /**
- * Outgoing mail: the SES identity notifications are sent from, the configuration set every send
- * uses, and the feedback loop that records bounces, complaints and deliveries in the audit trail
- * (SES event publishing → SNS → the ses-events function).
+ * Outgoing mail: the SES identity notifications (sender-api) and verification and inbox sign-in
+ * codes (portal) are sent from, the configuration set every send uses, and the feedback loop that
+ * records bounces, complaints and deliveries in the audit trail (SES event publishing → SNS → the
+ * ses-events function).
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
