@@ -157,7 +157,9 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   }
   const custody = ctx.inReplyTo !== undefined || !deps.keys
     ? { custody: 'link' as const }
-    : await messageCenterHeadFields(deps.keys, tenant.settings, tenant.id, id, secretBytes);
+    : await messageCenterHeadFields(deps.keys, tenant.settings, tenant.id, id, secretBytes).catch((error: unknown) => {
+      throw new DependencyError('Message Center could not keep the message\'s keys (the key service failed), so nothing was stored or sent. It is safe to retry.', 'kms', error);
+    });
   secretBytes.forEach((b) => b.fill(0));
 
   const head: NewMessageHead = {

@@ -97,4 +97,57 @@ describe('what the server keeps', () => {
     // The scan does see what is stored: the recipient addresses are there in the clear, by design.
     expect(table.text).toContain('second1@example.com');
   });
+
+  it('holds no Message Center secret in the clear: link secrets, sign-in codes, session tokens, recovery links', async () => {
+    const admin = (method: string, path: string, body?: unknown) => fetch(`${stack.appUrl}${path}`, {
+      method, headers: { Authorization: `Bearer ${stack.adminKey}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    expect((await admin('PATCH', '/v1/admin/settings', { messageCenter: true })).status).toBe(200);
+    const sent = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST', headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: ['kept@example.com'], subject: 'LEAKSUBJECTK', text: 'LEAKTEXTK' }),
+    });
+    expect(sent.status).toBe(201);
+    const keptLink = parseLink((await capturedMail(stack.mailboxUrl)).find((m) => m.destination.to.some((t) => t.includes('kept@example.com')))?.body.text ?? '');
+
+    // Inbox: sign in with the emailed code, list, open (the server unwraps the secret for this session).
+    const inbox = (path: string, body: unknown, cookie?: string) => fetch(`${stack.appUrl}/inbox/api/demo/${path}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: stack.appUrl, ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(body),
+    });
+    expect((await inbox('sign-in', { email: 'kept@example.com' })).status).toBe(202);
+    const signInMail = (await capturedMail(stack.mailboxUrl)).filter((m) => m.destination.to.some((t) => t.includes('kept@example.com'))).at(-1);
+    const signInCode = /\b(\d{6})\b/.exec(signInMail?.body.text ?? '')?.[1] ?? '';
+    const verified = await inbox('verify', { email: 'kept@example.com', code: signInCode });
+    expect(verified.status).toBe(204);
+    const session = /sealpost_inbox=([A-Za-z0-9_-]+)/.exec(verified.headers.get('Set-Cookie') ?? '')?.[1] ?? '';
+    const openedFromInbox = await inbox(`messages/${keptLink.id}/open`, {}, `sealpost_inbox=${session}`);
+    expect(openedFromInbox.status).toBe(200);
+    const { secret: unwrapped, grant } = await openedFromInbox.json() as { secret: string; grant?: string };
+    expect(unwrapped).toBe(keptLink.secret);
+
+    // Recovery: a one-time link whose secret is R.
+    const recovered = await admin('POST', `/v1/admin/messages/${keptLink.id}/recover`);
+    expect(recovered.status).toBe(201);
+    const recoverySecret = ((await recovered.json()) as { url: string }).url.split('#')[1] ?? '';
+    const recoveryOpen = await fetch(`${stack.appUrl}/m/${keptLink.id}/open`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ link: await deriveLinkToken(recoverySecret), token: await deriveAccessToken(recoverySecret) }),
+    });
+    expect(recoveryOpen.status).toBe(200);
+    expect(recoveryOpen.headers.get('Sealpost-Wrapped-Secret')).toBeTruthy();
+
+    const needles: Record<string, string> = {
+      keptSecret: keptLink.secret, session, recoverySecret, subjectK: 'LEAKSUBJECTK', textK: 'LEAKTEXTK', ...(grant ? { grant } : {}),
+    };
+    const table = await dumpTable(stack.dynamoDbEndpoint, stack.tableName);
+    expect(findLeaks(table.text, needles)).toEqual([]);
+    expect(findLeaks(logs.join('\n'), needles)).toEqual([]);
+    const whole = new RegExp(`(?<![0-9A-Za-z])${signInCode}(?![0-9A-Za-z])`);
+    expect(signInCode).toMatch(/^\d{6}$/);
+    expect(whole.test(table.text)).toBe(false);
+    expect(whole.test(logs.join('\n'))).toBe(false);
+    // The scan sees the wrapped form: Message Center keeps something, just never the secret itself.
+    expect(table.text).toContain('message-center');
+  });
 });

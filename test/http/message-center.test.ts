@@ -1,0 +1,75 @@
+/** Toggling Message Center through the API: what it changes for new messages, and what it leaves alone. */
+import { describe, expect, it } from 'vitest';
+import { unwrapSecret } from '../../functions/core/custody.ts';
+import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
+
+type Setup = Awaited<ReturnType<typeof buildTestApp>>;
+
+function patchSettings(t: Setup, body: unknown) {
+  return t.app.request('/v1/admin/settings', { method: 'PATCH', headers: { Authorization: `Bearer ${t.adminKeys.acme}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function send(t: Setup, to: string[]) {
+  const response = await sendJson(t.app, t.keys.acme, aSendRequest({ to }));
+  expect(response.status).toBe(201);
+  return (await response.json() as { id: string }).id;
+}
+
+describe('Message Center toggle', () => {
+  it('keeps nothing while off, wraps only messages sent while on (their link secrets, one wrap per message), and leaves them in the inbox after it is turned off', async () => {
+    const t = await buildTestApp();
+    const before = await send(t, ['alice@example.com']);
+
+    expect((await patchSettings(t, { messageCenter: true })).status).toBe(200);
+    const during = await send(t, ['alice@example.com', 'bob@example.com']);
+    expect((await patchSettings(t, { messageCenter: false })).status).toBe(200);
+    const after = await send(t, ['alice@example.com']);
+
+    const heads = [before, during, after].map((id) => t.deps.store.heads.get(id));
+    expect(heads.map((h) => h?.custody)).toEqual(['link', 'message-center', 'link']);
+    expect(heads.map((h) => h?.wrappedSecrets === undefined)).toEqual([true, false, true]);
+    expect((await t.inbox.listEntries('acme', 'alice@example.com', 50)).map((e) => e.messageId)).toEqual([during]);
+    // The wrapped secret is bob's own link secret, and only for this message.
+    const bobLink = parseLink(t.deps.notifier.sent.find((n) => n.to.email === 'bob@example.com')?.text ?? '');
+    const duringHead = heads[1]!;
+    expect(Buffer.from(await unwrapSecret(t.deps.keys!, duringHead, 'r1')).toString('base64url')).toBe(bobLink.secret);
+    await expect(unwrapSecret(t.deps.keys!, { ...duringHead, id: before }, 'r1')).rejects.toThrow();
+  });
+
+  it('says so in the notification: the inbox link for a Message Center message, "the only key" otherwise', async () => {
+    const t = await buildTestApp();
+    await send(t, ['alice@example.com']);
+    await patchSettings(t, { messageCenter: true });
+    await send(t, ['alice@example.com']);
+
+    const [standard, kept] = t.deps.notifier.sent.map((n) => n.text);
+    expect(standard).toContain('the link is the only key to the message');
+    expect(standard).not.toContain('/inbox/');
+    expect(kept).toContain("Acme Health's Message Center");
+    expect(kept).toContain('https://portal.test/inbox/acme');
+  });
+
+  it('stores and sends nothing when the key service fails at send time', async () => {
+    const t = await buildTestApp();
+    await patchSettings(t, { messageCenter: true });
+    t.deps.keys!.wrap = async () => { throw new Error('KMS is down'); };
+
+    const response = await sendJson(t.app, t.keys.acme, aSendRequest());
+
+    expect(response.status).toBe(503);
+    expect((await response.json() as { detail: string }).detail).toMatch(/nothing was stored or sent/);
+    expect(t.deps.store.heads.size).toBe(0);
+    expect(t.deps.notifier.sent).toHaveLength(0);
+  });
+
+  it('answers recovery of a message sent before Message Center was on with 409 and the reason', async () => {
+    const t = await buildTestApp();
+    const id = await send(t, ['alice@example.com']);
+    await patchSettings(t, { messageCenter: true });
+
+    const response = await t.app.request(`/v1/admin/messages/${id}/recover`, { method: 'POST', headers: { Authorization: `Bearer ${t.adminKeys.acme}` } });
+
+    expect(response.status).toBe(409);
+    expect((await response.json() as { detail: string }).detail).toMatch(/key was never stored/);
+  });
+});
