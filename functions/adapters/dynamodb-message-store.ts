@@ -312,6 +312,10 @@ export class DynamoDbMessageStore implements MessageStore {
     return this.verification.consumeCode(messageId, rid, codeHash, grant, now, limits);
   }
 
+  confirmUnlocked(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<boolean> {
+    return this.verification.confirmUnlocked(messageId, rid, now, limits);
+  }
+
   storeGrant(messageId: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date): Promise<boolean> {
     return this.verification.storeGrant(messageId, rid, grant, now);
   }

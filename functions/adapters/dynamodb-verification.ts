@@ -100,6 +100,16 @@ export class DynamoDbVerificationWrites {
     })) !== undefined;
   }
 
+  async confirmUnlocked(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<boolean> {
+    const v = this.verificationParts(rid, now, limits);
+    return (await this.update(messageId, {
+      UpdateExpression: `SET ${v.slot}.#passcodeOkAt = :now`,
+      ConditionExpression: `${v.available} AND ${v.notLocked}`,
+      ExpressionAttributeNames: { ...v.names, '#passcodeOkAt': 'passcodeOkAt' },
+      ExpressionAttributeValues: v.values,
+    })) !== undefined;
+  }
+
   /** The shared pieces of the verification conditions: availability, the rid check and "not locked". */
   private verificationParts(rid: string, now: Date, limits: VerificationLimits) {
     const slot = `#r[${recipientIndex(rid)}]`;

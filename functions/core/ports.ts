@@ -128,6 +128,11 @@ export interface MessageStore {
   consumeCode(messageId: string, rid: string, codeHash: string, grant: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean>;
   /** Stores a grant (its hash) for a recipient verified another way (a Message Center sign-in). */
   storeGrant(messageId: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date): Promise<boolean>;
+  /**
+   * A right passcode is accepted only by this conditional write (it records when), which fails
+   * while the recipient is locked: a burst of parallel guesses cannot outrun the lockout.
+   */
+  confirmUnlocked(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<boolean>;
 }
 
 export interface EventQuery {

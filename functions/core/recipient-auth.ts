@@ -102,17 +102,29 @@ export async function authorizeRecipient(
   const head = await deps.store.getHead(messageId);
   if (!available(head, now)) throw new MessageUnavailableError();
   const tokenHash = await hashAccessToken(token);
-  // By the link when the message stores link tokens; a message sent before they existed, or an old
-  // client that sends no link, is matched by the token as before.
-  const byLink = link === undefined ? undefined : matchRecipient(head, await hashAccessToken(link), 'linkTokenHash');
-  const recipient = byLink ?? matchRecipient(head, tokenHash);
+  // A message that stores link tokens is matched by the link only: matching by the token would let
+  // a holder of the link try passcodes without ever being counted (a wrong guess would match no
+  // one). Only a message sent before link tokens existed is matched by the token.
+  const storesLinks = head.recipients.some((r) => r.linkTokenHash !== undefined);
+  if (storesLinks && link === undefined) throw new MessageUnavailableError();
+  const recipient = storesLinks
+    ? matchRecipient(head, await hashAccessToken(link as string), 'linkTokenHash')
+    : matchRecipient(head, tokenHash);
   if (!recipient) throw new MessageUnavailableError();
+  // A disabled tenant's messages are closed, like its keys.
+  const tenant = await deps.tenants.getTenant(head.tenantId);
+  if (!tenant || tenant.disabled) throw new MessageUnavailableError();
   if (isLocked(recipient, now)) throw new LockedError(lockRetryAfter(recipient, now));
 
   if (!constantTimeEqual(recipient.tokenHash, tokenHash)) {
     // The link is right but the token is not: with a passcode, that is a wrong passcode.
     if (!head.passcode) throw new MessageUnavailableError();
     return countFailure(deps, head, recipient, 'passcode', now, ctx);
+  }
+  if (head.passcode && !(await deps.store.confirmUnlocked(head.id, recipient.rid, now, LIMITS))) {
+    const fresh = await freshRecipient(deps, head.id, recipient.rid, now);
+    if (isLocked(fresh, now)) throw new LockedError(lockRetryAfter(fresh, now));
+    throw new MessageUnavailableError();
   }
   if (head.verification !== 'email-code') {
     if (ctx.resend) throw new ConflictError('This message needs no code: the link (and passcode, if any) opens it.');

@@ -45,7 +45,7 @@ describe('what the server keeps', () => {
     for (const [i, link] of links.entries()) {
       const token = await deriveAccessToken(link.secret);
       Object.assign(needles, { [`secret${i}`]: link.secret, [`token${i}`]: token });
-      const opened = await fetch(`${stack.appUrl}/m/${link.id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+      const opened = await fetch(`${stack.appUrl}/m/${link.id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ link: await deriveLinkToken(link.secret), token }) });
       expect(opened.status).toBe(200);
     }
     const wrong = await fetch(`${stack.appUrl}/m/${links[0]!.id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: 'W'.repeat(43) }) });

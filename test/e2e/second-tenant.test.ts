@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
 import { verifyWebhookSignature } from '../../functions/core/webhook-signature.ts';
 import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
 import { capturedMail } from '../../functions/local/stand-ins.ts';
@@ -111,7 +111,7 @@ describe('a second tenant, created with the CLI', () => {
     const page = await (await fetch(`${stack.appUrl}/m/${id}`)).text();
     expect(page).toContain('Harbor Dental');
     expect(page).not.toContain('Demo Health');
-    const opened = await fetch(`${stack.appUrl}/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: await deriveAccessToken(link.secret) }) });
+    const opened = await fetch(`${stack.appUrl}/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ link: await deriveLinkToken(link.secret), token: await deriveAccessToken(link.secret) }) });
     expect(opened.status).toBe(200);
 
     // The webhook receives created, notified and opened, each signed with the secret shown once.

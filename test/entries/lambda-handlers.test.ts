@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
 import { seedLocal } from '../../functions/local/bootstrap.ts';
 import { capturedMail, startDynamoDb, startMailbox, type StandIn } from '../../functions/local/stand-ins.ts';
@@ -75,7 +75,7 @@ describe('Lambda entries', () => {
 
     const opened = await portal(httpApiEvent('POST', `/m/${id}/open`, {
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: await deriveAccessToken(link.secret) }),
+      body: JSON.stringify({ link: await deriveLinkToken(link.secret), token: await deriveAccessToken(link.secret) }),
     }), lambdaContext);
     expect(opened.statusCode).toBe(200);
     expect(opened.isBase64Encoded).toBe(true);
@@ -98,11 +98,12 @@ describe('Lambda entries', () => {
     const { id } = JSON.parse(sent.body) as { id: string };
     const link = parseLink((await capturedMail(mailbox.endpoint)).find((m) => m.destination.to[0] === 'big@example.com')?.body.text ?? '');
     const token = await deriveAccessToken(link.secret);
+    const linkToken = await deriveLinkToken(link.secret);
 
     const pieces: Buffer[] = [];
     let parts = 1;
     for (let part = 0; part < parts; part++) {
-      const res = await portal(httpApiEvent('POST', `/m/${id}/open`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, part }) }), lambdaContext);
+      const res = await portal(httpApiEvent('POST', `/m/${id}/open`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: linkToken, token, part }) }), lambdaContext);
       expect(res.statusCode).toBe(200);
       // Lambda's response payload limit is 6 MB, counted on the base64 body it returns.
       expect(JSON.stringify(res).length).toBeLessThan(6 * 1000 * 1000);

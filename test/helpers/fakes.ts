@@ -189,6 +189,9 @@ export class InMemoryMessageStore implements MessageStore {
       (r) => InMemoryMessageStore.notLocked(r, now, limits) && r.code?.hash === codeHash && r.code.expiresAt > now.toISOString(),
       ({ code: _used, ...r }) => ({ ...r, failures: 0, grant })) !== undefined;
   }
+  async confirmUnlocked(id: string, rid: string, now: Date, limits: VerificationLimits) {
+    return this.updateRecipient(id, rid, now, (r) => InMemoryMessageStore.notLocked(r, now, limits), (r) => r) !== undefined;
+  }
   async storeGrant(id: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date) {
     return this.updateRecipient(id, rid, now, () => true, (r) => ({ ...r, grant })) !== undefined;
   }

@@ -1,6 +1,6 @@
 /** Sender controls: list, view limits, reply-to, changing expiry; and the tenant's events feed. */
 import { describe, expect, it } from 'vitest';
-import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
 import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 type Setup = Awaited<ReturnType<typeof buildTestApp>>;
@@ -14,7 +14,7 @@ function patch(app: Setup["app"], key: string | undefined, id: string, body: unk
 }
 
 async function open(app: Setup['app'], id: string, secret: string, part?: number) {
-  return app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: await deriveAccessToken(secret), ...(part !== undefined ? { part } : {}) }) });
+  return app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ link: await deriveLinkToken(secret), token: await deriveAccessToken(secret), ...(part !== undefined ? { part } : {}) }) });
 }
 
 describe('GET /v1/messages', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
 import { aSendRequest, base64, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 describe('POST /v1/messages', () => {
@@ -115,7 +115,7 @@ describe('GET /v1/messages/:id', () => {
     const sent = await sendJson(app, keys.acme, aSendRequest({ subject: 'HiddenSubject', text: 'HiddenBody' }));
     const { id } = await sent.json() as { id: string };
     const { secret } = parseLink(deps.notifier.sent[0]?.text ?? '');
-    await app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: await deriveAccessToken(secret) }) });
+    await app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) }) });
 
     const res = await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } });
 

@@ -405,6 +405,43 @@ describe('passcode', () => {
     expect(t.recipient(id).failures).toBeUndefined();
   });
 
+  it('never opens without the link token, even with the right passcode, so passcodes cannot be guessed uncounted', async () => {
+    const t = await setup('none');
+    const { id, links, credentials } = await t.send({ passcode: PASSCODE });
+    const right = await credentials(links[0]!.secret);
+
+    await expectProblem(await t.open(id, { token: right.token }), 404, 'message-unavailable');
+    await expectProblem(await t.post(`/m/${id}/reply`, { token: right.token, subject: 'Re: x', text: 'y' }), 404, 'message-unavailable');
+  });
+
+  it('refuses a right passcode while the recipient is locked, even when the lock landed after the request read the message', async () => {
+    const t = await setup('none');
+    const { id, links, credentials } = await t.send({ passcode: PASSCODE });
+    const right = await credentials(links[0]!.secret);
+    const stale = t.deps.store.heads.get(id)!;
+    // Five wrong answers from a parallel burst are recorded; this request still holds the earlier read.
+    const locked = { ...stale, recipients: stale.recipients.map((r) => r.rid === 'r0' ? { ...r, failures: 5, lastFailureAt: t.clock().toISOString() } : r) };
+    t.deps.store.heads.set(id, locked);
+    const getHead = t.deps.store.getHead.bind(t.deps.store);
+    let reads = 0;
+    t.deps.store.getHead = async (messageId) => (messageId === id && reads++ === 0 ? stale : getHead(messageId));
+    const early = await t.open(id, { link: right.link, token: right.token });
+    t.deps.store.getHead = getHead;
+
+    await expectProblem(early, 429, 'locked');
+    expect(t.recipient(id).opens).toBe(0);
+  });
+
+  it('closes a disabled tenant\'s messages to their links', async () => {
+    const t = await setup('none');
+    const { id, alice } = await t.send();
+    await t.deps.tenants.setDisabled('acme', true);
+
+    await expectProblem(await t.open(id, { link: alice.link, token: alice.token }), 404, 'message-unavailable');
+    await t.deps.tenants.setDisabled('acme', false);
+    expect((await t.open(id, { link: alice.link, token: alice.token })).status).toBe(200);
+  });
+
   it('checks the passcode before a code is sent', async () => {
     const t = await setup('email-code');
     const { id, links, credentials } = await t.send({ passcode: PASSCODE });

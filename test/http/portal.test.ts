@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveAccessToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
 import { readFileSync } from 'node:fs';
 import type { Tenant } from '../../functions/core/model.ts';
 import { createApp } from '../../functions/http/app.ts';
@@ -14,8 +14,10 @@ async function sendOne(options: { expiresInDays?: number } = {}) {
   return { ...ctx, id, links };
 }
 
-function open(app: { request: (p: string, i?: RequestInit) => Response | Promise<Response> }, id: string, token: string) {
-  return app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+/** Opens with a recipient's secret (link and access token derived as the page does), or with a malformed one as given. */
+async function open(app: { request: (p: string, i?: RequestInit) => Response | Promise<Response> }, id: string, secret: string) {
+  const body = /^[A-Za-z0-9_-]{43}$/.test(secret) ? { link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) } : { token: secret };
+  return app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 function snapshot(deps: Awaited<ReturnType<typeof sendOne>>['deps']) {
@@ -185,7 +187,7 @@ describe('POST /m/:id/open', () => {
     const { app, deps, id, links } = await sendOne();
     const bob = links[1]!;
 
-    const res = await open(app, id, await deriveAccessToken(bob.secret));
+    const res = await open(app, id, bob.secret);
 
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toBe('application/octet-stream');
@@ -199,7 +201,7 @@ describe('POST /m/:id/open', () => {
 
   it('answers one identical "not available" for a wrong token, an unknown id, an expired and a revoked message', async () => {
     const { app, keys, id, links, clock } = await sendOne({ expiresInDays: 1 });
-    const token = await deriveAccessToken(links[0]!.secret);
+    const token = links[0]!.secret;
     const strip = async (res: Response) => {
       expect(res.status).toBe(404);
       expect(res.headers.get('Content-Type')).toBe('application/problem+json');
@@ -207,7 +209,7 @@ describe('POST /m/:id/open', () => {
       return JSON.stringify(rest);
     };
 
-    const wrongToken = await strip(await open(app, id, await deriveAccessToken('A'.repeat(43))));
+    const wrongToken = await strip(await open(app, id, 'A'.repeat(43)));
     const malformedToken = await strip(await open(app, id, 'short'));
     const unknownId = await strip(await open(app, 'AAAAAAAAAAAAAAAAAAAAAA', token));
     clock.advanceDays(2);
@@ -222,7 +224,7 @@ describe('POST /m/:id/open', () => {
 
   it('counts every open but writes one event per recipient per hour ("opened", then "revealed"), so repeats cannot flood the trail', async () => {
     const { app, deps, id, links, clock } = await sendOne();
-    const token = await deriveAccessToken(links[0]!.secret);
+    const token = links[0]!.secret;
 
     for (let i = 0; i < 3; i++) expect((await open(app, id, token)).status).toBe(200);
     clock.advanceDays(1 / 24);
@@ -235,10 +237,11 @@ describe('POST /m/:id/open', () => {
   it('serves a large ciphertext in parts, counting one open, and refuses a part that does not exist', async () => {
     const { app, deps, id, links } = await sendOne();
     deps.store.partBytes = 100;
-    const token = await deriveAccessToken(links[0]!.secret);
-    const partOf = (part: number) => app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, part }) });
+    const secret = links[0]!.secret;
+    const credentials = { link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) };
+    const partOf = (part: number) => app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...credentials, part }) });
 
-    const first = await open(app, id, token);
+    const first = await open(app, id, secret);
     const parts = Number(first.headers.get('Sealpost-Parts'));
     const rest = await Promise.all(Array.from({ length: parts - 1 }, (_, i) => partOf(i + 1)));
     const beyond = await partOf(parts);
