@@ -69,6 +69,8 @@ async function openByRecovery(deps: PickupDeps, messageId: string, credentials: 
   if (!head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
   const linkHash = await hashAccessToken(credentials.link);
   if (!matchRecovery(head, linkHash, now)) return undefined;
+  const tenant = await deps.tenants.getTenant(head.tenantId);
+  if (!tenant || tenant.disabled) throw new MessageUnavailableError();
   const parts = deps.store.partCount(head);
   if (part >= parts) throw new MessageUnavailableError();
   // Read before the one-time use: an unreadable message must not burn the link.
