@@ -83,13 +83,12 @@ export const TABLE_ACCESS = {
    * GetItem, DeleteItem WEBHOOK#; PutItem WEBHOOK# ping records; Query WEBHOOK# deliveries); messages
    * (PutItem chunks and head, GetItem head, UpdateItem head and chunk TTLs — also replies and
    * recovery records on the head —, BatchWriteItem chunk deletes, Query MSG# events); the Message
-   * Center entries of a message's recipients at send (PutItem, or BatchWriteItem for several,
-   * INBOX#); idempotency records (IDEM#, all four); tenant and message events; listings on gsi1:
+   * Center entries of a message's recipients at send (BatchWriteItem INBOX#); idempotency records (IDEM#, all four); tenant and message events; listings on gsi1:
    * keys, messages, the event feed, webhooks.
    */
   sender: [
     { operations: [GET_ITEM], partitions: [TENANT, API_KEY, WEBHOOK, MESSAGE, IDEMPOTENCY] },
-    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY, INBOX] },
+    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY] },
     { operations: [UPDATE_ITEM], partitions: [TENANT, API_KEY, MESSAGE, IDEMPOTENCY] },
     { operations: [DELETE_ITEM], partitions: [TENANT, HOST, WEBHOOK, IDEMPOTENCY] },
     { operations: [BATCH_WRITE_ITEM], partitions: [TENANT, MESSAGE, INBOX] },
@@ -100,15 +99,17 @@ export const TABLE_ACCESS = {
    * portal (pickup page and Message Center): the head (GetItem; verification codes, failed
    * attempts, grants and the open are conditional UpdateItems of it), the hostname's tenant and
    * its profile and logos for the brand (GetItem HOST#, TENANT#), chunks of a part (Query), its
-   * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#, GetItem of one entry);
-   * inbox sign-in challenges and sessions (GetItem, PutItem, UpdateItem, DeleteItem of SIGNIN#,
-   * SESSION#). It can write nothing of a tenant, a key, a webhook or an inbox entry.
+   * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#); inbox sign-in
+   * challenges (conditional UpdateItem upserts of SIGNIN#, nothing else) and sessions (GetItem,
+   * PutItem, UpdateItem, DeleteItem of SESSION#). Exactly what the adapters call, no more. It can
+   * write nothing of a tenant, a key, a webhook or an inbox entry.
    */
   recipient: [
-    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, INBOX, SIGN_IN, SESSION] },
+    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, SESSION] },
     { operations: [QUERY], partitions: [MESSAGE, INBOX] },
-    { operations: [PUT_ITEM, UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },
-    { operations: [DELETE_ITEM], partitions: [SIGN_IN, SESSION] },
+    { operations: [PUT_ITEM], partitions: [MESSAGE, SESSION] },
+    { operations: [UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },
+    { operations: [DELETE_ITEM], partitions: [SESSION] },
     { operations: [BATCH_WRITE_ITEM], partitions: [MESSAGE] },
   ],
   /** ses-events: the head the feedback names (GetItem), the event it records (conditional PutItem or BatchWriteItem). */

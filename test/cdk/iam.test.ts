@@ -105,7 +105,7 @@ describe('function roles', () => {
 
     expect(dynamoGrants(roles['sender-api'])).toEqual({
       'dynamodb:GetItem on table': anyOf('TENANT#*', 'APIKEY#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
-      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*', 'INBOX#*'),
+      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
       'dynamodb:UpdateItem on table': anyOf('TENANT#*', 'APIKEY#*', 'MSG#*', 'IDEM#*'),
       'dynamodb:DeleteItem on table': anyOf('TENANT#*', 'HOST#*', 'WEBHOOK#*', 'IDEM#*'),
       'dynamodb:BatchWriteItem on table': anyOf('TENANT#*', 'MSG#*', 'INBOX#*'),
@@ -113,11 +113,11 @@ describe('function roles', () => {
       'dynamodb:Query on gsi1': anyOf('KEYS#*', 'MSGS#*', 'EVENTS#*', 'WEBHOOKS#*'),
     });
     expect(dynamoGrants(roles.portal)).toEqual({
-      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'INBOX#*', 'SIGNIN#*', 'SESSION#*'),
+      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'SESSION#*'),
       'dynamodb:Query on table': anyOf('MSG#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
-      'dynamodb:PutItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
-      'dynamodb:DeleteItem on table': anyOf('SIGNIN#*', 'SESSION#*'),
+      'dynamodb:PutItem on table': anyOf('MSG#*', 'SESSION#*'),
+      'dynamodb:DeleteItem on table': anyOf('SESSION#*'),
       'dynamodb:BatchWriteItem on table': ['MSG#*'],
     });
     expect(dynamoGrants(roles['ses-events'])).toEqual({
