@@ -11,7 +11,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isAllowedAddress, type AddressPolicy } from '../core/address-policy.ts';
-import type { WebhookRequest, WebhookResult, WebhookSender } from '../core/webhook-ports.ts';
+import type { WebhookFailure, WebhookRequest, WebhookResult, WebhookSender } from '../core/webhook-ports.ts';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** A receiver's answer is read up to this size and thrown away: only the status code matters. */
@@ -45,7 +45,7 @@ class AttemptTimeoutError extends Error {
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** Sorts a network error into the few classes a delivery record shows (never its message). */
-export function classifyNetworkError(error: unknown): string {
+export function classifyNetworkError(error: unknown): WebhookFailure {
   const inner = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
   const code = String((inner as { code?: unknown } | null)?.code ?? '');
   if (code === 'EBLOCKEDADDRESS') return 'blocked-address';

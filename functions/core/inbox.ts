@@ -15,7 +15,7 @@ import { appendEvents } from './audit.ts';
 import { hasKeptSecrets, unwrapSecret } from './custody.ts';
 import { sha256Base64Url } from './digest.ts';
 import { toBase64Url } from './encoding.ts';
-import { AppError, MessageUnavailableError, UnauthorizedError, describeError } from './errors.ts';
+import { AppError, MessageUnavailableError, UnauthorizedError, describeError, type ProblemExtensions } from './errors.ts';
 import { isExpired } from './expiry.ts';
 import { SIGN_IN_LIMITS, type InboxSession, type InboxStore, type SignInLimits } from './inbox-ports.ts';
 import { buildSignInCodeEmail } from './inbox-email.ts';
@@ -64,8 +64,10 @@ export interface RequestContext {
  */
 export class SignInLockedError extends AppError {
   readonly kind = 'locked';
+  override readonly extensions: ProblemExtensions;
   constructor(override readonly retryAfter: number) {
     super('Too many wrong codes. For your security, signing in with this address is paused for 15 minutes; then ask for a new code.');
+    this.extensions = { retryAfter };
   }
 }
 

@@ -42,6 +42,13 @@ export interface WebhookEndpoint extends WebhookProgress {
 
 export type WebhookDeliveryStatus = 'delivered' | 'failed' | 'gave_up';
 
+/**
+ * Why a delivery failed: a closed set of classes, never an error message. These are logged and
+ * shown in delivery records, so nothing of a URL, a response or the secret can ride along.
+ */
+export type WebhookFailure =
+  | 'timeout' | 'connection' | 'dns' | 'tls' | 'blocked-address' | 'insecure-url' | 'invalid-url' | 'unknown' | `http-${number}`;
+
 /** One attempt to deliver one event (or a ping) to one endpoint, kept 30 days. */
 export interface WebhookDelivery {
   /** "dlv_…": also sent as the Sealpost-Delivery header. */
@@ -55,8 +62,8 @@ export interface WebhookDelivery {
   readonly attempt: number;
   readonly status: WebhookDeliveryStatus;
   readonly statusCode?: number;
-  /** What went wrong: "timeout", "connection", "dns", "tls", "blocked-address", "insecure-url", "invalid-url" or "http-<code>". */
-  readonly error?: string;
+  /** What went wrong, as a class (see WebhookFailure). */
+  readonly error?: WebhookFailure;
   readonly durationMs: number;
   /** For a failed attempt: when the next one is due. */
   readonly nextAttemptAt?: string;
@@ -105,8 +112,8 @@ export interface WebhookResult {
   /** True for a 2xx answer. */
   readonly ok: boolean;
   readonly statusCode?: number;
-  /** Set when not ok: see WebhookDelivery.error. */
-  readonly error?: string;
+  /** Set when not ok. */
+  readonly error?: WebhookFailure;
   readonly durationMs: number;
 }
 

@@ -11,7 +11,7 @@ import { EVENT_TYPES, type Principal } from './model.ts';
 import type { Clock, EventLog, KeyWrapper, Logger, RandomBytes } from './ports.ts';
 import { addDays } from './expiry.ts';
 import { DELIVERY_RETENTION_DAYS, secretContext, secretText, sendSigned, unwrapSecret } from './webhook-dispatch.ts';
-import type { WebhookDelivery, WebhookEndpoint, WebhookEventFilter, WebhookSender, WebhookStore } from './webhook-ports.ts';
+import type { WebhookDelivery, WebhookEndpoint, WebhookFailure, WebhookEventFilter, WebhookSender, WebhookStore } from './webhook-ports.ts';
 
 export const MAX_WEBHOOKS_PER_TENANT = 10;
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
@@ -68,7 +68,7 @@ export type DeliveryView = Omit<WebhookDelivery, 'tenantId' | 'webhookId'>;
 export interface PingResult {
   readonly delivered: boolean;
   readonly statusCode?: number;
-  readonly error?: string;
+  readonly error?: WebhookFailure;
 }
 
 interface RequestContext {

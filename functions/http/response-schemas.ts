@@ -150,6 +150,12 @@ export const webhookViewSchema = z.object({
 
 export const webhookListSchema = z.object({ webhooks: z.array(webhookViewSchema) });
 
+/** Why a delivery failed: a class, never a message (core/webhook-ports.ts WebhookFailure). */
+const webhookFailureSchema = z.union([
+  z.enum(['timeout', 'connection', 'dns', 'tls', 'blocked-address', 'insecure-url', 'invalid-url', 'unknown']),
+  z.templateLiteral(['http-', z.number()]),
+]).describe('"timeout", "connection", "dns", "tls", "blocked-address", "insecure-url", "invalid-url", "unknown" or "http-<status>"');
+
 export const deliveryViewSchema = z.object({
   id: z.string().describe('"dlv_…", also sent as the Sealpost-Delivery header'),
   at: isoTime,
@@ -158,7 +164,7 @@ export const deliveryViewSchema = z.object({
   attempt: z.number().int(),
   status: z.enum(['delivered', 'failed', 'gave_up']),
   statusCode: z.number().int().optional(),
-  error: z.string().optional().describe('"timeout", "connection", "dns", "tls", "blocked-address", "insecure-url", "invalid-url" or "http-<code>"'),
+  error: webhookFailureSchema.optional(),
   durationMs: z.number(),
   nextAttemptAt: isoTime.optional(),
 });
@@ -168,7 +174,7 @@ export const deliveryListSchema = z.object({ deliveries: z.array(deliveryViewSch
 export const pingResultSchema = z.object({
   delivered: z.boolean(),
   statusCode: z.number().int().optional(),
-  error: z.string().optional(),
+  error: webhookFailureSchema.optional(),
 });
 
 export const healthSchema = z.object({ status: z.literal('ok') });

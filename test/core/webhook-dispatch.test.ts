@@ -157,7 +157,7 @@ describe('dispatchWebhooks', () => {
     const { deps, append, settle, run, advanceSeconds, endpoint } = await withEndpoint();
     await append(anEvent({ detail: 'doomed' }), anEvent({ detail: 'next' }));
     settle();
-    deps.sender.script.push(...Array.from({ length: RETRY_SCHEDULE_SECONDS.length + 1 }, () => ({ ok: false, error: 'connection' })));
+    deps.sender.script.push(...Array.from({ length: RETRY_SCHEDULE_SECONDS.length + 1 }, () => ({ ok: false, error: 'connection' as const })));
 
     await run();
     for (let i = 0; i < RETRY_SCHEDULE_SECONDS.length; i++) {

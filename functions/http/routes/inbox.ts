@@ -19,7 +19,7 @@ import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { ForbiddenError, describeError } from '../../core/errors.ts';
 import {
-  SESSION_ABSOLUTE_MS, SignInLockedError, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
+  SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
 } from '../../core/inbox.ts';
 import type { InboxAssets } from '../../core/inbox-ports.ts';
 import type { Tenant } from '../../core/model.ts';
@@ -137,15 +137,10 @@ export function inboxRoutes(deps: InboxRoutesDeps): Hono<AppEnv> {
 
   api.post('/verify', async (c) => {
     const { email, code } = parseWith(verifyRequestSchema, (await readJson(c)).value);
-    try {
-      const { sessionToken } = await verifySignIn(deps, tenantOf(c), email, code, ctx(c));
-      c.header('Set-Cookie', sessionCookie(sessionToken));
-      return c.body(null, 204);
-    } catch (error) {
-      if (!(error instanceof SignInLockedError)) throw error;
-      c.header('Retry-After', String(error.retryAfter));
-      return problem(c, 429, error.kind, 'Locked', error.detail, { retryAfter: error.retryAfter });
-    }
+    // A locked address is a SignInLockedError: 429 with Retry-After, like every lock (problem.ts).
+    const { sessionToken } = await verifySignIn(deps, tenantOf(c), email, code, ctx(c));
+    c.header('Set-Cookie', sessionCookie(sessionToken));
+    return c.body(null, 204);
   });
 
   api.get('/messages', async (c) => c.json({ messages: await listInbox(deps, await session(c, false)) }));
