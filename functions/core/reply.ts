@@ -8,7 +8,7 @@
 import { appendEvents } from './audit.ts';
 import { DependencyError, DeliveryFailedError, MessageUnavailableError, PayloadTooLargeError, ValidationError, describeError } from './errors.ts';
 import { isExpired } from './expiry.ts';
-import type { Address, Attachment, MessageHead, OutboundMessage, Principal, RecipientRecord } from './model.ts';
+import type { Attachment, MessageHead, OutboundMessage, Principal, RecipientRecord } from './model.ts';
 import { brandedEmailHtml, emailColor, emailLogoUrl, escapeHtml, type PickupNotificationInput } from './notification.ts';
 import type { PickupNotification, TenantDirectory } from './ports.ts';
 import { ReplyRateLimitedError } from './reply-errors.ts';

@@ -11,7 +11,7 @@ import { sha256Base64Url } from './digest.ts';
 import { newMessageId } from './message-ids.ts';
 import { ConflictError, DeliveryFailedError, DependencyError, IdempotencyKeyMismatchError, ValidationError, describeError } from './errors.ts';
 import { addDays } from './expiry.ts';
-import type { Address, MessageEvent, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
+import type { Address, OutboundMessage, Principal, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
 import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
 import type { Clock, EventLog, NewMessageHead, IdempotencyStore, KeyWrapper, Logger, MessageStore, MimeComposer, Notifier, PickupNotification, RandomBytes, Sealer } from './ports.ts';
 

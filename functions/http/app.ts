@@ -16,7 +16,7 @@ import { eventRoutes } from './routes/events.ts';
 import { requireKey } from './middleware/auth.ts';
 import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
 import type { WebhookAdminDeps } from '../core/webhooks.ts';
-import type { Logger, WebAssets } from '../core/ports.ts';
+import type { Logger } from '../core/ports.ts';
 import { portalRoutes, type PortalDeps } from './routes/portal.ts';
 import { brandRoutes, type BrandRoutesDeps } from './routes/brand.ts';
 import { consoleRoutes } from './routes/console.ts';

@@ -18,7 +18,7 @@ async function anOpenedMessage(options: { tenant?: Tenant; replyTo?: string } = 
   });
   const sentBefore = world.deps.notifier.sent.length;
   const reply = (reply: ReplyInput = aReply(), who = 0) =>
-    sendReply(world.deps, original.id, { token: original.links[who]?.token as string }, reply, { sourceIp: '198.51.100.7', userAgent: 'test-browser/1' });
+    sendReply(world.deps, original.id, { link: original.links[who]?.link as string, token: original.links[who]?.token as string }, reply, { sourceIp: '198.51.100.7', userAgent: 'test-browser/1' });
   const replyNotifications = () => world.deps.notifier.sent.slice(sentBefore);
   return { ...world, original, reply, replyNotifications };
 }
@@ -187,7 +187,7 @@ describe('sendReply', () => {
       const original = await world.sendOriginal();
       const deps = { ...world.deps, authorize: async (...args: Parameters<typeof world.deps.authorize>) => ({ ...(await world.deps.authorize(...args)), grant: 'G'.repeat(43) }) };
 
-      const sent = await sendReply(deps, original.id, { token: original.links[0]?.token as string, code: '123456' }, aReply(), {});
+      const sent = await sendReply(deps, original.id, { link: original.links[0]?.link as string, token: original.links[0]?.token as string, code: '123456' }, aReply(), {});
 
       expect(sent.grant).toBe('G'.repeat(43));
     });

@@ -4,11 +4,10 @@
  * wires them with the real sealer and MIME composer.
  */
 import { randomBytes } from 'node:crypto';
-import { deriveAccessToken, hashAccessToken } from '../../functions/core/access-token.ts';
-import { MessageUnavailableError } from '../../functions/core/errors.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
+import { authorizeRecipient } from '../../functions/core/pickup.ts';
 import { isExpired } from '../../functions/core/expiry.ts';
-import type { MessageHead, OutboundMessage, Principal, RecipientRecord, Tenant } from '../../functions/core/model.ts';
-import type { Clock } from '../../functions/core/ports.ts';
+import type { OutboundMessage, Principal, RecipientRecord, Tenant } from '../../functions/core/model.ts';
 import type { AuthorizeRecipient, ReplyCount, ReplyDeps, ReplyRecorder } from '../../functions/core/reply.ts';
 import { sendMessage } from '../../functions/core/send-message.ts';
 import { NodemailerMimeComposer } from '../../functions/adapters/nodemailer-mime-composer.ts';
@@ -49,21 +48,6 @@ export class InMemoryReplyRecorder implements ReplyRecorder {
   }
 }
 
-/**
- * Pickup's recipient check reduced to what replies rely on: the message is active and unexpired and
- * the token is one of its recipients'. Counts nothing.
- */
-export function fakeAuthorize(store: InMemoryMessageStore, clock: Clock): AuthorizeRecipient {
-  return async (messageId, credentials) => {
-    const head: MessageHead | undefined = store.heads.get(messageId);
-    if (!head || head.state !== 'active' || isExpired(head.expiresAt, clock())) throw new MessageUnavailableError();
-    const tokenHash = await hashAccessToken(credentials.token);
-    const recipient = head.recipients.find((r) => r.tokenHash === tokenHash);
-    if (!recipient) throw new MessageUnavailableError();
-    return { head, recipient };
-  };
-}
-
 /** Everything sendReply needs, in memory, with a test clock and real sealing. */
 export function aReplyWorld(options: { tenant?: Tenant } = {}) {
   const clock = aClock();
@@ -84,21 +68,22 @@ export function aReplyWorld(options: { tenant?: Tenant } = {}) {
     logger: new CapturingLogger(),
     tenants,
     replies: new InMemoryReplyRecorder(store),
-    authorize: fakeAuthorize(store, clock),
-  } satisfies ReplyDeps;
+  };
+  // The real recipient check (the one the route uses), on these fakes.
+  const world = { ...deps, authorize: ((messageId, credentials, ctx) => authorizeRecipient(deps, messageId, credentials, ctx)) as AuthorizeRecipient } satisfies ReplyDeps;
 
   /** Sends an original message through the real pipeline; returns its id and each recipient's secret and token. */
   const sendOriginal = async (message: Partial<OutboundMessage> = {}) => {
     const principal: Principal = { tenant: tenants.tenants.get(tenant.id) as Tenant, keyId: 'key1', scope: 'send' };
     const before = deps.notifier.sent.length;
-    const receipt = await sendMessage(deps, principal, {
+    const receipt = await sendMessage(world, principal, {
       to: [{ email: 'alice@example.com', name: 'Alice Example' }], cc: [], subject: 'Lab results', text: 'Your results are ready.', attachments: [], ...message,
     }, { requestHash: 'h' });
     const links = await Promise.all(deps.notifier.sent.slice(before).map(async (n) => {
       const { secret } = parseLink(n.text);
-      return { email: n.to.email, secret, token: await deriveAccessToken(secret) };
+      return { email: n.to.email, secret, link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) };
     }));
     return { id: receipt.id, links };
   };
-  return { deps, clock, tenant, sendOriginal };
+  return { deps: world, clock, tenant, sendOriginal };
 }

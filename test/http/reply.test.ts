@@ -19,8 +19,8 @@ async function buildReplyApp(options: { grant?: string } = {}) {
   const authorize: typeof world.deps.authorize = async (...args) => ({ ...(await world.deps.authorize(...args)), ...(options.grant ? { grant: options.grant } : {}) });
   app.route('/', replyRoutes({ ...world.deps, authorize }));
   app.onError((error, c) => errorToResponse(error, c, world.deps.logger));
-  const token = original.links[0]?.token as string;
-  const aBody = (overrides: Partial<ReplyRequest> = {}): ReplyRequest => ({ token, subject: 'Re: Lab results', text: 'Thanks!', ...overrides });
+  const { link, token } = original.links[0] as { link: string; token: string };
+  const aBody = (overrides: Partial<ReplyRequest> = {}): ReplyRequest => ({ link, token, subject: 'Re: Lab results', text: 'Thanks!', ...overrides });
   const post = (body: unknown, init: { id?: string; contentType?: string } = {}) => app.request(`/m/${init.id ?? original.id}/reply`, {
     method: 'POST',
     headers: { 'Content-Type': init.contentType ?? 'application/json', 'User-Agent': 'test-browser/1' },
