@@ -47,6 +47,23 @@ export const TEST_WEB = {
   assets: new Map([['pickup.js', { body: new TextEncoder().encode('console.log(1)'), contentType: 'text/javascript; charset=utf-8' }]]),
 };
 
+/** The sending pipeline on fakes (real sealing and MIME), sharing one test clock. */
+export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new InMemoryTenantDirectory()) {
+  return {
+    tenants,
+    store: new InMemoryMessageStore(),
+    events: new InMemoryEventLog(clock),
+    idempotency: new InMemoryIdempotencyStore(),
+    sealer: new OpenPgpSealer(),
+    mime: new NodemailerMimeComposer(),
+    notifier: new RecordingNotifier(),
+    clock,
+    random: (n: number) => new Uint8Array(randomBytes(n)),
+    portalOrigin: 'https://portal.test',
+    logger: new CapturingLogger(),
+  };
+}
+
 /**
  * The whole app on fakes. `ownCustodyRoutes`: leave the inbox and recovery routes unmounted, for a
  * test that mounts them with its own deps.
@@ -68,20 +85,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     adminKeys[tenant.id] = adminKey;
   }
   const clock = aClock();
-  const deps = {
-    tenants,
-    store: new InMemoryMessageStore(),
-    events: new InMemoryEventLog(clock),
-    idempotency: new InMemoryIdempotencyStore(),
-    sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
-    notifier: new RecordingNotifier(),
-    clock,
-    random: (n: number) => new Uint8Array(randomBytes(n)),
-    portalOrigin: 'https://portal.test',
-    logger: new CapturingLogger(),
-    web: TEST_WEB,
-  };
+  const deps = { ...aSendingWorld(clock, tenants), web: TEST_WEB };
   const webhookAdmin = {
     webhooks: new InMemoryWebhookStore(),
     events: deps.events,

@@ -1,21 +1,16 @@
 /**
  * Fakes for secure replies: an in-memory ReplyRecorder over the in-memory message store (the same
- * conditions as the DynamoDB adapter), a stand-in for pickup's recipient check, and a world that
- * wires them with the real sealer and MIME composer.
+ * conditions as the DynamoDB adapter), and a world that wires it with the sending pipeline and the
+ * real recipient check.
  */
-import { randomBytes } from 'node:crypto';
 import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
 import { authorizeRecipient } from '../../functions/core/pickup.ts';
 import { isExpired } from '../../functions/core/expiry.ts';
 import type { OutboundMessage, Principal, RecipientRecord, Tenant } from '../../functions/core/model.ts';
 import type { AuthorizeRecipient, ReplyCount, ReplyDeps, ReplyRecorder } from '../../functions/core/reply.ts';
 import { sendMessage } from '../../functions/core/send-message.ts';
-import { NodemailerMimeComposer } from '../../functions/adapters/nodemailer-mime-composer.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
-import { aClock, aTenant, parseLink } from './builders.ts';
-import {
-  CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
-} from './fakes.ts';
+import { aClock, aSendingWorld, aTenant, parseLink } from './builders.ts';
+import { InMemoryMessageStore, InMemoryTenantDirectory } from './fakes.ts';
 
 export class InMemoryReplyRecorder implements ReplyRecorder {
   /** Set to make addReply throw, like a store outage after the reply went out. */
@@ -54,19 +49,10 @@ export function aReplyWorld(options: { tenant?: Tenant } = {}) {
   const tenants = new InMemoryTenantDirectory();
   const tenant = options.tenant ?? aTenant();
   tenants.tenants.set(tenant.id, tenant);
-  const store = new InMemoryMessageStore();
+  const base = aSendingWorld(clock, tenants);
+  const store = base.store;
   const deps = {
-    store,
-    events: new InMemoryEventLog(clock),
-    idempotency: new InMemoryIdempotencyStore(),
-    sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
-    notifier: new RecordingNotifier(),
-    clock,
-    random: (n: number) => new Uint8Array(randomBytes(n)),
-    portalOrigin: 'https://portal.test',
-    logger: new CapturingLogger(),
-    tenants,
+    ...base,
     replies: new InMemoryReplyRecorder(store),
   };
   // The real recipient check (the one the route uses), on these fakes.
