@@ -3,13 +3,10 @@
  * Chromium: sign in with the admin key npm start prints, rename and recolour the organisation,
  * create a send key that then sends, and see the change in the audit trail the API returns.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
-import { buildWeb } from '../../web/build.ts';
+import type { LocalStack } from '../../functions/local/start-local.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 
 describeBrowser('admin console on the real stack', () => {
@@ -17,10 +14,8 @@ describeBrowser('admin console on the real stack', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-console-web-'));
-    await buildWeb({ outDir: webDir });
     [stack, browser] = await Promise.all([
-      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-console-')), webDir, logWrite: () => undefined, maintenanceIntervalMs: 0 }),
+      startTestStack({ maintenanceIntervalMs: 0 }),
       launchChromium(),
     ]);
   }, 60_000);

@@ -4,15 +4,13 @@
  * mailbox, open the link, click, read, download, revoke, and see "not available".
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deriveAccessToken, hashAccessToken } from '../../functions/core/access-token.ts';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import type { LocalStack } from '../../functions/local/start-local.ts';
 import { capturedMail } from '../../functions/local/stand-ins.ts';
-import { buildWeb } from '../../web/build.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';
@@ -23,10 +21,8 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-web-'));
-    await buildWeb({ outDir: webDir });
     [stack, browser] = await Promise.all([
-      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: (line) => logs.push(line), logLevel: 'info' }),
+      startTestStack({ logWrite: (line) => logs.push(line), logLevel: 'info' }),
       launchChromium(),
     ]);
   }, 60_000);

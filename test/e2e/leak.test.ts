@@ -4,23 +4,18 @@
  * and a revocation, no DynamoDB item and no log line holds a plaintext marker, a secret, an access
  * or link token, a passcode, a code, a grant or the API key.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/access-token.ts';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import type { LocalStack } from '../../functions/local/start-local.ts';
 import { capturedMail } from '../../functions/local/stand-ins.ts';
-import { buildWeb } from '../../web/build.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';
 
 let stack: LocalStack;
 const logs: string[] = [];
 beforeAll(async () => {
-  const webDir = mkdtempSync(join(tmpdir(), 'sealpost-leak-web-'));
-  await buildWeb({ outDir: webDir });
-  stack = await startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-leak-')), webDir, logWrite: (line) => logs.push(line), logLevel: 'info' });
+  stack = await startTestStack({ logWrite: (line) => logs.push(line), logLevel: 'info' });
 });
 afterAll(() => stack?.close());
 

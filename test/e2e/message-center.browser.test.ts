@@ -3,14 +3,11 @@
  * as `npm start`) and its real mailbox: the inbox sign-in by emailed code, an admin's one-time
  * recovery link, and a secure reply that reaches the organisation and opens there.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import type { LocalStack } from '../../functions/local/start-local.ts';
 import { capturedMail } from '../../functions/local/stand-ins.ts';
-import { buildWeb } from '../../web/build.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { parseLink } from '../helpers/builders.ts';
 
@@ -22,10 +19,8 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-web-'));
-    await buildWeb({ outDir: webDir });
     [stack, browser] = await Promise.all([
-      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: () => undefined }),
+      startTestStack(),
       launchChromium(),
     ]);
     // Message Center on for the demo tenant: messages sent from now on keep their key (custody).

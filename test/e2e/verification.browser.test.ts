@@ -3,14 +3,13 @@
  * the same as `npm start`) and its real mailbox: an "email-code" message opened from the mailbox
  * page, with the code read from the code email; and a passcode message, wrong then right.
  */
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
+import type { LocalStack } from '../../functions/local/start-local.ts';
 import { capturedMail } from '../../functions/local/stand-ins.ts';
-import { buildWeb } from '../../web/build.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { parseLink } from '../helpers/builders.ts';
 
@@ -21,10 +20,8 @@ describeBrowser('verification beyond the link (local stack + Chromium)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const webDir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-web-'));
-    await buildWeb({ outDir: webDir });
     [stack, browser] = await Promise.all([
-      startLocal({ port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-e2e-')), webDir, logWrite: () => undefined }),
+      startTestStack(),
       launchChromium(),
     ]);
   }, 60_000);
