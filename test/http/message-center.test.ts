@@ -1,6 +1,8 @@
 /** Toggling Message Center through the API: what it changes for new messages, and what it leaves alone. */
 import { describe, expect, it } from 'vitest';
 import { unwrapSecret } from '../../functions/core/custody.ts';
+import { dispatchWebhooks } from '../../functions/core/webhook-dispatch.ts';
+import type { ScriptedWebhookSender } from '../helpers/webhook-fakes.ts';
 import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 type Setup = Awaited<ReturnType<typeof buildTestApp>>;
@@ -71,5 +73,25 @@ describe('Message Center toggle', () => {
 
     expect(response.status).toBe(409);
     expect((await response.json() as { detail: string }).detail).toMatch(/key was never stored/);
+  });
+
+  it('issues a one-time recovery link for a Message Center message, records it, and sends the event to webhooks', async () => {
+    const t = await buildTestApp();
+    await patchSettings(t, { messageCenter: true });
+    const hook = await t.app.request('/v1/admin/webhooks', {
+      method: 'POST', headers: { Authorization: `Bearer ${t.adminKeys.acme}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: 'https://hooks.acme.example/in', events: ['recovered'] }),
+    });
+    expect(hook.status).toBe(201);
+    const id = await send(t, ['alice@example.com']);
+
+    const response = await t.app.request(`/v1/admin/messages/${id}/recover`, { method: 'POST', headers: { Authorization: `Bearer ${t.adminKeys.acme}` } });
+    t.clock.set(new Date(t.clock().getTime() + 60_000).toISOString());
+    await dispatchWebhooks(t.webhookAdmin, t.clock());
+
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ url: expect.stringMatching(new RegExp(`^https://portal\\.test/m/${id}#[A-Za-z0-9_-]{43}$`)) });
+    expect(t.deps.events.events.filter((e) => e.type === 'recovered')).toHaveLength(1);
+    expect((t.webhookAdmin.sender as ScriptedWebhookSender).bodies()).toEqual([expect.objectContaining({ type: 'recovered', data: expect.objectContaining({ messageId: id }) })]);
   });
 });
