@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, RemovalPolicy, Tags, type Environment } from 'aws-cdk-lib';
-import { INDEX } from '../functions/adapters/dynamodb-table.ts';
+import { INDEX } from '../functions/adapters/dynamodb/table.ts';
 import type { IndexKey } from './constructs/data.ts';
 import { SealpostStack, type SealpostConfig } from './sealpost-stack.ts';
 

@@ -18,7 +18,7 @@ export interface Config {
   readonly webhooksAllowLocal: boolean;
 }
 
-import { LOG_LEVELS, type LogLevel } from './adapters/json-logger.ts';
+import { LOG_LEVELS, type LogLevel } from './core/shared/index.ts';
 
 export class ConfigError extends Error {}
 

@@ -1,14 +1,14 @@
 /**
  * The one DynamoDB table, its two global secondary indexes, and what each function may do with
  * them. The key schema, the index names and the partition values come from the adapters
- * (functions/adapters/dynamodb-table.ts), so the table, the grants and the code cannot disagree.
+ * (functions/adapters/dynamodb/table.ts), so the table, the grants and the code cannot disagree.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { INDEX, INDEX_PARTITION, PARTITION_KEY, PARTITION_PREFIX, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb-table.ts';
+import { INDEX, INDEX_PARTITION, PARTITION_KEY, PARTITION_PREFIX, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/table.ts';
 import type { Keys } from './keys.ts';
 
 /** Replacing the table would lose every message and audit event: its logical id never changes. */
@@ -20,7 +20,7 @@ export const INDEX_KEYS = Object.keys(INDEX) as IndexKey[];
 
 const { GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM } = dynamodb.Operation;
 
-/** The adapters' partition prefixes (functions/adapters/dynamodb-table.ts). */
+/** The adapters' partition prefixes (functions/adapters/dynamodb/table.ts). */
 const PREFIX = PARTITION_PREFIX;
 
 /** Every partition that starts with `prefix` (a StringLike pattern for dynamodb:LeadingKeys). */

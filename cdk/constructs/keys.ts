@@ -16,8 +16,8 @@
  * (unwrap) on this key only with the encryption context `purpose` the code wraps that kind of
  * secret under (SECRET_PURPOSE), one statement per purpose, so that each function gets exactly the
  * uses per purpose it needs: the portal, which handles unauthenticated input, may unwrap Message
- * Center secrets (functions/core/custody.ts, custodyContext) but neither wrap anything nor unwrap a
- * webhook secret (functions/core/webhook-dispatch.ts, secretContext). The purpose grants are
+ * Center secrets (functions/core/message-center/custody.ts, custodyContext) but neither wrap anything nor unwrap a
+ * webhook secret (functions/core/webhooks/dispatch.ts, secretContext). The purpose grants are
  * separate from the DynamoDB statement on purpose: DynamoDB's own calls carry DynamoDB's context
  * (aws:dynamodb:tableName, aws:dynamodb:subscriberId), never `purpose`, so they are allowed by the
  * kms:ViaService statement alone, and a direct call never matches that one. Table access does not
@@ -29,8 +29,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { custodyContext } from '../../functions/core/custody.ts';
-import { secretContext } from '../../functions/core/webhook-dispatch.ts';
+import { custodyContext } from '../../functions/core/message-center/index.ts';
+import { secretContext } from '../../functions/core/webhooks/index.ts';
 
 /** Replacing the key would make the table (and every backup) unreadable: its logical id never changes. */
 export const KEY_LOGICAL_ID = 'SealpostKey';

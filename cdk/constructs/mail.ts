@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 /** A domain (any address at it may send; Easy DKIM) or one verified address. */
 export type SenderIdentity = { readonly domain: string } | { readonly address: string };
 
-/** The SES events functions/adapters/ses-event-source.ts understands. */
+/** The SES events functions/adapters/ses/event-source.ts understands. */
 export const PUBLISHED_EVENTS = [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.DELIVERY];
 
 export interface MailProps {

@@ -7,14 +7,13 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbTenantDirectory } from '../adapters/dynamodb-tenant-directory.ts';
-import { DependencyError, ValidationError, describeError } from '../core/errors.ts';
-import { newTenant } from '../core/tenants.ts';
-import { newApiKey } from '../core/api-keys.ts';
-import type { AuditEvent, Tenant } from '../core/model.ts';
-import { DynamoDbEventLog } from '../adapters/dynamodb-event-log.ts';
-import { LOCAL_TABLE_NAME } from '../local/bootstrap.ts';
-import { secureRandom } from './compose-storage.ts';
+import { DynamoDbTenantDirectory } from '../adapters/dynamodb/tenant-directory.ts';
+import { DependencyError, ValidationError, describeError } from '../core/shared/index.ts';
+import { newTenant, newApiKey, type Tenant } from '../core/tenants/index.ts';
+import type { AuditEvent } from '../core/audit/index.ts';
+import { DynamoDbEventLog } from '../adapters/dynamodb/event-log.ts';
+import { LOCAL_TABLE_NAME } from './local/bootstrap.ts';
+import { secureRandom } from './compose/storage.ts';
 
 interface Target { readonly client: DynamoDBClient; readonly tableName: string }
 

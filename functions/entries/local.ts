@@ -2,7 +2,7 @@
  * `npm start`: the whole product on this machine — dynalite, the local mailbox (aws-ses-v2-local),
  * the table, the demo tenant, and the API + portal — as one process tree. Ctrl-C stops it all.
  */
-import { startLocal } from '../local/start-local.ts';
+import { startLocal } from './local/start-local.ts';
 
 function intEnv(name: string, fallback: number): number {
   const value = process.env[name];

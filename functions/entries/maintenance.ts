@@ -1,8 +1,8 @@
 /** Lambda entry: the scheduled maintenance run (EventBridge, every minute). */
 import { loadConfig } from '../config.ts';
-import { runMaintenance, type MaintenanceSummary } from '../core/maintenance.ts';
-import { composeLogger, composeReader, composeStorage } from './compose-storage.ts';
-import { composeWebhooks } from './compose-webhooks.ts';
+import { runMaintenance, type MaintenanceSummary } from '../core/maintenance/index.ts';
+import { composeLogger, composeReader, composeStorage } from './compose/storage.ts';
+import { composeWebhooks } from './compose/webhooks.ts';
 
 const config = loadConfig();
 const logger = composeLogger(config);

@@ -1,11 +1,11 @@
 /** Lambda entry: the recipient portal (/m/*, /assets/*, /brand/*, /admin, /inbox). */
 import { handle } from 'hono/aws-lambda';
-import { loadWebAssets } from '../adapters/fs-web-assets.ts';
+import { loadWebAssets } from '../adapters/fs/web-assets.ts';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
-import { composePortalMail } from './compose-mail.ts';
-import { composeLogger, composeReader, composeStorage } from './compose-storage.ts';
-import { composeInbox, composeRecoveries } from './compose-custody.ts';
+import { composePortalMail } from './compose/mail.ts';
+import { composeLogger, composeReader, composeStorage } from './compose/storage.ts';
+import { composeInbox, composeRecoveries } from './compose/custody.ts';
 
 const config = loadConfig();
 const logger = composeLogger(config);

@@ -2,8 +2,8 @@
 import { handle } from 'hono/aws-lambda';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
-import { composeSender } from './compose-sender.ts';
-import { composeLogger } from './compose-storage.ts';
+import { composeSender } from './compose/sender.ts';
+import { composeLogger } from './compose/storage.ts';
 
 const config = loadConfig();
 const logger = composeLogger(config);

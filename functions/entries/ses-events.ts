@@ -1,8 +1,8 @@
 /** Lambda entry: SES event notifications (via SNS) → the audit trail of the message they concern. */
-import { feedbackFromSnsEvent, type SnsEvent } from '../adapters/ses-event-source.ts';
+import { feedbackFromSnsEvent, type SnsEvent } from '../adapters/ses/event-source.ts';
 import { loadConfig } from '../config.ts';
-import { recordMailFeedback } from '../core/mail-events.ts';
-import { composeLogger, composeReader } from './compose-storage.ts';
+import { recordMailFeedback } from '../core/messages/index.ts';
+import { composeLogger, composeReader } from './compose/storage.ts';
 
 const config = loadConfig();
 const deps = composeReader(config, composeLogger(config));

@@ -3,13 +3,11 @@
  * and the events feed. Validation happens here; core receives typed, decoded values.
  */
 import { z } from 'zod';
-import { isEventPosition } from '../core/audit.ts';
-import { MAX_LOGO_BYTES } from '../core/logo.ts';
-import { MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, MIN_EXPIRY_DAYS, MIN_RETENTION_DAYS } from '../core/expiry.ts';
-import { EVENT_TYPES, type EventType } from '../core/model.ts';
-import type { SettingsPatch } from '../core/settings.ts';
-import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from '../core/text-rules.ts';
-import { ValidationError } from '../core/errors.ts';
+import { isEventPosition, EVENT_TYPES, type EventType } from '../core/audit/index.ts';
+import { MAX_LOGO_BYTES, type SettingsPatch } from '../core/tenants/index.ts';
+import {
+  MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, MIN_EXPIRY_DAYS, MIN_RETENTION_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, ValidationError,
+} from '../core/shared/index.ts';
 import { parseWith } from './schemas.ts';
 
 const email = z.string().max(254, 'is longer than 254 characters').refine((v) => EMAIL.test(v), 'is not a valid email address');

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { PayloadTooLargeError } from '../core/errors.ts';
+import { PayloadTooLargeError, type Logger } from '../core/shared/index.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
@@ -15,8 +15,7 @@ import { adminRoutes, type AdminRoutesDeps } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
 import { requireKey } from './middleware/auth.ts';
 import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
-import type { WebhookAdminDeps } from '../core/webhooks.ts';
-import type { Logger } from '../core/ports.ts';
+import type { WebhookAdminDeps } from '../core/webhooks/index.ts';
 import { portalRoutes, type PortalDeps } from './routes/portal.ts';
 import { brandRoutes, type BrandRoutesDeps } from './routes/brand.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -24,8 +23,8 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { adminRecoveryRoutes } from './routes/admin-recovery.ts';
 import { inboxRoutes, type InboxRoutesDeps } from './routes/inbox.ts';
 import { replyRoutes } from './routes/reply.ts';
-import type { RecoveryDeps } from '../core/recovery.ts';
-import type { ReplyDeps } from '../core/reply.ts';
+import type { RecoveryDeps } from '../core/message-center/index.ts';
+import type { ReplyDeps } from '../core/replies/index.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
 import type { AppEnv } from './types.ts';
 

@@ -10,13 +10,13 @@
 import { z } from 'zod';
 // A named import (hence no import attribute): esbuild then bundles only this key of package.json.
 import { version as packageVersion } from '../../package.json';
-import { EVENT_TYPES } from '../core/model.ts';
+import { EVENT_TYPES } from '../core/audit/index.ts';
 import { MAX_PAGE, changeMessageSchema, createKeySchema, parseEventQuery, parseMessageListQuery, settingsPatchSchema } from './admin-schemas.ts';
-import * as R from './response-schemas.ts';
 import { createWebhookRequestSchema, deliveriesQuerySchema } from './routes/admin-webhooks.ts';
 import { INBOX_COOKIE, signInRequestSchema, verifyRequestSchema } from './routes/inbox.ts';
 import { replyRequestSchema } from './routes/reply.ts';
 import { codeRequestSchema, openRequestSchema, sendRequestSchema } from './schemas.ts';
+import * as R from './response-schemas.ts';
 
 /** Who may call: an API key of a scope, the inbox's session cookie, or anyone. */
 export type Scope = 'send' | 'admin' | 'session' | 'none';

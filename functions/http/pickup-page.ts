@@ -6,8 +6,8 @@
  * Everything a tenant typed goes in as text (HTML-escaped); URLs are built here from ids and digests.
  * The page gets no inline style or script: the colour comes from the tenant's theme stylesheet.
  */
-import type { Custody, Tenant } from '../core/model.ts';
-import { logoPath } from '../core/settings.ts';
+import type { Custody } from '../core/messages/index.ts';
+import { logoPath, type Tenant } from '../core/tenants/index.ts';
 import { primaryColorOf, themePath } from './routes/brand.ts';
 
 export interface PageBrand {

@@ -4,8 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, DeliveryFailedError, DependencyError, ValidationError, describeError } from '../core/errors.ts';
-import type { Logger } from '../core/ports.ts';
+import { AppError, DeliveryFailedError, DependencyError, ValidationError, describeError, type Logger } from '../core/shared/index.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -27,7 +26,6 @@ const STATUS: Record<string, { status: ContentfulStatusCode; title: string }> = 
   'passcode-wrong': { status: 403, title: 'Wrong passcode' },
   locked: { status: 429, title: 'Locked' },
   'code-rate-limited': { status: 429, title: 'Too many codes' },
-  // Secure replies (functions/core/reply-errors.ts).
   'reply-rate-limited': { status: 429, title: 'Too many replies' },
 };
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { MalformedRequestError, UnsupportedMediaTypeError } from '../core/errors.ts';
+import { MalformedRequestError, UnsupportedMediaTypeError } from '../core/shared/index.ts';
 
 /**
  * The caller's IP as seen by our own edge: API Gateway's requestContext in Lambda, the socket

@@ -5,14 +5,11 @@
  * a field, a type or whether a field is optional.
  */
 import { z } from 'zod';
-import type { createKey, KeySummary } from '../core/key-admin.ts';
-import type { listMessages, MessageStatus, MessageSummary, RecipientStatus } from '../core/message-admin.ts';
-import type { EventFeedPage, PublicEvent } from '../core/event-feed.ts';
-import { EVENT_TYPES, type SendReceipt } from '../core/model.ts';
-import type { SettingsView, updateSettings } from '../core/settings.ts';
-import type { CreatedWebhook, DeliveryView, PingResult, WebhookView } from '../core/webhooks.ts';
-import type { InboxItem, openFromInbox, requestSignIn } from '../core/inbox.ts';
-import type { RecoveryLink } from '../core/recovery.ts';
+import type { createKey, KeySummary, SettingsView, updateSettings } from '../core/tenants/index.ts';
+import type { listMessages, MessageStatus, MessageSummary, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
+import { EVENT_TYPES, type EventFeedPage, type PublicEvent } from '../core/audit/index.ts';
+import type { CreatedWebhook, DeliveryView, PingResult, WebhookView } from '../core/webhooks/index.ts';
+import type { InboxItem, openFromInbox, requestSignIn, RecoveryLink } from '../core/message-center/index.ts';
 import type { ProblemBody } from './problem.ts';
 import type { ReplyResponse } from './routes/reply.ts';
 
@@ -150,7 +147,7 @@ export const webhookViewSchema = z.object({
 
 export const webhookListSchema = z.object({ webhooks: z.array(webhookViewSchema) });
 
-/** Why a delivery failed: a class, never a message (core/webhook-ports.ts WebhookFailure). */
+/** Why a delivery failed: a class, never a message (core/webhooks/ports.ts WebhookFailure). */
 const webhookFailureSchema = z.union([
   z.enum(['timeout', 'connection', 'dns', 'tls', 'blocked-address', 'insecure-url', 'invalid-url', 'unknown']),
   z.templateLiteral(['http-', z.number()]),

@@ -3,11 +3,12 @@
  * Validation happens here, at the edge; core receives typed, decoded values.
  */
 import { z } from 'zod';
-import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/expiry.ts';
-import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL } from '../core/text-rules.ts';
-import { normalizePasscode } from '../core/access-token.ts';
-import { PayloadTooLargeError, ValidationError, type FieldIssue } from '../core/errors.ts';
-import type { Address, OutboundMessage } from '../core/model.ts';
+import {
+  MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
+  type Address,
+} from '../core/shared/index.ts';
+import { normalizePasscode } from '../core/protocol/index.ts';
+import type { OutboundMessage } from '../core/messages/index.ts';
 
 export const MAX_TO = 50;
 export const MAX_CC = 50;

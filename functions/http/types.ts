@@ -1,4 +1,4 @@
-import type { Principal } from '../core/model.ts';
+import type { Principal } from '../core/tenants/index.ts';
 
 /** Hono context variables set by our middleware. */
 export type AppEnv = {

@@ -13,9 +13,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { encodeSecret } from '../../functions/core/access-token.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
-import { startLocal } from '../../functions/local/start-local.ts';
+import { encodeSecret } from '../../functions/core/protocol/index.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { startLocal } from '../../functions/entries/local/start-local.ts';
 import { buildWeb } from '../../web/build.ts';
 
 interface Result { name: string; value: number; unit: string; target: number }

@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LocalStack } from '../../functions/local/start-local.ts';
+import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 

@@ -5,9 +5,9 @@
  * or link token, a passcode, a code, a grant or the API key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/access-token.ts';
-import type { LocalStack } from '../../functions/local/start-local.ts';
-import { capturedMail } from '../../functions/local/stand-ins.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
+import type { LocalStack } from '../../functions/entries/local/start-local.ts';
+import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';

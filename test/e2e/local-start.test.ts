@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../functions/local/stand-ins.ts';
+import { freePort } from '../../functions/stand-ins/stand-ins.ts';
 
 interface Started { readonly child: ChildProcess; readonly banner: string }
 

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
-import { verifyWebhookSignature } from '../../functions/core/webhook-signature.ts';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
-import { capturedMail } from '../../functions/local/stand-ins.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
+import { verifyWebhookSignature } from '../../functions/core/webhooks/index.ts';
+import { startLocal, type LocalStack } from '../../functions/entries/local/start-local.ts';
+import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';
 

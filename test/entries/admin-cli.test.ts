@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocal, type LocalStack } from '../../functions/local/start-local.ts';
-import { capturedMail } from '../../functions/local/stand-ins.ts';
+import { startLocal, type LocalStack } from '../../functions/entries/local/start-local.ts';
+import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
 
 const run = promisify(execFile);
 let stack: LocalStack;

@@ -1,8 +1,7 @@
 /** Brand fixtures: small valid PNGs and SVGs built in code, and a tenant with a stored logo. */
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { validateLogo } from '../../functions/core/logo.ts';
-import type { Tenant } from '../../functions/core/model.ts';
+import { validateLogo, type Tenant } from '../../functions/core/tenants/index.ts';
 import { aTenant } from './builders.ts';
 import type { InMemoryTenantDirectory } from './fakes.ts';
 

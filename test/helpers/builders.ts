@@ -1,10 +1,10 @@
 /** Builders with overrides, and a test app wired with fakes plus the real sealer and MIME composer. */
 import { randomBytes } from 'node:crypto';
-import { apiKeyRecordFor, generateApiKey, hashApiKey, keyIdFromHash } from '../../functions/core/api-keys.ts';
-import type { Tenant, TenantSettings } from '../../functions/core/model.ts';
-import { defaultSettings } from '../../functions/core/tenants.ts';
-import { NodemailerMimeComposer } from '../../functions/adapters/nodemailer-mime-composer.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp-sealer.ts';
+import {
+  apiKeyRecordFor, generateApiKey, hashApiKey, keyIdFromHash, defaultSettings, type Tenant, type TenantSettings,
+} from '../../functions/core/tenants/index.ts';
+import { NodemailerMimeComposer } from '../../functions/adapters/mime/nodemailer-composer.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import {
@@ -13,8 +13,9 @@ import {
 import { InMemoryWebhookStore, ScriptedWebhookSender, TestKeyWrapper } from './webhook-fakes.ts';
 import { InMemoryInboxStore, InMemoryRecoveryStore } from './inbox-fakes.ts';
 import { InMemoryReplyRecorder } from './reply-fakes.ts';
-import { authorizeRecipient, issueGrant } from '../../functions/core/pickup.ts';
-import type { AuthorizeRecipient } from '../../functions/core/reply.ts';
+import { authorizeRecipient, issueGrant } from '../../functions/core/pickup/index.ts';
+import type { AuthorizeRecipient } from '../../functions/core/replies/index.ts';
+import { messageCenterCustody } from '../../functions/core/message-center/index.ts';
 
 export function aTenant(overrides: Partial<Omit<Tenant, 'settings'>> & { settings?: Partial<TenantSettings> } = {}): Tenant {
   const { settings, ...rest } = overrides;
@@ -100,7 +101,8 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
   const keys2 = new TestKeyWrapper();
   const inbox = new InMemoryInboxStore();
   const recoveries = new InMemoryRecoveryStore(deps.store);
-  const send = { ...deps, keys: keys2, inbox };
+  // keys and inbox stay on the returned deps, so tests can look at (and break) what custody uses.
+  const send = { ...deps, keys: keys2, inbox, custody: messageCenterCustody({ keys: keys2, inbox }) };
   const authorize: AuthorizeRecipient = (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx);
   const api = {
     ...send,

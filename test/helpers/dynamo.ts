@@ -1,7 +1,7 @@
 /** A fresh dynalite (in memory, free port) with the sealpost table, for adapter tests. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../functions/adapters/dynamodb-table.ts';
-import { startDynamoDb, type StandIn } from '../../functions/local/stand-ins.ts';
+import { ensureTable } from '../../functions/adapters/dynamodb/table.ts';
+import { startDynamoDb, type StandIn } from '../../functions/stand-ins/stand-ins.ts';
 
 export async function startTestTable(tableName = 'sealpost-test'): Promise<{ client: DynamoDBClient; tableName: string; standIn: StandIn; close: () => Promise<void> }> {
   const standIn = await startDynamoDb();

@@ -2,13 +2,15 @@
  * In-memory fakes of the ports, with the same conditional semantics as the DynamoDB adapters
  * (create-if-absent, revoke-only-if-active, open-only-if-active-and-unexpired).
  */
-import { DependencyError } from '../../functions/core/errors.ts';
-import { EVENT_ID_PREFIX, eventPosition } from '../../functions/core/audit.ts';
-import type { ApiKeyRecord, AuditEvent, LogoRef, MessageHead, RecipientRecord, SendReceipt, StoredEvent, Tenant, TenantSettings } from '../../functions/core/model.ts';
+import { DependencyError, type Logger, type Notifier, type PickupNotification } from '../../functions/core/shared/index.ts';
+import {
+  EVENT_ID_PREFIX, eventPosition, type AuditEvent, type StoredEvent, type EventLog, type EventPage, type EventQuery,
+} from '../../functions/core/audit/index.ts';
+import type { ApiKeyRecord, LogoRef, Tenant, TenantSettings, TenantAdmin } from '../../functions/core/tenants/index.ts';
 import type {
-  EventLog, EventPage, EventQuery, IdempotencyBegin, IdempotencyStore, Logger, MessageStore, NewMessageHead, Notifier, PickupNotification, TenantAdmin,
-} from '../../functions/core/ports.ts';
-import type { VerificationLimits } from '../../functions/core/verification.ts';
+  MessageHead, RecipientRecord, SendReceipt, IdempotencyBegin, IdempotencyStore, MessageStore, NewMessageHead,
+} from '../../functions/core/messages/index.ts';
+import type { PickupStore, VerificationLimits } from '../../functions/core/pickup/index.ts';
 
 export class InMemoryTenantDirectory implements TenantAdmin {
   readonly tenants = new Map<string, Tenant>();
@@ -73,7 +75,7 @@ export class InMemoryTenantDirectory implements TenantAdmin {
   async listTenants() { return [...this.tenants.values()]; }
 }
 
-export class InMemoryMessageStore implements MessageStore {
+export class InMemoryMessageStore implements MessageStore, PickupStore {
   readonly heads = new Map<string, MessageHead>();
   readonly chunks = new Map<string, Uint8Array>();
   failCreate = false;

@@ -1,17 +1,16 @@
 /**
  * In-memory fakes of the Message Center ports, with the DynamoDB adapter's conditional semantics
- * (test/adapters/dynamodb-inbox-store.test.ts runs the same rules against dynalite), a KeyWrapper
+ * (test/adapters/dynamodb/inbox-store.test.ts runs the same rules against dynalite), a KeyWrapper
  * that counts KMS calls, and builders for Message Center heads.
  */
 import { randomBytes } from 'node:crypto';
-import { SECRET_BYTES, deriveAccessToken, encodeSecret, hashAccessToken } from '../../functions/core/access-token.ts';
-import { inboxEntries, wrapSecrets } from '../../functions/core/custody.ts';
+import { SECRET_BYTES, deriveAccessToken, encodeSecret, hashAccessToken } from '../../functions/core/protocol/index.ts';
 import {
-  SIGN_IN_LIMITS, type InboxEntry, type InboxEntryInput, type InboxSession, type InboxStore, type IssueOutcome, type RecoveryStore,
-  type RedeemOutcome, type SignInLimits,
-} from '../../functions/core/inbox-ports.ts';
-import type { MessageHead, RecoveryGrant } from '../../functions/core/model.ts';
-import type { KeyWrapper, NewMessageHead } from '../../functions/core/ports.ts';
+  inboxEntries, wrapSecrets, SIGN_IN_LIMITS, type InboxEntry, type InboxEntryInput, type InboxSession, type InboxStore, type IssueOutcome,
+  type RecoveryStore, type RedeemOutcome, type SignInLimits,
+} from '../../functions/core/message-center/index.ts';
+import type { MessageHead, RecoveryGrant, NewMessageHead } from '../../functions/core/messages/index.ts';
+import type { KeyWrapper } from '../../functions/core/shared/index.ts';
 import type { InMemoryMessageStore } from './fakes.ts';
 import { TestKeyWrapper } from './webhook-fakes.ts';
 
@@ -136,7 +135,7 @@ export interface SeededRecipient {
 }
 
 /**
- * Stores a message head as the send path will (custody fields from core/custody.ts, inbox entries
+ * Stores a message head as the send path will (custody fields from core/message-center/custody.ts, inbox entries
  * written after the head) and returns each recipient's secret. Ciphertext is a placeholder.
  */
 export async function seedMessage(

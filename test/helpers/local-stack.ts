@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocal, type LocalOptions, type LocalStack } from '../../functions/local/start-local.ts';
+import { startLocal, type LocalOptions, type LocalStack } from '../../functions/entries/local/start-local.ts';
 import { buildWeb } from '../../web/build.ts';
 
 export async function startTestStack(options: LocalOptions = {}): Promise<LocalStack> {

@@ -3,12 +3,12 @@
  * conditions as the DynamoDB adapter), and a world that wires it with the sending pipeline and the
  * real recipient check.
  */
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
-import { authorizeRecipient } from '../../functions/core/pickup.ts';
-import { isExpired } from '../../functions/core/expiry.ts';
-import type { OutboundMessage, Principal, RecipientRecord, Tenant } from '../../functions/core/model.ts';
-import type { AuthorizeRecipient, ReplyCount, ReplyDeps, ReplyRecorder } from '../../functions/core/reply.ts';
-import { sendMessage } from '../../functions/core/send-message.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
+import { authorizeRecipient } from '../../functions/core/pickup/index.ts';
+import { isExpired } from '../../functions/core/shared/index.ts';
+import { sendMessage, type OutboundMessage, type RecipientRecord } from '../../functions/core/messages/index.ts';
+import type { Principal, Tenant } from '../../functions/core/tenants/index.ts';
+import type { AuthorizeRecipient, ReplyCount, ReplyDeps, ReplyRecorder } from '../../functions/core/replies/index.ts';
 import { aClock, aSendingWorld, aTenant, parseLink } from './builders.ts';
 import { InMemoryMessageStore, InMemoryTenantDirectory } from './fakes.ts';
 

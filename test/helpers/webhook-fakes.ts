@@ -3,13 +3,12 @@
  * adapter test runs the same contract against both), a context-bound KeyWrapper and a scripted sender.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DependencyError } from '../../functions/core/errors.ts';
-import type { Principal } from '../../functions/core/model.ts';
-import type { KeyWrapper } from '../../functions/core/ports.ts';
+import { DependencyError, type KeyWrapper } from '../../functions/core/shared/index.ts';
+import type { Principal } from '../../functions/core/tenants/index.ts';
 import type {
-  WebhookDelivery, WebhookEndpoint, WebhookProgress, WebhookRequest, WebhookResult, WebhookSender, WebhookStore,
-} from '../../functions/core/webhook-ports.ts';
-import type { WebhookAdminDeps, WebhookUrlPolicy } from '../../functions/core/webhooks.ts';
+  WebhookDelivery, WebhookEndpoint, WebhookProgress, WebhookRequest, WebhookResult, WebhookSender, WebhookStore, WebhookAdminDeps,
+  WebhookUrlPolicy,
+} from '../../functions/core/webhooks/index.ts';
 import { aClock, aTenant } from './builders.ts';
 import { CapturingLogger, InMemoryEventLog } from './fakes.ts';
 

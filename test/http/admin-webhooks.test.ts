@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { apiKeyRecordFor, generateApiKey } from '../../functions/core/api-keys.ts';
-import type { KeyScope } from '../../functions/core/model.ts';
+import { apiKeyRecordFor, generateApiKey, type KeyScope } from '../../functions/core/tenants/index.ts';
 import { requireKey } from '../../functions/http/middleware/auth.ts';
 import { requestId } from '../../functions/http/middleware/request-id.ts';
 import { errorToResponse } from '../../functions/http/problem.ts';

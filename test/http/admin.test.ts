@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_CENTER_NOTICE, VERIFICATION_NOTICE } from '../../functions/core/settings.ts';
+import { MESSAGE_CENTER_NOTICE, VERIFICATION_NOTICE } from '../../functions/core/tenants/index.ts';
 import { aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>['app'];

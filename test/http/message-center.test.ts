@@ -1,7 +1,7 @@
 /** Toggling Message Center through the API: what it changes for new messages, and what it leaves alone. */
 import { describe, expect, it } from 'vitest';
-import { unwrapSecret } from '../../functions/core/custody.ts';
-import { dispatchWebhooks } from '../../functions/core/webhook-dispatch.ts';
+import { unwrapSecret } from '../../functions/core/message-center/index.ts';
+import { dispatchWebhooks } from '../../functions/core/webhooks/index.ts';
 import type { ScriptedWebhookSender } from '../helpers/webhook-fakes.ts';
 import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 

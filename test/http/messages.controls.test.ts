@@ -1,6 +1,6 @@
 /** Sender controls: list, view limits, reply-to, changing expiry; and the tenant's events feed. */
 import { describe, expect, it } from 'vitest';
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 type Setup = Awaited<ReturnType<typeof buildTestApp>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { aSendRequest, base64, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 describe('POST /v1/messages', () => {

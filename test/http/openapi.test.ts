@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
 import { COMPONENT_SCHEMAS, OPERATIONS, problemStatuses, type OperationSpec } from '../../functions/http/openapi.ts';
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 type Json = Record<string, unknown>;

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
-import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/access-token.ts';
-import { issueGrant } from '../../functions/core/pickup.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
+import { issueGrant } from '../../functions/core/pickup/index.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import { TEST_WEB, aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/access-token.ts';
-import { readFileSync } from 'node:fs';
-import type { Tenant } from '../../functions/core/model.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
+import type { Tenant } from '../../functions/core/tenants/index.ts';
 import { createApp } from '../../functions/http/app.ts';
 import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
 import { aBrandedTenant, aPng, withLogo } from '../helpers/brand-fakes.ts';
+import { readFileSync } from 'node:fs';
 
 async function sendOne(options: { expiresInDays?: number } = {}) {
   const ctx = await buildTestApp();

@@ -9,9 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 
-import { loadWebAssets } from '../../functions/adapters/fs-web-assets.ts';
-import { primaryColorProblem } from '../../functions/core/branding.ts';
-import { MESSAGE_CENTER_NOTICE } from '../../functions/core/settings.ts';
+import { loadWebAssets } from '../../functions/adapters/fs/web-assets.ts';
+import { primaryColorProblem, MESSAGE_CENTER_NOTICE } from '../../functions/core/tenants/index.ts';
 import { requestId } from '../../functions/http/middleware/request-id.ts';
 import { securityHeaders } from '../../functions/http/middleware/security-headers.ts';
 import { consoleRoutes } from '../../functions/http/routes/console.ts';

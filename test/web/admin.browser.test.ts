@@ -5,13 +5,13 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { MESSAGE_CENTER_NOTICE } from '../../functions/core/settings.ts';
+import { MESSAGE_CENTER_NOTICE } from '../../functions/core/tenants/index.ts';
 import { CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
 import { consoleRoutes } from '../../functions/http/routes/console.ts';
 import { buildWeb } from '../../web/build.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { RED_PNG } from './pickup-fixtures.ts';
-import { ADMIN_KEY, ADMIN_KEY_ID, type AdminServer, HOSTILE_TEXT, SEND_KEY, SEND_KEY_ID, startAdminServer } from './admin-server.ts';
+import { ADMIN_KEY, ADMIN_KEY_ID, HOSTILE_TEXT, SEND_KEY, SEND_KEY_ID, startAdminServer, type AdminServer } from './admin-server.ts';
 
 const STORAGE_KEY = 'sealpost.admin-key';
 

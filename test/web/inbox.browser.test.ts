@@ -13,7 +13,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 
-import { loadInboxAssets, loadWebAssets } from '../../functions/adapters/fs-web-assets.ts';
+import { loadInboxAssets, loadWebAssets } from '../../functions/adapters/fs/web-assets.ts';
 import { createApp } from '../../functions/http/app.ts';
 import { inboxRoutes } from '../../functions/http/routes/inbox.ts';
 import { buildWeb } from '../../web/build.ts';

@@ -5,7 +5,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import * as openpgp from 'openpgp';
 
-import { deriveAccessToken, encodeSecret } from '../../functions/core/access-token.ts';
+import { deriveAccessToken, encodeSecret } from '../../functions/core/protocol/index.ts';
 
 type MailOptions = ConstructorParameters<typeof MailComposer>[0];
 

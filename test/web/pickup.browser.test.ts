@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { BINARY_BYTES, RED_PNG, aMailMessage, aSecret, composeMime, seal } from './pickup-fixtures.ts';
-import { type PickupServer, type StoredMessage, TEST_GRANT, startPickupServer, startRemoteServer } from './pickup-server.ts';
-import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/access-token.ts';
-import { encodeWrappedSecret, newRecoveryMaterial } from '../../functions/core/custody.ts';
-import { fromBase64Url } from '../../functions/core/encoding.ts';
+import { TEST_GRANT, startPickupServer, startRemoteServer, type PickupServer, type StoredMessage } from './pickup-server.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
+import { encodeWrappedSecret, newRecoveryMaterial } from '../../functions/core/protocol/index.ts';
+import { fromBase64Url } from '../../functions/core/shared/index.ts';
 import { aBrandedTenant, SIMPLE_SVG, svgBytes, withLogo } from '../helpers/brand-fakes.ts';
 import { InMemoryTenantDirectory } from '../helpers/fakes.ts';
 

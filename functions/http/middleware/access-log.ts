@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/shared/index.ts';
 
 /**
  * One line per request: method, route pattern, status, duration, request id. The path is logged as

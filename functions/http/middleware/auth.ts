@@ -1,7 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { authenticate, bearerToken } from '../../core/api-keys.ts';
-import type { KeyScope } from '../../core/model.ts';
-import type { TenantDirectory } from '../../core/ports.ts';
+import { authenticate, bearerToken, type KeyScope, type TenantDirectory } from '../../core/tenants/index.ts';
 
 /** Resolves the bearer key to a principal. The tenant comes from the key, never from the request. */
 export function requireKey(directory: TenantDirectory, scope: KeyScope, clock: () => Date = () => new Date()): MiddlewareHandler {

@@ -9,7 +9,7 @@
  * never in a log line or an event.
  */
 import { Hono } from 'hono';
-import { recoverMessage, type RecoveryDeps } from '../../core/recovery.ts';
+import { recoverMessage, type RecoveryDeps } from '../../core/message-center/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { sourceIpOf, userAgentOf } from '../request-info.ts';
 import type { AppEnv } from '../types.ts';

@@ -12,11 +12,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseWith } from '../schemas.ts';
-import { EVENT_TYPES } from '../../core/model.ts';
+import { EVENT_TYPES } from '../../core/audit/index.ts';
 import {
-  MAX_WEBHOOK_URL_LENGTH, createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks, pingWebhook,
-  type NewWebhook, type WebhookAdminDeps,
-} from '../../core/webhooks.ts';
+  MAX_WEBHOOK_URL_LENGTH, createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks, pingWebhook, type NewWebhook,
+  type WebhookAdminDeps,
+} from '../../core/webhooks/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import type { AppEnv } from '../types.ts';

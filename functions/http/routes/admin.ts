@@ -1,8 +1,7 @@
 /** Admin API (admin keys only): /v1/admin/settings and /v1/admin/keys. Webhooks live in admin-webhooks.ts. */
 import { Hono } from 'hono';
-import { createKey, listKeys, revokeKey, type KeyAdminDeps } from '../../core/key-admin.ts';
-import { getSettings, updateSettings, type SettingsDeps } from '../../core/settings.ts';
-import { ValidationError } from '../../core/errors.ts';
+import { createKey, listKeys, revokeKey, getSettings, updateSettings, type KeyAdminDeps, type SettingsDeps } from '../../core/tenants/index.ts';
+import { ValidationError } from '../../core/shared/index.ts';
 import { createKeySchema, parseSettingsPatch } from '../admin-schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';

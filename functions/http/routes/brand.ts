@@ -5,8 +5,7 @@
  * in notification emails).
  */
 import { Hono } from 'hono';
-import type { Tenant } from '../../core/model.ts';
-import type { TenantAdmin, TenantDirectory } from '../../core/ports.ts';
+import type { Tenant, TenantAdmin, TenantDirectory } from '../../core/tenants/index.ts';
 import type { AppEnv } from '../types.ts';
 
 export interface BrandRoutesDeps {

@@ -4,7 +4,7 @@
  * portal routes), under the same strict CSP as every response.
  */
 import { Hono } from 'hono';
-import type { WebAssets } from '../../core/ports.ts';
+import type { WebAssets } from '../../core/shared/index.ts';
 import { methodNotAllowed, problem } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
 

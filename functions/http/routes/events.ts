@@ -1,14 +1,14 @@
 /** GET /v1/events: the tenant's audit trail, oldest first, a page at a time. */
 import { Hono } from 'hono';
-import { listTenantEvents } from '../../core/event-feed.ts';
-import type { Clock, EventLog } from '../../core/ports.ts';
+import { listTenantEvents, type EventLog } from '../../core/audit/index.ts';
+import type { Clock } from '../../core/shared/index.ts';
 import { parseEventQuery } from '../admin-schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
 
 export function eventRoutes(deps: { events: EventLog; clock: Clock }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/', async (c) => c.json(await listTenantEvents(deps, c.get('principal'), parseEventQuery(c.req.query()))));
+  app.get('/', async (c) => c.json(await listTenantEvents(deps, c.get('principal').tenant.id, parseEventQuery(c.req.query()))));
   app.all('/', (c) => methodNotAllowed(c, ['GET']));
   return app;
 }

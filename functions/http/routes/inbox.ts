@@ -17,14 +17,12 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ForbiddenError, describeError } from '../../core/errors.ts';
+import { ForbiddenError, describeError, EMAIL_PATTERN } from '../../core/shared/index.ts';
 import {
   SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
-} from '../../core/inbox.ts';
-import type { InboxAssets } from '../../core/inbox-ports.ts';
-import type { Tenant } from '../../core/model.ts';
-import type { TenantDirectory } from '../../core/ports.ts';
-import { EMAIL_PATTERN } from '../../core/text-rules.ts';
+  type InboxAssets,
+} from '../../core/message-center/index.ts';
+import type { Tenant, TenantDirectory } from '../../core/tenants/index.ts';
 import { brandPageOf, escapeHtml, type PageBrand } from '../pickup-page.ts';
 import { methodNotAllowed, problem } from '../problem.ts';
 import { VIEWER_HOST_HEADER, readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';

@@ -1,11 +1,11 @@
 /** Sender API: POST/GET /v1/messages, GET/PATCH/DELETE /v1/messages/:id. */
 import { Hono } from 'hono';
-import { sha256Base64Url } from '../../core/digest.ts';
-import { changeExpiry, getMessageStatus, listMessages, revokeMessage, type MessageAdminDeps } from '../../core/message-admin.ts';
+import { sha256Base64Url, ValidationError } from '../../core/shared/index.ts';
+import {
+  changeExpiry, getMessageStatus, listMessages, revokeMessage, sendMessage, type MessageAdminDeps, type SendDeps,
+} from '../../core/messages/index.ts';
 import { parseChangeMessage, parseMessageListQuery } from '../admin-schemas.ts';
-import { sendMessage, type SendDeps } from '../../core/send-message.ts';
-import { ValidationError } from '../../core/errors.ts';
-import type { TenantDirectory } from '../../core/ports.ts';
+import type { TenantDirectory } from '../../core/tenants/index.ts';
 import { requireKey } from '../middleware/auth.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';

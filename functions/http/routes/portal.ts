@@ -6,20 +6,18 @@
  * /m/:id/open, sent after the recipient clicks, returns ciphertext; POST /m/:id/code sends a code.
  */
 import { Hono } from 'hono';
-import { WRAPPED_SECRET_HEADER } from '../../core/recovery.ts';
-import { authorizeRecipient, openMessage, type PickupDeps } from '../../core/pickup.ts';
-import { describeError, ValidationError } from '../../core/errors.ts';
-import { isExpired } from '../../core/expiry.ts';
-import { isWellFormedMessageId } from '../../core/message-ids.ts';
-import type { MessageHead, Tenant } from '../../core/model.ts';
+import { WRAPPED_SECRET_HEADER, openMessageOrRecovery, type PortalOpenDeps } from '../../core/message-center/index.ts';
+import { authorizeRecipient } from '../../core/pickup/index.ts';
+import { describeError, ValidationError, isExpired, type WebAssets } from '../../core/shared/index.ts';
+import { isWellFormedMessageId, type MessageHead } from '../../core/messages/index.ts';
+import type { Tenant, TenantDirectory } from '../../core/tenants/index.ts';
 import { readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
 import { codeRequestSchema, openRequestSchema, toIssues } from '../schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
-import type { TenantDirectory, WebAssets } from '../../core/ports.ts';
 import type { AppEnv } from '../types.ts';
 import { brandPageOf, renderPickupPage, type PageFacts } from '../pickup-page.ts';
 
-export interface PortalDeps extends PickupDeps {
+export interface PortalDeps extends PortalOpenDeps {
   readonly web: WebAssets;
   /** Picks the brand of a page: by hostname, else by the message's tenant. */
   readonly tenants: TenantDirectory;
@@ -85,14 +83,14 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
       throw new ValidationError('Send {"token": "<access token>"}, with "link", "code", "grant" and "part" as needed (docs/protocol.md §5).', toIssues(parsed.error));
     }
     const { part = 0, ...credentials } = parsed.data;
-    const opened = await openMessage(deps, c.req.param('id'), credentials, { ...context(c), part });
+    const opened = await openMessageOrRecovery(deps, c.req.param('id'), credentials, { ...context(c), part });
     return c.body(opened.ciphertext as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': 'application/octet-stream',
       // Large messages come in several parts (one Lambda response each); the client fetches the rest.
       [PARTS_HEADER]: String(opened.parts),
       ...(opened.grant !== undefined ? { [GRANT_HEADER]: opened.grant } : {}),
       // A recovery link: the secret, wrapped under the link's own key; only the browser can unwrap it.
-      ...(opened.wrappedSecret !== undefined ? { [WRAPPED_SECRET_HEADER]: opened.wrappedSecret } : {}),
+      ...('wrappedSecret' in opened ? { [WRAPPED_SECRET_HEADER]: opened.wrappedSecret } : {}),
     });
   });
 

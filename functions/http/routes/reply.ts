@@ -4,8 +4,8 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { MAX_REPLY_ATTACHMENTS, sendReply, type ReplyDeps } from '../../core/reply.ts';
-import { CONTROL_CHARS } from '../../core/text-rules.ts';
+import { MAX_REPLY_ATTACHMENTS, sendReply, type ReplyDeps } from '../../core/replies/index.ts';
+import { CONTROL_CHARS } from '../../core/shared/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { parseWith } from '../schemas.ts';

@@ -3,11 +3,11 @@
  * the revision it was filled from. Field errors from the server appear next to their fields; the
  * server's notices (plain-language consequences of a change) appear after a save.
  */
-import { contrastWithWhite, MIN_CONTRAST_WITH_WHITE } from '../../../functions/core/branding.ts';
+import { contrastWithWhite, MAX_LOGO_BYTES, MIN_CONTRAST_WITH_WHITE } from '../../../functions/core/tenants/index.ts';
 import { h } from '../lib/dom.ts';
 import { ApiError, type LogoUpload, type Settings, type SettingsPatch } from '../lib/admin-api.ts';
-import { choice, type Field, field, fieldset, showFieldErrors } from './form.ts';
-import { busy, button, type ConsoleContext, errorBox, reportError, type Section, sectionHeading } from './ui.ts';
+import { choice, field, fieldset, showFieldErrors, type Field } from './form.ts';
+import { busy, button, errorBox, reportError, sectionHeading, type ConsoleContext, type Section } from './ui.ts';
 
 /** The two modes in plain words: who can read a message in each. */
 const MESSAGE_CENTER_OFF =
@@ -16,8 +16,6 @@ const MESSAGE_CENTER_ON =
   'New messages can also be opened by the recipient after signing in to your Message Center with a code sent to their email, and your administrators can recover them in an emergency. More convenient, less private. Turning it on affects only new messages; turning it off stops keeping keys for new messages, and messages already in inboxes stay readable until they expire.';
 
 const HEX = /^#[0-9a-f]{6}$/i;
-/** The server's limit (MAX_LOGO_BYTES in functions/core/logo.ts, not imported: that would bundle its SVG checker). */
-const MAX_LOGO_BYTES = 100 * 1024;
 
 function input(attributes: Record<string, string> = {}): HTMLInputElement {
   return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attributes });

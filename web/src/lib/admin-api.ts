@@ -7,20 +7,19 @@
  * no answer at all.
  */
 
-import { hashApiKey, keyIdOf as serverKeyIdOf } from '../../../functions/core/api-keys.ts';
-import { EVENT_TYPES, type EventType } from '../../../functions/core/model.ts';
+import {
+  hashApiKey, keyIdOf as serverKeyIdOf, type KeyScope, type VerificationPolicy as Verification, type SettingsView as Settings,
+  type KeySummary as ApiKey, type CreatedKey,
+} from '../../../functions/core/tenants/index.ts';
+import { EVENT_TYPES, type EventType, type PublicEvent as AuditEvent } from '../../../functions/core/audit/index.ts';
+import type { SettingsPatchRequest as SettingsPatch } from '../../../functions/http/admin-schemas.ts';
+import type { WebhookView as Webhook, CreatedWebhook, DeliveryView as Delivery, PingResult } from '../../../functions/core/webhooks/index.ts';
+import type { RecipientStatus, MessageSummary, MessageStatus as MessageDetail } from '../../../functions/core/messages/index.ts';
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
-import type { KeyScope, VerificationPolicy as Verification } from '../../../functions/core/model.ts';
 // The console's view of the wire is the server's own response and request types: type-only
 // imports, so nothing of the server's code reaches the bundle, and a change of shape fails tsc.
-import type { SettingsView as Settings } from '../../../functions/core/settings.ts';
-import type { SettingsPatchRequest as SettingsPatch } from '../../../functions/http/admin-schemas.ts';
-import type { KeySummary as ApiKey, CreatedKey } from '../../../functions/core/key-admin.ts';
-import type { WebhookView as Webhook, CreatedWebhook, DeliveryView as Delivery, PingResult } from '../../../functions/core/webhooks.ts';
-import type { RecipientStatus, MessageSummary, MessageStatus as MessageDetail } from '../../../functions/core/message-admin.ts';
-import type { PublicEvent as AuditEvent } from '../../../functions/core/event-feed.ts';
 
 export type {
   KeyScope, Verification, Settings, SettingsPatch, ApiKey, CreatedKey, Webhook, CreatedWebhook, Delivery, PingResult,
@@ -172,7 +171,7 @@ async function toApiError(response: Response): Promise<ApiError> {
 }
 
 /**
- * The id under which the server lists `key`, computed exactly as the server does (core/api-keys.ts),
+ * The id under which the server lists `key`, computed exactly as the server does (core/tenants/api-keys.ts),
  * so the console recognises the key it is signed in with without sending it anywhere else.
  */
 export async function keyIdOf(key: string): Promise<string | undefined> {

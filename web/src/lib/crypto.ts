@@ -17,9 +17,9 @@
  */
 import { decrypt, readMessage } from 'openpgp/lightweight';
 
-import { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret } from '../../../functions/core/access-token.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret } from '../../../functions/core/protocol/index.ts';
+import { unwrapRecoveredSecret } from '../../../functions/core/protocol/index.ts';
 
-import { unwrapRecoveredSecret } from '../../../functions/core/custody.ts';
 
 export { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret };
 

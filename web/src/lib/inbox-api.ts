@@ -11,7 +11,7 @@
  */
 
 // The server's own type (type-only import: nothing of the server reaches the bundle).
-import type { InboxItem as InboxMessage } from '../../../functions/core/inbox.ts';
+import type { InboxItem as InboxMessage } from '../../../functions/core/message-center/index.ts';
 
 export type { InboxMessage };
 

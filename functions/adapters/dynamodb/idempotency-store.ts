@@ -1,0 +1,74 @@
+/**
+ * IdempotencyStore on DynamoDB. A key is claimed with one conditional put; the claim is a lease, so
+ * a sender's retry after a crashed attempt is not blocked forever. Completed records keep the
+ * receipt (which holds no secret) for 24 hours.
+ */
+import {
+  DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DependencyError } from '../../core/shared/index.ts';
+import type { SendReceipt, IdempotencyBegin, IdempotencyStore } from '../../core/messages/index.ts';
+import { TTL_ATTRIBUTE, isConditionFailure, key } from './table.ts';
+
+export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60;
+export const IDEMPOTENCY_LEASE_SECONDS = 120;
+
+export class DynamoDbIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly clock: () => Date = () => new Date()) {}
+
+  async begin(tenantId: string, keyHash: string, requestHash: string, now: Date): Promise<IdempotencyBegin> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...marshall({ ...key.idempotency(tenantId, keyHash), type: 'idempotency', state: 'in-flight', requestHash, leaseUntil: nowSeconds + IDEMPOTENCY_LEASE_SECONDS }),
+          [TTL_ATTRIBUTE]: { N: String(nowSeconds + IDEMPOTENCY_RETENTION_SECONDS) },
+        },
+        // Free, expired (TTL is late), or an abandoned in-flight claim whose lease ran out.
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now OR (#state = :inflight AND #leaseUntil < :now)',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': 'state', '#leaseUntil': 'leaseUntil' },
+        ExpressionAttributeValues: marshall({ ':now': nowSeconds, ':inflight': 'in-flight' }),
+      }));
+      return { state: 'new' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', error);
+    }
+    let Item: Record<string, AttributeValue> | undefined;
+    try {
+      ({ Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.idempotency(tenantId, keyHash)), ConsistentRead: true })));
+    } catch (error) {
+      throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', error);
+    }
+    if (!Item) return { state: 'in-flight' }; // released between our put and get: the sender retries
+    const record = unmarshall(Item);
+    if (record.requestHash !== requestHash) return { state: 'mismatch' };
+    if (record.state === 'done' && typeof record.receipt === 'string') return { state: 'done', receipt: JSON.parse(record.receipt) as SendReceipt };
+    return { state: 'in-flight' };
+  }
+
+  async complete(tenantId: string, keyHash: string, receipt: SendReceipt): Promise<void> {
+    await this.client.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: marshall(key.idempotency(tenantId, keyHash)),
+      UpdateExpression: 'SET #state = :done, #receipt = :receipt, #ttl = :ttl',
+      ExpressionAttributeNames: { '#state': 'state', '#receipt': 'receipt', '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: marshall({ ':done': 'done', ':receipt': JSON.stringify(receipt), ':ttl': Math.floor(this.clock().getTime() / 1000) + IDEMPOTENCY_RETENTION_SECONDS }),
+    }));
+  }
+
+  async release(tenantId: string, keyHash: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key.idempotency(tenantId, keyHash)),
+        ConditionExpression: '#state = :inflight',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: marshall({ ':inflight': 'in-flight' }),
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

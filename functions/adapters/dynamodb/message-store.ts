@@ -1,0 +1,365 @@
+/**
+ * MessageStore (and pickup's PickupStore: the same head item) on DynamoDB. No transactions
+ * (dynalite has none, and a 4 MiB message is more chunks than a transaction may hold): chunks are
+ * written first, then the head with a conditional put —
+ * the commit point. Readers start from the head, so orphaned chunks (a crash between the two) are
+ * invisible and expire by TTL.
+ *
+ * The ciphertext always lives in chunk items, never in the head: the head is updated on every
+ * delivery and open, and DynamoDB bills a write by the size of the whole item.
+ */
+import {
+  GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  type AttributeValue, type DynamoDBClient, type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DependencyError, HEAD_GRACE_DAYS, addDays, ttlFor } from '../../core/shared/index.ts';
+import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messages/index.ts';
+import type { PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
+import { INDEX, INDEX_PARTITION, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './table.ts';
+import { DynamoDbVerificationWrites, recipientIndex } from './verification.ts';
+
+/** Index attributes of a head: the tenant's message list (gsi1) and, while active, the expiry queue (gsi2). */
+function headIndexes(head: Pick<MessageHead, 'id' | 'tenantId' | 'createdAt' | 'expiresAt'>) {
+  return {
+    [INDEX.byTenant.partitionKey]: INDEX_PARTITION.messages(head.tenantId),
+    [INDEX.byTenant.sortKey]: `${head.createdAt}#${head.id}`,
+    [INDEX.queue.partitionKey]: INDEX_PARTITION.expiring,
+    [INDEX.queue.sortKey]: `${head.expiresAt}#${head.id}`,
+  };
+}
+
+function headTtl(expiresAt: string): number {
+  // The head outlives the ciphertext so a sender can still see what happened to an expired message.
+  return ttlFor(addDays(new Date(expiresAt), HEAD_GRACE_DAYS));
+}
+
+function fromHeadItem(item: Record<string, AttributeValue>): MessageHead {
+  const { pk: _pk, sk: _sk, type: _type, [TTL_ATTRIBUTE]: _ttl, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...head } = unmarshall(item);
+  return head as MessageHead;
+}
+
+/** 300 KB: well under DynamoDB's 400 KB item limit, including key and attribute names. */
+export const CHUNK_BYTES = 300 * 1000;
+/** 10 chunks = 3 MB per pickup response: 4 MB once Lambda base64-encodes it, under its 6 MB cap. */
+export const CHUNKS_PER_PART = 10;
+const WRITE_CONCURRENCY = 4;
+
+export class DynamoDbMessageStore implements MessageStore, PickupStore {
+  private readonly verification: DynamoDbVerificationWrites;
+
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {
+    this.verification = new DynamoDbVerificationWrites(client, tableName);
+  }
+
+  async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
+    const chunkCount = Math.max(1, Math.ceil(ciphertext.length / CHUNK_BYTES));
+    const chunkTtl = ttlFor(new Date(head.expiresAt));
+    try {
+      const indexes = Array.from({ length: chunkCount }, (_, i) => i);
+      for (let i = 0; i < indexes.length; i += WRITE_CONCURRENCY) {
+        await Promise.all(indexes.slice(i, i + WRITE_CONCURRENCY).map((index) =>
+          this.client.send(new PutItemCommand({
+            TableName: this.tableName,
+            Item: {
+              ...marshall(key.chunk(head.id, index)),
+              data: { B: ciphertext.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
+              [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }))));
+      }
+      const stored: MessageHead = { ...head, chunkCount, ciphertextBytes: ciphertext.length };
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
+          [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'dynamodb', error);
+    }
+  }
+
+  async getHead(messageId: string): Promise<MessageHead | undefined> {
+    const { Item } = await this.read(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ConsistentRead: true })));
+    return Item ? fromHeadItem(Item) : undefined;
+  }
+
+  partCount(head: MessageHead): number {
+    return Math.max(1, Math.ceil(head.chunkCount / CHUNKS_PER_PART));
+  }
+
+  async readPart(head: MessageHead, index: number): Promise<Uint8Array> {
+    const first = index * CHUNKS_PER_PART;
+    const last = Math.min(head.chunkCount, first + CHUNKS_PER_PART) - 1;
+    const parts: Uint8Array[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.read(() => this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+        ExpressionAttributeValues: {
+          ':pk': { S: key.head(head.id).pk }, ':first': { S: key.chunk(head.id, first).sk }, ':last': { S: key.chunk(head.id, last).sk },
+        },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      })));
+      for (const item of page.Items ?? []) {
+        if (item.data?.B) parts.push(item.data.B);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const expectedBytes = Math.min(head.ciphertextBytes, (last + 1) * CHUNK_BYTES) - first * CHUNK_BYTES;
+    const total = parts.reduce((sum, p) => sum + p.length, 0);
+    if (parts.length !== last - first + 1 || total !== expectedBytes) {
+      throw new Error(`ciphertext incomplete: part ${index} has ${parts.length}/${last - first + 1} chunks, ${total}/${expectedBytes} bytes`);
+    }
+    return concat(parts, total);
+  }
+
+  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const sets: string[] = [];
+    const values: Record<string, AttributeValue> = {};
+    // DynamoDB rejects expression attribute names that the expression does not use.
+    const names: Record<string, string> = { '#r': 'recipients', '#status': 'status' };
+    outcomes.forEach((outcome, i) => {
+      const slot = `#r[${recipientIndex(outcome.rid)}]`;
+      sets.push(`${slot}.#status = :s${i}`);
+      values[`:s${i}`] = { S: outcome.status };
+      if (outcome.status === 'notified') {
+        names['#notifiedAt'] = 'notifiedAt';
+        sets.push(`${slot}.#notifiedAt = :a${i}`);
+        values[`:a${i}`] = { S: outcome.at };
+      } else {
+        names['#failureReason'] = 'failureReason';
+        sets.push(`${slot}.#failureReason = :f${i}`);
+        values[`:f${i}`] = { S: outcome.reason ?? 'rejected' };
+      }
+    });
+    await this.write(() => this.client.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: marshall(key.head(messageId)),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  async recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number): Promise<{ newWindow: boolean; views: number } | undefined> {
+    const slot = `#r[${recipientIndex(rid)}]`;
+    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now), ${slot}.#last = :now`;
+    // ISO-8601 UTC strings of one format order like the instants they name.
+    let available = '#state = :active AND #expiresAt > :now';
+    const names: Record<string, string> = {
+      '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#last': 'lastOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt',
+    };
+    const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } };
+    if (maxViews !== undefined) {
+      // The view limit is part of the same condition: parallel opens cannot all see "one left".
+      available += ` AND ${slot}.#opens < :max`;
+      values[':max'] = { N: String(maxViews) };
+    }
+    const attempt = async (newWindow: boolean): Promise<number | undefined> => {
+      try {
+        const { Attributes } = await this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key.head(messageId)),
+          UpdateExpression: newWindow ? `SET ${count}, ${slot}.#window = :window` : `SET ${count}`,
+          ConditionExpression: newWindow ? `${available} AND (attribute_not_exists(${slot}.#window) OR ${slot}.#window <> :window)` : available,
+          ExpressionAttributeNames: newWindow ? { ...names, '#window': 'lastOpenWindow' } : names,
+          ExpressionAttributeValues: newWindow ? { ...values, ':window': { S: window } } : values,
+          ReturnValues: 'ALL_NEW',
+        }));
+        const recipients = (Attributes ? unmarshall(Attributes).recipients : []) as { rid: string; opens: number }[];
+        return recipients.find((r) => r.rid === rid)?.opens ?? 0;
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
+      }
+    };
+    // Two single conditional writes, never read-then-write: the first succeeds only for the first
+    // open in this window; otherwise the second counts the open if the message is still available.
+    const first = await attempt(true);
+    if (first !== undefined) return { newWindow: true, views: first };
+    const again = await attempt(false);
+    return again === undefined ? undefined : { newWindow: false, views: again };
+  }
+
+  async revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined> {
+    try {
+      const { Attributes } = await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key.head(messageId)),
+        // Leaves the expiry queue: a revoked message never becomes "expired".
+        UpdateExpression: 'SET #state = :revoked, #revokedAt = :now REMOVE #q',
+        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active',
+        ExpressionAttributeNames: { '#state': 'state', '#revokedAt': 'revokedAt', '#tenantId': 'tenantId', '#q': INDEX.queue.partitionKey },
+        ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':tenantId': { S: tenantId } },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return { chunkCount: Number(Attributes?.chunkCount?.N ?? 0) };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw new DependencyError('The message could not be revoked. Nothing changed; retry.', 'dynamodb', error);
+    }
+  }
+
+  async deleteChunks(messageId: string, chunkCount: number): Promise<void> {
+    const requests: WriteRequest[] = Array.from({ length: chunkCount }, (_, i) => ({ DeleteRequest: { Key: marshall(key.chunk(messageId, i)) } }));
+    try {
+      await batchWriteAll(this.client, this.tableName, requests);
+    } catch (error) {
+      throw new DependencyError('The message was revoked, but its stored ciphertext could not all be deleted yet. Retry the DELETE.', 'dynamodb', error);
+    }
+  }
+
+  async listForTenant(tenantId: string, query: { before?: string; limit: number }): Promise<{ heads: MessageHead[]; cursor?: string }> {
+    const g = INDEX.byTenant;
+    const page = await this.read(() => this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: g.name,
+      KeyConditionExpression: query.before !== undefined ? '#p = :p AND #s < :before' : '#p = :p',
+      ExpressionAttributeNames: { '#p': g.partitionKey, ...(query.before !== undefined ? { '#s': g.sortKey } : {}) },
+      ExpressionAttributeValues: { ':p': { S: INDEX_PARTITION.messages(tenantId) }, ...(query.before !== undefined ? { ':before': { S: query.before } } : {}) },
+      ScanIndexForward: false,
+      Limit: query.limit,
+    })));
+    const heads = (page.Items ?? []).map(fromHeadItem);
+    const cursor = page.LastEvaluatedKey?.[g.sortKey]?.S;
+    return { heads, ...(cursor !== undefined ? { cursor } : {}) };
+  }
+
+  async setExpiry(tenantId: string, messageId: string, expiresAt: Date, now: Date): Promise<boolean> {
+    const head = await this.getHead(messageId);
+    if (!head || head.tenantId !== tenantId) return false;
+    const iso = expiresAt.toISOString();
+    const extending = iso > head.expiresAt;
+    // The ciphertext's TTL must never fall before the head's expiry: when extending, move the chunks
+    // first (a failure leaves the message as it was); when shortening, the head first (the chunks
+    // are then merely deleted later than they could be, and reads go by the head).
+    if (extending) await this.setChunkTtl(head, iso);
+    const updated = await this.write(async () => {
+      try {
+        await this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key.head(messageId)),
+          UpdateExpression: 'SET #expiresAt = :new, #ttl = :ttl, #qs = :qs',
+          // Also conditional on the expiry we read, so two concurrent changes cannot cross their chunk updates.
+          ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active AND #expiresAt > :now AND #expiresAt = :old',
+          ExpressionAttributeNames: { '#expiresAt': 'expiresAt', '#ttl': TTL_ATTRIBUTE, '#qs': INDEX.queue.sortKey, '#tenantId': 'tenantId', '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':new': { S: iso }, ':ttl': { N: String(headTtl(iso)) }, ':qs': { S: `${iso}#${messageId}` },
+            ':tenantId': { S: tenantId }, ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':old': { S: head.expiresAt },
+          },
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+    if (updated && !extending) await this.setChunkTtl(head, iso);
+    return updated;
+  }
+
+  async listNewlyExpired(now: Date, limit: number): Promise<MessageHead[]> {
+    const q = INDEX.queue;
+    const page = await this.read(() => this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: q.name,
+      KeyConditionExpression: '#p = :p AND #s < :now',
+      ExpressionAttributeNames: { '#p': q.partitionKey, '#s': q.sortKey },
+      ExpressionAttributeValues: { ':p': { S: INDEX_PARTITION.expiring }, ':now': { S: now.toISOString() } },
+      Limit: limit,
+    })));
+    return (page.Items ?? []).map(fromHeadItem);
+  }
+
+  async markExpired(messageId: string, now: Date): Promise<boolean> {
+    return this.write(async () => {
+      try {
+        await this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key.head(messageId)),
+          UpdateExpression: 'SET #expiredAt = :now REMOVE #q',
+          ConditionExpression: 'attribute_exists(pk) AND #state = :active AND #expiresAt <= :now AND attribute_not_exists(#expiredAt)',
+          ExpressionAttributeNames: { '#expiredAt': 'expiredAt', '#q': INDEX.queue.partitionKey, '#state': 'state', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': { S: now.toISOString() }, ':active': { S: 'active' } },
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  issueCode(messageId: string, rid: string, code: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean> {
+    return this.verification.issueCode(messageId, rid, code, now, limits);
+  }
+
+  recordFailure(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<number | undefined> {
+    return this.verification.recordFailure(messageId, rid, now, limits);
+  }
+
+  consumeCode(messageId: string, rid: string, codeHash: string, grant: { hash: string; expiresAt: string }, now: Date, limits: VerificationLimits): Promise<boolean> {
+    return this.verification.consumeCode(messageId, rid, codeHash, grant, now, limits);
+  }
+
+  confirmUnlocked(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<boolean> {
+    return this.verification.confirmUnlocked(messageId, rid, now, limits);
+  }
+
+  storeGrant(messageId: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date): Promise<boolean> {
+    return this.verification.storeGrant(messageId, rid, grant, now);
+  }
+
+  private async setChunkTtl(head: MessageHead, expiresAt: string): Promise<void> {
+    const ttl = String(ttlFor(new Date(expiresAt)));
+    await this.write(async () => {
+      for (let i = 0; i < head.chunkCount; i += WRITE_CONCURRENCY) {
+        await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, head.chunkCount - i) }, (_, j) =>
+          this.client.send(new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall(key.chunk(head.id, i + j)),
+            UpdateExpression: 'SET #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':ttl': { N: ttl } },
+          }))));
+      }
+    });
+  }
+
+  private async read<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new DependencyError('The message store is not reachable right now. Try again shortly.', 'dynamodb', error);
+    }
+  }
+
+  private async write<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof DependencyError) throw error;
+      throw new DependencyError('The message store could not record the change. Try again shortly.', 'dynamodb', error);
+    }
+  }
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

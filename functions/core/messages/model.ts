@@ -1,0 +1,133 @@
+/** Messages: a head (recipients, state, custody) and its ciphertext; what a sender asks for and gets back. Plain data. */
+import type { Address, NotifyOutcome } from '../shared/index.ts';
+import type { VerificationPolicy } from '../tenants/index.ts';
+
+export type RecipientKind = 'to' | 'cc';
+export type DeliveryStatus = 'pending' | 'notified' | 'failed';
+
+export interface RecipientRecord extends Address {
+  /** Short, non-secret reference of the recipient within its message (r0, r1, …). */
+  readonly rid: string;
+  readonly kind: RecipientKind;
+  /** base64url SHA-256 of the recipient's access token. */
+  readonly tokenHash: string;
+  readonly status: DeliveryStatus;
+  readonly failureReason?: string;
+  readonly notifiedAt?: string;
+  readonly firstOpenedAt?: string;
+  /** The last counted view: later parts of a large message are served for a while after it. */
+  readonly lastOpenedAt?: string;
+  /** UTC hour (YYYY-MM-DDTHH) of the last open that was written to the audit trail. */
+  readonly lastOpenWindow?: string;
+  readonly opens: number;
+  /**
+   * base64url SHA-256 of the recipient's link token (derived from the secret alone, without any
+   * passcode): identifies the recipient and proves the link, so wrong passcodes and codes can be
+   * counted against that recipient. Absent on messages sent before it existed.
+   */
+  readonly linkTokenHash?: string;
+  /** The pending email code (single use), stored only as a hash. */
+  readonly code?: { readonly hash: string; readonly expiresAt: string; readonly sentAt: string };
+  /** Codes sent in the current window (resend limit). */
+  readonly codeSends?: number;
+  readonly codeWindowStart?: string;
+  /** Wrong codes or passcodes in the current lockout window; 5 lock the recipient's pickup for 15 minutes. */
+  readonly failures?: number;
+  readonly lastFailureAt?: string;
+  /** A short-lived grant (hash) that lets a verified recipient fetch the rest of a message (and reply). */
+  readonly grant?: { readonly hash: string; readonly expiresAt: string };
+  /** Replies this recipient sent (rate limit) and when the window began. */
+  readonly replies?: number;
+  readonly replyWindowStart?: string;
+}
+
+/** The stored state; "expired" is derived from the time (messages/admin.ts stateOf). */
+export type StoredState = 'active' | 'revoked';
+
+/** The head item of a message: its commit point. Chunks without a head do not exist. */
+export interface MessageHead {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly state: StoredState;
+  readonly revokedAt?: string;
+  readonly recipients: readonly RecipientRecord[];
+  readonly ciphertextBytes: number;
+  readonly chunkCount: number;
+  /** Views allowed per recipient; absent means unlimited. */
+  readonly maxViews?: number;
+  /** Where a secure reply goes (the tenant's reply-to address unless the sender gave one). */
+  readonly replyTo?: string;
+  /** Set once the expiry sweep has recorded the "expired" event. */
+  readonly expiredAt?: string;
+  /** The tenant's audit retention when the message was sent: its events are kept this long. */
+  readonly auditRetentionDays?: number;
+  /** What a recipient must prove beyond the link (absent: "none", as before the setting existed). */
+  readonly verification?: VerificationPolicy;
+  /** True when the sender set a passcode: it is mixed into each recipient's key (never stored). */
+  readonly passcode?: boolean;
+  /**
+   * Who can open the message: "link" (only the secrets in the emails) or "message-center" (the
+   * secrets are also kept, wrapped by KMS, for the recipient's inbox and emergency recovery).
+   */
+  readonly custody?: Custody;
+  /** message-center custody: every recipient's 32-byte secret in rid order, wrapped by KMS in one call. */
+  readonly wrappedSecrets?: Uint8Array;
+  /** For a secure reply: the message it answers. */
+  readonly inReplyTo?: string;
+  /** Secure replies to this message (their message ids), oldest first. */
+  readonly replyIds?: readonly string[];
+  /** One-time recovery links issued by an admin (message-center custody only). */
+  readonly recoveries?: readonly RecoveryGrant[];
+}
+
+export type Custody = 'link' | 'message-center';
+
+/** A recovery link's record: its token hash and the secret it unlocks, wrapped under the link's own key. */
+export interface RecoveryGrant {
+  readonly tokenHash: string;
+  /** AES-256-GCM of a recipient's secret under a key derived from the recovery secret (see docs/protocol.md). */
+  readonly wrappedSecret: Uint8Array;
+  readonly rid: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt?: string;
+  readonly createdBy: string;
+}
+
+export interface Attachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Uint8Array;
+}
+
+/** What a sender asked for, validated at the edge. */
+export interface OutboundMessage {
+  readonly to: readonly Address[];
+  readonly cc: readonly Address[];
+  readonly subject: string;
+  readonly text?: string;
+  readonly html?: string;
+  readonly attachments: readonly Attachment[];
+  readonly expiresInDays?: number;
+  /** Views allowed per recipient; absent means unlimited. */
+  readonly maxViews?: number;
+  readonly replyTo?: string;
+  /** Overrides the tenant's verification policy for this message. */
+  readonly verification?: VerificationPolicy;
+  /** A passcode shared with recipients out of band (phone, SMS); mixed into their keys, never stored. */
+  readonly passcode?: string;
+}
+
+export interface RecipientOutcome extends NotifyOutcome {
+  readonly email: string;
+}
+
+/** The 201 body of POST /v1/messages. Holds no secret, so it may be replayed for an Idempotency-Key. */
+export interface SendReceipt {
+  readonly id: string;
+  readonly expiresAt: string;
+  readonly recipients: readonly RecipientOutcome[];
+}
+

@@ -1,0 +1,89 @@
+/**
+ * Recipient pickup: the credentials of a recipient (see recipient-auth.ts: link, token, and for
+ * some messages a code or grant) buy the ciphertext of one message, once checked against existence,
+ * state, expiry and the recipient's hashes. Every failure that is not about verification is the
+ * same MessageUnavailableError.
+ */
+import { MessageUnavailableError, describeError } from '../shared/index.ts';
+import { appendEvents } from '../audit/index.ts';
+import { authorizeRecipient, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
+import type { MessageHead } from '../messages/index.ts';
+
+export type PickupDeps = RecipientAuthDeps;
+
+/** The audit-trail window of an open: its UTC hour. */
+export function openWindow(now: Date): string {
+  return now.toISOString().slice(0, 13);
+}
+
+/** How long after a counted view the later parts of a view-limited message may be fetched. */
+export const PART_WINDOW_MS = 10 * 60 * 1000;
+
+function withinPartWindow(lastOpenedAt: string | undefined, now: Date): boolean {
+  const at = lastOpenedAt === undefined ? Number.NaN : Date.parse(lastOpenedAt);
+  return at <= now.getTime() && now.getTime() - at < PART_WINDOW_MS;
+}
+
+export interface OpenedPart {
+  readonly ciphertext: Uint8Array;
+  readonly part: number;
+  readonly parts: number;
+  /** A grant issued by this request (a code was verified): the client sends it for later parts. */
+  readonly grant?: string;
+}
+
+/** A part of the ciphertext; a missing chunk is logged and answered like any unavailable message. */
+export async function readPartOrUnavailable(deps: PickupDeps, head: MessageHead, part: number): Promise<Uint8Array> {
+  try {
+    return await deps.store.readPart(head, part);
+  } catch (error) {
+    deps.logger.warn('ciphertext_unreadable', { messageId: head.id, part, error: describeError(error) });
+    throw new MessageUnavailableError();
+  }
+}
+
+/**
+ * Returns part `part` of a message's ciphertext to a recipient whose credentials pass
+ * authorizeRecipient (later parts of an "email-code" message need the grant, never a code). Part 0
+ * counts as the open (one conditional write, which a racing revoke wins); later parts re-check
+ * everything but record nothing.
+ */
+export async function openMessage(
+  deps: PickupDeps,
+  messageId: string,
+  credentials: RecipientCredentials,
+  ctx: { sourceIp?: string; userAgent?: string; part?: number } = {},
+): Promise<OpenedPart> {
+  const part = ctx.part ?? 0;
+  if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
+  const { head, recipient, grant } = await authorizeRecipient(deps, messageId, credentials, {
+    ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
+    ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
+    grantOnly: part > 0,
+  });
+  const now = deps.clock();
+  const parts = deps.store.partCount(head);
+  if (part >= parts) throw new MessageUnavailableError();
+  // With a view limit, the later parts of a large message belong to the view that part 0 counted:
+  // they are served only shortly after it, so a used-up link cannot fetch the rest again.
+  if (part > 0 && head.maxViews !== undefined && !withinPartWindow(recipient.lastOpenedAt, now)) throw new MessageUnavailableError();
+
+  const ciphertext = await readPartOrUnavailable(deps, head, part);
+  if (part === 0) {
+    // The conditional update is the commit point: a revoke that raced us wins, and so does the
+    // view limit. Every open is counted. The audit trail gets "opened" for a recipient's first view
+    // and "revealed" for later ones — each of them under a view limit, otherwise at most one per
+    // recipient per hour, so a holder of the link cannot flood it.
+    const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now), head.maxViews);
+    if (!recorded) throw new MessageUnavailableError();
+    const type = recorded.views <= 1 ? 'opened' : 'revealed';
+    if (type === 'opened' || recorded.newWindow || head.maxViews !== undefined) {
+      await appendEvents(deps, [{
+        messageId, tenantId: head.tenantId, type, at: now.toISOString(), actor: `recipient:${recipient.rid}`,
+        recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
+        ...(head.maxViews !== undefined ? { detail: `view ${recorded.views} of ${head.maxViews}` } : {}),
+      }]);
+    }
+  }
+  return { ciphertext, part, parts, ...(grant !== undefined ? { grant } : {}) };
+}

@@ -1,0 +1,8 @@
+/**
+ * The protocol's derivations, shared verbatim with the browser: secrets, message keys, link and access
+ * tokens (docs/protocol.md §2–§5), and the recovery wrap. WebCrypto only: no Node API.
+ *
+ * May import: shared — each through its index.
+ */
+export * from './access-token.ts';
+export * from './recovery-wrap.ts';

@@ -1,0 +1,15 @@
+/** Shared input rules for text that ends up in MIME headers, notifications or the portal. */
+
+/**
+ * C0/C1 controls (CR and LF would allow header injection), line/paragraph separators, and the
+ * Unicode bidi controls and BOM ("invoice\u202Efdp.exe" would display as "invoiceexe.pdf").
+ */
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+
+/** WHATWG "valid e-mail address" with at least one dot in the domain: the rule browsers and SES stand-ins apply. */
+export const EMAIL_PATTERN = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+
+/** Text as HTML: the five characters that could end an element or an attribute, escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}

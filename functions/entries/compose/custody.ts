@@ -1,0 +1,57 @@
+/**
+ * Message Center custody, the recipient inbox and recovery: KMS (the SDK finds
+ * AWS_ENDPOINT_URL_KMS by itself, so locally the same adapter talks to the stand-in) and the
+ * DynamoDB stores for inbox entries, sign-in codes, sessions and recovery links.
+ */
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDbInboxStore, DynamoDbRecoveryStore } from '../../adapters/dynamodb/inbox-store.ts';
+import { loadInboxAssets } from '../../adapters/fs/web-assets.ts';
+import { KmsKeyWrapper } from '../../adapters/kms/key-wrapper.ts';
+import type { Config } from '../../config.ts';
+import { issueGrant } from '../../core/pickup/index.ts';
+import type { KeyWrapper, Logger, Notifier } from '../../core/shared/index.ts';
+import type { RecoveryDeps } from '../../core/message-center/index.ts';
+import type { InboxRoutesDeps } from '../../http/routes/inbox.ts';
+import { secureRandom, systemClock, type Storage } from './storage.ts';
+
+export function composeKeys(config: Config): KeyWrapper {
+  return new KmsKeyWrapper(new KMSClient({ region: config.region }), config.kmsKeyId);
+}
+
+/** What the sender API needs for Message Center: wrapping at send, inbox entries, recovery links. */
+export function composeCustody(config: Config, logger: Logger, storage: Storage, keys: KeyWrapper = composeKeys(config)): {
+  keys: KeyWrapper; inbox: DynamoDbInboxStore; recovery: RecoveryDeps;
+} {
+  return {
+    keys,
+    inbox: new DynamoDbInboxStore(storage.dynamo, config.tableName),
+    recovery: {
+      store: storage.store,
+      recoveries: new DynamoDbRecoveryStore(storage.dynamo, config.tableName),
+      keys, events: storage.events, clock: systemClock, random: secureRandom, logger, portalOrigin: config.portalOrigin,
+    },
+  };
+}
+
+/** The recipient inbox (served by the portal): sign-in codes by email, sessions, unwrapping. */
+export function composeInbox(config: Config, logger: Logger, storage: Storage, notifier: Notifier, keys: KeyWrapper = composeKeys(config)): InboxRoutesDeps {
+  return {
+    inbox: new DynamoDbInboxStore(storage.dynamo, config.tableName),
+    store: storage.store,
+    tenants: storage.tenants,
+    keys,
+    events: storage.events,
+    notifier,
+    clock: systemClock,
+    random: secureRandom,
+    logger,
+    portalOrigin: config.portalOrigin,
+    issueGrant: (messageId, rid, now) => issueGrant({ store: storage.store, random: secureRandom }, messageId, rid, now),
+    inboxWeb: loadInboxAssets(config.webDir),
+  };
+}
+
+/** Recovery links are opened through the pickup path (the portal). */
+export function composeRecoveries(config: Config, storage: Storage): DynamoDbRecoveryStore {
+  return new DynamoDbRecoveryStore(storage.dynamo, config.tableName);
+}

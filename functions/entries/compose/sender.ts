@@ -1,0 +1,47 @@
+/** The sender and admin API: sealing (openpgp), MIME (nodemailer), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
+import { SESClient } from '@aws-sdk/client-ses';
+import { NodemailerMimeComposer } from '../../adapters/mime/nodemailer-composer.ts';
+import { OpenPgpSealer } from '../../adapters/openpgp/sealer.ts';
+import { SesNotifier } from '../../adapters/ses/notifier.ts';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../core/shared/index.ts';
+import type { ApiDeps } from '../../http/app.ts';
+import { composeStorage, secureRandom, systemClock, type Storage } from './storage.ts';
+import { composeWebhooks } from './webhooks.ts';
+import { composeCustody, composeKeys } from './custody.ts';
+import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts';
+import { authorizeRecipient } from '../../core/pickup/index.ts';
+import { messageCenterCustody } from '../../core/message-center/index.ts';
+
+export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config)): ApiDeps {
+  // The SDK finds AWS_ENDPOINT_URL_SES by itself.
+  const ses = new SESClient({ region: config.region });
+  const keys = composeKeys(config);
+  const custody = composeCustody(config, logger, storage, keys);
+  const send = {
+    tenants: storage.tenants,
+    store: storage.store,
+    events: storage.events,
+    idempotency: storage.idempotency,
+    sealer: new OpenPgpSealer(),
+    mime: new NodemailerMimeComposer(),
+    notifier: new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }),
+    clock: systemClock,
+    random: secureRandom,
+    portalOrigin: config.portalOrigin,
+    logger,
+    custody: messageCenterCustody({ keys, inbox: custody.inbox }),
+  };
+  return {
+    ...send,
+    webhookAdmin: composeWebhooks(config, logger, storage),
+    recovery: custody.recovery,
+    // Secure replies: the recipient is checked exactly as for an open, then the reply goes through
+    // the same sealing pipeline as a sender's message.
+    reply: {
+      ...send,
+      replies: new DynamoDbReplyRecorder(storage.dynamo, config.tableName),
+      authorize: (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx),
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The whole local product in one call: stand-ins, table, demo tenant, API + portal. `npm start` and
+ * the end-to-end tests both use it, so what the tests drive is what a person runs.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { generateApiKey, MIN_API_KEY_LENGTH } from '../../core/tenants/index.ts';
+import { loadWebAssets } from '../../adapters/fs/web-assets.ts';
+import { JsonLogger } from '../../adapters/log/json-logger.ts';
+import type { LogLevel } from '../../core/shared/index.ts';
+import { loadConfig } from '../../config.ts';
+import { composeSender } from '../compose/sender.ts';
+import { composeReader, composeStorage, secureRandom } from '../compose/storage.ts';
+import { composePortalMail } from '../compose/mail.ts';
+import { createApp } from '../../http/app.ts';
+import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
+import { freePort, startDynamoDb, startMailbox } from '../../stand-ins/stand-ins.ts';
+import { startKms } from '../../stand-ins/kms-stand-in.ts';
+import { runMaintenance } from '../../core/maintenance/index.ts';
+import { composeWebhooks } from '../compose/webhooks.ts';
+import { composeInbox, composeRecoveries } from '../compose/custody.ts';
+
+export interface LocalOptions {
+  readonly port?: number;
+  readonly dynamoDbPort?: number;
+  readonly mailboxPort?: number;
+  readonly dataDir?: string;
+  /** Keep DynamoDB in memory instead of under dataDir (tests). */
+  readonly inMemory?: boolean;
+  readonly devApiKey?: string;
+  /** The demo tenant's admin key (SEALPOST_DEV_ADMIN_KEY); generated and kept in dataDir otherwise. */
+  readonly devAdminKey?: string;
+  readonly webDir?: string;
+  /** Where structured log lines go (default: stdout/stderr). */
+  readonly logWrite?: (line: string, level: string) => void;
+  /** Overrides SEALPOST_LOG_LEVEL. */
+  readonly logLevel?: LogLevel;
+  /** How often expirations are recorded and webhooks delivered (default 2 s; 0 turns it off). */
+  readonly maintenanceIntervalMs?: number;
+}
+
+export interface LocalStack {
+  readonly appUrl: string;
+  readonly dynamoDbEndpoint: string;
+  readonly mailboxUrl: string;
+  readonly kmsEndpoint: string;
+  readonly apiKey: string;
+  readonly apiKeySource: KeySource;
+  readonly adminKey: string;
+  readonly adminKeySource: KeySource;
+  readonly tableName: string;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+
+type KeySource = 'environment' | 'generated' | 'data dir';
+
+/** A development key: given by the environment, else the one kept in the data dir, else a new one (kept there). */
+function resolveDevKey(dataDir: string, file: string, variable: string, given?: string): { key: string; source: KeySource } {
+  if (given !== undefined) {
+    if (given.length < MIN_API_KEY_LENGTH) throw new Error(`${variable} must be at least ${MIN_API_KEY_LENGTH} characters`);
+    return { key: given, source: 'environment' };
+  }
+  const path = join(dataDir, file);
+  if (existsSync(path)) return { key: readFileSync(path, 'utf8').trim(), source: 'data dir' };
+  const { key } = generateApiKey(secureRandom);
+  writeFileSync(path, key + '\n', { mode: 0o600 });
+  return { key, source: 'generated' };
+}
+
+export async function startLocal(options: LocalOptions = {}): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const dynamo = await startDynamoDb({ port: options.dynamoDbPort ?? 8000, ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }) });
+  const mailbox = await startMailbox({ port: options.mailboxPort ?? 8005 }).catch(async (error: unknown) => {
+    await dynamo.close();
+    throw error;
+  });
+  // The KMS stand-in on a free port: nothing outside this process needs to find it.
+  const kms = await startKms({ port: 0, ...(options.inMemory ? {} : { dataDir }) }).catch(async (error: unknown) => {
+    await Promise.all([mailbox.close(), dynamo.close()]);
+    throw error;
+  });
+  const closeStandIns = () => Promise.all([mailbox.close(), dynamo.close(), kms.close()]);
+
+  // Port 0 (tests): pick the port first, because the portal origin in every link must name it.
+  const port = options.port === 0 ? await freePort() : options.port ?? 3000;
+  // The only difference from AWS: endpoints. Local credentials are never real ones.
+  const env: NodeJS.ProcessEnv = {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SES: mailbox.endpoint,
+    AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    SEALPOST_KMS_KEY_ID: kms.keyId,
+    // Local mode only: webhook receivers on this machine over plain http.
+    SEALPOST_WEBHOOKS_ALLOW_LOCAL: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    SEALPOST_TABLE: TABLE_NAME,
+    SEALPOST_PORTAL_ORIGIN: `http://localhost:${port}`,
+    SEALPOST_WEB_DIR: options.webDir ?? 'dist/web',
+  };
+  Object.assign(process.env, env);
+
+  try {
+    const send = resolveDevKey(dataDir, 'dev-api-key', 'SEALPOST_DEV_API_KEY', options.devApiKey);
+    const admin = resolveDevKey(dataDir, 'dev-admin-key', 'SEALPOST_DEV_ADMIN_KEY', options.devAdminKey);
+    const config = loadConfig(process.env);
+    const logger = new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite, options.logLevel ?? config.logLevel);
+    const storage = composeStorage(config);
+    await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
+    const reader = composeReader(config, logger, storage);
+    const mail = composePortalMail(config, logger);
+    const app = createApp({
+      logger,
+      api: composeSender(config, logger, storage),
+      portal: { ...reader, ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
+      inbox: composeInbox(config, logger, storage, mail.notifier),
+    });
+    const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage) }, options.maintenanceIntervalMs ?? 2000);
+    const server = await new Promise<ServerType>((resolveServer, reject) => {
+      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
+      s.once('error', reject);
+    });
+    return {
+      appUrl: config.portalOrigin,
+      dynamoDbEndpoint: dynamo.endpoint,
+      mailboxUrl: mailbox.endpoint,
+      kmsEndpoint: kms.endpoint,
+      apiKey: send.key,
+      apiKeySource: send.source,
+      adminKey: admin.key,
+      adminKeySource: admin.source,
+      tableName: TABLE_NAME,
+      dataDir,
+      close: async () => {
+        await maintenance.stop();
+        server.close();
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await closeStandIns();
+      },
+    };
+  } catch (error) {
+    await closeStandIns();
+    throw error;
+  }
+}
+
+/** Runs the scheduled work on an interval, never two runs at once; stop() waits for a run in progress. */
+function startMaintenanceLoop(deps: Parameters<typeof runMaintenance>[0], intervalMs: number): { stop(): Promise<void> } {
+  if (intervalMs <= 0) return { stop: async () => undefined };
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = runMaintenance(deps, { budgetMs: Math.max(intervalMs * 5, 10_000) }).finally(() => { running = undefined; });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

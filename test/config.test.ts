@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../functions/config.ts';
+
+const base = { SEALPOST_TABLE: 'sealpost', SEALPOST_PORTAL_ORIGIN: 'https://secure.example.org', SEALPOST_KMS_KEY_ID: 'alias/sealpost' };
+
+describe('loadConfig', () => {
+  it('reads a valid environment into typed config with defaults', () => {
+    expect(loadConfig({ ...base, AWS_REGION: 'eu-west-1' })).toEqual({
+      tableName: 'sealpost', portalOrigin: 'https://secure.example.org', region: 'eu-west-1', webDir: 'dist/web', logLevel: 'info',
+      kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false,
+    });
+  });
+
+  it('names every missing variable without echoing any value', () => {
+    expect(() => loadConfig({})).toThrow(new ConfigError('missing environment variable(s): SEALPOST_TABLE, SEALPOST_PORTAL_ORIGIN, SEALPOST_KMS_KEY_ID'));
+  });
+
+  it('rejects a portal origin with a path, or plain http outside localhost, without echoing it', () => {
+    for (const origin of ['https://secure.example.org/portal', 'http://secure.example.org', 'not a url']) {
+      let message = '';
+      try { loadConfig({ ...base, SEALPOST_PORTAL_ORIGIN: origin }); } catch (error) { message = (error as Error).message; }
+      expect(message).toMatch(/SEALPOST_PORTAL_ORIGIN/);
+      expect(message).not.toContain(origin);
+    }
+    expect(loadConfig({ ...base, SEALPOST_PORTAL_ORIGIN: 'http://localhost:3000' }).portalOrigin).toBe('http://localhost:3000');
+  });
+
+  it('allows local webhook targets only when asked with exactly "true"', () => {
+    expect(loadConfig({ ...base, SEALPOST_WEBHOOKS_ALLOW_LOCAL: 'true' }).webhooksAllowLocal).toBe(true);
+    expect(() => loadConfig({ ...base, SEALPOST_WEBHOOKS_ALLOW_LOCAL: 'yes' })).toThrow(/SEALPOST_WEBHOOKS_ALLOW_LOCAL/);
+  });
+
+  it('rejects an unknown log level', () => {
+    expect(() => loadConfig({ ...base, SEALPOST_LOG_LEVEL: 'debug' })).toThrow(/SEALPOST_LOG_LEVEL/);
+  });
+});
