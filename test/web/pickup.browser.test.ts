@@ -157,6 +157,20 @@ describeBrowser('pickup page', () => {
     expect(cspErrors).toEqual([]);
   });
 
+  it('opens a link whose last key character was altered only in its unused bits, as the link it came from', async () => {
+    const link = await aStoredMessage('altered-bits', aMailMessage({ subject: 'Same bytes, other spelling' }));
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const altered = link.slice(0, -1) + alphabet[alphabet.indexOf(link.at(-1) as string) | 3];
+    const { page } = await aPage();
+    await page.goto(altered);
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Same bytes, other spelling' }).waitFor();
+    expect(altered).not.toBe(link);
+    expect(opens('altered-bits')).toBe(1);
+  });
+
   it('renders hostile HTML inert: no script, no handler, no remote load, links open in a new tab', async () => {
     const pixel = `${remote.origin}/pixel.gif`;
     const link = await aStoredMessage(

@@ -32,6 +32,18 @@ export function isWellFormedSecret(text: string): boolean {
   return SECRET_PATTERN.test(text);
 }
 
+/**
+ * The canonical spelling of a secret: decoded and encoded again. 43 base64url characters carry 258
+ * bits for 256, so the last character has two unused bits, and four spellings decode to the same
+ * bytes — and so to the same tokens, while the OpenPGP password (the string) would differ. Every
+ * client uses the canonical spelling, so a link whose last character was altered only in those bits
+ * opens the message instead of being served (and counted) and then failing to decrypt
+ * (docs/protocol.md §2). Undefined for anything that is not a secret.
+ */
+export function canonicalSecret(text: string): string | undefined {
+  return isWellFormedSecret(text) ? toBase64Url(fromBase64Url(text)) : undefined;
+}
+
 /** Encodes 32 random bytes (supplied by the caller, so tests are deterministic) as a secret. */
 export function encodeSecret(randomBytes: Uint8Array): string {
   if (randomBytes.length !== SECRET_BYTES) throw new RangeError(`a secret needs exactly ${SECRET_BYTES} random bytes`);
@@ -61,8 +73,9 @@ export function normalizePasscode(passcode: string): string {
 /** The OpenPGP password of a message: the secret itself, or the secret mixed with the passcode. */
 export async function deriveMessageKey(secret: string, passcode?: string): Promise<string> {
   if (passcode === undefined) {
-    if (!isWellFormedSecret(secret)) throw new RangeError('malformed secret');
-    return secret;
+    const canonical = canonicalSecret(secret);
+    if (canonical === undefined) throw new RangeError('malformed secret');
+    return canonical;
   }
   const normalized = normalizePasscode(passcode);
   if (normalized === '') throw new RangeError('empty passcode');

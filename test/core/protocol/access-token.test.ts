@@ -2,7 +2,7 @@ import { createHash, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_TOKEN_INFO, LINK_TOKEN_INFO, PASSCODE_INFO, deriveAccessToken, deriveLinkToken, deriveMessageKey, encodeSecret, hashAccessToken,
-  isWellFormedSecret, normalizePasscode,
+  canonicalSecret, isWellFormedSecret, normalizePasscode,
 } from '../../../functions/core/protocol/index.ts';
 import { fromBase64Url, toBase64Url } from '../../../functions/core/shared/index.ts';
 
@@ -44,6 +44,31 @@ describe('access token', () => {
 
     expect(fromBase64Url(toBase64Url(bytes))).toEqual(bytes);
     expect(toBase64Url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
+  });
+});
+
+describe('canonical secret', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The secret with the two unused low bits of its last character set: the same 32 bytes, another string. */
+  const withUnusedBits = (secret: string) => secret.slice(0, 42) + ALPHABET[ALPHABET.indexOf(secret.at(-1) as string) | 3];
+
+  it('spells a secret altered only in its last character\'s unused bits as the original, and derives the same key and tokens', async () => {
+    const secret = encodeSecret(Uint8Array.from({ length: 32 }, (_, i) => 200 - i));
+    const altered = withUnusedBits(secret);
+
+    expect(altered).not.toBe(secret);
+    expect(canonicalSecret(altered)).toBe(secret);
+    expect(await deriveMessageKey(altered)).toBe(secret);
+    expect(await deriveAccessToken(await deriveMessageKey(altered))).toBe(await deriveAccessToken(secret));
+    expect(await deriveLinkToken(altered)).toBe(await deriveLinkToken(secret));
+  });
+
+  it('leaves a canonical secret as it is and refuses what is not a secret', () => {
+    const secret = encodeSecret(new Uint8Array(32).fill(7));
+
+    expect(canonicalSecret(secret)).toBe(secret);
+    expect(canonicalSecret(secret.slice(1))).toBeUndefined();
+    expect(canonicalSecret(`${secret.slice(0, 42)}=`)).toBeUndefined();
   });
 });
 

@@ -17,9 +17,9 @@
  */
 import { decrypt, readMessage } from 'openpgp/lightweight';
 
-import { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret } from '../../../functions/core/protocol/index.ts';
-import { unwrapRecoveredSecret } from '../../../functions/core/protocol/index.ts';
-
+import {
+  canonicalSecret, deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret,
+} from '../../../functions/core/protocol/index.ts';
 
 export { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret };
 
@@ -28,12 +28,13 @@ export { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecre
  * grant after it when the fragment is `<secret>:<grant>` (the Message Center's link after a
  * sign-in), or null when the fragment is missing or malformed — a link cut short while being copied,
  * for instance. Punctuation a mail client glued to the end of the link (`…#secret).`) is ignored;
- * a 44th key character is not, since it means the link was altered.
+ * a 44th key character is not, since it means the link was altered. The secret comes back in its
+ * canonical spelling (canonicalSecret), so it derives the tokens and the password it was sealed with.
  */
 export function credentialsFromFragment(hash: string): { secret: string; grant?: string } | null {
   const match = /^#?([A-Za-z0-9_-]{43})(?::([A-Za-z0-9_-]{43}))?(?:[^A-Za-z0-9_-]|$)/.exec(hash);
-  const secret = match?.[1];
-  if (secret === undefined || !isWellFormedSecret(secret)) return null;
+  const secret = canonicalSecret(match?.[1] ?? '');
+  if (secret === undefined) return null;
   return match?.[2] === undefined ? { secret } : { secret, grant: match[2] };
 }
 
