@@ -85,6 +85,31 @@ describe('maxViews', () => {
     expect((await open(app, id, secret, 1)).status).toBe(404);
   });
 
+  it('applies one availability rule to every recipient action: once the views are spent, no reply and no code after the part window', async () => {
+    const { app, keys, deps, clock } = await buildTestApp();
+    await sendJson(app, keys.acme, aSendRequest({ maxViews: 1, verification: 'email-code' }));
+    const { id, secret } = parseLink(deps.notifier.sent[0]?.text ?? '');
+    const credentials = { link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) };
+    const post = (path: string, body: unknown) => app.request(`/m/${id}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    await post('open', credentials);
+    const code = /\b(\d{6})\b/.exec(deps.notifier.sent.at(-1)?.text ?? '')?.[1];
+    const opened = await post('open', { ...credentials, code });
+    const grant = opened.headers.get('Sealpost-Grant') ?? '';
+    const reply = (text: string) => post('reply', { ...credentials, grant, subject: 'Re: results', text });
+
+    const within = await reply('Thank you, read it.');
+    clock.advanceDays(1 / 24);
+    const sentBefore = deps.notifier.sent.length;
+    const afterReply = await reply('Five more replies after the last view?');
+    const afterCode = await post('code', credentials);
+    const afterOpen = await post('open', { ...credentials, grant });
+
+    expect(opened.status).toBe(200);
+    expect(within.status).toBe(201);
+    expect([afterReply.status, afterCode.status, afterOpen.status]).toEqual([404, 404, 404]);
+    expect(deps.notifier.sent.length).toBe(sentBefore);
+  });
+
   it('refuses a maxViews that is not a positive whole number', async () => {
     const { app, keys } = await buildTestApp();
 

@@ -7,6 +7,7 @@
 import { MessageUnavailableError, describeError } from '../shared/index.ts';
 import { appendEvents } from '../audit/index.ts';
 import { authorizeRecipient, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
+import { withinPartWindow } from './verification.ts';
 import type { MessageHead } from '../messages/index.ts';
 
 export type PickupDeps = RecipientAuthDeps;
@@ -14,14 +15,6 @@ export type PickupDeps = RecipientAuthDeps;
 /** The audit-trail window of an open: its UTC hour. */
 export function openWindow(now: Date): string {
   return now.toISOString().slice(0, 13);
-}
-
-/** How long after a counted view the later parts of a view-limited message may be fetched. */
-export const PART_WINDOW_MS = 10 * 60 * 1000;
-
-function withinPartWindow(lastOpenedAt: string | undefined, now: Date): boolean {
-  const at = lastOpenedAt === undefined ? Number.NaN : Date.parse(lastOpenedAt);
-  return at <= now.getTime() && now.getTime() - at < PART_WINDOW_MS;
 }
 
 export interface OpenedPart {

@@ -19,7 +19,7 @@ import { isWellFormedMessageId, type MessageHead, type RecipientRecord, type Mes
 import type { TenantDirectory } from '../tenants/index.ts';
 import type { PickupStore } from './ports.ts';
 import {
-  CODE_PATTERN, VERIFICATION_POLICY as LIMITS, attemptsLeft, generateCode, hashCode, isLocked, lockRetryAfter, maskEmail, newGrant,
+  CODE_PATTERN, VERIFICATION_POLICY as LIMITS, attemptsLeft, generateCode, hasViewOrWindow, hashCode, isLocked, lockRetryAfter, maskEmail, newGrant,
   resendRetryAfter,
 } from './verification.ts';
 
@@ -112,6 +112,8 @@ export async function authorizeRecipient(
   // A disabled tenant's messages are closed, like its keys.
   const tenant = await deps.tenants.getTenant(head.tenantId);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
+  // Spent views close every action, not just the open: no code is sent, no reply accepted.
+  if (!hasViewOrWindow(head, recipient, now)) throw new MessageUnavailableError();
   if (isLocked(recipient, now)) throw new LockedError(lockRetryAfter(recipient, now));
 
   if (!constantTimeEqual(recipient.tokenHash, tokenHash)) {

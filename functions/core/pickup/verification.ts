@@ -4,7 +4,7 @@
  * that enforce them under concurrency are the MessageStore's (issueCode, recordFailure, consumeCode).
  */
 import { sha256Base64Url, toBase64Url, type RandomBytes } from '../shared/index.ts';
-import type { RecipientRecord } from '../messages/index.ts';
+import type { MessageHead, RecipientRecord } from '../messages/index.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -90,4 +90,23 @@ export function resendRetryAfter(recipient: RecipientRecord, now: Date, limits: 
   const windowStart = ms(recipient.codeWindowStart);
   if ((recipient.codeSends ?? 0) >= limits.maxSends && t - windowStart < limits.sendWindowMs) until = Math.max(until, windowStart + limits.sendWindowMs);
   return until > t ? Math.ceil((until - t) / 1000) : 0;
+}
+
+/** How long after a counted view the later parts of a view-limited message may be fetched (and a reply sent). */
+export const PART_WINDOW_MS = 10 * MINUTE_MS;
+
+/** True within PART_WINDOW_MS after the recipient's last counted view. */
+export function withinPartWindow(lastOpenedAt: string | undefined, now: Date): boolean {
+  const at = ms(lastOpenedAt);
+  return at <= now.getTime() && now.getTime() - at < PART_WINDOW_MS;
+}
+
+/**
+ * The one availability rule of a recipient beyond the message's own (active, unexpired, tenant
+ * enabled), for every action — open, code, reply: a view left, or the part window of the view just
+ * counted (so the rest of a large message and a reply written after reading still go through). A
+ * message without a view limit always has a view left.
+ */
+export function hasViewOrWindow(head: Pick<MessageHead, 'maxViews'>, recipient: RecipientRecord, now: Date): boolean {
+  return head.maxViews === undefined || recipient.opens < head.maxViews || withinPartWindow(recipient.lastOpenedAt, now);
 }
