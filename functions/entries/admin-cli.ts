@@ -8,12 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTenantDirectory } from '../adapters/dynamodb/tenant-directory.ts';
-import { DependencyError, ValidationError, describeError } from '../core/shared/index.ts';
-import { newTenant, newApiKey, type Tenant } from '../core/tenants/index.ts';
+import { AppError, DependencyError, ValidationError, describeError } from '../core/shared/index.ts';
+import { approveHostname, newTenant, newApiKey, removeHostname, type HostnameAdminDeps, type Tenant } from '../core/tenants/index.ts';
 import type { AuditEvent } from '../core/audit/index.ts';
 import { DynamoDbEventLog } from '../adapters/dynamodb/event-log.ts';
 import { LOCAL_TABLE_NAME } from './local/bootstrap.ts';
-import { secureRandom } from './compose/storage.ts';
+import { JsonLogger } from '../adapters/log/json-logger.ts';
+import { secureRandom, systemClock } from './compose/storage.ts';
 
 interface Target { readonly client: DynamoDBClient; readonly tableName: string }
 
@@ -103,7 +104,46 @@ export function buildProgram(): Command {
       await appendOperatorEvent(client, tableName, { tenantId: options.tenant, type: 'key_revoked', objectId: keyId, detail: `scope ${revoked.scope}` });
       print({ tenantId: options.tenant, id: keyId, revokedAt: revoked.revokedAt });
     });
+
+  const hostnames = program.command('hostname')
+    .description('Approve or remove tenants\' portal hostnames (a tenant\'s admin only asks for one; it serves nothing until approved)');
+  hostnames.command('list')
+    .description('List every tenant\'s hostnames: approved, and pending approval')
+    .option('--pending', 'only the hostnames waiting for approval')
+    .action(async (options: { pending?: boolean }) => {
+      const { client, tableName } = target(program.opts());
+      const rows = (await new DynamoDbTenantDirectory(client, tableName).listTenants()).flatMap((t) => [
+        ...(options.pending ? [] : t.settings.portalHostnames.map((hostname) => ({ hostname, tenantId: t.id, displayName: t.settings.displayName, status: 'approved' }))),
+        ...(t.settings.pendingHostnames ?? []).map((hostname) => ({ hostname, tenantId: t.id, displayName: t.settings.displayName, status: 'pending' })),
+      ]);
+      print(rows.sort((a, b) => a.hostname.localeCompare(b.hostname)));
+    });
+  hostnames.command('approve <hostname>')
+    .description('Approve a hostname a tenant asked for. First confirm the organisation controls the domain, and give the name a certificate and an alternate domain name on the CloudFront distribution (docs/deploy.md)')
+    .requiredOption('--tenant <tenantId>', 'the tenant that asked for it')
+    .action(async (hostname: string, options: { tenant: string }) => {
+      const approved = await approveHostname(operatorDeps(program.opts()), options.tenant, hostname);
+      print({ tenantId: approved.id, portalHostnames: approved.settings.portalHostnames, pendingHostnames: approved.settings.pendingHostnames ?? [] });
+    });
+  hostnames.command('remove <hostname>')
+    .description('Take a hostname (approved or pending) away from a tenant and release it')
+    .requiredOption('--tenant <tenantId>', 'the tenant that has it')
+    .action(async (hostname: string, options: { tenant: string }) => {
+      const changed = await removeHostname(operatorDeps(program.opts()), options.tenant, hostname);
+      print({ tenantId: changed.id, portalHostnames: changed.settings.portalHostnames, pendingHostnames: changed.settings.pendingHostnames ?? [] });
+    });
   return program;
+}
+
+/** What the operator's hostname commands need: the tenants, the trail (they record as "operator"), a clock and stderr for warnings. */
+function operatorDeps(options: { table?: string }): HostnameAdminDeps {
+  const { client, tableName } = target(options);
+  return {
+    tenants: new DynamoDbTenantDirectory(client, tableName),
+    events: new DynamoDbEventLog(client, tableName, secureRandom),
+    clock: systemClock,
+    logger: new JsonLogger({ service: 'sealpost-admin' }, (line) => process.stderr.write(`${line}\n`), 'warn'),
+  };
 }
 
 function summary(t: Tenant) {
@@ -127,7 +167,7 @@ function fail(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   const cause = error instanceof DependencyError ? error.cause : error;
   const described = describeError(cause);
-  const message = error instanceof ValidationError ? error.detail
+  const message = error instanceof ValidationError || (error instanceof AppError && !(error instanceof DependencyError)) ? error.detail
     : (cause as { name?: string }).name === 'ResourceNotFoundException' ? 'table not found (is npm start running, or is --table right?)'
     : /ECONNREFUSED/.test(described) || (cause as { code?: string }).code === 'ECONNREFUSED' ? 'DynamoDB is not reachable: start the local stack with npm start, or pass --table for AWS'
     : cause instanceof Error ? cause.message : described;

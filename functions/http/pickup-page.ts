@@ -7,6 +7,7 @@
  * The page gets no inline style or script: the colour comes from the tenant's theme stylesheet.
  */
 import type { Custody } from '../core/messages/index.ts';
+import { escapeHtml } from '../core/shared/index.ts';
 import { logoPath, type Tenant } from '../core/tenants/index.ts';
 import { primaryColorOf, themePath } from './routes/brand.ts';
 
@@ -16,10 +17,6 @@ export interface PageBrand {
   readonly logoUrl?: string;
   /** Same-origin path of the theme stylesheet, if the tenant has a colour. */
   readonly themeUrl?: string;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function brandPageOf(tenant: Tenant): PageBrand {

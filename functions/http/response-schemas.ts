@@ -88,7 +88,8 @@ export const settingsViewSchema = z.object({
   displayName: z.string(),
   senderAddress: z.string(),
   replyTo: z.string().nullable(),
-  portalHostnames: z.array(z.string()),
+  portalHostnames: z.array(z.string()).describe('Approved by the operator: these serve your branded pages'),
+  pendingHostnames: z.array(z.string()).describe('Asked for in portalHostnames, waiting for the operator\'s approval: they serve nothing yet'),
   defaultExpiryDays: z.number().int(),
   maxExpiryDays: z.number().int(),
   brand: z.object({

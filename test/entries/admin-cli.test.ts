@@ -85,3 +85,27 @@ describe('npm run admin -- tenant …', () => {
     expect(missing.stderr).toMatch(/no tenant t_doesnotexist/);
   });
 });
+
+describe('npm run admin -- hostname …', () => {
+  it('lists a hostname a tenant asked for as pending, approves it so it serves that tenant\'s pages, and removes it again', async () => {
+    const { tenantId, adminKey } = JSON.parse((await admin('tenant', 'create', '--name', 'Harbour Clinic', '--sender', 'desk@harbour.example')).stdout) as { tenantId: string; adminKey: string };
+    const asked = await fetch(`${stack.appUrl}/v1/admin/settings`, {
+      method: 'PATCH', headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ portalHostnames: ['secure.harbour.example'] }),
+    });
+
+    const pending = JSON.parse((await admin('hostname', 'list', '--pending')).stdout) as { hostname: string; tenantId: string; status: string }[];
+    const refused = await admin('hostname', 'approve', 'secure.harbour.example', '--tenant', 'demo');
+    const approved = await admin('hostname', 'approve', 'secure.harbour.example', '--tenant', tenantId);
+    const listed = JSON.parse((await admin('hostname', 'list')).stdout) as { hostname: string; tenantId: string; status: string }[];
+    const removed = await admin('hostname', 'remove', 'secure.harbour.example', '--tenant', tenantId);
+    const settings = await (await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: { Authorization: `Bearer ${adminKey}` } })).json() as { portalHostnames: string[]; pendingHostnames: string[] };
+
+    expect(asked.status).toBe(200);
+    expect(pending).toContainEqual(expect.objectContaining({ hostname: 'secure.harbour.example', tenantId, status: 'pending' }));
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('has not asked for secure.harbour.example') });
+    expect(JSON.parse(approved.stdout)).toEqual({ tenantId, portalHostnames: ['secure.harbour.example'], pendingHostnames: [] });
+    expect(listed).toContainEqual({ hostname: 'secure.harbour.example', tenantId, displayName: 'Harbour Clinic', status: 'approved' });
+    expect(removed.code).toBe(0);
+    expect(settings).toMatchObject({ portalHostnames: [], pendingHostnames: [] });
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_CENTER_NOTICE, VERIFICATION_NOTICE } from '../../functions/core/tenants/index.ts';
+import { MESSAGE_CENTER_NOTICE, VERIFICATION_NOTICE, approveHostname } from '../../functions/core/tenants/index.ts';
 import { aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
@@ -24,7 +24,7 @@ describe('admin settings', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('ETag')).toBe('"1"');
     expect(await response.json()).toEqual({
-      tenantId: 'acme', revision: 1, displayName: 'Acme Health', senderAddress: 'notices@acme.example', replyTo: null, portalHostnames: [],
+      tenantId: 'acme', revision: 1, displayName: 'Acme Health', senderAddress: 'notices@acme.example', replyTo: null, portalHostnames: [], pendingHostnames: [],
       defaultExpiryDays: 14, maxExpiryDays: 90, brand: { primaryColor: null, logoUrl: null }, messageCenter: false, verification: 'none',
       auditRetentionDays: 2192,
     });
@@ -82,18 +82,28 @@ describe('admin settings', () => {
     expect(JSON.stringify(await response.json())).toMatch(/brand\/logo/);
   });
 
-  it('gives a portal hostname to the first tenant that claims it; the second gets 409 and keeps its settings', async () => {
+  it('lets an admin only ask for a hostname: it waits for the operator, serves nothing, and the operator\'s approval gives it to one tenant', async () => {
     const { app, adminKeys, deps } = await buildTestApp();
+    const operator = { tenants: deps.tenants, events: deps.events, clock: deps.clock, logger: deps.logger };
 
-    const first = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { portalHostnames: ['Secure.Acme.Example'] });
+    const asked = await call(app, adminKeys.acme, 'PATCH', '/v1/admin/settings', { portalHostnames: ['Secure.Acme.Example'] });
+    const askedBody = await asked.json() as { portalHostnames: string[]; pendingHostnames: string[]; notices: string[] };
+    const servedBefore = await deps.tenants.tenantForHostname('secure.acme.example');
+    await call(app, adminKeys.other, 'PATCH', '/v1/admin/settings', { portalHostnames: ['secure.acme.example'] });
+    await approveHostname(operator, 'acme', 'secure.acme.example');
     const second = await call(app, adminKeys.other, 'PATCH', '/v1/admin/settings', { portalHostnames: ['secure.acme.example', 'secure.other.example'] });
 
-    expect(first.status).toBe(200);
-    expect((await first.json() as { portalHostnames: string[] }).portalHostnames).toEqual(['secure.acme.example']);
-    expect(second.status).toBe(409);
-    expect(deps.tenants.tenants.get('other')?.settings.portalHostnames).toEqual([]);
-    expect(deps.tenants.hosts.get('secure.other.example')).toBeUndefined();
+    expect(asked.status).toBe(200);
+    expect(askedBody).toMatchObject({ portalHostnames: [], pendingHostnames: ['secure.acme.example'] });
+    expect(askedBody.notices.join(' ')).toContain('once the operator of this sealpost deployment has approved it');
+    expect(servedBefore).toBeUndefined();
     expect((await deps.tenants.tenantForHostname('secure.acme.example'))?.id).toBe('acme');
+    await expect(approveHostname(operator, 'other', 'secure.acme.example')).rejects.toThrow(/already serves another organisation/);
+    expect(second.status).toBe(409);
+    expect(deps.tenants.tenants.get('other')?.settings).toMatchObject({ portalHostnames: [], pendingHostnames: ['secure.acme.example'] });
+    expect(deps.events.events.filter((e) => e.type === 'settings_changed' && e.actor === 'operator')).toEqual([
+      expect.objectContaining({ tenantId: 'acme', detail: 'hostname secure.acme.example approved', after: { portalHostnames: ['secure.acme.example'], pendingHostnames: [] } }),
+    ]);
   });
 
   it('answers 409 for a stale If-Match revision and 422 for unknown fields or a default beyond the maximum', async () => {

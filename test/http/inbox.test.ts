@@ -64,14 +64,19 @@ describe('inbox page', () => {
     expect(html).not.toMatch(/\sstyle=|<script(?![^>]*\ssrc=)/i);
   });
 
-  it('brands by the hostname\'s tenant, whatever the path says, and is neutral without either', async () => {
+  it('gives /inbox/<tenant> to that tenant on any hostname, /inbox on a tenant\'s hostname to that tenant, and is neutral without either', async () => {
     const env = await setup();
 
-    const byHost = await (await env.app.request('http://inbox.acme.example/inbox/other')).text();
+    const otherOnAcmeHost = await (await env.app.request('http://inbox.acme.example/inbox/other')).text();
+    const viaViewerHost = await (await env.app.request('https://abc.execute-api.eu-west-1.amazonaws.com/inbox/other', { headers: { 'X-Sealpost-Viewer-Host': 'inbox.acme.example' } })).text();
+    const acmeByHost = await (await env.app.request('http://inbox.acme.example/inbox')).text();
     const neutral = await (await env.app.request('/inbox')).text();
     const unknown = await (await env.app.request('/inbox/nope')).text();
 
-    expect(byHost).toContain('<meta name="sealpost-tenant" content="acme">');
+    expect(otherOnAcmeHost).toContain('<meta name="sealpost-tenant" content="other">');
+    expect(otherOnAcmeHost).not.toContain('Acme');
+    expect(viaViewerHost).toContain('<meta name="sealpost-tenant" content="other">');
+    expect(acmeByHost).toContain('<meta name="sealpost-tenant" content="acme">');
     expect(neutral).toBe(INBOX_PAGE);
     expect(unknown).toBe(INBOX_PAGE);
   });

@@ -89,10 +89,11 @@ function expectAcmeBrand(page: string, acme: Tenant): void {
 }
 
 describe('GET /m/:id branding', () => {
-  it('brands the page by the request hostname (any case, any port), whatever the id', async () => {
-    const { app, acme } = await brandedPortal();
+  it('brands a tenant\'s own message on its hostname (any case, any port), uncached, under the page CSP', async () => {
+    const { app, acme, send } = await brandedPortal();
+    const id = await send('acme');
 
-    const res = await app.request('http://Secure.ACME.example:8443/m/AAAAAAAAAAAAAAAAAAAAAA');
+    const res = await app.request(`http://Secure.ACME.example:8443/m/${id}`);
 
     expect(res.status).toBe(200);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
@@ -100,22 +101,48 @@ describe('GET /m/:id branding', () => {
     expectAcmeBrand(await res.text(), acme);
   });
 
-  it('brands the page by the viewer host CloudFront forwards, since API Gateway gets its own Host', async () => {
-    const { app, acme } = await brandedPortal();
+  it('never brands by the hostname alone: an unknown id on a tenant\'s hostname, or in the viewer host CloudFront forwards, is neutral', async () => {
+    const { app, acme, send } = await brandedPortal();
+    const id = await send('acme');
 
-    const res = await app.request('https://abc123.execute-api.us-east-1.amazonaws.com/m/AAAAAAAAAAAAAAAAAAAAAA', { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
+    const unknownOnHost = await (await app.request('http://secure.acme.example/m/AAAAAAAAAAAAAAAAAAAAAA')).text();
+    const forwarded = await app.request('https://abc123.execute-api.us-east-1.amazonaws.com/m/AAAAAAAAAAAAAAAAAAAAAA', { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
+    const ownForwarded = await app.request(`https://abc123.execute-api.us-east-1.amazonaws.com/m/${id}`, { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
 
-    expectAcmeBrand(await res.text(), acme);
+    expect(unknownOnHost).toBe(PICKUP_HTML);
+    expect(await forwarded.text()).toBe(PICKUP_HTML);
+    expectAcmeBrand(await ownForwarded.text(), acme);
   });
 
-  it('prefers the hostname\'s tenant to the message\'s', async () => {
-    const { app, acme, send } = await brandedPortal();
+  it('gives another tenant\'s message the neutral page on a tenant\'s hostname, naming no tenant, with what opening needs', async () => {
+    const { app, deps, send } = await brandedPortal();
     const id = await send('other');
+    await deps.tenants.updateSettings('other', deps.tenants.tenants.get('other')!.revision, { ...deps.tenants.tenants.get('other')!.settings, messageCenter: true });
+    const mc = await send('other');
 
     const page = await (await app.request(`http://secure.acme.example/m/${id}`)).text();
+    const forwarded = await (await app.request(`https://abc123.execute-api.us-east-1.amazonaws.com/m/${mc}`, { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } })).text();
 
-    expectAcmeBrand(page, acme);
-    expect(page).not.toContain('Other Org');
+    for (const html of [page, forwarded]) {
+      expect(html).not.toMatch(/Acme|Other Org|\/brand\//);
+      expect(html).toContain('A secure message is waiting for you');
+    }
+    expect(forwarded).toContain('The sender&#39;s Message Center can also open this message.');
+  });
+
+  it('ignores a hostname claimed before the rules that no tenant could be given today (an IP address, the portal\'s own host)', async () => {
+    const { app, deps, send } = await brandedPortal();
+    const id = await send('other');
+    for (const host of ['127.0.0.1', 'portal.test']) {
+      deps.tenants.hosts.set(host, 'acme');
+      deps.tenants.tenants.set('acme', { ...deps.tenants.tenants.get('acme')!, settings: { ...deps.tenants.tenants.get('acme')!.settings, portalHostnames: ['secure.acme.example', host] } });
+    }
+
+    const onIp = await (await app.request(`http://127.0.0.1/m/${id}`)).text();
+    const onPortal = await (await app.request(`http://portal.test/m/${id}`)).text();
+
+    expect(onIp).toContain('<span class="brand-name">Other Org</span>');
+    expect(onPortal).toContain('<span class="brand-name">Other Org</span>');
   });
 
   it('brands the page by the message\'s tenant on a shared hostname', async () => {
@@ -148,9 +175,10 @@ describe('GET /m/:id branding', () => {
   });
 
   it('inserts a name with HTML and replacement patterns as plain text', async () => {
-    const { app } = await brandedPortal({ settings: { displayName: '"><script>alert(1)</script> $& $1 $` Ltd' } });
+    const { app, send } = await brandedPortal({ settings: { displayName: '"><script>alert(1)</script> $& $1 $` Ltd' } });
+    const id = await send('acme');
 
-    const page = await (await app.request('http://secure.acme.example/m/AAAAAAAAAAAAAAAAAAAAAA')).text();
+    const page = await (await app.request(`http://secure.acme.example/m/${id}`)).text();
 
     expect(page).toContain('<title>Secure message from &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; $&amp; $1 $` Ltd</title>');
     expect(page).not.toContain('<script>alert(1)');

@@ -10,7 +10,7 @@ import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 
 import { loadWebAssets } from '../../functions/adapters/fs/web-assets.ts';
-import { primaryColorProblem, MESSAGE_CENTER_NOTICE } from '../../functions/core/tenants/index.ts';
+import { planHostnames, primaryColorProblem, MESSAGE_CENTER_NOTICE } from '../../functions/core/tenants/index.ts';
 import { requestId } from '../../functions/http/middleware/request-id.ts';
 import { securityHeaders } from '../../functions/http/middleware/security-headers.ts';
 import { consoleRoutes } from '../../functions/http/routes/console.ts';
@@ -31,6 +31,7 @@ export interface FakeSettings {
   senderAddress: string;
   replyTo: string | null;
   portalHostnames: string[];
+  pendingHostnames: string[];
   defaultExpiryDays: number;
   maxExpiryDays: number;
   brand: { primaryColor: string | null; logoUrl: string | null };
@@ -130,7 +131,7 @@ function seed(): AdminServer['state'] {
   return {
     settings: {
       tenantId: 'demo', revision: 3, displayName: 'Demo Health Clinic', senderAddress: 'notices@demo-clinic.example', replyTo: null,
-      portalHostnames: ['secure.demo-clinic.example'], defaultExpiryDays: 7, maxExpiryDays: 30,
+      portalHostnames: ['secure.demo-clinic.example'], pendingHostnames: [], defaultExpiryDays: 7, maxExpiryDays: 30,
       brand: { primaryColor: '#2446c7', logoUrl: null }, messageCenter: false, verification: 'email-code',
     },
     keys,
@@ -199,9 +200,11 @@ export async function startAdminServer(distDir: string): Promise<AdminServer> {
     if (colorProblem) errors.push({ field: 'brand/primaryColor', message: colorProblem });
     if (errors.length > 0) return problem(c, 422, `${errors[0]?.field}: ${errors[0]?.message}`, errors);
     const before = state.settings;
-    const { brand, ...rest } = patch;
+    const { brand, portalHostnames, ...rest } = patch;
+    // New hostnames wait for the operator, exactly as the server plans it.
+    const hostnames = portalHostnames ? planHostnames(before, portalHostnames) : { active: before.portalHostnames, pending: before.pendingHostnames };
     state.settings = {
-      ...before, ...rest, revision: before.revision + 1,
+      ...before, ...rest, portalHostnames: hostnames.active, pendingHostnames: hostnames.pending, revision: before.revision + 1,
       brand: {
         ...before.brand,
         ...(brand?.primaryColor !== undefined ? { primaryColor: brand.primaryColor } : {}),

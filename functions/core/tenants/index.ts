@@ -7,6 +7,7 @@
 export * from './api-keys.ts';
 export * from './branding.ts';
 export * from './email-frame.ts';
+export * from './hostnames.ts';
 export * from './key-admin.ts';
 export * from './logo-svg.ts';
 export * from './logo.ts';

@@ -24,8 +24,10 @@ export interface TenantSettings {
   readonly senderAddress: string;
   /** Where replies go unless a message names its own reply-to address. */
   readonly replyTo?: string;
-  /** Hostnames that serve this tenant's branded portal (lower case, no port). */
+  /** Hostnames that serve this tenant's branded portal (lower case, no port), approved by the operator. */
   readonly portalHostnames: readonly string[];
+  /** Hostnames the tenant's admin asked for, waiting for the operator's approval (hostnames.ts): they serve nothing. */
+  readonly pendingHostnames?: readonly string[];
   /** Lifetime of a new message when the sender does not give one. */
   readonly defaultExpiryDays: number;
   /** The longest lifetime a sender may give (or extend) a message to. */

@@ -1,8 +1,9 @@
 /**
  * Tenant settings as the admin API reads and changes them. A change is validated as a whole, then
- * committed by one conditional write at the revision it was read at; hostname claims and a new logo
- * version are written before it (harmless if the commit fails: the settings decide what counts),
- * released or deleted after it.
+ * committed by one conditional write at the revision it was read at; a new logo version is written
+ * before it (harmless if the commit fails: the settings decide what counts), released hostnames and
+ * an old logo are cleaned up after it. New portal hostnames only wait for the operator's approval
+ * (hostnames.ts).
  */
 import { appendEvents, type EventLog } from '../audit/index.ts';
 import { logoPath, primaryColorProblem } from './branding.ts';
@@ -11,6 +12,7 @@ import {
   type Clock, type Logger,
 } from '../shared/index.ts';
 import { validateLogo } from './logo.ts';
+import { pendingHostnamesNotice, planHostnames, requestedHostnames } from './hostnames.ts';
 import type { Brand, Principal, Tenant, TenantSettings, VerificationPolicy } from './model.ts';
 import type { TenantAdmin } from './ports.ts';
 
@@ -19,6 +21,8 @@ export interface SettingsDeps {
   readonly events: EventLog;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The deployment's portal origin: its host is never a tenant's portal hostname. */
+  readonly portalOrigin: string;
 }
 
 /** A JSON merge patch of the settings, decoded at the edge (logo bytes already base64-decoded). */
@@ -26,6 +30,7 @@ export interface SettingsPatch {
   readonly displayName?: string;
   readonly senderAddress?: string;
   readonly replyTo?: string | null;
+  /** Every hostname the tenant wants: approved ones stay, new ones wait for the operator, missing ones go. */
   readonly portalHostnames?: readonly string[];
   readonly defaultExpiryDays?: number;
   readonly maxExpiryDays?: number;
@@ -45,7 +50,10 @@ export interface SettingsView {
   readonly displayName: string;
   readonly senderAddress: string;
   readonly replyTo: string | null;
+  /** Approved hostnames: they serve the tenant's branded portal. */
   readonly portalHostnames: readonly string[];
+  /** Asked for, waiting for the operator's approval: they serve nothing yet. */
+  readonly pendingHostnames: readonly string[];
   readonly defaultExpiryDays: number;
   readonly maxExpiryDays: number;
   readonly brand: { readonly primaryColor: string | null; readonly logoUrl: string | null };
@@ -54,8 +62,6 @@ export interface SettingsView {
   readonly auditRetentionDays: number;
 }
 
-export const MAX_PORTAL_HOSTNAMES = 10;
-const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 
 export function settingsView(tenant: Tenant): SettingsView {
   const s = tenant.settings;
@@ -66,6 +72,7 @@ export function settingsView(tenant: Tenant): SettingsView {
     senderAddress: s.senderAddress,
     replyTo: s.replyTo ?? null,
     portalHostnames: s.portalHostnames,
+    pendingHostnames: s.pendingHostnames ?? [],
     defaultExpiryDays: s.defaultExpiryDays,
     maxExpiryDays: s.maxExpiryDays,
     brand: { primaryColor: s.brand.primaryColor ?? null, logoUrl: s.brand.logo ? logoPath(tenant.id, s.brand.logo.digest) : null },
@@ -87,19 +94,12 @@ export const VERIFICATION_NOTICE = {
   none: 'New messages now open with the link alone. Messages already sent keep the policy they were sent with.',
 } as const;
 
-function normaliseHostnames(hostnames: readonly string[], issues: FieldIssue[]): string[] {
-  const out = [...new Set(hostnames.map((h) => h.trim().toLowerCase().replace(/\.$/, '')))];
-  if (out.length > MAX_PORTAL_HOSTNAMES) issues.push({ field: 'portalHostnames', message: `allows at most ${MAX_PORTAL_HOSTNAMES} hostnames` });
-  out.forEach((h, i) => {
-    if (!HOSTNAME.test(h)) issues.push({ field: `portalHostnames/${i}`, message: `"${h.slice(0, 80)}" is not a hostname (letters, digits, hyphens and dots; no scheme, port or path)` });
-  });
-  return out.sort();
-}
-
 /** The next settings, or a ValidationError naming every field that is wrong. */
-async function nextSettings(current: TenantSettings, patch: SettingsPatch): Promise<{ settings: TenantSettings; logo?: { bytes: Uint8Array } }> {
+async function nextSettings(current: TenantSettings, patch: SettingsPatch, deploymentHosts: readonly string[]): Promise<{ settings: TenantSettings; logo?: { bytes: Uint8Array } }> {
   const issues: FieldIssue[] = [];
-  const portalHostnames = patch.portalHostnames ? normaliseHostnames(patch.portalHostnames, issues) : current.portalHostnames;
+  const hostnames = patch.portalHostnames
+    ? planHostnames(current, requestedHostnames(patch.portalHostnames, deploymentHosts, issues))
+    : { active: current.portalHostnames, pending: current.pendingHostnames ?? [] };
   let brand: Brand = current.brand;
   let logo: { bytes: Uint8Array } | undefined;
   if (patch.brand?.primaryColor !== undefined) {
@@ -124,7 +124,7 @@ async function nextSettings(current: TenantSettings, patch: SettingsPatch): Prom
       }
     }
   }
-  const { replyTo: _oldReplyTo, ...withoutReplyTo } = current;
+  const { replyTo: _oldReplyTo, pendingHostnames: _oldPending, ...withoutReplyTo } = current;
   const settings: TenantSettings = {
     ...withoutReplyTo,
     ...(patch.replyTo === undefined ? (current.replyTo ? { replyTo: current.replyTo } : {}) : patch.replyTo === null ? {} : { replyTo: patch.replyTo }),
@@ -135,7 +135,8 @@ async function nextSettings(current: TenantSettings, patch: SettingsPatch): Prom
     ...(patch.messageCenter !== undefined ? { messageCenter: patch.messageCenter } : {}),
     ...(patch.verification !== undefined ? { verification: patch.verification } : {}),
     ...(patch.auditRetentionDays !== undefined ? { auditRetentionDays: patch.auditRetentionDays } : {}),
-    portalHostnames,
+    portalHostnames: hostnames.active,
+    ...(hostnames.pending.length > 0 ? { pendingHostnames: hostnames.pending } : {}),
     brand,
   };
   if (settings.displayName.length === 0) issues.push({ field: 'displayName', message: 'must not be empty' });
@@ -156,6 +157,7 @@ async function nextSettings(current: TenantSettings, patch: SettingsPatch): Prom
 export function settingsDiff(before: TenantSettings, after: TenantSettings): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const flat = (s: TenantSettings): Record<string, unknown> => ({
     displayName: s.displayName, senderAddress: s.senderAddress, replyTo: s.replyTo ?? null, portalHostnames: s.portalHostnames,
+    pendingHostnames: s.pendingHostnames ?? [],
     defaultExpiryDays: s.defaultExpiryDays, maxExpiryDays: s.maxExpiryDays, messageCenter: s.messageCenter, verification: s.verification,
     'brand.primaryColor': s.brand.primaryColor ?? null, 'brand.logo': s.brand.logo?.digest ?? null, auditRetentionDays: s.auditRetentionDays,
   });
@@ -187,26 +189,21 @@ export async function updateSettings(
   if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== current.revision) {
     throw new ConflictError(`The settings changed since revision ${ctx.expectedRevision} (now ${current.revision}). Read them again and retry.`);
   }
-  const { settings, logo } = await nextSettings(current.settings, patch);
+  const { settings, logo } = await nextSettings(current.settings, patch, [new URL(deps.portalOrigin).hostname]);
   const diff = settingsDiff(current.settings, settings);
   if (Object.keys(diff.after).length === 0) return { ...settingsView(current), notices: [] };
 
-  const added = settings.portalHostnames.filter((h) => !current.settings.portalHostnames.includes(h));
   const removed = current.settings.portalHostnames.filter((h) => !settings.portalHostnames.includes(h));
-  const claimed: string[] = [];
-  const releaseClaims = () => Promise.all(claimed.map((h) => deps.tenants.releaseHostname(h, tenantId).catch(() => undefined)));
-  for (const hostname of added) {
-    if (!(await deps.tenants.claimHostname(hostname, tenantId))) {
-      await releaseClaims();
-      throw new ConflictError(`The hostname ${hostname} already serves another organisation's portal. Nothing was changed.`);
-    }
-    claimed.push(hostname);
+  const asked = (settings.pendingHostnames ?? []).filter((h) => !(current.settings.pendingHostnames ?? []).includes(h));
+  for (const hostname of patch.portalHostnames ? settings.pendingHostnames ?? [] : []) {
+    // Early feedback only: the claim at the operator's approval is the conditional write that counts.
+    const holder = await deps.tenants.tenantForHostname(hostname);
+    if (holder && holder.id !== tenantId) throw new ConflictError(`The hostname ${hostname} already serves another organisation's portal. Nothing was changed.`);
   }
   if (logo && settings.brand.logo) await deps.tenants.putLogo(tenantId, settings.brand.logo, logo.bytes);
 
   const updated = await deps.tenants.updateSettings(tenantId, current.revision, settings);
   if (!updated) {
-    await releaseClaims();
     throw new ConflictError('The settings were changed by another request at the same time. Nothing was changed; read them again and retry.');
   }
   // After the commit: clean-ups whose failure leaves only unreferenced items behind.
@@ -225,5 +222,6 @@ export async function updateSettings(
   const notices: string[] = [];
   if (settings.messageCenter !== current.settings.messageCenter) notices.push(settings.messageCenter ? MESSAGE_CENTER_NOTICE.on : MESSAGE_CENTER_NOTICE.off);
   if (settings.verification !== current.settings.verification) notices.push(VERIFICATION_NOTICE[settings.verification]);
+  if (asked.length > 0) notices.push(pendingHostnamesNotice(asked));
   return { ...settingsView(updated), notices };
 }

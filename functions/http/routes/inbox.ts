@@ -17,13 +17,13 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ForbiddenError, describeError, EMAIL_PATTERN } from '../../core/shared/index.ts';
+import { ForbiddenError, describeError, EMAIL_PATTERN, escapeHtml } from '../../core/shared/index.ts';
 import {
   SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
   type InboxAssets,
 } from '../../core/message-center/index.ts';
-import type { Tenant, TenantDirectory } from '../../core/tenants/index.ts';
-import { brandPageOf, escapeHtml, type PageBrand } from '../pickup-page.ts';
+import { tenantOnHostname, type Tenant, type TenantDirectory } from '../../core/tenants/index.ts';
+import { brandPageOf, type PageBrand } from '../pickup-page.ts';
 import { methodNotAllowed, problem } from '../problem.ts';
 import { VIEWER_HOST_HEADER, readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
 import { parseWith } from '../schemas.ts';
@@ -92,11 +92,13 @@ export function inboxRoutes(deps: InboxRoutesDeps): Hono<AppEnv> {
     return tenant && !tenant.disabled ? tenant : undefined;
   };
 
-  /** A hostname's tenant wins (its pages show only its own inbox), else the tenant in the path. */
+  /**
+   * The tenant in the path always owns its inbox, whatever the hostname: a hostname only chooses
+   * the inbox of /inbox without a tenant (that hostname's tenant's).
+   */
   const pageTenant = async (c: Context, pathTenantId: string | undefined): Promise<Tenant | undefined> => {
-    const byHost = await deps.tenants.tenantForHostname(viewerHostname(c));
-    if (byHost) return byHost.disabled ? undefined : byHost;
-    return enabled(pathTenantId);
+    if (pathTenantId !== undefined) return enabled(pathTenantId);
+    return tenantOnHostname(deps.tenants, viewerHostname(c), [new URL(deps.portalOrigin).hostname]);
   };
 
   const page = async (c: Context<AppEnv>) => {

@@ -1,8 +1,8 @@
 /**
  * Recipient portal. GET never reveals, consumes or changes anything (mail scanners fetch links):
- * the page is the static document with, at most, the brand of the tenant that sent it — chosen by
- * the hostname, or else by the message's head, which is only read — and what the head says the
- * page must know before opening (a passcode field, who can open the message). Only POST
+ * the page is the static document with, at most, the brand of the tenant that sent the message —
+ * read from the message's head, never from the hostname — and what the head says the page must
+ * know before opening (a passcode field, who can open the message). Only POST
  * /m/:id/open, sent after the recipient clicks, returns ciphertext; POST /m/:id/code sends a code.
  */
 import { Hono } from 'hono';
@@ -10,7 +10,7 @@ import { WRAPPED_SECRET_HEADER, openMessageOrRecovery, type PortalOpenDeps } fro
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { describeError, ValidationError, isExpired, type WebAssets } from '../../core/shared/index.ts';
 import { isWellFormedMessageId, type MessageHead } from '../../core/messages/index.ts';
-import type { Tenant, TenantDirectory } from '../../core/tenants/index.ts';
+import { tenantOnHostname, type Tenant, type TenantDirectory } from '../../core/tenants/index.ts';
 import { readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
 import { codeRequestSchema, openRequestSchema, toIssues } from '../schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
@@ -19,7 +19,7 @@ import { brandPageOf, renderPickupPage, type PageFacts } from '../pickup-page.ts
 
 export interface PortalDeps extends PortalOpenDeps {
   readonly web: WebAssets;
-  /** Picks the brand of a page: by hostname, else by the message's tenant. */
+  /** The message's tenant brands its page; a hostname another tenant holds keeps it neutral. */
   readonly tenants: TenantDirectory;
 }
 
@@ -31,6 +31,7 @@ export { WRAPPED_SECRET_HEADER };
 
 export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const deploymentHosts = deps.portalOrigin ? [new URL(deps.portalOrigin).hostname] : [];
 
   /** The live message a page is for: active, unexpired, and of a tenant that is not disabled. */
   const liveMessage = async (messageId: string): Promise<{ head: MessageHead; tenant: Tenant } | undefined> => {
@@ -42,20 +43,23 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
   };
 
   /**
-   * The page's brand (by hostname, else the message's tenant) and facts (from the message). A
-   * message that is unknown, expired or revoked gives the same neutral page as a malformed id, so
-   * the page tells no more than the open endpoint does.
+   * The page's brand and facts, both from the message: a message is branded only by its own tenant.
+   * On a hostname that another tenant holds, its page is neutral (and its facts name no tenant), so
+   * a tenant's hostname can never dress another tenant's message. A message that is unknown,
+   * expired or revoked gives the same neutral page as a malformed id, so the page tells no more than
+   * the open endpoint does.
    */
   const pageFor = async (hostname: string, messageId: string): Promise<{ tenant?: Tenant; facts?: PageFacts }> => {
-    const byHost = await deps.tenants.tenantForHostname(hostname);
     const message = await liveMessage(messageId);
-    const facts: PageFacts | undefined = message && {
+    if (!message) return {};
+    const byHost = await tenantOnHostname(deps.tenants, hostname, deploymentHosts);
+    const foreign = byHost !== undefined && byHost.id !== message.tenant.id;
+    const facts: PageFacts = {
       passcode: message.head.passcode === true,
       custody: message.head.custody ?? 'link',
-      tenantName: message.tenant.settings.displayName,
+      tenantName: foreign ? 'The sender' : message.tenant.settings.displayName,
     };
-    const tenant = byHost ? (byHost.disabled ? undefined : byHost) : message?.tenant;
-    return { ...(tenant ? { tenant } : {}), ...(facts ? { facts } : {}) };
+    return foreign ? { facts } : { tenant: message.tenant, facts };
   };
 
   app.get('/m/:id', async (c) => {

@@ -30,6 +30,7 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
   const senderAddress = input({ type: 'email', inputmode: 'email' });
   const replyTo = input({ type: 'email', inputmode: 'email' });
   const hostnames = h('textarea', { rows: '3', spellcheck: 'false', autocapitalize: 'off' });
+  const hostnameStatus = h('p', { class: 'hint', role: 'status' });
   const defaultExpiry = input({ type: 'number', min: '1', step: '1', inputmode: 'numeric' });
   const maxExpiry = input({ type: 'number', min: '1', step: '1', inputmode: 'numeric' });
   const color = input({ maxlength: '7', placeholder: '#1d4ed8', autocapitalize: 'off' });
@@ -55,7 +56,10 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     displayName: field({ label: 'Organisation name', control: displayName, hint: 'Shown to recipients in emails and on the portal.' }),
     senderAddress: field({ label: 'Sender address', control: senderAddress, hint: 'The From address of notification emails.' }),
     replyTo: field({ label: 'Reply-to address (optional)', control: replyTo, hint: 'Where replies go. Leave empty for none.' }),
-    portalHostnames: field({ label: 'Portal hostnames', control: hostnames, hint: 'One per line, e.g. secure.example.com. No https:// and no path.' }),
+    portalHostnames: field({
+      label: 'Portal hostnames', control: hostnames, extra: hostnameStatus,
+      hint: 'One per line, e.g. secure.example.com: a domain your organisation controls (no https://, path or IP address). A new hostname serves your portal once the operator of this deployment has approved it.',
+    }),
     defaultExpiryDays: field({ label: 'Default lifetime (days)', control: defaultExpiry, hint: 'When a sender gives none.' }),
     maxExpiryDays: field({ label: 'Longest lifetime (days)', control: maxExpiry, hint: 'The most a sender may choose.' }),
     'brand/primaryColor': field({ label: 'Brand colour', control: color, hint: colorHint, extra: h('div', { class: 'color-row' }, colorPicker, h('span', { class: 'swatch-label', 'aria-hidden': 'true' }, 'Preview:'), swatch) }),
@@ -119,7 +123,9 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     displayName.value = settings.displayName;
     senderAddress.value = settings.senderAddress;
     replyTo.value = settings.replyTo ?? '';
-    hostnames.value = settings.portalHostnames.join('\n');
+    hostnames.value = wantedHostnames(settings).join('\n');
+    hostnameStatus.textContent = settings.pendingHostnames.length > 0 ? `Waiting for the operator's approval: ${settings.pendingHostnames.join(', ')}.` : '';
+    hostnameStatus.hidden = settings.pendingHostnames.length === 0;
     defaultExpiry.value = String(settings.defaultExpiryDays);
     maxExpiry.value = String(settings.maxExpiryDays);
     color.value = settings.brand.primaryColor ?? '';
@@ -151,7 +157,7 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     const reply = replyTo.value.trim() || null;
     if (reply !== current.replyTo) out.replyTo = reply;
     const hosts = hostnames.value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
-    if (hosts.join('\n') !== current.portalHostnames.join('\n')) out.portalHostnames = hosts;
+    if (hosts.join('\n') !== wantedHostnames(current).join('\n')) out.portalHostnames = hosts;
     for (const [key, control, was] of [['defaultExpiryDays', defaultExpiry, current.defaultExpiryDays], ['maxExpiryDays', maxExpiry, current.maxExpiryDays]] as const) {
       const days = Number(control.value);
       if (control.value.trim() === '' || !Number.isInteger(days) || days < 1) problems[key] = 'Enter a whole number of days (1 or more).';
@@ -279,4 +285,9 @@ async function readLogo(file: File): Promise<LogoUpload | string> {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return { contentType: type, data: btoa(binary) };
+}
+
+/** Every hostname the tenant wants, approved or waiting for approval: what the field edits. */
+function wantedHostnames(settings: Settings): string[] {
+  return [...settings.portalHostnames, ...settings.pendingHostnames].sort();
 }
