@@ -68,7 +68,9 @@ export class SealpostStack extends Stack {
     // them to sign deliveries. Message Center secrets: sender-api wraps them at send and unwraps
     // them for recovery; the portal only unwraps one for a signed-in recipient. ses-events only gets
     // the key id its config requires.
-    this.keys.bindSecretKey(senderApi, { webhookSigning: ['wrap', 'unwrap'], messageCenter: ['wrap', 'unwrap'] });
+    // The sender API keeps Message Center keys at send and issues recovery links: it wraps both kinds,
+    // unwraps custody keys (recovery) and recipients' secrets (recovery of messages from before custody keys).
+    this.keys.bindSecretKey(senderApi, { webhookSigning: ['wrap', 'unwrap'], messageCenter: ['wrap', 'unwrap'], messageCenterRecovery: ['wrap', 'unwrap'] });
     this.keys.bindSecretKey(maintenance, { webhookSigning: ['unwrap'] });
     this.keys.bindSecretKey(portal, { messageCenter: ['unwrap'] });
     this.keys.bindSecretKey(sesEvents);

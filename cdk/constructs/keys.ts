@@ -29,7 +29,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { custodyContext } from '../../functions/core/message-center/index.ts';
+import { custodyContext, recoveryContext } from '../../functions/core/message-center/index.ts';
 import { secretContext } from '../../functions/core/webhooks/index.ts';
 
 /** Replacing the key would make the table (and every backup) unreadable: its logical id never changes. */
@@ -58,10 +58,21 @@ export const MESSAGE_CENTER_PURPOSE: string = (() => {
   return purpose;
 })();
 
+/**
+ * The encryption-context `purpose` of a Message Center message's custody key (wrapped at send,
+ * unwrapped only to issue a recovery link), taken from the code that wraps it.
+ */
+export const MESSAGE_CENTER_RECOVERY_PURPOSE: string = (() => {
+  const { purpose } = recoveryContext('', '');
+  if (!purpose) throw new Error('recoveryContext() no longer sets a purpose: update the key grants in cdk/constructs/keys.ts');
+  return purpose;
+})();
+
 /** Each kind of stored secret → the encryption-context `purpose` it is wrapped under. */
 export const SECRET_PURPOSE = {
   webhookSigning: WEBHOOK_SECRET_PURPOSE,
   messageCenter: MESSAGE_CENTER_PURPOSE,
+  messageCenterRecovery: MESSAGE_CENTER_RECOVERY_PURPOSE,
 } as const;
 export type SecretPurpose = keyof typeof SECRET_PURPOSE;
 if (new Set(Object.values(SECRET_PURPOSE)).size !== Object.keys(SECRET_PURPOSE).length) {

@@ -1,7 +1,7 @@
 /**
  * Least privilege, read from the synthesized template: each function role holds exactly the actions
  * its code calls, on named resources; the key policy admits the functions only through DynamoDB, and
- * their own policies allow direct KMS use only per purpose (webhook secrets, Message Center secrets).
+ * their own policies allow direct KMS use only per purpose (webhook secrets, Message Center secrets, custody keys).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -135,8 +135,8 @@ describe('function roles', () => {
   it('let functions call KMS directly only on our key, each action only for the purposes its code wraps or unwraps', () => {
     // DynamoDB's own calls never carry `purpose`; a direct call without the right one is denied.
     expect(kmsGrants(roles['sender-api'])).toEqual({
-      'kms:Decrypt': ['message-center', 'webhook-signing'],
-      'kms:Encrypt': ['message-center', 'webhook-signing'],
+      'kms:Decrypt': ['message-center', 'message-center-recovery', 'webhook-signing'],
+      'kms:Encrypt': ['message-center', 'message-center-recovery', 'webhook-signing'],
     });
     expect(kmsGrants(roles.maintenance)).toEqual({ 'kms:Decrypt': ['webhook-signing'] });
     expect(kmsGrants(roles.portal)).toEqual({ 'kms:Decrypt': ['message-center'] });
@@ -157,12 +157,12 @@ describe('function roles', () => {
   it('give sender-api wrapping and unwrapping under each purpose in a statement of its own', () => {
     const statements = kmsStatements(roles['sender-api']);
 
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     for (const statement of statements) {
       expect(statement.Resource).toEqual(KEY);
       expect(asList(statement.Action).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
     }
-    expect(statements.map((s) => purposeOf(s)).sort()).toEqual([['message-center'], ['webhook-signing']]);
+    expect(statements.map((s) => purposeOf(s)).sort()).toEqual([['message-center'], ['message-center-recovery'], ['webhook-signing']]);
   });
 
   it('have no managed policies (no AWSLambdaBasicExecutionRole)', () => {

@@ -124,7 +124,7 @@ describe('what the server keeps', () => {
     // Recovery: a one-time link whose secret is R.
     const recovered = await admin('POST', `/v1/admin/messages/${keptLink.id}/recover`);
     expect(recovered.status).toBe(201);
-    const recoverySecret = ((await recovered.json()) as { url: string }).url.split('#')[1] ?? '';
+    const recoverySecret = ((await recovered.json()) as { url: string }).url.split('#recover:')[1] ?? '';
     const recoveryOpen = await fetch(`${stack.appUrl}/m/${keptLink.id}/open`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ link: await deriveLinkToken(recoverySecret), token: await deriveAccessToken(recoverySecret) }),

@@ -102,7 +102,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
   const inbox = new InMemoryInboxStore();
   const recoveries = new InMemoryRecoveryStore(deps.store);
   // keys and inbox stay on the returned deps, so tests can look at (and break) what custody uses.
-  const send = { ...deps, keys: keys2, inbox, custody: messageCenterCustody({ keys: keys2, inbox }) };
+  const send = { ...deps, keys: keys2, inbox, custody: messageCenterCustody({ keys: keys2, inbox, random: deps.random }) };
   const authorize: AuthorizeRecipient = (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx);
   const api = {
     ...send,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SECRET_BYTES, deriveAccessToken, encodeSecret, hashAccessToken } from '../../functions/core/protocol/index.ts';
 import {
-  inboxEntries, wrapSecrets, SIGN_IN_LIMITS, type InboxEntry, type InboxEntryInput, type InboxSession, type InboxStore, type IssueOutcome,
+  inboxEntries, messageCenterCustody, wrapSecrets, SIGN_IN_LIMITS, type InboxEntry, type InboxEntryInput, type InboxSession, type InboxStore, type IssueOutcome,
   type RecoveryStore, type RedeemOutcome, type SignInLimits,
 } from '../../functions/core/message-center/index.ts';
 import type { MessageHead, RecoveryGrant, NewMessageHead } from '../../functions/core/messages/index.ts';
@@ -135,13 +135,18 @@ export interface SeededRecipient {
 }
 
 /**
- * Stores a message head as the send path will (custody fields from core/message-center/custody.ts, inbox entries
- * written after the head) and returns each recipient's secret. Ciphertext is a placeholder.
+ * Stores a message head as the send path will (custody fields from messageCenterCustody, inbox
+ * entries written after the head) and returns each recipient's secret, and the custody key the
+ * message is also sealed for. `legacy`: a Message Center message sent before custody keys existed.
+ * Ciphertext is a placeholder.
  */
 export async function seedMessage(
   deps: { store: InMemoryMessageStore; inbox?: InboxStore; keys: KeyWrapper },
-  options: { id: string; tenantId?: string; emails: readonly string[]; custody?: 'link' | 'message-center'; createdAt?: string; expiresAt?: string; head?: Partial<MessageHead> },
-): Promise<SeededRecipient[]> {
+  options: {
+    id: string; tenantId?: string; emails: readonly string[]; custody?: 'link' | 'message-center'; legacy?: boolean; createdAt?: string; expiresAt?: string;
+    head?: Partial<MessageHead>;
+  },
+): Promise<SeededRecipient[] & { custodyKey?: string }> {
   const tenantId = options.tenantId ?? 'acme';
   const secrets = options.emails.map(() => new Uint8Array(randomBytes(SECRET_BYTES)));
   const recipients = await Promise.all(options.emails.map(async (email, i) => {
@@ -149,15 +154,20 @@ export async function seedMessage(
     return { email, rid: `r${i}`, kind: 'to' as const, tokenHash: await hashAccessToken(await deriveAccessToken(secret)), status: 'notified' as const, opens: 0 };
   }));
   const custody = options.custody ?? 'message-center';
+  const kept = custody === 'message-center'
+    ? await messageCenterCustody({ keys: deps.keys, inbox: { putEntries: async () => undefined }, random: (n) => new Uint8Array(randomBytes(n)) }).keep(tenantId, options.id, secrets)
+    : undefined;
+  const fields = kept && options.legacy ? { custody, wrappedSecrets: await wrapSecrets(deps.keys, tenantId, options.id, secrets) } : kept?.fields ?? { custody };
   const head: NewMessageHead = {
     id: options.id, tenantId, createdAt: options.createdAt ?? '2026-11-29T11:00:00.000Z', expiresAt: options.expiresAt ?? '2026-12-13T11:00:00.000Z',
     state: 'active', recipients, auditRetentionDays: 2192,
-    ...(custody === 'message-center' ? { custody, wrappedSecrets: await wrapSecrets(deps.keys, tenantId, options.id, secrets) } : { custody }),
+    ...fields,
     ...options.head,
   };
   await deps.store.create(head, new TextEncoder().encode(`ciphertext of ${options.id}`));
   await deps.inbox?.putEntries(inboxEntries(head));
-  return recipients.map((r, i) => ({ email: r.email, rid: r.rid, secret: encodeSecret(secrets[i]!) }));
+  const seeded = recipients.map((r, i) => ({ email: r.email, rid: r.rid, secret: encodeSecret(secrets[i]!) }));
+  return kept && !options.legacy ? Object.assign(seeded, { custodyKey: kept.passwords[0] as string }) : seeded;
 }
 
 /** A 22-character message id from a short label (deterministic, well formed). */

@@ -221,9 +221,9 @@ describe('POST /v1/admin/messages/{id}/recover', () => {
 
     expect(response.status).toBe(201);
     expect(response.headers.get('Cache-Control')).toBe('no-store');
-    expect(body.url).toMatch(new RegExp(`^https://portal\\.test/m/${id}#[A-Za-z0-9_-]{43}$`));
+    expect(body.url).toMatch(new RegExp(`^https://portal\\.test/m/${id}#recover:[A-Za-z0-9_-]{43}$`));
     expect(body.expiresAt).toBe('2026-11-30T12:00:00.000Z');
-    expect(env.deps.logger.lines.join('\n')).not.toContain(body.url.split('#')[1]);
+    expect(env.deps.logger.lines.join('\n')).not.toContain(body.url.split('#recover:')[1]);
   });
 
   it('answers 409 with the reason for a standard-mode message, 404 for another tenant\'s, 403 for a send key', async () => {

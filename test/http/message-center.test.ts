@@ -1,6 +1,8 @@
 /** Toggling Message Center through the API: what it changes for new messages, and what it leaves alone. */
 import { describe, expect, it } from 'vitest';
 import { unwrapSecret } from '../../functions/core/message-center/index.ts';
+import { deriveAccessToken, deriveLinkToken, unwrapRecoveredSecret } from '../../functions/core/protocol/index.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { dispatchWebhooks } from '../../functions/core/webhooks/index.ts';
 import type { ScriptedWebhookSender } from '../helpers/webhook-fakes.ts';
 import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
@@ -90,8 +92,40 @@ describe('Message Center toggle', () => {
     await dispatchWebhooks(t.webhookAdmin, t.clock());
 
     expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ url: expect.stringMatching(new RegExp(`^https://portal\\.test/m/${id}#[A-Za-z0-9_-]{43}$`)) });
+    expect(await response.json()).toMatchObject({ url: expect.stringMatching(new RegExp(`^https://portal\\.test/m/${id}#recover:[A-Za-z0-9_-]{43}$`)) });
     expect(t.deps.events.events.filter((e) => e.type === 'recovered')).toHaveLength(1);
     expect((t.webhookAdmin.sender as ScriptedWebhookSender).bodies()).toEqual([expect.objectContaining({ type: 'recovered', data: expect.objectContaining({ messageId: id }) })]);
+  });
+});
+
+describe('emergency recovery (a recovery link holder is nobody\'s recipient)', () => {
+  it('reads the message through its custody key, but opens, counts views and replies as no recipient, and the trail names the recovery', async () => {
+    const t = await buildTestApp();
+    await patchSettings(t, { messageCenter: true });
+    const sent = await sendJson(t.app, t.keys.acme, aSendRequest({ to: ['alice@example.com'], subject: 'Scan results', maxViews: 1 }));
+    const { id } = await sent.json() as { id: string };
+    const alice = parseLink(t.deps.notifier.sent.at(-1)?.text ?? '');
+    const recovery = await (await t.app.request(`/v1/admin/messages/${id}/recover`, { method: 'POST', headers: { Authorization: `Bearer ${t.adminKeys.acme}` } })).json() as { url: string };
+    const r = recovery.url.split('#recover:')[1] ?? '';
+    const post = (path: string, body: unknown) => t.app.request(`/m/${id}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const as = async (secret: string) => ({ link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) });
+
+    const opened = await post('open', await as(r));
+    const unlocked = await unwrapRecoveredSecret(r, opened.headers.get('Sealpost-Wrapped-Secret') ?? '');
+    const plaintext = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(await opened.arrayBuffer()), unlocked));
+    const openAsRecipient = await post('open', await as(unlocked));
+    const replyAsRecipient = await post('reply', { ...(await as(unlocked)), subject: 'Re: Scan results', text: 'Sent by whoever holds the recovery link' });
+    const head = t.deps.store.heads.get(id);
+    const aliceOpens = await post('open', await as(alice.secret));
+
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('Sealpost-Recovered-Key')).toBe('custody');
+    expect(plaintext).toContain('Subject: Scan results');
+    expect(unlocked).not.toBe(alice.secret);
+    expect([openAsRecipient.status, replyAsRecipient.status]).toEqual([404, 404]);
+    expect(head?.recipients[0]?.opens).toBe(0);
+    expect(aliceOpens.status).toBe(200);
+    expect(t.deps.events.events.filter((e) => e.messageId === id && ['opened', 'revealed', 'recovered', 'replied'].includes(e.type)).map((e) => `${e.type}:${e.actor}`))
+      .toEqual([expect.stringMatching(/^recovered:key:/), 'recovered:recovery:0', 'opened:recipient:r0']);
   });
 });

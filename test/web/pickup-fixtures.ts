@@ -35,10 +35,10 @@ export async function composeMime(options: MailOptions): Promise<Uint8Array> {
 }
 
 /** Seals MIME bytes exactly as the contract describes: SEIPDv2, AES-256, password = the secret. */
-export async function seal(mime: Uint8Array, secret: string): Promise<Uint8Array> {
+export async function seal(mime: Uint8Array, secret: string | readonly string[]): Promise<Uint8Array> {
   return openpgp.encrypt({
     message: await openpgp.createMessage({ binary: mime }),
-    passwords: [secret],
+    passwords: typeof secret === 'string' ? [secret] : [...secret],
     format: 'binary',
     config: { aeadProtect: true, preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256, s2kIterationCountByte: 0 },
   });

@@ -33,6 +33,8 @@ export interface StoredMessage {
   readonly facts?: PageFacts;
   /** A recovery link: every open answers with this `Sealpost-Wrapped-Secret` header. */
   readonly wrappedSecret?: string;
+  /** …and this `Sealpost-Recovered-Key` header (absent: as a server from before custody keys). */
+  readonly recoveredKey?: 'custody' | 'recipient';
   /** Answer the next code request with 429 code-rate-limited for this many seconds. */
   rateLimitCodes?: number;
   failures?: number;
@@ -133,6 +135,7 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
         return send(res, 201, 'application/json', JSON.stringify({ id: TEST_REPLY_ID, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }));
       }
       if (stored.wrappedSecret !== undefined) res.setHeader('Sealpost-Wrapped-Secret', stored.wrappedSecret);
+      if (stored.recoveredKey !== undefined) res.setHeader('Sealpost-Recovered-Key', stored.recoveredKey);
       return send(res, 200, 'application/octet-stream', stored.ciphertext);
     }
     const pageId = /^\/m\/([^/]+)\/?$/.exec(url.pathname)?.[1];

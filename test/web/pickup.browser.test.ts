@@ -88,6 +88,26 @@ describeBrowser('pickup page', () => {
     return { link: `${server.origin}/m/${id}#${r}`, stored };
   }
 
+  /** A recovery link to a message sealed for its recipient and for a custody key, as the server seals Message Center messages. */
+  async function aCustodyRecovery(id: string, options: { passcode?: string } = {}): Promise<{ link: string; stored: StoredMessage }> {
+    const { secret } = await aSecret();
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+    const custodyKey = random(32);
+    const material = await newRecoveryMaterial(custodyKey, random);
+    const r = material.recoverySecret;
+    const stored: StoredMessage = {
+      token: await deriveAccessToken(r),
+      link: await deriveLinkToken(r),
+      ciphertext: await seal(await composeMime(aMailMessage()), [await deriveMessageKey(secret, options.passcode), Buffer.from(custodyKey).toString('base64url')]),
+      wrappedSecret: encodeWrappedSecret(material.wrappedSecret),
+      recoveredKey: 'custody',
+      facts: { passcode: options.passcode !== undefined, custody: 'message-center', tenantName: brandedTenant.settings.displayName },
+    };
+    server.messages.set(id, stored);
+    server.brandedIds.set(id, brandedTenant.id);
+    return { link: `${server.origin}/m/${id}#recover:${r}`, stored };
+  }
+
   const posts = (id: string, kind = 'open') => server.requests.filter((r) => r.method === 'POST' && r.path === `/m/${id}/${kind}`).map((r) => r.body ?? {});
   const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id);
 
@@ -516,6 +536,24 @@ describeBrowser('pickup page', () => {
     expect(await page.locator('.recovery-note b').count()).toBe(0);
     expect(posts('recovered')).toEqual([{ link: stored.link, token: stored.token }]);
     // The recipient replies, not the one who recovered the message: no reply button here.
+    expect(await page.getByRole('button', { name: 'Reply securely' }).count()).toBe(0);
+    expect(cspErrors).toEqual([]);
+  });
+
+  it('opens a recovery link through the message\'s custody key: no passcode asked even for a passcode message, and no reply', async () => {
+    const { link } = await aCustodyRecovery('custody-recovery', { passcode: 'Blue Fox 7' });
+    const { page, cspErrors } = await aPage();
+
+    await page.goto(link);
+    const before = await page.locator('.recovery-intro').textContent();
+    const passcodeFields = await page.getByLabel('Passcode').count();
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+
+    expect(before).toBe('This is a recovery link from <b>Acme & Co</b>. It opens the message once, in this browser.');
+    expect(passcodeFields).toBe(0);
+    expect(page.url()).toBe(`${server.origin}/m/custody-recovery`);
+    expect(await page.locator('pre.text-body').innerText()).toContain('The report is attached.');
     expect(await page.getByRole('button', { name: 'Reply securely' }).count()).toBe(0);
     expect(cspErrors).toEqual([]);
   });

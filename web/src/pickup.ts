@@ -5,8 +5,9 @@
  * message. A message may also need the passcode the sender shared (a field the server put in the
  * page) and a code emailed to the recipient (the code view).
  *
- * A recovery link (Message Center) opens like any link; its answer carries the recipient's secret
- * wrapped under the fragment's, and the page decrypts with that instead. Under an opened message,
+ * A recovery link (Message Center) opens like any link; its answer carries the message's custody key
+ * wrapped under the fragment's, and the page decrypts with that instead (it opens no recipient's
+ * pickup and offers no reply). Under an opened message,
  * "Reply securely" loads the reply form (assets/reply.js) only when pressed: most recipients never
  * reply, so its code and styles stay out of the page's weight.
  */
@@ -64,6 +65,9 @@ function start(): void {
   const codeButton = byId<HTMLButtonElement>('code-button');
   const resendButton = byId<HTMLButtonElement>('resend-button');
   // Present only when the server knows the message has a passcode (functions/http/pickup-page.ts).
+  // A recovery link opens through the message's custody key, so it needs no passcode.
+  const recoveryLink = fragment?.recovery === true;
+  if (recoveryLink) document.getElementById('passcode-input')?.closest('.field')?.remove();
   const passcodeInput = document.getElementById('passcode-input') as HTMLInputElement | null;
 
   /** Shows one view, announces `text` through the live region, and optionally focuses the view's heading. */
@@ -106,6 +110,9 @@ function start(): void {
   if (fragment === null || id === null) {
     show('incomplete', TEXT.incomplete, false);
     return;
+  }
+  if (recoveryLink) {
+    byId('open-form').before(h('p', { class: 'recovery-intro lead' }, `This is a recovery link from ${tenantName() ?? 'the sender'}. It opens the message once, in this browser.`));
   }
   const { secret } = fragment;
   let grant = fragment.grant;
@@ -165,10 +172,12 @@ function start(): void {
     setProgress(TEXT.decrypting);
     let plaintext: Uint8Array;
     try {
-      // A recovery link: the fragment held R, which unwraps the recipient's secret S; the key is S's.
-      const key = result.wrappedSecret === undefined
-        ? derived.key
-        : await deriveMessageKey(await unwrapRecoveredSecret(secret, result.wrappedSecret), passcodeInput?.value);
+      // A recovery link: the fragment held R, which unwraps the custody key — itself the password —
+      // or, for a message sent before custody keys, a recipient's secret S, whose key is derived.
+      const unwrapped = result.wrappedSecret === undefined ? undefined : await unwrapRecoveredSecret(secret, result.wrappedSecret);
+      const key = unwrapped === undefined ? derived.key
+        : result.unlocks === 'custody' ? unwrapped
+        : await deriveMessageKey(unwrapped, passcodeInput?.value);
       plaintext = await decryptMessage(result.ciphertext, key);
     } catch {
       return fail(TEXT.undecryptable, false);

@@ -10,10 +10,17 @@
  * unwrap. The server unwraps a single secret for a signed-in recipient (their inbox) or for an
  * administrator's emergency recovery, and each unwrap is an audit event.
  *
- * Recovery links wrap a secret under their own secret R: protocol/recovery-wrap.ts.
+ * The custody key: at send, 32 random bytes are drawn and wrapped by KMS under their own context
+ * {tenantId, messageId, purpose: message-center-recovery}, and the message is sealed for their
+ * base64url form as one more OpenPGP password. An administrator's recovery unwraps that key — never a
+ * recipient's secret — so whoever holds a recovery link can read the message but cannot open,
+ * count views or reply as any recipient. Only the sender API may wrap or unwrap it (the portal,
+ * which unwraps recipients' secrets for the inbox, has no grant for this purpose).
+ *
+ * Recovery links wrap the key they unlock under their own secret R: protocol/recovery-wrap.ts.
  */
-import { SECRET_BYTES } from '../protocol/index.ts';
-import { ConflictError, type KeyWrapper } from '../shared/index.ts';
+import { SECRET_BYTES, encodeSecret } from '../protocol/index.ts';
+import { ConflictError, type KeyWrapper, type RandomBytes } from '../shared/index.ts';
 import type { Custody, MessageHead, SecretCustody } from '../messages/index.ts';
 import type { InboxEntryInput, InboxStore } from './ports.ts';
 
@@ -25,9 +32,17 @@ export const MAX_WRAPPED_SECRETS = 4096 / SECRET_BYTES;
 /** The reason a standard-mode message cannot be recovered (answered with 409). */
 export const STANDARD_MODE_REASON = 'This message was sent in standard mode: its key was never stored, so it cannot be recovered.';
 
+/** The `purpose` of the KMS encryption context of a message's custody key. */
+export const RECOVERY_PURPOSE = 'message-center-recovery';
+
 /** KMS encryption context of a message's wrapped secrets. */
 export function custodyContext(tenantId: string, messageId: string): Record<string, string> {
   return { tenantId, messageId, purpose: CUSTODY_PURPOSE };
+}
+
+/** KMS encryption context of a message's custody key. */
+export function recoveryContext(tenantId: string, messageId: string): Record<string, string> {
+  return { tenantId, messageId, purpose: RECOVERY_PURPOSE };
 }
 
 /**
@@ -78,12 +93,39 @@ export function inboxEntries(head: Pick<MessageHead, 'id' | 'tenantId' | 'create
 }
 
 /**
- * Message Center's part of a send (the send path's SecretCustody): the secrets wrapped with one KMS
- * call before anything is stored, the inbox entries written after the head.
+ * Unwraps a message's custody key (one KMS call, under its own context). Throws ConflictError for a
+ * message without one (standard mode, or sent before custody keys).
  */
-export function messageCenterCustody(deps: { readonly keys: KeyWrapper; readonly inbox: Pick<InboxStore, 'putEntries'> }): SecretCustody {
+export async function unwrapCustodyKey(keys: KeyWrapper, head: Pick<MessageHead, 'id' | 'tenantId' | 'custody' | 'wrappedCustodyKey'>): Promise<Uint8Array> {
+  if (head.custody !== 'message-center' || !(head.wrappedCustodyKey instanceof Uint8Array)) throw new ConflictError(STANDARD_MODE_REASON);
+  const key = await keys.unwrap(head.wrappedCustodyKey, recoveryContext(head.tenantId, head.id));
+  if (key.length !== SECRET_BYTES) {
+    key.fill(0);
+    throw new Error('the unwrapped custody key has the wrong length');
+  }
+  return key;
+}
+
+/**
+ * Message Center's part of a send (the send path's SecretCustody): before anything is sealed or
+ * stored, the recipients' secrets are wrapped in one KMS call and a fresh custody key in another
+ * (its own context), and the custody key is returned as one more password to seal for; after the
+ * head is committed, the inbox entries.
+ */
+export function messageCenterCustody(deps: { readonly keys: KeyWrapper; readonly inbox: Pick<InboxStore, 'putEntries'>; readonly random: RandomBytes }): SecretCustody {
   return {
-    keep: async (tenantId, messageId, secrets) => ({ custody: 'message-center', wrappedSecrets: await wrapSecrets(deps.keys, tenantId, messageId, secrets) }),
+    keep: async (tenantId, messageId, secrets) => {
+      const custodyKey = deps.random(SECRET_BYTES);
+      try {
+        const [wrappedSecrets, wrappedCustodyKey] = await Promise.all([
+          wrapSecrets(deps.keys, tenantId, messageId, secrets),
+          deps.keys.wrap(custodyKey, recoveryContext(tenantId, messageId)),
+        ]);
+        return { fields: { custody: 'message-center', wrappedSecrets, wrappedCustodyKey }, passwords: [encodeSecret(custodyKey)] };
+      } finally {
+        custodyKey.fill(0);
+      }
+    },
     list: (head) => deps.inbox.putEntries(inboxEntries(head)),
   };
 }

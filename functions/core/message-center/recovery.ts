@@ -2,19 +2,25 @@
  * Emergency recovery of a Message Center message by a tenant administrator: a one-time link that
  * opens the message in the portal, valid 24 hours, usable once.
  *
- * The server unwraps one recipient's secret S (one KMS call) and wraps it again under the link's
- * own random secret R (protocol/recovery-wrap.ts); R goes only into the link's fragment, in the admin's
- * response. The head keeps the grant: the hash of the link token derived from R, the wrapped S,
- * its validity and who made it. Opening the link is the pickup exchange (the page sends the link
- * token of whatever secret its fragment holds): the server finds the grant, marks it used (one
- * conditional write) and returns the ciphertext with the wrapped S, which only the browser holding
- * R can open.
+ * The server unwraps the message's custody key C (one KMS call, under its own context; see
+ * custody.ts) and wraps it again under the link's own random secret R (protocol/recovery-wrap.ts);
+ * R goes only into the link's fragment, in the admin's response. The head keeps the grant: the hash
+ * of the link token derived from R, the wrapped C, its validity and who made it. Opening the link
+ * is the pickup exchange (the page sends the link token of whatever secret its fragment holds): the
+ * server finds the grant, marks it used (one conditional write) and returns the ciphertext with the
+ * wrapped C, which only the browser holding R can open, and which decrypts the message through
+ * its custody SKESK. C derives no recipient's tokens: the link holder reads the message, but opens,
+ * counts views and replies as nobody; the trail records the recovery, not a recipient.
+ *
+ * A message sent before custody keys existed has only its recipients' secrets: its recovery still
+ * wraps the first recipient's secret S (residual risk 27 in docs/threat-model.md), until such
+ * messages have expired.
  *
  * A standard-mode message has no kept key: it cannot be recovered, and the API says so (409).
  */
 import { appendEvents, type EventLog } from '../audit/index.ts';
 import { encodeWrappedSecret, newRecoveryMaterial } from '../protocol/index.ts';
-import { STANDARD_MODE_REASON, hasKeptSecrets, unwrapSecret } from './custody.ts';
+import { STANDARD_MODE_REASON, hasKeptSecrets, unwrapCustodyKey, unwrapSecret } from './custody.ts';
 import {
   constantTimeEqual, ConflictError, MessageUnavailableError, ForbiddenError, NotFoundError, isExpired, type Clock, type KeyWrapper,
   type Logger, type RandomBytes,
@@ -31,8 +37,13 @@ export const RECOVERY_VALID_MS = 24 * 60 * 60_000;
 export const MAX_RECOVERIES = 5;
 /** After a recovery link opened part 0, the later parts of a large message can be fetched this long. */
 export const RECOVERY_PART_WINDOW_MS = 10 * 60_000;
-/** Response header of a recovery open: base64url(iv || AES-GCM(HKDF(R), S)). */
+/** Response header of a recovery open: base64url(iv || AES-GCM(HKDF(R), key)), the key the grant unlocks. */
 export const WRAPPED_SECRET_HEADER = 'Sealpost-Wrapped-Secret';
+/**
+ * Response header of a recovery open: what the wrapped key is — `custody` (the OpenPGP password
+ * itself) or `recipient` (a recipient's secret, for messages sent before custody keys).
+ */
+export const RECOVERED_KEY_HEADER = 'Sealpost-Recovered-Key';
 
 export interface RecoveryDeps {
   readonly store: Pick<MessageStore, 'getHead'>;
@@ -47,7 +58,7 @@ export interface RecoveryDeps {
 }
 
 export interface RecoveryLink {
-  /** `<portalOrigin>/m/<id>#<R>`: a bearer credential, shown once. */
+  /** `<portalOrigin>/m/<id>#recover:<R>`: a bearer credential, shown once. */
   readonly url: string;
   readonly expiresAt: string;
 }
@@ -70,18 +81,21 @@ export async function recoverMessage(deps: RecoveryDeps, principal: Principal, m
   const first = head.recipients[0];
   if (!first) throw new ConflictError('This message has no recipients to recover.');
 
-  // Any recipient's secret opens the whole message; the first recipient's is as good as any.
-  const secret = await unwrapSecret(deps.keys, head, first.rid);
+  // The custody key opens the whole message and is no recipient's; a message sent before custody
+  // keys has only its recipients' secrets, of which the first is as good as any.
+  const custody = head.wrappedCustodyKey !== undefined;
+  const key = custody ? await unwrapCustodyKey(deps.keys, head) : await unwrapSecret(deps.keys, head, first.rid);
   let material;
   try {
-    material = await newRecoveryMaterial(secret, deps.random);
+    material = await newRecoveryMaterial(key, deps.random);
   } finally {
-    secret.fill(0);
+    key.fill(0);
   }
   const expiresAt = new Date(Math.min(now.getTime() + RECOVERY_VALID_MS, Date.parse(head.expiresAt))).toISOString();
   const actor = `key:${principal.keyId}`;
   const grant: RecoveryGrant = {
-    tokenHash: material.tokenHash, wrappedSecret: material.wrappedSecret, rid: first.rid, createdAt: now.toISOString(), expiresAt, createdBy: actor,
+    tokenHash: material.tokenHash, wrappedSecret: material.wrappedSecret, ...(custody ? { unlocks: 'custody' as const } : { unlocks: 'recipient' as const, rid: first.rid }),
+    createdAt: now.toISOString(), expiresAt, createdBy: actor,
   };
   if (!(await deps.recoveries.addRecovery(head.tenantId, head.id, grant, now, MAX_RECOVERIES))) {
     throw new ConflictError('The recovery link could not be issued: the message changed meanwhile (it expired, was revoked, or reached its limit of recovery links).');
@@ -91,7 +105,8 @@ export async function recoverMessage(deps: RecoveryDeps, principal: Principal, m
     after: { expiresAt }, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
   }]);
   deps.logger.info('recovery_link_issued', { messageId, tenantId: head.tenantId });
-  return { url: `${deps.portalOrigin.replace(/\/+$/, '')}/m/${encodeURIComponent(messageId)}#${material.recoverySecret}`, expiresAt };
+  // `recover:` tells the page it needs no passcode; the server never sees the fragment.
+  return { url: `${deps.portalOrigin.replace(/\/+$/, '')}/m/${encodeURIComponent(messageId)}#recover:${material.recoverySecret}`, expiresAt };
 }
 
 export interface RecoveryMatch {
@@ -135,7 +150,7 @@ export async function openRecovery(
   now: Date,
   part: number,
   ctx: { sourceIp?: string; userAgent?: string } = {},
-): Promise<{ rid: string; wrappedSecret: string } | undefined> {
+): Promise<{ wrappedSecret: string; unlocks: 'custody' | 'recipient' } | undefined> {
   if (!hasKeptSecrets(head)) return undefined;
   const match = matchRecovery(head, linkHash, now);
   if (!match) return undefined;
@@ -151,7 +166,7 @@ export async function openRecovery(
     const usedAt = grant.usedAt === undefined ? Number.NaN : Date.parse(grant.usedAt);
     if (!(usedAt <= now.getTime() && now.getTime() - usedAt < RECOVERY_PART_WINDOW_MS)) return undefined;
   }
-  return { rid: grant.rid, wrappedSecret: encodeWrappedSecret(grant.wrappedSecret) };
+  return { wrappedSecret: encodeWrappedSecret(grant.wrappedSecret), unlocks: grant.unlocks ?? 'recipient' };
 }
 
 /** What opening a message in the portal needs: pickup's deps, plus recovery links where the deployment keeps them. */
@@ -159,8 +174,11 @@ export interface PortalOpenDeps extends PickupDeps {
   readonly recoveries?: RecoveryStore;
 }
 
-/** A part opened by a recovery link: with the recipient's secret, wrapped under the link's own key (the browser unwraps it). */
-export type RecoveredPart = OpenedPart & { readonly wrappedSecret: string };
+/**
+ * A part opened by a recovery link: with the key the grant unlocks (the custody key, or for an older
+ * message a recipient's secret), wrapped under the link's own key (the browser unwraps it).
+ */
+export type RecoveredPart = OpenedPart & { readonly wrappedSecret: string; readonly unlocks: 'custody' | 'recipient' };
 
 const LINK_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -184,7 +202,7 @@ async function openByRecovery(deps: PortalOpenDeps, messageId: string, credentia
   const ciphertext = await readPartOrUnavailable(deps, head, part);
   const opened = await openRecovery({ recoveries: deps.recoveries, events: deps.events, logger: deps.logger }, head, linkHash, now, part, ctx);
   if (!opened) throw new MessageUnavailableError();
-  return { ciphertext, part, parts, wrappedSecret: opened.wrappedSecret };
+  return { ciphertext, part, parts, ...opened };
 }
 
 /**

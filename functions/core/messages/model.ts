@@ -74,6 +74,13 @@ export interface MessageHead {
   readonly custody?: Custody;
   /** message-center custody: every recipient's 32-byte secret in rid order, wrapped by KMS in one call. */
   readonly wrappedSecrets?: Uint8Array;
+  /**
+   * message-center custody: the custody key, wrapped by KMS under its own context (purpose
+   * `message-center-recovery`). Its base64url form is the password of one more SKESK of the
+   * message, so a recovery opens the message without any recipient's secret. Absent on messages
+   * sent before it existed.
+   */
+  readonly wrappedCustodyKey?: Uint8Array;
   /** For a secure reply: the message it answers. */
   readonly inReplyTo?: string;
   /** Secure replies to this message (their message ids), oldest first. */
@@ -84,12 +91,18 @@ export interface MessageHead {
 
 export type Custody = 'link' | 'message-center';
 
-/** A recovery link's record: its token hash and the secret it unlocks, wrapped under the link's own key. */
+/** A recovery link's record: its token hash and the key it unlocks, wrapped under the link's own key. */
 export interface RecoveryGrant {
   readonly tokenHash: string;
-  /** AES-256-GCM of a recipient's secret under a key derived from the recovery secret (see docs/protocol.md). */
+  /** AES-256-GCM of the unlocked key under a key derived from the recovery secret (see docs/protocol.md). */
   readonly wrappedSecret: Uint8Array;
-  readonly rid: string;
+  /**
+   * What `wrappedSecret` holds: the message's custody key ("custody"), or — for a message sent
+   * before custody keys existed — the secret of recipient `rid` (absent: "recipient").
+   */
+  readonly unlocks?: 'custody' | 'recipient';
+  /** The recipient whose secret a "recipient" grant holds. */
+  readonly rid?: string;
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly usedAt?: string;

@@ -80,17 +80,20 @@ export interface MimeComposer {
 
 /** The custody fields of a new head: what the send path spreads into it. */
 export type CustodyHeadFields =
-  | { readonly custody: 'message-center'; readonly wrappedSecrets: Uint8Array }
+  | { readonly custody: 'message-center'; readonly wrappedSecrets: Uint8Array; readonly wrappedCustodyKey: Uint8Array }
   | { readonly custody: 'link' };
 
 /**
  * What Message Center adds to a send (message-center/custody.ts implements it): the recipients'
- * secrets kept under the key service before anything is stored, and the inbox entries after the
- * head is committed.
+ * secrets and a custody key kept under the key service before anything is sealed or stored, and
+ * the inbox entries after the head is committed.
  */
 export interface SecretCustody {
-  /** The head fields that keep `secrets` (32 bytes each, in rid order). Throws when the key service fails. */
-  keep(tenantId: string, messageId: string, secrets: readonly Uint8Array[]): Promise<CustodyHeadFields>;
+  /**
+   * The head fields that keep `secrets` (32 bytes each, in rid order), and the extra passwords the
+   * message must be sealed for (the custody key, for recovery). Throws when the key service fails.
+   */
+  keep(tenantId: string, messageId: string, secrets: readonly Uint8Array[]): Promise<{ readonly fields: CustodyHeadFields; readonly passwords: readonly string[] }>;
   /** Lists a committed message in its recipients' inboxes. Throws on failure (the caller logs it: the link still opens it). */
   list(head: NewMessageHead): Promise<void>;
 }

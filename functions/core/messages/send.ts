@@ -144,21 +144,24 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     date: now,
     messageId: `<${id}@sealpost>`,
   });
-  const ciphertext = await deps.sealer.seal(plaintext, planned.map((r) => r.key));
-  // Message Center: the link secrets (not the passcode-mixed keys) are kept, wrapped by KMS in one
-  // call, before anything is stored: a KMS failure stores and sends nothing. A reply is always
-  // link-only (it goes to the organisation's own address, not to an inbox).
+  // Message Center: the link secrets (not the passcode-mixed keys) are kept, wrapped by KMS, and a
+  // custody key is drawn and wrapped under its own context, before anything is sealed or stored: a
+  // KMS failure stores and sends nothing. The message is also sealed for the custody key, so a
+  // recovery never needs a recipient's secret. A reply is always link-only (it goes to the
+  // organisation's own address, not to an inbox).
   const secretBytes = planned.map((r) => fromBase64Url(r.secret));
   const messageCenter = tenant.settings.messageCenter && ctx.inReplyTo === undefined;
   if (messageCenter && !deps.custody) {
     throw new DependencyError('Message Center is on, but this deployment has no key service configured. Nothing was stored or sent.', 'kms');
   }
-  const custody: CustodyHeadFields = !messageCenter || !deps.custody
-    ? { custody: 'link' }
+  const kept: { fields: CustodyHeadFields; passwords: readonly string[] } = !messageCenter || !deps.custody
+    ? { fields: { custody: 'link' }, passwords: [] }
     : await deps.custody.keep(tenant.id, id, secretBytes).catch((error: unknown) => {
       throw new DependencyError('Message Center could not keep the message\'s keys (the key service failed), so nothing was stored or sent. It is safe to retry.', 'kms', error);
     });
   secretBytes.forEach((b) => b.fill(0));
+  const custody = kept.fields;
+  const ciphertext = await deps.sealer.seal(plaintext, [...planned.map((r) => r.key), ...kept.passwords]);
 
   const head: NewMessageHead = {
     id,

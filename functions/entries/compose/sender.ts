@@ -30,7 +30,7 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
     random: secureRandom,
     portalOrigin: config.portalOrigin,
     logger,
-    custody: messageCenterCustody({ keys, inbox: custody.inbox }),
+    custody: messageCenterCustody({ keys, inbox: custody.inbox, random: secureRandom }),
   };
   return {
     ...send,

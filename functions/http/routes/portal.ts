@@ -6,7 +6,7 @@
  * /m/:id/open, sent after the recipient clicks, returns ciphertext; POST /m/:id/code sends a code.
  */
 import { Hono } from 'hono';
-import { WRAPPED_SECRET_HEADER, openMessageOrRecovery, type PortalOpenDeps } from '../../core/message-center/index.ts';
+import { RECOVERED_KEY_HEADER, WRAPPED_SECRET_HEADER, openMessageOrRecovery, type PortalOpenDeps } from '../../core/message-center/index.ts';
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { describeError, ValidationError, isExpired, type WebAssets } from '../../core/shared/index.ts';
 import { isWellFormedMessageId, type MessageHead } from '../../core/messages/index.ts';
@@ -27,7 +27,7 @@ export interface PortalDeps extends PortalOpenDeps {
 export const PARTS_HEADER = 'Sealpost-Parts';
 /** Response header of POST /m/:id/open after a verified code: the grant for later parts (and a reply). */
 export const GRANT_HEADER = 'Sealpost-Grant';
-export { WRAPPED_SECRET_HEADER };
+export { RECOVERED_KEY_HEADER, WRAPPED_SECRET_HEADER };
 
 export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -93,8 +93,8 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
       // Large messages come in several parts (one Lambda response each); the client fetches the rest.
       [PARTS_HEADER]: String(opened.parts),
       ...(opened.grant !== undefined ? { [GRANT_HEADER]: opened.grant } : {}),
-      // A recovery link: the secret, wrapped under the link's own key; only the browser can unwrap it.
-      ...('wrappedSecret' in opened ? { [WRAPPED_SECRET_HEADER]: opened.wrappedSecret } : {}),
+      // A recovery link: the key it unlocks, wrapped under the link's own key; only the browser can unwrap it.
+      ...('wrappedSecret' in opened ? { [WRAPPED_SECRET_HEADER]: opened.wrappedSecret, [RECOVERED_KEY_HEADER]: opened.unlocks } : {}),
     });
   });
 

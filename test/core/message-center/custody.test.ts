@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  CUSTODY_PURPOSE, STANDARD_MODE_REASON, custodyContext, inboxEntries, messageCenterCustody, unwrapSecret, wrapSecrets,
+  CUSTODY_PURPOSE, STANDARD_MODE_REASON, custodyContext, inboxEntries, messageCenterCustody, recoveryContext, unwrapCustodyKey, unwrapSecret, wrapSecrets,
 } from '../../../functions/core/message-center/index.ts';
-import { ConflictError, DependencyError } from '../../../functions/core/shared/index.ts';
+import { ConflictError, DependencyError, toBase64Url } from '../../../functions/core/shared/index.ts';
 import type { MessageHead, RecipientRecord } from '../../../functions/core/messages/index.ts';
 import { CountingKeyWrapper, InMemoryInboxStore } from '../../helpers/inbox-fakes.ts';
 
@@ -73,17 +73,23 @@ describe('custody', () => {
     expect(keys.unwrapCalls).toBe(0);
   });
 
-  it('keeps the secrets with one KMS call at send and lists the committed message in each recipient\'s inbox', async () => {
+  it('keeps the secrets with one KMS call, draws a custody key wrapped under its own context, and lists the committed message in each inbox', async () => {
     const keys = new CountingKeyWrapper();
     const inbox = new InMemoryInboxStore();
-    const custody = messageCenterCustody({ keys, inbox });
+    const custody = messageCenterCustody({ keys, inbox, random });
     const secrets = secretsOf(2);
 
     const kept = await custody.keep('acme', 'm1', secrets);
-    await custody.list({ ...aHead('m1', new Uint8Array(), 2), ...kept });
+    await custody.list({ ...aHead('m1', new Uint8Array(), 2), ...kept.fields });
+    const fields = kept.fields as Extract<typeof kept.fields, { custody: 'message-center' }>;
+    const custodyKey = await unwrapCustodyKey(keys, { id: 'm1', tenantId: 'acme', ...fields });
 
-    expect(kept.custody).toBe('message-center');
-    expect(keys.wrapCalls).toBe(1);
+    expect(fields.custody).toBe('message-center');
+    expect(keys.wrapCalls).toBe(2);
+    expect(kept.passwords).toEqual([toBase64Url(custodyKey)]);
+    expect(secrets.map((s) => toBase64Url(s))).not.toContain(kept.passwords[0]);
+    await expect(keys.unwrap(fields.wrappedCustodyKey, custodyContext('acme', 'm1'))).rejects.toThrow();
+    await expect(keys.unwrap(fields.wrappedSecrets, recoveryContext('acme', 'm1'))).rejects.toThrow();
     expect((await inbox.listEntries('acme', 'r1@example.com', 10)).map((e) => [e.messageId, e.rid])).toEqual([['m1', 'r1']]);
     expect(inboxEntries({ ...aHead('m2', new Uint8Array(), 2), custody: 'link' })).toEqual([]);
   });

@@ -30,7 +30,7 @@ const admin: Principal = { tenant: aTenant(), keyId: '0123456789abcdef', scope: 
 
 /** What the pickup page sends for a link: the hash of the link token of the fragment's secret. */
 async function linkHashOf(url: string): Promise<{ r: string; linkHash: string }> {
-  const r = new URL(url).hash.slice(1);
+  const r = new URL(url).hash.replace(/^#recover:/, '');
   return { r, linkHash: await hashAccessToken(await deriveLinkToken(r)) };
 }
 
@@ -71,27 +71,43 @@ describe('recoverMessage', () => {
     expect(await errorOf(recoverMessage(deps, { ...admin, scope: 'send' }, id))).toBeInstanceOf(ForbiddenError);
   });
 
-  it('issues a link to the portal valid 24 hours, records a recovered event, and keeps R out of storage, events and logs', async () => {
+  it('issues a link to the portal valid 24 hours that unlocks the custody key, never a recipient\'s secret, and keeps R out of storage, events and logs', async () => {
     const { deps, store } = setup();
     const id = messageIdOf('kept');
-    const [first] = await seedMessage(deps, { id, emails: ['alice@example.com', 'bob@example.com'] });
+    const seeded = await seedMessage(deps, { id, emails: ['alice@example.com', 'bob@example.com'] });
+    const first = seeded[0];
     deps.keys.unwrapCalls = 0;
 
     const link = await recoverMessage(deps, admin, id, { sourceIp: '198.51.100.7', userAgent: 'console' });
     const { r, linkHash } = await linkHashOf(link.url);
     const grant = store.heads.get(id)?.recoveries?.[0];
+    const unlocked = await unwrapRecoveredSecret(r, grant!.wrappedSecret);
 
-    expect(link.url).toMatch(new RegExp(`^https://portal\\.test/m/${id}#[A-Za-z0-9_-]{43}$`));
+    expect(link.url).toMatch(new RegExp(`^https://portal\\.test/m/${id}#recover:[A-Za-z0-9_-]{43}$`));
     expect(link.expiresAt).toBe('2026-11-30T12:00:00.000Z');
     expect(deps.keys.unwrapCalls).toBe(1);
-    expect(grant).toMatchObject({ tokenHash: linkHash, rid: 'r0', createdAt: '2026-11-29T12:00:00.000Z', expiresAt: link.expiresAt, createdBy: 'key:0123456789abcdef' });
-    expect(await unwrapRecoveredSecret(r, grant!.wrappedSecret)).toBe(first?.secret);
+    expect(grant).toMatchObject({ tokenHash: linkHash, unlocks: 'custody', createdAt: '2026-11-29T12:00:00.000Z', expiresAt: link.expiresAt, createdBy: 'key:0123456789abcdef' });
+    expect(grant?.rid).toBeUndefined();
+    expect(unlocked).toBe(seeded.custodyKey);
+    expect(seeded.map((s) => s.secret)).not.toContain(unlocked);
     expect(deps.events.events).toEqual([expect.objectContaining({
       messageId: id, tenantId: 'acme', type: 'recovered', actor: 'key:0123456789abcdef', detail: 'recovery link issued', after: { expiresAt: link.expiresAt }, sourceIp: '198.51.100.7',
     })]);
     const everything = JSON.stringify([[...store.heads.values()], deps.events.events, deps.logger.lines], (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64url') : v));
     expect(everything).not.toContain(r);
     expect(everything).not.toContain(first!.secret);
+  });
+
+  it('unlocks the first recipient\'s secret for a message sent before custody keys, so such messages stay recoverable', async () => {
+    const { deps, store } = setup();
+    const id = messageIdOf('legacy');
+    const [first] = await seedMessage(deps, { id, emails: ['alice@example.com'], legacy: true });
+
+    const link = await recoverMessage(deps, admin, id);
+    const grant = store.heads.get(id)?.recoveries?.[0];
+
+    expect(grant).toMatchObject({ unlocks: 'recipient', rid: 'r0' });
+    expect(await unwrapRecoveredSecret((await linkHashOf(link.url)).r, grant!.wrappedSecret)).toBe(first?.secret);
   });
 
   it('ends the link at the message\'s expiry when that comes sooner', async () => {
@@ -123,21 +139,21 @@ describe('openRecovery', () => {
   async function recovered() {
     const env = setup();
     const id = messageIdOf('kept');
-    const [first] = await seedMessage(env.deps, { id, emails: ['alice@example.com'] });
+    const seeded = await seedMessage(env.deps, { id, emails: ['alice@example.com'] });
     const link = await recoverMessage(env.deps, admin, id);
-    return { ...env, id, first: first!, ...(await linkHashOf(link.url)) };
+    return { ...env, id, custodyKey: seeded.custodyKey, ...(await linkHashOf(link.url)) };
   }
   const headOf = (store: InMemoryMessageStore, id: string) => store.heads.get(id)!;
 
-  it('opens once: part 0 returns the wrapped secret that R unwraps, a second part 0 gets nothing', async () => {
-    const { deps, store, id, first, r, linkHash, clock } = await recovered();
+  it('opens once: part 0 returns the wrapped custody key that R unwraps, a second part 0 gets nothing', async () => {
+    const { deps, store, id, custodyKey, r, linkHash, clock } = await recovered();
     clock.set('2026-11-29T13:00:00.000Z');
 
     const opened = await openRecovery(deps, headOf(store, id), linkHash, clock(), 0, { sourceIp: '192.0.2.1' });
     const again = await openRecovery(deps, headOf(store, id), linkHash, clock(), 0);
 
-    expect(opened?.rid).toBe('r0');
-    expect(await unwrapRecoveredSecret(r, opened!.wrappedSecret)).toBe(first.secret);
+    expect(opened?.unlocks).toBe('custody');
+    expect(await unwrapRecoveredSecret(r, opened!.wrappedSecret)).toBe(custodyKey);
     expect(again).toBeUndefined();
     expect(headOf(store, id).recoveries?.[0]?.usedAt).toBe('2026-11-29T13:00:00.000Z');
     expect(deps.events.events.at(-1)).toMatchObject({ type: 'recovered', actor: 'recovery:0', detail: 'recovery link opened', sourceIp: '192.0.2.1' });
@@ -154,7 +170,7 @@ describe('openRecovery', () => {
     const after = await openRecovery(deps, headOf(store, id), linkHash, clock(), 1);
 
     expect(before).toBeUndefined();
-    expect(within?.rid).toBe('r0');
+    expect(within?.unlocks).toBe('custody');
     expect(after).toBeUndefined();
   });
 

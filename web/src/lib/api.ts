@@ -9,7 +9,9 @@
  * tell apart; anything else is a transient error. Large messages come in parts because one Lambda
  * response stops at 6 MB; part 0 is the one the server counts as the open, and later parts go
  * with the grant, never a code. A recovery link's open (Message Center) adds
- * `Sealpost-Wrapped-Secret` to part 0: the recipient's secret, which only the fragment unwraps.
+ * `Sealpost-Wrapped-Secret` to part 0: a key only the fragment unwraps — the message's custody key
+ * (`Sealpost-Recovered-Key: custody`), the password itself, or for a message sent before custody
+ * keys a recipient's secret (`recipient`).
  * `POST /m/{id}/reply` takes the same credentials plus the reply and answers 201 `{id, expiresAt}`.
  */
 
@@ -35,8 +37,10 @@ export type OpenResult = {
   readonly kind: 'ok';
   readonly ciphertext: Uint8Array;
   readonly grant?: string;
-  /** Present when a recovery link opened the message: the recipient's secret, wrapped under the fragment's key. */
+  /** Present when a recovery link opened the message: the key it unlocks, wrapped under the fragment's key. */
   readonly wrappedSecret?: string;
+  /** What `wrappedSecret` holds: the custody key (the OpenPGP password itself) or a recipient's secret. */
+  readonly unlocks?: 'custody' | 'recipient';
 } | Refusal;
 
 /** What a reply sends besides the credentials (web/src/reply.ts builds it). */
@@ -80,7 +84,7 @@ export async function openMessage(id: string, credentials: Credentials, fetchImp
   }
   const grant = {
     ...(first.grant === undefined ? {} : { grant: first.grant }),
-    ...(first.wrappedSecret === undefined ? {} : { wrappedSecret: first.wrappedSecret }),
+    ...(first.wrappedSecret === undefined ? {} : { wrappedSecret: first.wrappedSecret, unlocks: first.unlocks ?? 'recipient' }),
   };
   if (pieces.length === 1) return { kind: 'ok', ciphertext: first.bytes, ...grant };
   const ciphertext = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
@@ -116,7 +120,10 @@ export async function sendReply(id: string, credentials: Credentials, content: R
   return grant !== null && BASE64URL_43.test(grant) ? { ...sent, grant } : sent;
 }
 
-type PartResult = { readonly kind: 'part'; readonly bytes: Uint8Array; readonly parts: number; readonly grant?: string; readonly wrappedSecret?: string } | Refusal;
+type PartResult = {
+  readonly kind: 'part'; readonly bytes: Uint8Array; readonly parts: number; readonly grant?: string; readonly wrappedSecret?: string;
+  readonly unlocks?: 'custody' | 'recipient';
+} | Refusal;
 
 const MAX_PARTS = 1000;
 const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
@@ -152,7 +159,9 @@ async function fetchPart(id: string, credentials: Credentials, part: number, fet
     return {
       kind: 'part', bytes, parts,
       ...(grant !== null && BASE64URL_43.test(grant) ? { grant } : {}),
-      ...(wrapped !== null && WRAPPED_SECRET.test(wrapped) ? { wrappedSecret: wrapped } : {}),
+      ...(wrapped !== null && WRAPPED_SECRET.test(wrapped)
+        ? { wrappedSecret: wrapped, unlocks: response.headers.get('Sealpost-Recovered-Key') === 'custody' ? 'custody' as const : 'recipient' as const }
+        : {}),
     };
   } catch {
     return { kind: 'error', status: 0 };

@@ -30,12 +30,14 @@ export { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecre
  * for instance. Punctuation a mail client glued to the end of the link (`…#secret).`) is ignored;
  * a 44th key character is not, since it means the link was altered. The secret comes back in its
  * canonical spelling (canonicalSecret), so it derives the tokens and the password it was sealed with.
+ * A recovery link's fragment is `recover:<R>` (`recovery: true`): the page then needs no passcode.
  */
-export function credentialsFromFragment(hash: string): { secret: string; grant?: string } | null {
-  const match = /^#?([A-Za-z0-9_-]{43})(?::([A-Za-z0-9_-]{43}))?(?:[^A-Za-z0-9_-]|$)/.exec(hash);
-  const secret = canonicalSecret(match?.[1] ?? '');
-  if (secret === undefined) return null;
-  return match?.[2] === undefined ? { secret } : { secret, grant: match[2] };
+export function credentialsFromFragment(hash: string): { secret: string; grant?: string; recovery?: true } | null {
+  const match = /^#?(recover:)?([A-Za-z0-9_-]{43})(?::([A-Za-z0-9_-]{43}))?(?:[^A-Za-z0-9_-]|$)/.exec(hash);
+  const secret = canonicalSecret(match?.[2] ?? '');
+  if (secret === undefined || match === null) return null;
+  if (match[1] !== undefined) return match[3] === undefined ? { secret, recovery: true } : null;
+  return match[3] === undefined ? { secret } : { secret, grant: match[3] };
 }
 
 /** Raised when the ciphertext cannot be decrypted with the secret (damaged data or the wrong link). */
