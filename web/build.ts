@@ -14,12 +14,13 @@
  *
  * Run with `npx tsx web/build.ts` (add `--analyze` for a per-module size breakdown).
  */
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import { analyzeMetafile, build, type BuildOptions, type Plugin } from 'esbuild';
+import { FRAGMENT_GUARD_SCRIPT } from '../functions/http/middleware/security-headers.ts';
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(webDir, '..');
@@ -133,10 +134,14 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
   );
 }
 
-/** One page: src/<name>.ts → assets/<name>.js, <name>.css → assets/<name>.css (imports inlined), <name>.html copied. */
+/**
+ * One page: src/<name>.ts → assets/<name>.js, <name>.css → assets/<name>.css (imports inlined),
+ * <name>.html copied, with the fragment guard (the one inline script the CSP admits) in its slot.
+ */
 async function buildPage(name: PageName, outDir: string, assetsDir: string, extra: Partial<Pick<BuildOptions, 'metafile' | 'plugins'>> = {}) {
   const result = await buildScript(name, assetsDir, extra);
-  await copyFile(path.join(webDir, `${name}.html`), path.join(outDir, `${name}.html`));
+  const html = await readFile(path.join(webDir, `${name}.html`), 'utf8');
+  await writeFile(path.join(outDir, `${name}.html`), html.replace('<!--fragment-guard-->', () => `<script>${FRAGMENT_GUARD_SCRIPT}</script>`));
   return result;
 }
 

@@ -153,6 +153,21 @@ describeBrowser('pickup page', () => {
     await expect(page.getByText('It is decrypted in your browser; the server cannot read it.').isVisible()).resolves.toBe(true);
   });
 
+  it('takes the key out of the address bar and history even when the page script never loads, with no CSP violation', async () => {
+    const link = await aStoredMessage('script-blocked');
+    const { page, cspErrors } = await aPage();
+    await page.route('**/assets/pickup.js', (route) => route.abort());
+
+    await page.goto(link);
+    await page.waitForLoadState('load');
+    await page.goto('about:blank');
+    await page.goBack();
+
+    expect(page.url()).toBe(`${server.origin}/m/script-blocked`);
+    expect(await page.evaluate(() => location.hash)).toBe('');
+    expect(cspErrors).toEqual([]);
+  });
+
   it('decrypts and shows subject, people, date and the text body when the recipient opens it', async () => {
     const link = await aStoredMessage('text-only', aMailMessage({ subject: 'Quarterly report — Q3 🔒' }));
     const { page, cspErrors } = await aPage();

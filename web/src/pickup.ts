@@ -52,8 +52,11 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 const tenantName = (): string | undefined => /^Secure message from (.+)$/.exec(document.title)?.[1];
 
 function start(): void {
-  // Read the key, then take it out of the address bar (and history) before anything else happens.
-  const fragment = credentialsFromFragment(location.hash);
+  // The page's inline guard already took the key out of the address bar (and history) and left it
+  // here; read it from the address bar only if the guard did not run.
+  const guarded = window as { __sealpostFragment?: string };
+  const fragment = credentialsFromFragment(guarded.__sealpostFragment ?? location.hash);
+  delete guarded.__sealpostFragment;
   history.replaceState(null, '', location.pathname + location.search);
   const id = messageIdFromPath(location.pathname);
 

@@ -1,8 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 
 /**
+ * The pickup page's one inline script, run while the page is parsed, before any other script: it
+ * takes the link's key out of the address bar (and the history entry) at once and leaves it for the
+ * page's script in a global. So the key never survives a page script that fails to load (a blocked
+ * asset, a flaky connection): the address bar and history are clean either way. web/build.ts puts it
+ * in the page; the CSP below admits exactly this text by its hash, and nothing else inline.
+ */
+export const FRAGMENT_GUARD_SCRIPT = "(function(){var h=location.hash;if(h.length>1){window.__sealpostFragment=h;history.replaceState(null,'',location.pathname+location.search)}})()";
+export const FRAGMENT_GUARD_HASH = `sha256-${createHash('sha256').update(FRAGMENT_GUARD_SCRIPT).digest('base64')}`;
+
+/**
  * Strict headers on every response — pages, API, errors, 404s.
- * - No inline or third-party script; the page's only script is /assets/*.
+ * - No third-party script, and no inline script but the fragment guard, admitted by its hash.
  * - style-src allows inline style *attributes* so sanitized message HTML keeps its layout; with
  *   img/font/connect limited to our origin, CSS cannot send anything anywhere.
  * - frame-src 'none': the message frame is an about:srcdoc document, which frame-src does not govern
@@ -10,7 +21,7 @@ import type { MiddlewareHandler } from 'hono';
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  "script-src 'self'",
+  `script-src 'self' '${FRAGMENT_GUARD_HASH}'`,
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
