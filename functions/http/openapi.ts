@@ -226,7 +226,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     body: { schema: 'SignInRequest' }, responses: { 202: { description: 'Accepted', json: 'SignInAccepted' } },
     problems: { 403: 'forbidden: the Origin is not the inbox page\'s', 404: 'not-found: not an organisation id' } },
   { method: 'post', path: '/inbox/api/{tenantId}/verify', operationId: 'verifyInboxCode', tag: 'Inbox', scope: 'none', summary: 'Sign in with the code',
-    description: `A right code starts a session: 204 with Set-Cookie ${INBOX_COOKIE}=<token>; HttpOnly; Secure; SameSite=Strict; Path=/inbox. The session ends 12 hours after sign-in, or after 30 minutes without use. Five wrong codes in 15 minutes lock signing in with the address for 15 minutes.`,
+    description: `A right code starts a session: 204 with Set-Cookie ${INBOX_COOKIE}=<token>; HttpOnly; Secure; SameSite=Strict; Path=/. The session ends 12 hours after sign-in, or after 30 minutes without use. Five wrong codes in 15 minutes lock signing in with the address for 15 minutes.`,
     body: { schema: 'VerifyRequest' }, responses: { 204: { description: 'Signed in', headers: { 'Set-Cookie': 'The session cookie' } } },
     problems: { 401: 'unauthorized: the code is wrong, expired or used (the same for an address without messages)', 403: 'forbidden: the Origin is not the inbox page\'s', 404: 'not-found: not an organisation id', 429: 'locked (retryAfter seconds, also in Retry-After)' } },
   { method: 'get', path: '/inbox/api/{tenantId}/messages', operationId: 'listInboxMessages', tag: 'Inbox', scope: 'session', summary: 'The signed-in recipient\'s messages',
@@ -379,7 +379,7 @@ export function buildOpenApiDocument(): Json {
         },
         inboxSession: {
           type: 'apiKey', in: 'cookie', name: INBOX_COOKIE,
-          description: 'The recipient inbox\'s session, set by POST /inbox/api/{tenantId}/verify (HttpOnly, Secure, SameSite=Strict, Path=/inbox). Valid for the organisation it was made for.',
+          description: 'The recipient inbox\'s session, set by POST /inbox/api/{tenantId}/verify (__Host- prefixed: HttpOnly, Secure, SameSite=Strict, Path=/). Valid for the organisation it was made for.',
         },
       },
     },

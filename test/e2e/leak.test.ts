@@ -115,8 +115,8 @@ describe('what the server keeps', () => {
     const signInCode = /\b(\d{6})\b/.exec(signInMail?.body.text ?? '')?.[1] ?? '';
     const verified = await inbox('verify', { email: 'kept@example.com', code: signInCode });
     expect(verified.status).toBe(204);
-    const session = /sealpost_inbox=([A-Za-z0-9_-]+)/.exec(verified.headers.get('Set-Cookie') ?? '')?.[1] ?? '';
-    const openedFromInbox = await inbox(`messages/${keptLink.id}/open`, {}, `sealpost_inbox=${session}`);
+    const session = /__Host-sealpost_inbox=([A-Za-z0-9_-]+)/.exec(verified.headers.get('Set-Cookie') ?? '')?.[1] ?? '';
+    const openedFromInbox = await inbox(`messages/${keptLink.id}/open`, {}, `__Host-sealpost_inbox=${session}`);
     expect(openedFromInbox.status).toBe(200);
     const { secret: unwrapped, grant } = await openedFromInbox.json() as { secret: string; grant?: string };
     expect(unwrapped).toBe(keptLink.secret);

@@ -11,7 +11,7 @@ import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
 } from './fakes.ts';
 import { InMemoryWebhookStore, ScriptedWebhookSender, TestKeyWrapper } from './webhook-fakes.ts';
-import { InMemoryInboxStore, InMemoryRecoveryStore } from './inbox-fakes.ts';
+import { InMemoryInboxStore, InMemoryRecoveryStore, NO_PACE } from './inbox-fakes.ts';
 import { InMemoryReplyRecorder } from './reply-fakes.ts';
 import { authorizeRecipient, issueGrant } from '../../functions/core/pickup/index.ts';
 import type { AuthorizeRecipient } from '../../functions/core/replies/index.ts';
@@ -116,6 +116,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     inbox, store: deps.store, tenants, keys: keys2, events: deps.events, notifier: deps.notifier, clock, random: deps.random, logger: deps.logger,
     portalOrigin: deps.portalOrigin, issueGrant: (messageId: string, rid: string, now: Date) => issueGrant(send, messageId, rid, now),
     inboxWeb: { inboxPage: '<!doctype html><title>inbox</title>' },
+    pace: NO_PACE,
   };
   const app = createApp({ logger: deps.logger, api, portal: { ...deps, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps);
   return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock };

@@ -174,3 +174,6 @@ export async function seedMessage(
 export function messageIdOf(label: string): string {
   return label.padEnd(22, '0').slice(0, 22).replace(/[^A-Za-z0-9_-]/g, '_');
 }
+
+/** No pacing of code requests: the tests of pacing give their own. */
+export const NO_PACE = { ms: 0, sleep: async () => undefined } as const;

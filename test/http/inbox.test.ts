@@ -5,11 +5,11 @@ import { adminRecoveryRoutes } from '../../functions/http/routes/admin-recovery.
 import { inboxRoutes } from '../../functions/http/routes/inbox.ts';
 import { CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
 import { aTenant, buildTestApp } from '../helpers/builders.ts';
-import { CountingKeyWrapper, InMemoryInboxStore, InMemoryRecoveryStore, messageIdOf, seedMessage } from '../helpers/inbox-fakes.ts';
+import { CountingKeyWrapper, InMemoryInboxStore, InMemoryRecoveryStore, NO_PACE, messageIdOf, seedMessage } from '../helpers/inbox-fakes.ts';
 
 const INBOX_PAGE = readFileSync(new URL('../../web/inbox.html', import.meta.url), 'utf8');
 const ORIGIN = 'http://localhost';
-const COOKIE = /^sealpost_inbox=([A-Za-z0-9_-]{43}); HttpOnly; Secure; SameSite=Strict; Path=\/inbox; Max-Age=43200$/;
+const COOKIE = /^__Host-sealpost_inbox=([A-Za-z0-9_-]{43}); HttpOnly; Secure; SameSite=Strict; Path=\/; Max-Age=43200$/;
 
 async function setup() {
   const t = await buildTestApp({
@@ -24,7 +24,7 @@ async function setup() {
   const keys = new CountingKeyWrapper();
   const recoveries = new InMemoryRecoveryStore(t.deps.store);
   const shared = { store: t.deps.store, events: t.deps.events, clock: t.clock, random: t.deps.random, logger: t.deps.logger, portalOrigin: 'https://portal.test', keys };
-  t.app.route('/', inboxRoutes({ ...shared, inbox, tenants: t.deps.tenants, notifier: t.deps.notifier, inboxWeb: { inboxPage: INBOX_PAGE }, issueGrant: async () => 'G'.repeat(43) }));
+  t.app.route('/', inboxRoutes({ ...shared, inbox, tenants: t.deps.tenants, notifier: t.deps.notifier, inboxWeb: { inboxPage: INBOX_PAGE }, issueGrant: async () => 'G'.repeat(43), pace: NO_PACE }));
   t.app.route('/v1/admin', adminRecoveryRoutes({ ...shared, recoveries }));
   return { ...t, inbox, wrapper: keys };
 }
@@ -40,7 +40,7 @@ async function signIn(env: Env, email = 'alice@example.com'): Promise<{ cookie: 
   const response = await post(env.app, '/inbox/api/acme/verify', { email, code });
   const setCookie = response.headers.get('Set-Cookie') ?? '';
   const token = COOKIE.exec(setCookie)?.[1] ?? '';
-  return { cookie: `sealpost_inbox=${token}`, token, setCookie, verifyBody: await response.text() };
+  return { cookie: `__Host-sealpost_inbox=${token}`, token, setCookie, verifyBody: await response.text() };
 }
 
 function snapshot(env: Env): string {
@@ -108,7 +108,7 @@ describe('inbox API', () => {
     expect(env.deps.notifier.sent.map((n) => n.to.email)).toEqual(['alice@example.com']);
   });
 
-  it('sets the session cookie HttpOnly, Secure, SameSite=Strict on /inbox, and never shows the token in a body or a log', async () => {
+  it('sets the session cookie __Host-, HttpOnly, Secure, SameSite=Strict, and never shows the token in a body or a log', async () => {
     const env = await setup();
     await seedMessage({ ...env.deps, inbox: env.inbox, keys: env.wrapper }, { id: messageIdOf('m1'), emails: ['alice@example.com'] });
 
@@ -131,7 +131,7 @@ describe('inbox API', () => {
 
     const responses = [
       await env.app.request('/inbox/api/acme/messages'),
-      await env.app.request('/inbox/api/acme/messages', { headers: { Cookie: `sealpost_inbox=${'A'.repeat(43)}` } }),
+      await env.app.request('/inbox/api/acme/messages', { headers: { Cookie: `__Host-sealpost_inbox=${'A'.repeat(43)}` } }),
       await env.app.request('/inbox/api/other/messages', { headers: { Cookie: cookie } }),
       await post(env.app, `/inbox/api/acme/messages/${messageIdOf('m1')}/open`, {}),
     ];
@@ -180,7 +180,7 @@ describe('inbox API', () => {
     const after = await env.app.request('/inbox/api/acme/messages', { headers: { Cookie: cookie } });
 
     expect(out.status).toBe(204);
-    expect(out.headers.get('Set-Cookie')).toBe('sealpost_inbox=; HttpOnly; Secure; SameSite=Strict; Path=/inbox; Max-Age=0');
+    expect(out.headers.get('Set-Cookie')).toBe('__Host-sealpost_inbox=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0');
     expect(after.status).toBe(401);
   });
 

@@ -171,7 +171,7 @@ function curlProblems(call: CurlCall): string[] {
   if (!op) return [`${call.method} ${call.path} is not documented`];
   const problems: string[] = [];
   if ((op.scope === 'send' || op.scope === 'admin') && !/^Bearer \S+$/.test(call.headers.get('authorization') ?? '')) problems.push('no API key');
-  if (op.scope === 'session' && !/^sealpost_inbox=\S+/.test(call.headers.get('cookie') ?? '')) problems.push('no session cookie');
+  if (op.scope === 'session' && !/^__Host-sealpost_inbox=\S+/.test(call.headers.get('cookie') ?? '')) problems.push('no session cookie');
   for (const name of call.query.keys()) if (!op.query || !(name in op.query.schema.shape)) problems.push(`undocumented query parameter ${name}`);
   if (op.query) {
     const literal = Object.fromEntries([...call.query].filter(([, value]) => !isShellVariable(value)));

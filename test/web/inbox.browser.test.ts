@@ -20,7 +20,7 @@ import { buildWeb } from '../../web/build.ts';
 import { aClock, aTenant } from '../helpers/builders.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { CapturingLogger, InMemoryEventLog, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier } from '../helpers/fakes.ts';
-import { CountingKeyWrapper, InMemoryInboxStore, messageIdOf, seedMessage, type SeededRecipient } from '../helpers/inbox-fakes.ts';
+import { CountingKeyWrapper, InMemoryInboxStore, NO_PACE, messageIdOf, seedMessage, type SeededRecipient } from '../helpers/inbox-fakes.ts';
 
 describeBrowser('inbox page', () => {
   let distDir: string;
@@ -47,7 +47,7 @@ describeBrowser('inbox page', () => {
     const logger = new CapturingLogger();
     const deps = { store, events: new InMemoryEventLog(clock), tenants, clock, logger, notifier, random: (n: number) => new Uint8Array(randomBytes(n)) };
     const app = createApp({ logger, portal: { ...deps, web: loadWebAssets(distDir) } });
-    app.route('/', inboxRoutes({ ...deps, inbox, keys, portalOrigin: 'http://localhost', inboxWeb: loadInboxAssets(distDir), issueGrant: async () => 'G'.repeat(43) }));
+    app.route('/', inboxRoutes({ ...deps, inbox, keys, portalOrigin: 'http://localhost', inboxWeb: loadInboxAssets(distDir), issueGrant: async () => 'G'.repeat(43), pace: NO_PACE }));
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
@@ -117,7 +117,7 @@ describeBrowser('inbox page', () => {
     expect(await items.first().textContent()).toContain(HOSTILE);
     expect(await items.first().textContent()).toContain('Unread');
     expect(await page.evaluate(() => (window as Window & { __alerted?: boolean }).__alerted)).toBe(false);
-    expect(cookies).toEqual([expect.objectContaining({ name: 'sealpost_inbox', httpOnly: true, secure: true, sameSite: 'Strict', path: '/inbox' })]);
+    expect(cookies).toEqual([expect.objectContaining({ name: '__Host-sealpost_inbox', httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })]);
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 

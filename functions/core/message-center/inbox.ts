@@ -50,7 +50,20 @@ export interface InboxDeps {
    */
   readonly issueGrant?: (messageId: string, rid: string, now: Date) => Promise<string>;
   readonly limits?: SignInLimits;
+  /**
+   * Paces a code request: it answers no sooner than `ms` after it began, whatever it did, so its
+   * time does not tell an address with messages (a code looked up and emailed) from one without.
+   * Entries compose SIGN_IN_ANSWER_MS with a real timer.
+   */
+  readonly pace: { readonly ms: number; readonly sleep: (ms: number) => Promise<void> };
 }
+
+/**
+ * How long every code request takes at least. Well above what the slow path costs (an entries
+ * query, a head read, a conditional write and an SES send: typically 50–300 ms), so both answer
+ * at this time; a send slower than this still shows (residual risk 25).
+ */
+export const SIGN_IN_ANSWER_MS = 1000;
 
 export interface RequestContext {
   readonly sourceIp?: string;
@@ -114,9 +127,20 @@ function availableFor(head: MessageHead | undefined, tenantId: string, email: st
  * has an available message from this (enabled) tenant and the code limits allow one; for an enabled
  * tenant the stored code state is written for every address alike, so the limits and the work done
  * do not depend on whether there are messages (the email itself is the only difference, and it goes
- * to the address).
+ * to the address), and the answer comes no sooner than `pace.ms` after the request began, so its
+ * timing does not tell either.
  */
-export async function requestSignIn(deps: InboxDeps, tenantId: string, email: string, _ctx: RequestContext = {}): Promise<{ sent: true }> {
+export async function requestSignIn(deps: InboxDeps, tenantId: string, email: string, ctx: RequestContext = {}): Promise<{ sent: true }> {
+  const started = deps.clock().getTime();
+  try {
+    return await issueSignInCode(deps, tenantId, email, ctx);
+  } finally {
+    const left = started + deps.pace.ms - deps.clock().getTime();
+    if (left > 0) await deps.pace.sleep(left);
+  }
+}
+
+async function issueSignInCode(deps: InboxDeps, tenantId: string, email: string, _ctx: RequestContext): Promise<{ sent: true }> {
   const address = normaliseEmail(email);
   const now = deps.clock();
   const tenant = await activeTenant(deps, tenantId);

@@ -10,7 +10,7 @@ import { KmsKeyWrapper } from '../../adapters/kms/key-wrapper.ts';
 import type { Config } from '../../config.ts';
 import { issueGrant } from '../../core/pickup/index.ts';
 import type { KeyWrapper, Logger, Notifier } from '../../core/shared/index.ts';
-import type { RecoveryDeps } from '../../core/message-center/index.ts';
+import { SIGN_IN_ANSWER_MS, type RecoveryDeps } from '../../core/message-center/index.ts';
 import type { InboxRoutesDeps } from '../../http/routes/inbox.ts';
 import { secureRandom, systemClock, type Storage } from './storage.ts';
 
@@ -48,6 +48,8 @@ export function composeInbox(config: Config, logger: Logger, storage: Storage, n
     portalOrigin: config.portalOrigin,
     issueGrant: (messageId, rid, now) => issueGrant({ store: storage.store, random: secureRandom }, messageId, rid, now),
     inboxWeb: loadInboxAssets(config.webDir),
+    // Every code request answers at the same time, with or without messages for the address.
+    pace: { ms: SIGN_IN_ANSWER_MS, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   };
 }
 

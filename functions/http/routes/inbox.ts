@@ -36,8 +36,15 @@ export interface InboxRoutesDeps extends InboxDeps {
   readonly inboxWeb: InboxAssets;
 }
 
-export const INBOX_COOKIE = 'sealpost_inbox';
-const COOKIE_ATTRIBUTES = 'HttpOnly; Secure; SameSite=Strict; Path=/inbox';
+/**
+ * The `__Host-` prefix makes the browser refuse this cookie unless it is Secure, has Path=/ and no
+ * Domain: no other host — a sibling subdomain of the portal's domain, or a tenant's own hostname —
+ * can set or overwrite it (session fixation by cookie tossing). Path=/ sends it to the portal's
+ * other paths too, which read no cookie; HttpOnly keeps it from scripts, SameSite=Strict from
+ * cross-site requests.
+ */
+export const INBOX_COOKIE = '__Host-sealpost_inbox';
+const COOKIE_ATTRIBUTES = 'HttpOnly; Secure; SameSite=Strict; Path=/';
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The Set-Cookie of a new session: its lifetime is the session's absolute timeout. */

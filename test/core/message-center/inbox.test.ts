@@ -7,7 +7,7 @@ import {
 import type { Tenant } from '../../../functions/core/tenants/index.ts';
 import { aClock, aTenant } from '../../helpers/builders.ts';
 import { CapturingLogger, InMemoryEventLog, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier } from '../../helpers/fakes.ts';
-import { CountingKeyWrapper, InMemoryInboxStore, messageIdOf, seedMessage } from '../../helpers/inbox-fakes.ts';
+import { CountingKeyWrapper, InMemoryInboxStore, NO_PACE, messageIdOf, seedMessage } from '../../helpers/inbox-fakes.ts';
 
 function setup(tenants: Tenant[] = [aTenant({ settings: { messageCenter: true } }), aTenant({ id: 'other', settings: { displayName: 'Other Org', senderAddress: 'x@other.example', messageCenter: true } })]) {
   const clock = aClock();
@@ -29,6 +29,7 @@ function setup(tenants: Tenant[] = [aTenant({ settings: { messageCenter: true } 
       grants.push({ messageId, rid });
       return 'G'.repeat(43);
     },
+    pace: NO_PACE,
   } satisfies InboxDeps;
   return { deps, clock, grants };
 }
@@ -61,6 +62,27 @@ describe('requestSignIn', () => {
     expect(without).toEqual(withMessages);
     expect(unknownTenant).toEqual(withMessages);
     expect(deps.notifier.sent.map((n) => n.to.email)).toEqual(['alice@example.com']);
+  });
+
+  it('answers no sooner than its pace whatever it did, so a slow code email and no email take the same time', async () => {
+    const { deps, clock } = setup();
+    await seedMessage(deps, { id: messageIdOf('m1'), emails: ['alice@example.com'] });
+    // The email takes 300 ms of the clock; every other step none. The pace fills the rest.
+    const send = deps.notifier.send.bind(deps.notifier);
+    deps.notifier.send = async (mail) => { clock.set(new Date(clock().getTime() + 300).toISOString()); return send(mail); };
+    const slept: number[] = [];
+    const paced = { ...deps, pace: { ms: 1000, sleep: async (ms: number) => { slept.push(ms); clock.set(new Date(clock().getTime() + ms).toISOString()); } } };
+    const took = async (email: string, tenantId = 'acme') => {
+      const start = clock().getTime();
+      await requestSignIn(paced, tenantId, email);
+      return clock().getTime() - start;
+    };
+
+    const times = [await took('alice@example.com'), await took('nobody@example.com'), await took('alice@example.com', 'nope')];
+
+    expect(deps.notifier.sent.map((n) => n.to.email)).toEqual(['alice@example.com']);
+    expect(slept).toEqual([700, 1000, 1000]);
+    expect(times).toEqual([1000, 1000, 1000]);
   });
 
   it('sends a branded email that holds the code and no link, and keeps the code out of the subject', async () => {
