@@ -10,13 +10,15 @@
  *   allowDestroy                   'true' lets a non-production stage delete its data with the stack
  *   tableIndexes                   only to upgrade a stack deployed before the table had indexes:
  *                                  the index names to create now, comma-separated (docs/deploy.md)
+ *   waf                            'false' leaves out the per-IP rate rules (AWS WAF) on CloudFront;
+ *                                  on by default (cdk/constructs/firewall.ts)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, RemovalPolicy, Tags, type Environment } from 'aws-cdk-lib';
 import { INDEX } from '../functions/adapters/dynamodb/table.ts';
 import type { IndexKey } from './constructs/data.ts';
-import { SealpostStack, type SealpostConfig } from './sealpost-stack.ts';
+import { SealpostFirewallStack, SealpostStack, type SealpostConfig } from './sealpost-stack.ts';
 
 export const PRODUCTION = 'production';
 
@@ -55,6 +57,10 @@ export function readConfig(tryGetContext: (key: string) => unknown): SealpostCon
   if (allowDestroyRaw === true || allowDestroyRaw === 'true') allowDestroy = true;
   else if (allowDestroyRaw !== undefined && allowDestroyRaw !== false && allowDestroyRaw !== 'false') problems.push('allowDestroy must be true or false');
   if (allowDestroy && stage === PRODUCTION) problems.push('allowDestroy=true is refused for the production stage: production data is always retained');
+  const wafRaw = tryGetContext('waf');
+  let waf = true;
+  if (wafRaw === false || wafRaw === 'false') waf = false;
+  else if (wafRaw !== undefined && wafRaw !== true && wafRaw !== 'true') problems.push('waf must be true or false');
 
   const senderDomain = text('senderDomain')?.toLowerCase();
   const senderAddress = text('senderAddress');
@@ -101,6 +107,7 @@ export function readConfig(tryGetContext: (key: string) => unknown): SealpostCon
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     removalPolicy: allowDestroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(tableIndexes ? { tableIndexes } : {}),
+    waf,
   };
 }
 
@@ -113,7 +120,7 @@ export interface SealpostAppOptions {
   readonly builtinCloudFormationValidation?: boolean;
 }
 
-export function createSealpostApp(options: SealpostAppOptions = {}): { app: App; stack: SealpostStack } {
+export function createSealpostApp(options: SealpostAppOptions = {}): { app: App; stack: SealpostStack; firewallStack?: SealpostFirewallStack } {
   const app = new App({
     ...(options.context ? { context: options.context } : {}),
     ...(options.outdir ? { outdir: options.outdir } : {}),
@@ -121,15 +128,26 @@ export function createSealpostApp(options: SealpostAppOptions = {}): { app: App;
   });
   const config = readConfig((key) => app.node.tryGetContext(key));
   const production = config.stage === PRODUCTION;
-  const stack = new SealpostStack(app, production ? 'Sealpost' : `Sealpost-${config.stage}`, {
+  const id = production ? 'Sealpost' : `Sealpost-${config.stage}`;
+  // CloudFront's web ACL lives in us-east-1: a stack elsewhere gets it from a small stack there.
+  const region = options.env?.region;
+  const firewallStack = config.waf && region !== undefined && region !== 'us-east-1'
+    ? new SealpostFirewallStack(app, `${id}-Firewall`, {
+      description: `sealpost per-IP rate rules for CloudFront (${config.stage})`,
+      env: { ...options.env, region: 'us-east-1' },
+      crossRegionReferences: true,
+    })
+    : undefined;
+  const stack = new SealpostStack(app, id, {
     description: `sealpost secure-message pickup portal (${config.stage})`,
     // A production stack cannot be deleted by accident; docs/deploy.md says how to lift it.
     terminationProtection: production,
     ...(options.env ? { env: options.env } : {}),
+    ...(firewallStack ? { crossRegionReferences: true, webAclArn: firewallStack.firewall.webAcl.attrArn } : {}),
     config,
   });
-  Tags.of(stack).add('sealpost:stage', config.stage);
-  return { app, stack };
+  for (const s of [stack, firewallStack]) if (s) Tags.of(s).add('sealpost:stage', config.stage);
+  return { app, stack, ...(firewallStack ? { firewallStack } : {}) };
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -8,6 +8,7 @@ import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
 import { Data, type IndexKey } from './constructs/data.ts';
 import { Edge, type CustomDomain } from './constructs/edge.ts';
+import { Firewall } from './constructs/firewall.ts';
 import { Functions } from './constructs/functions.ts';
 import { Keys } from './constructs/keys.ts';
 import { Mail, type SenderIdentity } from './constructs/mail.ts';
@@ -27,10 +28,24 @@ export interface SealpostConfig {
   readonly removalPolicy: RemovalPolicy;
   /** The table indexes to create; all when absent (a subset only to upgrade an older stack, see Data). */
   readonly tableIndexes?: readonly IndexKey[];
+  /** Per-IP rate rules (AWS WAF) on the distribution: on by default. */
+  readonly waf: boolean;
 }
 
 export interface SealpostStackProps extends StackProps {
   readonly config: SealpostConfig;
+  /** The web ACL made in us-east-1 by SealpostFirewallStack, when this stack is elsewhere. */
+  readonly webAclArn?: string;
+}
+
+/** The CloudFront web ACL, in a stack of its own in us-east-1 (CloudFront's region). */
+export class SealpostFirewallStack extends Stack {
+  readonly firewall: Firewall;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    this.firewall = new Firewall(this, 'Firewall');
+  }
 }
 
 export class SealpostStack extends Stack {
@@ -42,6 +57,8 @@ export class SealpostStack extends Stack {
   readonly mail: Mail;
   readonly schedule: Schedule;
   readonly alarms: Alarms;
+  /** The web ACL, when it is made in this stack (in us-east-1, or environment-agnostic). */
+  readonly firewall?: Firewall;
 
   constructor(scope: Construct, id: string, props: SealpostStackProps) {
     super(scope, id, props);
@@ -53,9 +70,12 @@ export class SealpostStack extends Stack {
     this.functions = new Functions(this, 'Functions', { removalPolicy });
     this.mail = new Mail(this, 'Mail', { sender: config.sender });
     this.api = new Api(this, 'Api', { senderApi: this.functions.senderApi, portal: this.functions.portal });
+    if (config.waf && props.webAclArn === undefined) this.firewall = new Firewall(this, 'Firewall');
+    const webAclArn = props.webAclArn ?? this.firewall?.webAcl.attrArn;
     this.edge = new Edge(this, 'Edge', {
       apiDomainName: this.api.originDomainName,
       removalPolicy,
+      ...(webAclArn ? { webAclArn } : {}),
       ...(config.customDomain ? { customDomain: config.customDomain } : {}),
     });
 
@@ -79,6 +99,8 @@ export class SealpostStack extends Stack {
     this.mail.bindSender(portal);
     this.mail.deliverEventsTo(sesEvents);
     for (const fn of this.functions.all) this.edge.bindPortalOrigin(fn);
+    // The HTTP functions refuse any request that did not come through CloudFront.
+    for (const fn of [senderApi, portal]) this.edge.bindEdgeSecret(fn);
     this.schedule = new Schedule(this, 'Schedule', { maintenance });
 
     this.alarms = new Alarms(this, 'Alarms', {

@@ -16,6 +16,11 @@ export interface Config {
    * in AWS, where both would open the door to server-side request forgery.
    */
   readonly webhooksAllowLocal: boolean;
+  /**
+   * In AWS: the secret CloudFront adds to every request it sends the API, so the API refuses
+   * anything that did not come through CloudFront (and its WAF). Absent locally.
+   */
+  readonly edgeSecret?: string;
 }
 
 import { LOG_LEVELS, type LogLevel } from './core/shared/index.ts';
@@ -47,7 +52,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDir: env.SEALPOST_WEB_DIR ?? 'dist/web',
     kmsKeyId: env.SEALPOST_KMS_KEY_ID as string,
     webhooksAllowLocal: parseFlag(env, 'SEALPOST_WEBHOOKS_ALLOW_LOCAL'),
+    ...(env.SEALPOST_EDGE_SECRET ? { edgeSecret: edgeSecret(env.SEALPOST_EDGE_SECRET) } : {}),
   };
+}
+
+function edgeSecret(value: string): string {
+  if (!/^[A-Za-z0-9_-]{32,128}$/.test(value)) throw new ConfigError('SEALPOST_EDGE_SECRET must be 32–128 letters, digits, "-" or "_"');
+  return value;
 }
 
 function parseFlag(env: NodeJS.ProcessEnv, name: string): boolean {

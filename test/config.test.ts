@@ -30,6 +30,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, SEALPOST_WEBHOOKS_ALLOW_LOCAL: 'yes' })).toThrow(/SEALPOST_WEBHOOKS_ALLOW_LOCAL/);
   });
 
+  it('reads the edge secret when given, and refuses a short or odd one without echoing it', () => {
+    const secret = 'Ab_-'.repeat(10);
+
+    expect(loadConfig({ ...base, SEALPOST_EDGE_SECRET: secret }).edgeSecret).toBe(secret);
+    for (const bad of ['short', `${secret}!`]) {
+      let message = '';
+      try { loadConfig({ ...base, SEALPOST_EDGE_SECRET: bad }); } catch (error) { message = (error as Error).message; }
+      expect(message).toContain('SEALPOST_EDGE_SECRET must be');
+      expect(message).not.toContain(bad);
+    }
+  });
+
   it('rejects an unknown log level', () => {
     expect(() => loadConfig({ ...base, SEALPOST_LOG_LEVEL: 'debug' })).toThrow(/SEALPOST_LOG_LEVEL/);
   });

@@ -13,9 +13,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
-import { VIEWER_HOST_HEADER } from '../../functions/http/request-info.ts';
+import { VIEWER_HOST_HEADER, VIEWER_IP_HEADER } from '../../functions/http/request-info.ts';
+import { EDGE_SECRET_HEADER } from '../../functions/http/middleware/edge-guard.ts';
 import { DIST_DIR, LOG_RETENTION } from './functions.ts';
 
 /** What the portal's own /assets route sends (functions/http/routes/portal.ts); deploys invalidate anyway. */
@@ -34,6 +36,8 @@ export interface EdgeProps {
   readonly removalPolicy: RemovalPolicy;
   /** The built web client; defaults to dist/web. */
   readonly webDir?: string;
+  /** The WAF web ACL (in us-east-1) to attach, if any (constructs/firewall.ts). */
+  readonly webAclArn?: string;
 }
 
 type ResponseHeaders = Pick<cloudfront.ResponseHeadersPolicyProps, 'securityHeadersBehavior' | 'customHeadersBehavior'>;
@@ -79,13 +83,18 @@ export function responseHeadersFrom(headers: Readonly<Record<string, string>>): 
   return { securityHeadersBehavior: security, ...(custom.length > 0 ? { customHeadersBehavior: { customHeaders: custom } } : {}) };
 }
 
-/** CloudFront Function (viewer request): copies Host into VIEWER_HOST_HEADER, replacing any value the viewer sent. */
+/**
+ * CloudFront Function (viewer request): copies Host into VIEWER_HOST_HEADER and the viewer's IP
+ * address into VIEWER_IP_HEADER, replacing any value the viewer sent in either.
+ */
 export function viewerHostFunctionCode(): string {
-  const name = VIEWER_HOST_HEADER.toLowerCase();
+  const host = VIEWER_HOST_HEADER.toLowerCase();
+  const ip = VIEWER_IP_HEADER.toLowerCase();
   return `function handler(event) {
   var request = event.request;
   var host = request.headers.host ? request.headers.host.value : '';
-  request.headers['${name}'] = { value: host };
+  request.headers['${host}'] = { value: host };
+  request.headers['${ip}'] = { value: event.viewer.ip };
   return request;
 }`;
 }
@@ -117,6 +126,11 @@ export class Edge extends Construct {
   readonly assetsDeployment: s3deploy.BucketDeployment;
   /** The https origin of the portal: the custom domain, or CloudFront's own domain name. */
   readonly portalOrigin: string;
+  /**
+   * The secret CloudFront adds to every request it sends the API. The functions refuse requests
+   * without it, so the execute-api endpoint is closed to everyone but CloudFront (and its WAF).
+   */
+  readonly edgeSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
@@ -147,6 +161,11 @@ export class Edge extends Construct {
       code: cloudfront.FunctionCode.fromInline(viewerHostFunctionCode()),
     });
     const custom = props.customDomain;
+    this.edgeSecret = new secretsmanager.Secret(this, 'EdgeSecret', {
+      description: 'sealpost: proves a request to the HTTP API came through CloudFront',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'sealpost portal and sender API',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
@@ -154,6 +173,8 @@ export class Edge extends Construct {
         origin: new origins.HttpOrigin(props.apiDomainName, {
           protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
           originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+          // Resolved by CloudFormation at deploy (a dynamic reference): the value is in no template.
+          customHeaders: { [EDGE_SECRET_HEADER]: this.edgeSecret.secretValue.unsafeUnwrap() },
         }),
         viewerProtocolPolicy,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -175,6 +196,7 @@ export class Edge extends Construct {
           responseHeadersPolicy: this.responseHeadersPolicy,
         },
       },
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       ...(custom
         ? {
             domainNames: [custom.domainName],
@@ -200,5 +222,10 @@ export class Edge extends Construct {
   /** Gives `fn` the portal origin (SEALPOST_PORTAL_ORIGIN), from which it builds pickup links. */
   bindPortalOrigin(fn: lambda.Function): void {
     fn.addEnvironment('SEALPOST_PORTAL_ORIGIN', this.portalOrigin);
+  }
+
+  /** Gives an HTTP function the edge secret (SEALPOST_EDGE_SECRET), resolved at deploy. */
+  bindEdgeSecret(fn: lambda.Function): void {
+    fn.addEnvironment('SEALPOST_EDGE_SECRET', this.edgeSecret.secretValue.unsafeUnwrap());
   }
 }

@@ -13,6 +13,7 @@ const storage = composeStorage(config);
 const mail = composePortalMail(config, logger);
 export const app = createApp({
   logger,
+  ...(config.edgeSecret ? { edgeSecret: config.edgeSecret } : {}),
   portal: { ...composeReader(config, logger, storage), ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
   inbox: composeInbox(config, logger, storage, mail.notifier),
 });

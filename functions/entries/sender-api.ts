@@ -7,5 +7,5 @@ import { composeLogger } from './compose/storage.ts';
 
 const config = loadConfig();
 const logger = composeLogger(config);
-export const app = createApp({ logger, api: composeSender(config, logger) });
+export const app = createApp({ logger, api: composeSender(config, logger), ...(config.edgeSecret ? { edgeSecret: config.edgeSecret } : {}) });
 export const handler = handle(app);

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError, type Logger } from '../core/shared/index.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestId } from './middleware/request-id.ts';
+import { edgeGuard } from './middleware/edge-guard.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { errorToResponse, problem } from './problem.ts';
 import { messageRoutes, type MessageRoutesDeps } from './routes/messages.ts';
@@ -40,6 +41,8 @@ export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {
 export interface AppDeps {
   readonly logger: Logger;
   readonly requestIds?: () => string;
+  /** In AWS: the secret CloudFront adds to every request; without it, a request is refused (edge-guard.ts). */
+  readonly edgeSecret?: string;
   /** The sender and admin API (/v1/…). */
   readonly api?: ApiDeps;
   /** The recipient portal (/m/:id, /m/:id/open, /assets/*). */
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', requestId(deps.requestIds));
   app.use('*', securityHeaders());
   app.use('*', accessLog(deps.logger));
+  app.use('*', edgeGuard(deps.edgeSecret));
   app.use('*', bodyLimit({
     maxSize: MAX_REQUEST_BYTES,
     onError: () => { throw new PayloadTooLargeError(`The request body exceeds ${MAX_REQUEST_BYTES} bytes.`); },

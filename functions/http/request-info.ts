@@ -1,11 +1,18 @@
 import type { Context } from 'hono';
 import { MalformedRequestError, UnsupportedMediaTypeError } from '../core/shared/index.ts';
 
+/** Set by our CloudFront function to the viewer's IP address, over any value the viewer sent. */
+export const VIEWER_IP_HEADER = 'X-Sealpost-Viewer-Ip';
+
 /**
- * The caller's IP as seen by our own edge: API Gateway's requestContext in Lambda, the socket
- * locally. X-Forwarded-For is not trusted.
+ * The caller's IP: the viewer's address CloudFront reports, when the request provably came through
+ * CloudFront (edgeGuard checked its secret: the API cannot be reached directly); otherwise what
+ * our own side of the connection saw — API Gateway's requestContext in Lambda, the socket locally.
+ * X-Forwarded-For is never trusted.
  */
 export function sourceIpOf(c: Context): string | undefined {
+  const viewer = c.get('viaEdge') === true ? c.req.header(VIEWER_IP_HEADER) : undefined;
+  if (viewer !== undefined && /^[0-9A-Fa-f.:]{2,45}$/.test(viewer)) return viewer;
   const env = c.env as { requestContext?: { http?: { sourceIp?: string } }; incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress ?? undefined;
 }

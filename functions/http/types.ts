@@ -5,5 +5,7 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     principal: Principal;
+    /** The request came through CloudFront (edgeGuard checked its secret), so its viewer headers are CloudFront's. */
+    viaEdge: boolean;
   };
 };

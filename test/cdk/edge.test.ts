@@ -52,14 +52,18 @@ describe('response headers policy', () => {
     expect(overrides).toEqual(Object.fromEntries(Object.keys(SECURITY_HEADERS).map((h) => [h, !['Content-Security-Policy', 'Cross-Origin-Resource-Policy'].includes(h)])));
   });
 
-  it('passes the viewer\'s Host on to the portal in its own header, overwriting what a viewer sends', () => {
+  it('passes the viewer\'s Host and IP address on to the portal in headers of its own, overwriting what a viewer sends', () => {
     const [fn] = resources(template, 'AWS::CloudFront::Function');
     const code = (fn?.FunctionCode ?? '') as string;
     const handler = new Function(`${code}; return handler;`)() as (event: unknown) => { headers: Record<string, { value: string }> };
 
-    const request = handler({ request: { headers: { host: { value: 'secure.acme.example' }, 'x-sealpost-viewer-host': { value: 'forged.example' } } } });
+    const request = handler({
+      viewer: { ip: '198.51.100.23' },
+      request: { headers: { host: { value: 'secure.acme.example' }, 'x-sealpost-viewer-host': { value: 'forged.example' }, 'x-sealpost-viewer-ip': { value: '10.0.0.1' } } },
+    });
 
     expect(request.headers['x-sealpost-viewer-host']).toEqual({ value: 'secure.acme.example' });
+    expect(request.headers['x-sealpost-viewer-ip']).toEqual({ value: '198.51.100.23' });
     expect(behaviours(template)[0]?.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.any(String), 'FunctionARN'] } }]);
   });
 
@@ -86,6 +90,12 @@ describe('distribution', () => {
       AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
     });
     expect(origin.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    // The edge secret, by a dynamic reference to a generated secret: the functions refuse requests without it.
+    expect(origin.OriginCustomHeaders).toEqual([{
+      HeaderName: 'X-Sealpost-Edge-Secret',
+      HeaderValue: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: logicalId(stack, stack.edge.edgeSecret) }, ':SecretString:::}}']] },
+    }]);
+    expect(resources(template, 'AWS::SecretsManager::Secret')[0]?.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
     // The origin names the API resource only (not its routes or stage): no dependency cycle with the functions.
     expect(origin.DomainName).toEqual({ 'Fn::Join': ['', [{ Ref: logicalId(stack, stack.api.httpApi) }, '.execute-api.eu-central-1.', { Ref: 'AWS::URLSuffix' }]] });
   });

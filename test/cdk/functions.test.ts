@@ -46,7 +46,7 @@ describe('functions', () => {
     for (const entry of ['sender-api', 'portal', 'ses-events'] as const) expect(props(fnId(entry)).ReservedConcurrentExecutions, entry).toBeUndefined();
   });
 
-  it('get exactly the configuration they read, and nothing else (no secrets)', () => {
+  it('get exactly the configuration they read, and nothing else (no secret in a template)', () => {
     const origin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.edge.distribution), 'DomainName'] }]] };
     const common = {
       NODE_OPTIONS: '--enable-source-maps', SEALPOST_LOG_LEVEL: 'info', SEALPOST_TABLE: { Ref: 'SealpostTable' }, SEALPOST_PORTAL_ORIGIN: origin,
@@ -55,9 +55,14 @@ describe('functions', () => {
 
     const configurationSet = { SEALPOST_SES_CONFIGURATION_SET: { Ref: logicalId(stack, stack.mail.configurationSet) } };
 
-    expect(env('sender-api')).toEqual({ ...common, ...configurationSet });
+    // The HTTP functions get the edge secret as a dynamic reference, resolved at deploy: it proves a
+    // request came through CloudFront and is in no template (not a user secret: whoever can read a
+    // function's configuration can invoke the function anyway).
+    const edgeSecret = { SEALPOST_EDGE_SECRET: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: logicalId(stack, stack.edge.edgeSecret) }, ':SecretString:::}}']] } };
+
+    expect(env('sender-api')).toEqual({ ...common, ...configurationSet, ...edgeSecret });
     // The portal sends verification and inbox sign-in codes through the same configuration set.
-    expect(env('portal')).toEqual({ ...common, ...configurationSet, SEALPOST_WEB_DIR: '/var/task/web' });
+    expect(env('portal')).toEqual({ ...common, ...configurationSet, ...edgeSecret, SEALPOST_WEB_DIR: '/var/task/web' });
     expect(env('ses-events')).toEqual(common);
     expect(env('maintenance')).toEqual(common);
   });

@@ -40,10 +40,10 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-export function synth(context: Record<string, unknown>, options: { validate?: boolean } = {}): Synthesized {
+export function synth(context: Record<string, unknown>, options: { validate?: boolean; env?: { account: string; region: string } } = {}): Synthesized {
   const { stack } = createSealpostApp({
     context: { ...cdkJsonContext(), 'aws:cdk:disable-asset-staging': true, ...context },
-    env: TEST_ENV,
+    env: options.env ?? TEST_ENV,
     builtinCloudFormationValidation: options.validate ?? false,
   });
   return { stack, template: Template.fromStack(stack) };

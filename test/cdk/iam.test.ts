@@ -222,14 +222,19 @@ describe('function roles', () => {
 });
 
 describe('other roles in the stack', () => {
-  it('are only the CDK BucketDeployment handler, which is exempt from the wildcard rule', () => {
+  it('are only CDK\'s deploy-time handlers: the BucketDeployment, and the reader of the us-east-1 firewall stack\'s exports', () => {
     // aws-s3-deployment's singleton handler is CDK-internal: it gets AWSLambdaBasicExecutionRole and
-    // cloudfront:CreateInvalidation/GetInvalidation on "*" from CDK, and it runs only during a
-    // deploy, never on a request path. Any other role appearing here must be reviewed (and added to
-    // the function-role tests above), not silently exempted.
+    // cloudfront:CreateInvalidation/GetInvalidation on "*" from CDK. The cross-region export reader
+    // (the web ACL's ARN, made in us-east-1) reads only this stack's /cdk/exports/ parameters. Both
+    // run only during a deploy, never on a request path. Any other role appearing here must be
+    // reviewed (and added to the function-role tests above), not silently exempted.
     const others = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => !Object.values(roles).includes(id));
+    const reader = others.find((id) => id.startsWith('CustomCrossRegionExportReader'));
+    const readerStatements = (template.toJSON().Resources[reader ?? ''].Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])
+      .flatMap((p) => p.PolicyDocument.Statement);
 
-    expect(others).toEqual([logicalId(stack, stack.edge.assetsDeployment.handlerRole)]);
+    expect(others.sort()).toEqual([logicalId(stack, stack.edge.assetsDeployment.handlerRole), reader].sort());
+    expect(readerStatements).toEqual([expect.objectContaining({ Resource: 'arn:aws:ssm:eu-central-1:111122223333:parameter/cdk/exports/Sealpost/*' })]);
   });
 });
 
