@@ -7,6 +7,7 @@
  * The pickup page loads this module only when the recipient presses "Reply securely" (web/build.ts
  * builds it as assets/reply.js), so it brings its own stylesheet: reply.css beside the module.
  */
+import { isMimeContainerType } from '../../functions/core/messages/index.ts';
 import { sendReply, type Credentials, type ReplyResult } from './lib/api.ts';
 import { formatBytes, h } from './lib/dom.ts';
 
@@ -205,7 +206,9 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
       try {
         attachments = await Promise.all(chosen.map(async (file) => ({
           filename: safeFilename(file.name),
-          contentType: MEDIA_TYPE.test(file.type) ? file.type : 'application/octet-stream',
+          // A saved email (.eml is message/rfc822) goes as opaque bytes: the server refuses message/* and
+          // multipart/* in a reply, because mail readers show such a part as part of the body.
+          contentType: MEDIA_TYPE.test(file.type) && !isMimeContainerType(file.type) ? file.type : 'application/octet-stream',
           content: toBase64(new Uint8Array(await file.arrayBuffer())),
         })));
       } catch {
