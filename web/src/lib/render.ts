@@ -16,15 +16,18 @@ export interface MessageView {
   readonly heading: HTMLElement;
 }
 
-// Types a blob may keep for an inline <img>. Anything else is stored as octet-stream so that a
-// blob: URL opened directly can never render as a document (HTML or SVG) in the portal's origin.
+// Types a part may have to be shown inline, keeping its type in its blob. Anything else is a download
+// stored as octet-stream, so that a blob: URL opened directly can never render as a document (HTML
+// or SVG) in the portal's origin.
 const INLINE_IMAGE_TYPES = /^image\/(?:png|jpeg|gif|webp|avif|bmp)$/;
 
 const FILE_ICON = 'M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm7 1.5V9h5.5L13 3.5Z';
 const DOWNLOAD_ICON = 'M11 4a1 1 0 1 1 2 0v9.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-5 5a1 1 0 0 1-1.4 0l-5-5a1 1 0 1 1 1.4-1.4l3.3 3.3V4ZM5 19a1 1 0 1 0 0 2h14a1 1 0 1 0 0-2H5Z';
 
 export function parseMessage(bytes: Uint8Array): Promise<Email> {
-  return PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' });
+  // forceRfc822Attachments: an attached message is a file, never part of this message's body. Parsed
+  // inline, its HTML and its own (forged) From would read as the sender's words.
+  return PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer', forceRfc822Attachments: true });
 }
 
 export function renderMessage(email: Email): MessageView {
@@ -37,9 +40,11 @@ export function renderMessage(email: Email): MessageView {
   if (date) meta.append(h('div', {}, h('dt', {}, 'Date'), h('dd', {}, date)));
 
   const root = h('article', { class: 'message', 'aria-labelledby': 'message-subject' }, h('header', { class: 'message-header' }, heading, meta));
+  // Only pictures can be shown in the body: any other part a cid: URL names stays in the list, so an
+  // <img> cannot hide a file (an attached message, say) from the recipient.
   const inlineParts = new Map<string, Attachment>();
   for (const attachment of email.attachments) {
-    if (attachment.contentId) inlineParts.set(attachment.contentId.replace(/^<|>$/g, ''), attachment);
+    if (attachment.contentId && INLINE_IMAGE_TYPES.test(attachment.mimeType)) inlineParts.set(attachment.contentId.replace(/^<|>$/g, ''), attachment);
   }
   const shownInline = renderBody(root, email, inlineParts);
   const listed = email.attachments.filter((a) => !(a.contentId && shownInline.has(a.contentId.replace(/^<|>$/g, ''))));
@@ -61,7 +66,7 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
     if (!part) return undefined;
     let url = blobUrls.get(contentId);
     if (url === undefined) {
-      url = URL.createObjectURL(toBlob(part, INLINE_IMAGE_TYPES.test(part.mimeType) ? part.mimeType : 'application/octet-stream'));
+      url = URL.createObjectURL(toBlob(part, part.mimeType));
       blobUrls.set(contentId, url);
     }
     return url;
@@ -144,7 +149,7 @@ function renderText(text: string): HTMLElement {
 function renderAttachments(attachments: readonly Attachment[]): HTMLElement {
   const list = h('ul', { class: 'attachment-list' });
   attachments.forEach((attachment, index) => {
-    const name = attachment.filename?.trim() || `attachment-${index + 1}`;
+    const name = attachment.filename?.trim() || defaultFilename(attachment, index);
     const blob = toBlob(attachment, 'application/octet-stream');
     list.append(
       h(
@@ -163,6 +168,11 @@ function renderAttachments(attachments: readonly Attachment[]): HTMLElement {
   });
   const title = attachments.length === 1 ? '1 attachment' : `${attachments.length} attachments`;
   return h('section', { class: 'attachments', 'aria-labelledby': 'attachments-title' }, h('h2', { id: 'attachments-title' }, title), list);
+}
+
+/** A name for an attachment that has none: an attached message saves as .eml, which mail programs open. */
+function defaultFilename(attachment: Attachment, index: number): string {
+  return `attachment-${index + 1}${attachment.mimeType === 'message/rfc822' ? '.eml' : ''}`;
 }
 
 function toBlob(attachment: Attachment, type: string): Blob {
