@@ -83,15 +83,18 @@ describeBrowser('pickup page: an attached message', () => {
 
     await page.getByRole('button', { name: 'Open message' }).click();
     await page.locator('a.attachment').first().waitFor();
-    await expect.poll(() => page.evaluate(() => document.querySelector('iframe')?.contentDocument?.body?.innerText ?? '')).toContain('Please see the attached notice.');
+    const frame = page.frameLocator('iframe.html-body');
+    await expect.poll(() => frame.locator('body').innerText()).toContain('Please see the attached notice.');
 
-    const shown = await page.evaluate(() => ({
-      page: document.documentElement.textContent ?? '',
-      srcdoc: document.querySelector('iframe')?.srcdoc ?? '',
-      frame: document.querySelector('iframe')?.contentDocument?.documentElement.textContent ?? '',
-      from: document.querySelector('.message-meta')?.textContent ?? '',
-      links: [...document.querySelectorAll('a:not(.attachment)')].map((a) => a.getAttribute('href')),
-    }));
+    const shown = {
+      frame: await frame.locator('html').textContent() ?? '',
+      ...await page.evaluate(() => ({
+        page: document.documentElement.textContent ?? '',
+        srcdoc: document.querySelector('iframe')?.srcdoc ?? '',
+        from: document.querySelector('.message-meta')?.textContent ?? '',
+        links: [...document.querySelectorAll('a:not(.attachment)')].map((a) => a.getAttribute('href')),
+      })),
+    };
     expect(shown.page).not.toContain(SMUGGLED_MARKER);
     expect(shown.srcdoc).not.toContain(SMUGGLED_MARKER);
     expect(shown.frame).not.toContain(SMUGGLED_MARKER);

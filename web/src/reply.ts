@@ -8,6 +8,7 @@
  * builds it as assets/reply.js), so it brings its own stylesheet: reply.css beside the module.
  */
 import { isMimeContainerType } from '../../functions/core/messages/index.ts';
+import { toBase64 } from '../../functions/core/shared/index.ts';
 import { sendReply, type Credentials, type ReplyResult } from './lib/api.ts';
 import { formatBytes, h } from './lib/dom.ts';
 
@@ -69,13 +70,6 @@ export function replySubject(original: string): string {
 function safeFilename(name: string): string {
   const clean = name.replace(CONTROL_CHARS, '_').replace(/[\\/]/g, '_').trim();
   return Array.from(clean || 'attachment').slice(0, 255).join('');
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  // In slices: String.fromCharCode with megabytes of arguments overflows the stack.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 /** Why the chosen reply cannot be sent, or null when it is within the limits. */

@@ -1,10 +1,11 @@
 /**
  * Parses the decrypted RFC 5322 message and builds the message view. Message data reaches the page
  * only as text nodes and attribute values; the one exception is the HTML body, which goes through
- * sanitize-html.ts into a sandboxed iframe.
+ * sanitize-html.ts into a sandboxed iframe with an opaque origin.
  */
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
 
+import { toBase64 } from '../../../functions/core/shared/index.ts';
 import { formatBytes, h, icon } from './dom.ts';
 import { sanitizeMessageHtml } from './sanitize-html.ts';
 
@@ -16,7 +17,7 @@ export interface MessageView {
   readonly heading: HTMLElement;
 }
 
-// Types a part may have to be shown inline, keeping its type in its blob. Anything else is a download
+// Types a part may have to be shown inline (as a data: URL of its type). Anything else is a download
 // stored as octet-stream, so that a blob: URL opened directly can never render as a document (HTML
 // or SVG) in the portal's origin.
 const INLINE_IMAGE_TYPES = /^image\/(?:png|jpeg|gif|webp|avif|bmp)$/;
@@ -60,14 +61,15 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
     return new Set();
   }
 
-  const blobUrls = new Map<string, string>();
+  // data: URLs, not blob: ones: the frame's origin is opaque, and a blob: URL loads only in the origin that made it.
+  const dataUrls = new Map<string, string>();
   const sanitized = sanitizeMessageHtml(email.html, (contentId) => {
     const part = inlineParts.get(contentId);
     if (!part) return undefined;
-    let url = blobUrls.get(contentId);
+    let url = dataUrls.get(contentId);
     if (url === undefined) {
-      url = URL.createObjectURL(toBlob(part, part.mimeType));
-      blobUrls.set(contentId, url);
+      url = `data:${part.mimeType};base64,${toBase64(bytesOf(part))}`;
+      dataUrls.set(contentId, url);
     }
     return url;
   });
@@ -94,7 +96,6 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
     plain.setAttribute('aria-pressed', String(!html));
     frame.hidden = !html;
     textBlock.hidden = html;
-    if (html) fitFrame(frame);
   };
   formatted.addEventListener('click', () => show(true));
   plain.addEventListener('click', () => show(false));
@@ -106,32 +107,19 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
 }
 
 function renderFrame(srcdoc: string): HTMLIFrameElement {
-  // No allow-scripts: nothing in the message can run. allow-same-origin only lets this page read the
-  // content height; allow-popups(-to-escape-sandbox) lets links open normally in a new tab.
+  // No allow-scripts: nothing in the message can run. No allow-same-origin either: the frame's origin
+  // is opaque, so whatever the message might do (a script some bug let run, a link's popup) never
+  // acts as the portal, whose origin holds the decrypted message and the console's key. The price:
+  // this page cannot read the content's height, so the frame has a fixed height (pickup.css) and
+  // scrolls. allow-popups(-to-escape-sandbox) lets links open normally in a new tab.
   const frame = h('iframe', {
     class: 'html-body',
     title: 'Message content',
-    sandbox: 'allow-same-origin allow-popups allow-popups-to-escape-sandbox',
+    sandbox: 'allow-popups allow-popups-to-escape-sandbox',
     referrerpolicy: 'no-referrer',
   });
   frame.srcdoc = srcdoc;
-  frame.addEventListener('load', () => {
-    fitFrame(frame);
-    const body = frame.contentDocument?.body;
-    // The body resizes when the page width changes or a late image decodes.
-    if (body && typeof ResizeObserver === 'function') new ResizeObserver(() => fitFrame(frame)).observe(body);
-    else window.addEventListener('resize', () => fitFrame(frame));
-  });
   return frame;
-}
-
-/** Sizes the frame to its content, so the message scrolls with the page instead of inside a box. */
-function fitFrame(frame: HTMLIFrameElement): void {
-  const doc = frame.contentDocument;
-  if (!doc?.body || frame.hidden) return;
-  // The root's box, not its scrollHeight: scrollHeight never drops below the frame's current height.
-  const height = Math.max(doc.documentElement.getBoundingClientRect().height, doc.body.scrollHeight);
-  frame.style.height = `${Math.ceil(Math.max(height, 48))}px`;
 }
 
 function renderText(text: string): HTMLElement {
@@ -175,10 +163,13 @@ function defaultFilename(attachment: Attachment, index: number): string {
   return `attachment-${index + 1}${attachment.mimeType === 'message/rfc822' ? '.eml' : ''}`;
 }
 
-function toBlob(attachment: Attachment, type: string): Blob {
+function bytesOf(attachment: Attachment): Uint8Array<ArrayBuffer> {
   const { content } = attachment;
-  const part: BlobPart = typeof content === 'string' ? new TextEncoder().encode(content) : content instanceof ArrayBuffer ? content : new Uint8Array(content);
-  return new Blob([part], { type });
+  return typeof content === 'string' ? new TextEncoder().encode(content) : new Uint8Array(content);
+}
+
+function toBlob(attachment: Attachment, type: string): Blob {
+  return new Blob([bytesOf(attachment)], { type });
 }
 
 function addMeta(list: HTMLElement, label: string, addresses: readonly Address[] | undefined): void {
