@@ -1,6 +1,8 @@
+import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { aSendRequest, base64, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
+import { SMUGGLED_MARKER, smuggledBytes } from '../helpers/smuggled-message.ts';
 
 describe('POST /v1/messages', () => {
   it('seals, stores and notifies each recipient when the request is valid', async () => {
@@ -47,6 +49,22 @@ describe('POST /v1/messages', () => {
       return Buffer.from(digest).toString('base64url');
     }));
     expect(stored?.recipients.map((r) => r.tokenHash)).toEqual(expected);
+  });
+
+  it('accepts an attached message and seals it as an opaque file that never joins the body', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const res = await sendJson(app, keys.acme, aSendRequest({
+      text: 'Your complaint, as we received it, is attached.',
+      attachments: [{ filename: 'complaint.eml', contentType: 'message/rfc822', content: Buffer.from(smuggledBytes()).toString('base64') }],
+    }));
+
+    expect(res.status).toBe(201);
+    const { id } = await res.json() as { id: string };
+    const { secret } = parseLink(deps.notifier.sent[0]?.text ?? '');
+    const parsed = await PostalMime.parse(await deps.sealer.open(deps.store.chunks.get(id) as Uint8Array, secret));
+    expect(`${parsed.text ?? ''}${parsed.html ?? ''}`).not.toContain(SMUGGLED_MARKER);
+    expect(parsed.attachments.map((a) => [a.filename, a.mimeType])).toEqual([['complaint.eml', 'application/octet-stream']]);
   });
 
   it('puts the secret only after the # of the link and nothing of the content in the notification', async () => {

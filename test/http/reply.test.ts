@@ -6,6 +6,7 @@ import { replyRoutes, type ReplyRequest } from '../../functions/http/routes/repl
 import type { AppEnv } from '../../functions/http/types.ts';
 import { base64 } from '../helpers/builders.ts';
 import { aReplyWorld } from '../helpers/reply-fakes.ts';
+import { smuggledBytes } from '../helpers/smuggled-message.ts';
 
 type Problem = { type: string; title: string; status: number; detail: string; requestId: string; errors?: { field: string; message: string }[] };
 
@@ -77,6 +78,8 @@ describe('POST /m/:id/reply', () => {
     ['attachment content that is not base64', { attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: 'not base64!' }] }, 'attachments/0/content'],
     ['11 attachments', { attachments: Array.from({ length: 11 }, (_, i) => ({ filename: `f${i}.txt`, contentType: 'text/plain', content: base64('x') })) }, 'attachments'],
     ['an empty reply', { text: ' ' }, 'text'],
+    ['an attached message', { attachments: [{ filename: 'notice.eml', contentType: 'message/rfc822', content: Buffer.from(smuggledBytes()).toString('base64') }] }, 'attachments/0/contentType'],
+    ['a multipart attachment', { attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: base64('x') }, { filename: 'parts', contentType: 'multipart/mixed', content: base64('x') }] }, 'attachments/1/contentType'],
   ] as const)('answers 422 naming the field when the body has %s', async (_case, overrides, field) => {
     const { post, aBody, deps } = await buildReplyApp();
 

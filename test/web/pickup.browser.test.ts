@@ -124,19 +124,26 @@ describeBrowser('pickup page', () => {
   }
 
   const opens = (id: string): number => server.requests.filter((r) => r.method === 'POST' && r.path === `/m/${id}/open`).length;
-  const frameDocument = (page: Page) =>
-    page.evaluate(() => {
+  /** The message frame as seen from inside (Playwright reaches an opaque-origin frame; the page cannot) and from the page. */
+  const frameDocument = async (page: Page) => {
+    const inner = await (await page.$('iframe.html-body'))?.contentFrame();
+    const inside = await inner?.evaluate(() => ({
+      text: document.body.innerText,
+      images: [...document.images].map((img) => ({ src: img.getAttribute('src'), width: img.naturalWidth })),
+      framePwned: (window as Window & { __pwned?: unknown }).__pwned,
+      origin: window.origin,
+    }));
+    const outside = await page.evaluate(() => {
       const frame = document.querySelector<HTMLIFrameElement>('iframe.html-body');
-      const doc = frame?.contentDocument;
       return {
-        text: doc?.body.innerText ?? '',
-        images: [...(doc?.images ?? [])].map((img) => ({ src: img.getAttribute('src'), width: img.naturalWidth })),
         srcdoc: frame?.srcdoc ?? '',
-        framePwned: (frame?.contentWindow as (Window & { __pwned?: unknown }) | null)?.__pwned,
         pagePwned: (window as Window & { __pwned?: unknown }).__pwned,
         height: frame?.getBoundingClientRect().height ?? 0,
+        readable: frame?.contentDocument != null,
       };
     });
+    return { text: '', images: [] as { src: string | null; width: number }[], framePwned: undefined as unknown, origin: '', ...inside, ...outside };
+  };
 
   it('removes the key from the address bar and requests nothing before the click', async () => {
     const link = await aStoredMessage('scan-me');
@@ -228,7 +235,7 @@ describeBrowser('pickup page', () => {
     await page.getByRole('button', { name: 'Open message' }).click();
     await page.locator('iframe.html-body').waitFor();
     await expect.poll(async () => (await frameDocument(page)).text).toContain('Formatted hello');
-    await expect.poll(async () => (await frameDocument(page)).images.find((img) => img.src?.startsWith('blob:'))?.width).toBe(4);
+    await expect.poll(async () => (await frameDocument(page)).images.find((img) => img.src?.startsWith('data:image/png;base64,'))?.width).toBe(4);
 
     const frame = await frameDocument(page);
     expect(frame.pagePwned).toBeUndefined();
@@ -238,9 +245,13 @@ describeBrowser('pickup page', () => {
     expect(frame.height).toBeGreaterThan(100);
     expect(remote.requests).toEqual([]);
     expect(seen.filter((entry) => entry.includes(remote.origin))).toEqual([]);
-    expect(await page.locator('iframe.html-body').getAttribute('sandbox')).toBe('allow-same-origin allow-popups allow-popups-to-escape-sandbox');
-    const anchor = await page.evaluate(() => {
-      const a = document.querySelector('iframe')?.contentDocument?.querySelector('a');
+    // Neither allow-scripts nor allow-same-origin: the frame's origin is opaque, so even a script that
+    // somehow ran, or a popup it opened, could not reach the portal's origin.
+    expect(await page.locator('iframe.html-body').getAttribute('sandbox')).toBe('allow-popups allow-popups-to-escape-sandbox');
+    expect(frame.origin).toBe('null');
+    expect(frame.readable).toBe(false);
+    const anchor = await (await (await page.$('iframe.html-body'))?.contentFrame())?.evaluate(() => {
+      const a = document.querySelector('a');
       return { target: a?.getAttribute('target'), rel: a?.getAttribute('rel') };
     });
     expect(anchor).toEqual({ target: '_blank', rel: 'noopener noreferrer' });

@@ -125,6 +125,21 @@ describeBrowser('reply form', () => {
     expect(cspErrors).toEqual([]);
   });
 
+  it('sends a saved email (message/rfc822) and other container types as opaque application/octet-stream files', async () => {
+    const { page } = await aPage();
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+
+    await page.getByLabel('Attach files (optional)').setInputFiles([
+      { name: 'notice.eml', mimeType: 'message/rfc822', buffer: Buffer.from('Subject: hi\r\n\r\nhello') },
+      { name: 'parts.mime', mimeType: 'multipart/mixed', buffer: Buffer.from('--x--') },
+    ]);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Your reply was sent securely to Acme Health.');
+    const [body] = await sent(page) as { attachments: { filename: string; contentType: string }[] }[];
+    expect(body?.attachments.map((a) => [a.filename, a.contentType])).toEqual([['notice.eml', 'application/octet-stream'], ['parts.mime', 'application/octet-stream']]);
+  });
+
   it('refuses files over 4 MB in total before sending anything', async () => {
     const { page } = await aPage();
     await page.getByRole('button', { name: 'Reply securely' }).click();

@@ -7,6 +7,8 @@
  * The pickup page loads this module only when the recipient presses "Reply securely" (web/build.ts
  * builds it as assets/reply.js), so it brings its own stylesheet: reply.css beside the module.
  */
+import { isMimeContainerType } from '../../functions/core/messages/index.ts';
+import { toBase64 } from '../../functions/core/shared/index.ts';
 import { sendReply, type Credentials, type ReplyResult } from './lib/api.ts';
 import { formatBytes, h } from './lib/dom.ts';
 
@@ -68,13 +70,6 @@ export function replySubject(original: string): string {
 function safeFilename(name: string): string {
   const clean = name.replace(CONTROL_CHARS, '_').replace(/[\\/]/g, '_').trim();
   return Array.from(clean || 'attachment').slice(0, 255).join('');
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  // In slices: String.fromCharCode with megabytes of arguments overflows the stack.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 /** Why the chosen reply cannot be sent, or null when it is within the limits. */
@@ -205,7 +200,9 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
       try {
         attachments = await Promise.all(chosen.map(async (file) => ({
           filename: safeFilename(file.name),
-          contentType: MEDIA_TYPE.test(file.type) ? file.type : 'application/octet-stream',
+          // A saved email (.eml is message/rfc822) goes as opaque bytes: the server refuses message/* and
+          // multipart/* in a reply, because mail readers show such a part as part of the body.
+          contentType: MEDIA_TYPE.test(file.type) && !isMimeContainerType(file.type) ? file.type : 'application/octet-stream',
           content: toBase64(new Uint8Array(await file.arrayBuffer())),
         })));
       } catch {

@@ -4,7 +4,7 @@
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Address } from '../../core/shared/index.ts';
-import type { MailToSeal, MimeComposer } from '../../core/messages/index.ts';
+import { isMimeContainerType, type MailToSeal, type MimeComposer } from '../../core/messages/index.ts';
 
 function formatAddress(address: Address): { name: string; address: string } | string {
   return address.name ? { name: address.name, address: address.email } : address.email;
@@ -22,7 +22,15 @@ export class NodemailerMimeComposer implements MimeComposer {
       messageId: mail.messageId,
       ...(mail.text !== undefined ? { text: mail.text } : {}),
       ...(mail.html !== undefined ? { html: mail.html } : {}),
-      attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content) })),
+      attachments: mail.attachments.map((a) => ({
+        filename: a.filename,
+        // A message/* part would be written inline and unencoded, and a reader would show it as part of
+        // the body (HTML, forged From and all); a multipart/* part would lose its content. As opaque
+        // bytes, both stay files the recipient can only download.
+        contentType: isMimeContainerType(a.contentType) ? 'application/octet-stream' : a.contentType,
+        contentDisposition: 'attachment' as const,
+        content: Buffer.from(a.content),
+      })),
       // Sender input must never make the composer read local files or fetch URLs.
       disableFileAccess: true,
       disableUrlAccess: true,

@@ -115,6 +115,17 @@ export interface Attachment {
   readonly content: Uint8Array;
 }
 
+/**
+ * True for `message/*` and `multipart/*`: types that are not files to a mail reader. A MIME writer
+ * puts a `message/rfc822` part inline, unencoded, and readers show it as part of the body that
+ * carries it (its HTML and its From included); a `multipart/*` part is structure, so its content
+ * is lost. Such an attachment is sealed as opaque bytes (application/octet-stream), and a reply
+ * may not carry one at all.
+ */
+export function isMimeContainerType(contentType: string): boolean {
+  return /^(?:message|multipart)\//i.test(contentType.trim());
+}
+
 /** What a sender asked for, validated at the edge. */
 export interface OutboundMessage {
   readonly to: readonly Address[];

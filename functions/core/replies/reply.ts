@@ -11,7 +11,7 @@ import {
   isExpired, type PickupNotification,
 } from '../shared/index.ts';
 import {
-  sendMessage, type Attachment, type MessageHead, type OutboundMessage, type PickupNotificationInput, type RecipientRecord, type SendContext, type SendDeps,
+  isMimeContainerType, sendMessage, type Attachment, type MessageHead, type OutboundMessage, type PickupNotificationInput, type RecipientRecord, type SendContext, type SendDeps,
 } from '../messages/index.ts';
 import type { RecipientCredentials } from '../pickup/index.ts';
 import { brandedEmailHtml, emailColor, emailLogoUrl, type Principal, type TenantDirectory } from '../tenants/index.ts';
@@ -90,12 +90,19 @@ export interface SentReply {
   readonly grant?: string;
 }
 
-/** Size, count and emptiness rules; shapes (file names, media types, subject characters) are checked at the edge. */
+/** Size, count, emptiness and attachment-type rules; shapes (file names, media types, subject characters) are checked at the edge. */
 export function checkReplyLimits(reply: ReplyInput): void {
   if (reply.attachments.length > MAX_REPLY_ATTACHMENTS) {
     throw new ValidationError(`attachments: a reply may have at most ${MAX_REPLY_ATTACHMENTS} attachments`, [
       { field: 'attachments', message: `allows at most ${MAX_REPLY_ATTACHMENTS} attachments` },
     ]);
+  }
+  // Text only means no attached message either: a message/rfc822 part is shown by mail readers as
+  // part of the body (HTML with a forged From) to the staff who open the reply.
+  const containers = reply.attachments.flatMap((a, i) => (isMimeContainerType(a.contentType) ? [i] : []));
+  if (containers.length > 0) {
+    throw new ValidationError(`attachments/${containers[0]}/contentType: a reply cannot attach a message or multipart type; send the file as application/octet-stream`,
+      containers.map((i) => ({ field: `attachments/${i}/contentType`, message: 'must not be a message/* or multipart/* type; send the file as application/octet-stream' })));
   }
   if ((reply.text ?? '').trim() === '' && reply.attachments.length === 0) {
     throw new ValidationError('text: write a reply or attach a file', [{ field: 'text', message: 'is empty' }]);

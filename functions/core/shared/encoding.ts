@@ -1,9 +1,16 @@
-/** base64url (RFC 4648 §5, no padding) with only what browsers and Node ≥ 20 both have. */
+/** base64 and base64url (RFC 4648) with only what browsers and Node ≥ 20 both have. */
 
-export function toBase64Url(bytes: Uint8Array): string {
+/** Standard, padded base64 (RFC 4648 §4). */
+export function toBase64(bytes: Uint8Array): string {
   let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  // In slices: String.fromCharCode with megabytes of arguments overflows the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** base64url (RFC 4648 §5, no padding). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {

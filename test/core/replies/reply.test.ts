@@ -6,6 +6,7 @@ import type { Tenant } from '../../../functions/core/tenants/index.ts';
 import { MAX_REPLY_CONTENT_BYTES, REPLY_LIMIT, sendReply, type ReplyInput } from '../../../functions/core/replies/index.ts';
 import { aTenant, parseLink } from '../../helpers/builders.ts';
 import { aReplyWorld } from '../../helpers/reply-fakes.ts';
+import { smuggledBytes } from '../../helpers/smuggled-message.ts';
 
 const aReply = (overrides: Partial<ReplyInput> = {}): ReplyInput => ({ subject: 'Re: Lab results', text: 'Thank you, see the form attached.', attachments: [], ...overrides });
 const file = (name: string, bytes = 16) => ({ filename: name, contentType: 'application/pdf', content: new Uint8Array(bytes).fill(65) });
@@ -248,5 +249,21 @@ describe('sendReply', () => {
 
       await expect(reply(aReply({ text: '  \n' }))).rejects.toBeInstanceOf(ValidationError);
     });
+  });
+
+  describe('what a reply may attach', () => {
+    it.each(['message/rfc822', 'message/global', 'Multipart/Mixed', 'multipart/alternative'])(
+      'refuses an attachment of type %s, naming its field, before anything is counted or sent',
+      async (contentType) => {
+        const { reply, original, deps, replyNotifications } = await anOpenedMessage();
+
+        const error = await reply(aReply({ attachments: [file('form.pdf'), { filename: 'notice.eml', contentType, content: smuggledBytes() }] })).catch((e: unknown) => e);
+
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['attachments/1/contentType']);
+        expect(replyNotifications()).toEqual([]);
+        expect(deps.store.heads.get(original.id)?.recipients[0]?.replies).toBeUndefined();
+      },
+    );
   });
 });

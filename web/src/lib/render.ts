@@ -1,10 +1,11 @@
 /**
  * Parses the decrypted RFC 5322 message and builds the message view. Message data reaches the page
  * only as text nodes and attribute values; the one exception is the HTML body, which goes through
- * sanitize-html.ts into a sandboxed iframe.
+ * sanitize-html.ts into a sandboxed iframe with an opaque origin.
  */
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
 
+import { toBase64 } from '../../../functions/core/shared/index.ts';
 import { formatBytes, h, icon } from './dom.ts';
 import { sanitizeMessageHtml } from './sanitize-html.ts';
 
@@ -16,15 +17,18 @@ export interface MessageView {
   readonly heading: HTMLElement;
 }
 
-// Types a blob may keep for an inline <img>. Anything else is stored as octet-stream so that a
-// blob: URL opened directly can never render as a document (HTML or SVG) in the portal's origin.
+// Types a part may have to be shown inline (as a data: URL of its type). Anything else is a download
+// stored as octet-stream, so that a blob: URL opened directly can never render as a document (HTML
+// or SVG) in the portal's origin.
 const INLINE_IMAGE_TYPES = /^image\/(?:png|jpeg|gif|webp|avif|bmp)$/;
 
 const FILE_ICON = 'M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm7 1.5V9h5.5L13 3.5Z';
 const DOWNLOAD_ICON = 'M11 4a1 1 0 1 1 2 0v9.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-5 5a1 1 0 0 1-1.4 0l-5-5a1 1 0 1 1 1.4-1.4l3.3 3.3V4ZM5 19a1 1 0 1 0 0 2h14a1 1 0 1 0 0-2H5Z';
 
 export function parseMessage(bytes: Uint8Array): Promise<Email> {
-  return PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' });
+  // forceRfc822Attachments: an attached message is a file, never part of this message's body. Parsed
+  // inline, its HTML and its own (forged) From would read as the sender's words.
+  return PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer', forceRfc822Attachments: true });
 }
 
 export function renderMessage(email: Email): MessageView {
@@ -37,9 +41,11 @@ export function renderMessage(email: Email): MessageView {
   if (date) meta.append(h('div', {}, h('dt', {}, 'Date'), h('dd', {}, date)));
 
   const root = h('article', { class: 'message', 'aria-labelledby': 'message-subject' }, h('header', { class: 'message-header' }, heading, meta));
+  // Only pictures can be shown in the body: any other part a cid: URL names stays in the list, so an
+  // <img> cannot hide a file (an attached message, say) from the recipient.
   const inlineParts = new Map<string, Attachment>();
   for (const attachment of email.attachments) {
-    if (attachment.contentId) inlineParts.set(attachment.contentId.replace(/^<|>$/g, ''), attachment);
+    if (attachment.contentId && INLINE_IMAGE_TYPES.test(attachment.mimeType)) inlineParts.set(attachment.contentId.replace(/^<|>$/g, ''), attachment);
   }
   const shownInline = renderBody(root, email, inlineParts);
   const listed = email.attachments.filter((a) => !(a.contentId && shownInline.has(a.contentId.replace(/^<|>$/g, ''))));
@@ -55,14 +61,15 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
     return new Set();
   }
 
-  const blobUrls = new Map<string, string>();
+  // data: URLs, not blob: ones: the frame's origin is opaque, and a blob: URL loads only in the origin that made it.
+  const dataUrls = new Map<string, string>();
   const sanitized = sanitizeMessageHtml(email.html, (contentId) => {
     const part = inlineParts.get(contentId);
     if (!part) return undefined;
-    let url = blobUrls.get(contentId);
+    let url = dataUrls.get(contentId);
     if (url === undefined) {
-      url = URL.createObjectURL(toBlob(part, INLINE_IMAGE_TYPES.test(part.mimeType) ? part.mimeType : 'application/octet-stream'));
-      blobUrls.set(contentId, url);
+      url = `data:${part.mimeType};base64,${toBase64(bytesOf(part))}`;
+      dataUrls.set(contentId, url);
     }
     return url;
   });
@@ -89,7 +96,6 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
     plain.setAttribute('aria-pressed', String(!html));
     frame.hidden = !html;
     textBlock.hidden = html;
-    if (html) fitFrame(frame);
   };
   formatted.addEventListener('click', () => show(true));
   plain.addEventListener('click', () => show(false));
@@ -101,32 +107,19 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
 }
 
 function renderFrame(srcdoc: string): HTMLIFrameElement {
-  // No allow-scripts: nothing in the message can run. allow-same-origin only lets this page read the
-  // content height; allow-popups(-to-escape-sandbox) lets links open normally in a new tab.
+  // No allow-scripts: nothing in the message can run. No allow-same-origin either: the frame's origin
+  // is opaque, so whatever the message might do (a script some bug let run, a link's popup) never
+  // acts as the portal, whose origin holds the decrypted message and the console's key. The price:
+  // this page cannot read the content's height, so the frame has a fixed height (pickup.css) and
+  // scrolls. allow-popups(-to-escape-sandbox) lets links open normally in a new tab.
   const frame = h('iframe', {
     class: 'html-body',
     title: 'Message content',
-    sandbox: 'allow-same-origin allow-popups allow-popups-to-escape-sandbox',
+    sandbox: 'allow-popups allow-popups-to-escape-sandbox',
     referrerpolicy: 'no-referrer',
   });
   frame.srcdoc = srcdoc;
-  frame.addEventListener('load', () => {
-    fitFrame(frame);
-    const body = frame.contentDocument?.body;
-    // The body resizes when the page width changes or a late image decodes.
-    if (body && typeof ResizeObserver === 'function') new ResizeObserver(() => fitFrame(frame)).observe(body);
-    else window.addEventListener('resize', () => fitFrame(frame));
-  });
   return frame;
-}
-
-/** Sizes the frame to its content, so the message scrolls with the page instead of inside a box. */
-function fitFrame(frame: HTMLIFrameElement): void {
-  const doc = frame.contentDocument;
-  if (!doc?.body || frame.hidden) return;
-  // The root's box, not its scrollHeight: scrollHeight never drops below the frame's current height.
-  const height = Math.max(doc.documentElement.getBoundingClientRect().height, doc.body.scrollHeight);
-  frame.style.height = `${Math.ceil(Math.max(height, 48))}px`;
 }
 
 function renderText(text: string): HTMLElement {
@@ -144,7 +137,7 @@ function renderText(text: string): HTMLElement {
 function renderAttachments(attachments: readonly Attachment[]): HTMLElement {
   const list = h('ul', { class: 'attachment-list' });
   attachments.forEach((attachment, index) => {
-    const name = attachment.filename?.trim() || `attachment-${index + 1}`;
+    const name = attachment.filename?.trim() || defaultFilename(attachment, index);
     const blob = toBlob(attachment, 'application/octet-stream');
     list.append(
       h(
@@ -165,10 +158,18 @@ function renderAttachments(attachments: readonly Attachment[]): HTMLElement {
   return h('section', { class: 'attachments', 'aria-labelledby': 'attachments-title' }, h('h2', { id: 'attachments-title' }, title), list);
 }
 
-function toBlob(attachment: Attachment, type: string): Blob {
+/** A name for an attachment that has none: an attached message saves as .eml, which mail programs open. */
+function defaultFilename(attachment: Attachment, index: number): string {
+  return `attachment-${index + 1}${attachment.mimeType === 'message/rfc822' ? '.eml' : ''}`;
+}
+
+function bytesOf(attachment: Attachment): Uint8Array<ArrayBuffer> {
   const { content } = attachment;
-  const part: BlobPart = typeof content === 'string' ? new TextEncoder().encode(content) : content instanceof ArrayBuffer ? content : new Uint8Array(content);
-  return new Blob([part], { type });
+  return typeof content === 'string' ? new TextEncoder().encode(content) : new Uint8Array(content);
+}
+
+function toBlob(attachment: Attachment, type: string): Blob {
+  return new Blob([bytesOf(attachment)], { type });
 }
 
 function addMeta(list: HTMLElement, label: string, addresses: readonly Address[] | undefined): void {

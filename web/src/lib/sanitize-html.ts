@@ -18,10 +18,10 @@ export interface SanitizedHtml {
   readonly usedContentIds: ReadonlySet<string>;
 }
 
-/** Maps a Content-ID (no angle brackets) to a `blob:` URL of the inline part, if there is one. */
+/** Maps a Content-ID (no angle brackets) to a `data:image/…` URL of the inline part, if there is one. */
 export type ContentIdResolver = (contentId: string) => string | undefined;
 
-const FRAME_CSP = "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'";
+const FRAME_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'";
 
 // Applied before the message's own styles, so a message that styles itself still wins.
 const FRAME_BASE_CSS =
@@ -40,7 +40,7 @@ const SAFE_DATA_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif|bmp);/i;
 const MAX_CSS_LENGTH = 200_000;
 const REMOTE = /^\s*(?:[a-z][a-z0-9+.-]*:)?\/\//i;
 
-/** Sanitizes `html` for display in the sandboxed frame; `cid:` images become the inline parts' blobs. */
+/** Sanitizes `html` for display in the sandboxed frame; `cid:` images become the inline parts' data: URLs. */
 export function sanitizeMessageHtml(html: string, resolveContentId: ContentIdResolver): SanitizedHtml {
   let blockedRemote = 0;
   const usedContentIds = new Set<string>();
@@ -49,9 +49,9 @@ export function sanitizeMessageHtml(html: string, resolveContentId: ContentIdRes
     const url = value.trim();
     if (/^cid:/i.test(url)) {
       const contentId = decodeCid(url.slice(4));
-      const blobUrl = contentId === undefined ? undefined : resolveContentId(contentId);
-      if (blobUrl !== undefined && contentId !== undefined) usedContentIds.add(contentId);
-      return blobUrl;
+      const partUrl = contentId === undefined ? undefined : resolveContentId(contentId);
+      if (partUrl !== undefined && contentId !== undefined) usedContentIds.add(contentId);
+      return partUrl;
     }
     if (SAFE_DATA_IMAGE.test(url)) return url;
     if (REMOTE.test(url) || /^https?:/i.test(url)) blockedRemote++;
@@ -126,7 +126,7 @@ export function cleanCss(css: string, mapUrl: (url: string) => string | undefine
     return mapped === undefined ? 'none' : `url("${mapped}")`;
   });
   // Anything still shaped like url( that is not one of ours means a form the pattern missed.
-  if (/url\s*\((?!"(?:blob:|data:image\/))/i.test(rewritten)) return undefined;
+  if (/url\s*\((?!"data:image\/)/i.test(rewritten)) return undefined;
   const trimmed = rewritten.trim();
   return trimmed === '' ? undefined : trimmed;
 }
