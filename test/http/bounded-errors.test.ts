@@ -1,0 +1,89 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../functions/core/shared/index.ts';
+import { errorToResponse } from '../../functions/http/problem.ts';
+import { MAX_CC, MAX_TO } from '../../functions/http/schemas.ts';
+import { aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
+import { CapturingLogger } from '../helpers/fakes.ts';
+
+type Problem = { type: string; status: number; detail: string; requestId: string; errors?: { field: string; message: string }[]; moreErrors?: number };
+
+/** The largest error body any request may provoke. */
+const MAX_PROBLEM_BYTES = 16 * 1024;
+
+async function readProblem(res: Response, status: number): Promise<{ problem: Problem; bytes: number }> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+  const text = await res.text();
+  return { problem: JSON.parse(text) as Problem, bytes: Buffer.byteLength(text) };
+}
+
+/** A Hono app whose only route throws `error`, answered by the real problem mapping. */
+function throwing(error: Error) {
+  const app = new Hono();
+  app.get('/', () => { throw error; });
+  app.onError((e, c) => errorToResponse(e, c, new CapturingLogger()));
+  return app;
+}
+
+describe('422 problem bodies are bounded', () => {
+  it('lists the first 20 issues and says how many more there were when a request breaks many rules', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const bad = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}-not-an-address`);
+
+    const res = await sendJson(app, keys.acme, aSendRequest({ to: bad('t', MAX_TO), cc: bad('c', MAX_CC) }));
+
+    const { problem } = await readProblem(res, 422);
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errors?.[0]?.field).toBe('to/0');
+    expect(problem.moreErrors).toBe(MAX_TO + MAX_CC - 20);
+    expect(deps.store.heads.size).toBe(0);
+  });
+
+  it('leaves moreErrors out when every issue is listed', async () => {
+    const { app, keys } = await buildTestApp();
+
+    const res = await sendJson(app, keys.acme, aSendRequest({ to: ['nope'] }));
+
+    const { problem } = await readProblem(res, 422);
+    expect(problem.errors).toEqual([{ field: 'to/0', message: expect.any(String) }]);
+    expect(problem).not.toHaveProperty('moreErrors');
+  });
+
+  it('clips a long field name, message and detail, keeping the body under 16 KB', async () => {
+    const huge = 'k'.repeat(1_000_000);
+    const issues = Array.from({ length: 50 }, () => ({ field: huge, message: huge }));
+
+    const res = await throwing(new ValidationError(huge, issues)).request('/');
+
+    const { problem, bytes } = await readProblem(res, 422);
+    expect(bytes).toBeLessThanOrEqual(MAX_PROBLEM_BYTES);
+    expect(problem.detail.length).toBeLessThanOrEqual(1000);
+    for (const issue of problem.errors ?? []) {
+      expect(issue.field.length).toBeLessThanOrEqual(100);
+      expect(issue.message.length).toBeLessThanOrEqual(300);
+    }
+    expect((problem.errors?.length ?? 0) + (problem.moreErrors ?? 0)).toBe(50);
+  });
+
+  it('stays under 16 KB when every echoed character is one JSON escapes to six bytes', async () => {
+    const controls = '\u0001'.repeat(10_000);
+    const issues = Array.from({ length: 20 }, () => ({ field: controls, message: controls }));
+
+    const res = await throwing(new ValidationError(controls, issues)).request('/');
+
+    const { problem, bytes } = await readProblem(res, 422);
+    expect(bytes).toBeLessThanOrEqual(MAX_PROBLEM_BYTES);
+    expect(problem.errors?.length).toBeGreaterThan(0);
+    expect((problem.errors?.length ?? 0) + (problem.moreErrors ?? 0)).toBe(20);
+  });
+
+  it('does not split a surrogate pair when it clips', async () => {
+    const res = await throwing(new ValidationError('x', [{ field: 'f', message: '😀'.repeat(400) }])).request('/');
+
+    const { problem } = await readProblem(res, 422);
+    const message = problem.errors?.[0]?.message ?? '';
+    expect(message.length).toBeLessThanOrEqual(300);
+    expect(message).toMatch(/^(😀)+…$/u);
+  });
+});
