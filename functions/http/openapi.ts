@@ -129,7 +129,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again. "verification" overrides the organisation\'s setting for this message ("email-code": recipients must also enter a 6-digit code emailed when they open it). "passcode" is mixed into every recipient\'s key and never stored: tell recipients by another channel (phone, SMS). When the organisation has Message Center on, the recipients\' keys are also kept, wrapped by KMS, for their inbox and for emergency recovery.',
     body: { schema: 'SendRequest' }, headers: { 'Idempotency-Key': 'Optional, 1–255 visible ASCII characters, scoped to your organisation' },
     responses: { 201: { description: 'Sent; each recipient\'s outcome is listed (a recipient SES refused is "failed", the answer still 201)', json: 'SendReceipt', headers: { Location: LOCATION } } },
-    problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, or the decoded content over 4 MiB', 422: 'A field breaks a rule (errors lists them), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification could be sent, so the message was discarded; recipients lists why. Safe to send again' } },
+    problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, its JSON holds more than 10,000 values, or the decoded content is over 4 MiB', 422: 'A field breaks a rule (errors lists them), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification could be sent, so the message was discarded; recipients lists why. Safe to send again' } },
   { method: 'get', path: '/v1/messages', operationId: 'listMessages', tag: 'Messages', scope: 'send', summary: 'List messages',
     description: 'Your organisation\'s messages, newest first, a page at a time, with each recipient\'s status and opens.',
     query: { schema: messageListQuery, parse: parseMessageListQuery }, responses: { 200: { description: 'One page', json: 'MessageList' } }, problems: { 422: 'limit out of range, or a cursor this API did not issue' } },
@@ -211,7 +211,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     problems: {
       403: 'verification-required (a code was emailed), code-wrong or passcode-wrong (attemptsLeft), as for an open',
       404: 'message-unavailable: the message cannot be opened with these credentials',
-      413: 'The body is over 5,998,976 bytes, or the decoded reply over 4 MiB',
+      413: 'The body is over 5,998,976 bytes, its JSON holds more than 10,000 values, or the decoded reply is over 4 MiB',
       429: 'locked or code-rate-limited as for an open, or reply-rate-limited (retryAfter seconds, also in Retry-After)',
       503: 'Storage, key management or email failed; the reply was not sent',
     } },
@@ -262,12 +262,12 @@ export const OPERATIONS: readonly OperationSpec[] = [
 ];
 
 const PROBLEMS: Readonly<Record<number, string>> = {
-  400: 'malformed: the body is not valid JSON',
+  400: 'malformed: the body is not valid JSON, or nests deeper than 32 levels',
   401: 'unauthorized: the API key is missing, unknown or revoked, or its organisation is disabled (one answer for all, with WWW-Authenticate)',
   403: 'forbidden: the key works but lacks the admin scope',
   404: 'not-found',
   409: 'conflict',
-  413: 'payload-too-large: the body is over 5,998,976 bytes',
+  413: 'payload-too-large: the body is over 5,998,976 bytes, or its JSON holds more than 10,000 values (array items and object members)',
   415: 'unsupported-media-type: the body is not sent as JSON',
   422: 'validation: a field breaks a rule; errors lists the first 20, moreErrors counts the rest',
   500: 'internal: unexpected; the body is generic and the cause is logged under the request id',

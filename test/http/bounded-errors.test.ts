@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/core/shared/index.ts';
 import { errorToResponse } from '../../functions/http/problem.ts';
-import { MAX_CC, MAX_TO } from '../../functions/http/schemas.ts';
-import { aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
+import { MAX_CC, MAX_TO, MAX_ATTACHMENTS } from '../../functions/http/schemas.ts';
+import { aSendRequest, base64, buildTestApp, sendJson } from '../helpers/builders.ts';
 import { CapturingLogger } from '../helpers/fakes.ts';
 
 type Problem = { type: string; status: number; detail: string; requestId: string; errors?: { field: string; message: string }[]; moreErrors?: number };
@@ -85,5 +85,49 @@ describe('422 problem bodies are bounded', () => {
     const message = problem.errors?.[0]?.message ?? '';
     expect(message.length).toBeLessThanOrEqual(300);
     expect(message).toMatch(/^(😀)+…$/u);
+  });
+});
+
+describe('readJson refuses deep or wide JSON before validating it', () => {
+  it('answers 413 with a small body to 400,000 unknown keys, unauthenticated requests included', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const wide = `{${Array.from({ length: 400_000 }, (_, i) => `"k${i}":0`).join(',')}}`;
+
+    for (const key of [keys.acme, undefined]) {
+      const path = key ? '/v1/messages' : '/m/AAAAAAAAAAAAAAAAAAAAAA/open';
+      const res = await app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}) }, body: wide });
+
+      const { problem, bytes } = await readProblem(res, 413);
+      expect(problem.detail).toMatch(/more than 10,000 values/);
+      expect(bytes).toBeLessThan(1024);
+    }
+    expect(deps.store.heads.size).toBe(0);
+    expect(deps.events.events).toHaveLength(0);
+  });
+
+  it('answers 400 to a body nested 100,000 deep, in arrays or in objects', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const depth = 100_000;
+    const bodies = [
+      JSON.stringify({ ...aSendRequest(), to: 'X' }).replace('"X"', `${'['.repeat(depth)}${']'.repeat(depth)}`),
+      `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+    ];
+
+    for (const body of bodies) {
+      const { problem } = await readProblem(await sendJson(app, keys.acme, body), 400);
+      expect(problem.detail).toMatch(/deeper than 32 levels/);
+    }
+    expect(deps.store.heads.size).toBe(0);
+  });
+
+  it('still accepts the largest legitimate send: 100 named recipients and 20 attachments', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ email: `${prefix}${i}@example.com`, name: `Person ${i}` }));
+    const attachments = Array.from({ length: MAX_ATTACHMENTS }, (_, i) => ({ filename: `f${i}.txt`, contentType: 'text/plain', content: base64(`file ${i}`) }));
+
+    const res = await sendJson(app, keys.acme, aSendRequest({ to: people('t', MAX_TO), cc: people('c', MAX_CC), html: '<p>hi</p>', attachments, expiresInDays: 3, maxViews: 2, replyTo: 'r@example.com' }));
+
+    expect(res.status).toBe(201);
+    expect(deps.notifier.sent).toHaveLength(MAX_TO + MAX_CC);
   });
 });
