@@ -75,7 +75,7 @@ const messageListQuery = z.strictObject({
 });
 const eventQuery = z.strictObject({
   since: z.string().optional().describe('Only events recorded at or after this ISO 8601 date or date-time (ignored with cursor)'),
-  type: z.string().optional().describe(`Comma-separated event types: ${EVENT_TYPES.join(', ')}`),
+  type: z.string().optional().describe(`Comma-separated event types (a repeated type parameter adds its types; each counts once): ${EVENT_TYPES.join(', ')}`),
   cursor: z.string().optional().describe('The cursor of the previous page; continues after it'),
   limit: z.int().min(1).max(MAX_PAGE).default(50).describe('Events per page'),
 });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/core/shared/index.ts';
+import { EVENT_TYPES, type EventQuery } from '../../functions/core/audit/index.ts';
 import { errorToResponse } from '../../functions/http/problem.ts';
 import { MAX_CC, MAX_TO, MAX_ATTACHMENTS } from '../../functions/http/schemas.ts';
 import { aSendRequest, base64, buildTestApp, sendJson } from '../helpers/builders.ts';
@@ -129,5 +130,37 @@ describe('readJson refuses deep or wide JSON before validating it', () => {
 
     expect(res.status).toBe(201);
     expect(deps.notifier.sent).toHaveLength(MAX_TO + MAX_CC);
+  });
+});
+
+describe('GET /v1/events?type=', () => {
+  /** Answers the request, recording the query the event log was asked. */
+  async function eventQueryOf(path: string): Promise<{ status: number; query?: EventQuery }> {
+    const { app, deps, keys } = await buildTestApp();
+    let query: EventQuery | undefined;
+    const list = deps.events.listForTenant.bind(deps.events);
+    deps.events.listForTenant = (tenantId, q) => { query = q; return list(tenantId, q); };
+    const res = await app.request(path, { headers: { Authorization: `Bearer ${keys.acme}` } });
+    return { status: res.status, ...(query ? { query } : {}) };
+  }
+
+  it('asks the event log for each type once when types repeat, in the comma form or as repeated parameters', async () => {
+    const comma = await eventQueryOf(`/v1/events?type=${Array(400).fill('opened').join(',')}`);
+    const repeated = await eventQueryOf(`/v1/events?${Array(400).fill('type=opened').join('&')}`);
+
+    expect(comma).toEqual({ status: 200, query: expect.objectContaining({ types: ['opened'] }) });
+    expect(repeated).toEqual({ status: 200, query: expect.objectContaining({ types: ['opened'] }) });
+  });
+
+  it('takes every repeated type parameter, refusing an unknown one among them', async () => {
+    const both = await eventQueryOf('/v1/events?type=opened&type=revoked,opened');
+    const unknown = await eventQueryOf('/v1/events?type=opened&type=hacked');
+
+    expect(both.query?.types).toEqual(['opened', 'revoked']);
+    expect(unknown).toEqual({ status: 422 });
+  });
+
+  it('can never ask for more types than one DynamoDB filter accepts (IN takes at most 100 values)', () => {
+    expect(EVENT_TYPES.length).toBeLessThanOrEqual(100);
   });
 });
