@@ -348,7 +348,7 @@ const API_DESCRIPTION = [
   'sealpost delivers secure messages: the sender API seals each message with OpenPGP and emails every recipient a link whose secret never reaches the server.',
   'Authenticate with an API key of your organisation as "Authorization: Bearer sp_<id>_<secret>". A send key may send and manage messages and read the events feed; an admin key may do that and everything under /v1/admin.',
   'Recipients\' browsers call the Portal and Inbox operations without an API key: the link\'s secret (in its fragment, never sent) yields the tokens they present, and the inbox signs in by a code emailed to the address. docs/protocol.md describes both exactly.',
-  'Every error is an RFC 9457 problem document (application/problem+json) with type urn:sealpost:problem:<kind>, title, status, detail and requestId. A validation problem lists at most 20 issues in errors (moreErrors says how many more there were), and no problem body is larger than 16 KB. Every response carries X-Request-Id. A known address asked with a method it does not support answers 405 with an Allow header (under /v1 after the key is checked).',
+  'Every error is an RFC 9457 problem document (application/problem+json) with type urn:sealpost:problem:<kind>, title, status, detail and requestId. A validation problem lists at most 20 issues in errors (moreErrors says how many more there were), and no problem body but a delivery-failed one (which lists each recipient) is larger than 16 KB. Every response carries X-Request-Id. A known address asked with a method it does not support answers 405 with an Allow header (under /v1 after the key is checked).',
 ].join('\n\n');
 
 /** Builds the document (once per process; see openApiDocument). */

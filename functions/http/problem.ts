@@ -61,8 +61,10 @@ export function problemType(kind: string): string {
 export const MAX_ISSUES = 20;
 export const MAX_FIELD_CHARS = 100;
 export const MAX_MESSAGE_CHARS = 300;
-export const MAX_DETAIL_CHARS = 1000;
+const MAX_DETAIL_CHARS = 1000;
 const MAX_ISSUE_BYTES = 8 * 1024;
+/** What the bounds above guarantee for every problem body but delivery-failed's, which lists each of at most 100 recipients. */
+export const MAX_PROBLEM_BYTES = 16 * 1024;
 
 /** `text` cut to at most `max` UTF-16 units, ending in an ellipsis, never between the halves of a surrogate pair. */
 function clip(text: string, max: number): string {

@@ -2,15 +2,12 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/core/shared/index.ts';
 import { EVENT_TYPES, type EventQuery } from '../../functions/core/audit/index.ts';
-import { errorToResponse } from '../../functions/http/problem.ts';
+import { MAX_PROBLEM_BYTES, errorToResponse } from '../../functions/http/problem.ts';
 import { MAX_CC, MAX_TO, MAX_ATTACHMENTS } from '../../functions/http/schemas.ts';
 import { aSendRequest, base64, buildTestApp, sendJson } from '../helpers/builders.ts';
 import { CapturingLogger } from '../helpers/fakes.ts';
 
 type Problem = { type: string; status: number; detail: string; requestId: string; errors?: { field: string; message: string }[]; moreErrors?: number };
-
-/** The largest error body any request may provoke. */
-const MAX_PROBLEM_BYTES = 16 * 1024;
 
 async function readProblem(res: Response, status: number): Promise<{ problem: Problem; bytes: number }> {
   expect(res.status).toBe(status);
