@@ -72,7 +72,7 @@ function limitOf(raw: string | undefined, fallback: number): number {
   return n;
 }
 
-/** Query of GET /v1/events: ?since=<ISO time>&type=opened,revoked&cursor=…&limit=… */
+/** Query of GET /v1/events: ?since=<ISO time>&type=opened,revoked&cursor=…&limit=… (the route joins repeated types with commas) */
 export function parseEventQuery(q: Record<string, string | undefined>): { since?: string; types?: EventType[]; cursor?: string; limit: number } {
   const out: { since?: string; types?: EventType[]; cursor?: string; limit: number } = { limit: limitOf(q.limit, 50) };
   if (q.since !== undefined) {
@@ -81,7 +81,8 @@ export function parseEventQuery(q: Record<string, string | undefined>): { since?
     out.since = new Date(t).toISOString();
   }
   if (q.type !== undefined) {
-    const types = q.type.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    // Each type once: DynamoDB takes at most 100 values in the filter's IN, and there are fewer known types than that.
+    const types = [...new Set(q.type.split(',').map((t) => t.trim()).filter((t) => t.length > 0))];
     const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
     if (unknown.length > 0) throw new ValidationError(`type: unknown event type(s) ${unknown.join(', ').slice(0, 200)}; known: ${EVENT_TYPES.join(', ')}`, [{ field: 'type', message: 'unknown event type' }]);
     out.types = types as EventType[];

@@ -75,7 +75,7 @@ const messageListQuery = z.strictObject({
 });
 const eventQuery = z.strictObject({
   since: z.string().optional().describe('Only events recorded at or after this ISO 8601 date or date-time (ignored with cursor)'),
-  type: z.string().optional().describe(`Comma-separated event types: ${EVENT_TYPES.join(', ')}`),
+  type: z.string().optional().describe(`Comma-separated event types (a repeated type parameter adds its types; each counts once): ${EVENT_TYPES.join(', ')}`),
   cursor: z.string().optional().describe('The cursor of the previous page; continues after it'),
   limit: z.int().min(1).max(MAX_PAGE).default(50).describe('Events per page'),
 });
@@ -129,7 +129,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An attachment of type message/* or multipart/* (a forwarded email, say) is sealed as application/octet-stream under its file name, so the recipient can only download it. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again. "verification" overrides the organisation\'s setting for this message ("email-code": recipients must also enter a 6-digit code emailed when they open it). "passcode" is mixed into every recipient\'s key and never stored: tell recipients by another channel (phone, SMS). When the organisation has Message Center on, the recipients\' keys are also kept, wrapped by KMS, for their inbox and for emergency recovery.',
     body: { schema: 'SendRequest' }, headers: { 'Idempotency-Key': 'Optional, 1–255 visible ASCII characters, scoped to your organisation' },
     responses: { 201: { description: 'Sent; each recipient\'s outcome is listed (a recipient SES refused is "failed", the answer still 201)', json: 'SendReceipt', headers: { Location: LOCATION } } },
-    problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, or the decoded content over 4 MiB', 422: 'A field breaks a rule (errors lists each), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification could be sent, so the message was discarded; recipients lists why. Safe to send again' } },
+    problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, its JSON holds more than 10,000 values, or the decoded content is over 4 MiB', 422: 'A field breaks a rule (errors lists them), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification could be sent, so the message was discarded; recipients lists why. Safe to send again' } },
   { method: 'get', path: '/v1/messages', operationId: 'listMessages', tag: 'Messages', scope: 'send', summary: 'List messages',
     description: 'Your organisation\'s messages, newest first, a page at a time, with each recipient\'s status and opens.',
     query: { schema: messageListQuery, parse: parseMessageListQuery }, responses: { 200: { description: 'One page', json: 'MessageList' } }, problems: { 422: 'limit out of range, or a cursor this API did not issue' } },
@@ -211,7 +211,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     problems: {
       403: 'verification-required (a code was emailed), code-wrong or passcode-wrong (attemptsLeft), as for an open',
       404: 'message-unavailable: the message cannot be opened with these credentials',
-      413: 'The body is over 5,998,976 bytes, or the decoded reply over 4 MiB',
+      413: 'The body is over 5,998,976 bytes, its JSON holds more than 10,000 values, or the decoded reply is over 4 MiB',
       429: 'locked or code-rate-limited as for an open, or reply-rate-limited (retryAfter seconds, also in Retry-After)',
       503: 'Storage, key management or email failed; the reply was not sent',
     } },
@@ -262,14 +262,14 @@ export const OPERATIONS: readonly OperationSpec[] = [
 ];
 
 const PROBLEMS: Readonly<Record<number, string>> = {
-  400: 'malformed: the body is not valid JSON',
+  400: 'malformed: the body is not valid JSON, or nests deeper than 32 levels',
   401: 'unauthorized: the API key is missing, unknown or revoked, or its organisation is disabled (one answer for all, with WWW-Authenticate)',
   403: 'forbidden: the key works but lacks the admin scope',
   404: 'not-found',
   409: 'conflict',
-  413: 'payload-too-large: the body is over 5,998,976 bytes',
+  413: 'payload-too-large: the body is over 5,998,976 bytes, or its JSON holds more than 10,000 values (array items and object members)',
   415: 'unsupported-media-type: the body is not sent as JSON',
-  422: 'validation: a field breaks a rule; errors lists each field',
+  422: 'validation: a field breaks a rule; errors lists the first 20, moreErrors counts the rest',
   500: 'internal: unexpected; the body is generic and the cause is logged under the request id',
   502: 'delivery-failed',
   503: 'dependency: storage or key management failed; detail says what happened to the request',
@@ -348,7 +348,7 @@ const API_DESCRIPTION = [
   'sealpost delivers secure messages: the sender API seals each message with OpenPGP and emails every recipient a link whose secret never reaches the server.',
   'Authenticate with an API key of your organisation as "Authorization: Bearer sp_<id>_<secret>". A send key may send and manage messages and read the events feed; an admin key may do that and everything under /v1/admin.',
   'Recipients\' browsers call the Portal and Inbox operations without an API key: the link\'s secret (in its fragment, never sent) yields the tokens they present, and the inbox signs in by a code emailed to the address. docs/protocol.md describes both exactly.',
-  'Every error is an RFC 9457 problem document (application/problem+json) with type urn:sealpost:problem:<kind>, title, status, detail and requestId. Every response carries X-Request-Id. A known address asked with a method it does not support answers 405 with an Allow header (under /v1 after the key is checked).',
+  'Every error is an RFC 9457 problem document (application/problem+json) with type urn:sealpost:problem:<kind>, title, status, detail and requestId. A validation problem lists at most 20 issues in errors (moreErrors says how many more there were), and no problem body but a delivery-failed one (which lists each recipient) is larger than 16 KB. Every response carries X-Request-Id. A known address asked with a method it does not support answers 405 with an Allow header (under /v1 after the key is checked).',
 ].join('\n\n');
 
 /** Builds the document (once per process; see openApiDocument). */

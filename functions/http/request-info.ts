@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { MalformedRequestError, UnsupportedMediaTypeError } from '../core/shared/index.ts';
+import { assertJsonWithinLimits } from './json-limits.ts';
 
 /** Set by our CloudFront function to the viewer's IP address, over any value the viewer sent. */
 export const VIEWER_IP_HEADER = 'X-Sealpost-Viewer-Ip';
@@ -21,13 +22,17 @@ export function userAgentOf(c: Context): string | undefined {
   return c.req.header('User-Agent')?.slice(0, 256);
 }
 
-/** Reads a JSON body, enforcing the media type. Returns the raw text too (for request hashing). */
+/**
+ * Reads a JSON body, enforcing the media type and the shape limits (json-limits.ts) before parsing.
+ * Returns the raw text too (for request hashing).
+ */
 export async function readJson(c: Context, accepted: readonly string[] = ['application/json']): Promise<{ value: unknown; raw: string }> {
   const type = (c.req.header('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (!accepted.includes(type)) {
     throw new UnsupportedMediaTypeError(`Send the request body as JSON with "Content-Type: ${accepted.join('" or "')}".`);
   }
   const raw = await c.req.text();
+  assertJsonWithinLimits(raw);
   try {
     return { value: JSON.parse(raw) as unknown, raw };
   } catch {

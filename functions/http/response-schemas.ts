@@ -10,7 +10,7 @@ import type { listMessages, MessageStatus, MessageSummary, RecipientStatus, Send
 import { EVENT_TYPES, type EventFeedPage, type PublicEvent } from '../core/audit/index.ts';
 import type { CreatedWebhook, DeliveryView, PingResult, WebhookView } from '../core/webhooks/index.ts';
 import type { InboxItem, openFromInbox, requestSignIn, RecoveryLink } from '../core/message-center/index.ts';
-import type { ProblemBody } from './problem.ts';
+import { MAX_FIELD_CHARS, MAX_ISSUES, MAX_MESSAGE_CHARS, type ProblemBody } from './problem.ts';
 import type { ReplyResponse } from './routes/reply.ts';
 
 const isoTime = z.string().describe('ISO 8601 date-time in UTC, e.g. 2026-11-29T22:15:35.019Z');
@@ -183,7 +183,9 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   requestId: z.string().describe('Also the X-Request-Id header; quote it to support'),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Validation: every field that breaks a rule'),
+  errors: z.array(z.object({ field: z.string().max(MAX_FIELD_CHARS), message: z.string().max(MAX_MESSAGE_CHARS) })).max(MAX_ISSUES).optional()
+    .describe('Validation: the fields that break a rule, the first 20 at most (fewer if they are long); field and message are clipped to 100 and 300 characters'),
+  moreErrors: z.number().int().min(1).optional().describe('Validation: how many more issues there were than errors lists; absent when it lists them all'),
   recipients: z.array(z.object({ email: z.string(), status: z.string(), reason: z.string() })).optional().describe('delivery-failed: each recipient and why'),
   attemptsLeft: z.number().int().optional().describe('code-wrong, passcode-wrong: wrong answers left before the recipient\'s pickup is locked'),
   retryAfter: z.number().int().optional().describe('locked, code-rate-limited, reply-rate-limited: seconds to wait (also the Retry-After header)'),

@@ -8,7 +8,11 @@ import type { AppEnv } from '../types.ts';
 
 export function eventRoutes(deps: { events: EventLog; clock: Clock }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/', async (c) => c.json(await listTenantEvents(deps, c.get('principal').tenant.id, parseEventQuery(c.req.query()))));
+  app.get('/', async (c) => {
+    // ?type=a&type=b means a,b: query() alone keeps the first and would drop the rest unchecked.
+    const query = parseEventQuery({ ...c.req.query(), type: c.req.queries('type')?.join(',') });
+    return c.json(await listTenantEvents(deps, c.get('principal').tenant.id, query));
+  });
   app.all('/', (c) => methodNotAllowed(c, ['GET']));
   return app;
 }
