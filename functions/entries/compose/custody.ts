@@ -13,10 +13,10 @@ import type { KeyWrapper, Logger, Notifier } from '../../core/shared/index.ts';
 import type { RecoveryDeps } from '../../core/message-center/index.ts';
 import type { InboxRoutesDeps } from '../../http/routes/inbox.ts';
 import { secureRandom, systemClock, type Storage } from './storage.ts';
-import { built, type SdkClientHook } from './sdk-clients.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 export function composeKeys(config: Config, onClient?: SdkClientHook): KeyWrapper {
-  return new KmsKeyWrapper(built(new KMSClient({ region: config.region }), onClient), config.kmsKeyId);
+  return new KmsKeyWrapper(built(new KMSClient(clientOptions(config)), onClient), config.kmsKeyId);
 }
 
 /** What the sender API needs for Message Center: wrapping at send, inbox entries, recovery links. */

@@ -12,11 +12,11 @@ import { composeCustody, composeKeys } from './custody.ts';
 import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts';
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
-import { built, type SdkClientHook } from './sdk-clients.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {
   // The SDK finds AWS_ENDPOINT_URL_SES by itself.
-  const ses = built(new SESClient({ region: config.region }), onClient);
+  const ses = built(new SESClient(clientOptions(config)), onClient);
   const keys = composeKeys(config, onClient);
   const custody = composeCustody(config, logger, storage, keys);
   const send = {

@@ -12,7 +12,7 @@ import { DynamoDbTenantDirectory } from '../../adapters/dynamodb/tenant-director
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
-import { built, type SdkClientHook } from './sdk-clients.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 export const secureRandom = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
 export const systemClock = (): Date => new Date();
@@ -22,7 +22,7 @@ export function composeLogger(config: Config): JsonLogger {
 }
 
 export function composeStorage(config: Config, onClient?: SdkClientHook) {
-  const dynamo = built(new DynamoDBClient({ region: config.region }), onClient);
+  const dynamo = built(new DynamoDBClient(clientOptions(config)), onClient);
   return {
     dynamo,
     tenants: new DynamoDbTenantDirectory(dynamo, config.tableName),
