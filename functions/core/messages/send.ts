@@ -205,8 +205,9 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     await appendEvents(deps, outcomes.map((o) => ({ ...base, type: 'notify_failed' as const, at: o.at, actor: 'system', recipient: o.recipient.email, detail: o.reason })));
     throw new DeliveryFailedError(
       discarded
-        ? 'No notification could be sent, so the message was discarded and nobody can open it. It is safe to send again.'
-        : `No notification could be sent. The message could not be discarded automatically: revoke it with DELETE /v1/messages/${id}. It is safe to send again.`,
+        // "Confirmed": an email whose answer was lost may have gone out (its reason says so); its link opens nothing.
+        ? 'No notification was confirmed by the email service, so the message was discarded: nobody can open it, even from an email that went out unconfirmed. It is safe to send again.'
+        : `No notification was confirmed by the email service. The message could not be discarded automatically: revoke it with DELETE /v1/messages/${id}. It is safe to send again.`,
       receiptRecipients.map((r) => ({ email: r.email, status: 'failed' as const, reason: r.reason ?? 'rejected' })),
     );
   }
