@@ -457,11 +457,16 @@ function webhookFlow(): Omit<FlowSpec<null, unknown>, 'injector'> {
       for (const event of expected) if (eventPosition(event) <= after.position) expect(got.has(event.eventId), `${event.type} checkpointed without delivery`).toBe(true);
       // Never stuck: due again within the lease (300 s) at most.
       expect(Date.parse(after.nextAttemptAt)).toBeLessThanOrEqual(Date.now() + 301_000);
-      // The next run (made due now) delivers the rest.
+      // The next run (made due now) delivers the rest, and nothing the faulted run checkpointed.
+      const before = receiver.received.length;
       await releaseEndpoint((e) => e);
       await world.stack.runMaintenance();
       const all = new Set(await delivered());
-      for (const event of expected) expect(all.has(event.eventId), `${event.type} delivered in the end`).toBe(true);
+      const again = new Set(receiver.received.slice(before).map((r) => (JSON.parse(r.body) as { id: string }).id));
+      for (const event of expected) {
+        expect(all.has(event.eventId), `${event.type} delivered in the end`).toBe(true);
+        if (eventPosition(event) <= after.position) expect(again.has(event.eventId), `${event.type} checkpointed, then delivered again`).toBe(false);
+      }
       expect((await endpoint()).position).toBe(eventPosition(expected.at(-1) as Delivered));
     },
   };

@@ -15,7 +15,8 @@
  *
  * So that a throttled call costs no wall time and one run's retries cannot drain the next run's
  * retry quota, each call gets a fresh copy of the SDK's standard retry strategy with zero backoff:
- * same attempts (3), same error classification, no sleeping.
+ * the client's own number of attempts (4 for DynamoDB, 3 for SES and KMS), the same error
+ * classification, no sleeping. (It replaces the client's strategy: the product uses the default.)
  */
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { SdkClient } from '../../functions/entries/compose/sdk-clients.ts';

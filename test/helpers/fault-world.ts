@@ -3,6 +3,7 @@
  * three tenants (standard, Message Center, webhooks), and what the checks read — answers, the
  * local mailbox, the table as dynalite holds it — through clients the injector never sees.
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { expect } from 'vitest';
@@ -13,7 +14,6 @@ import { capturedMail, type CapturedMail } from '../../functions/stand-ins/stand
 import { FaultInjector } from './fault-injector.ts';
 import { startTestStack } from './local-stack.ts';
 import { parseLink } from './builders.ts';
-import { randomBytes } from 'node:crypto';
 
 export interface TenantKeys {
   readonly id: string;
