@@ -18,22 +18,23 @@
  *   reply count used up by a write whose answer was lost. (A code that a request used before a later
  *   step of it failed stays used: the retry is refused as for a used code — see the threat model.)
  *
- * Runs are kept apart by fresh message ids, recipients and idempotency keys, not by restarts.
+ * Runs are kept apart by fresh message ids, recipients and idempotency keys, not by restarts. The
+ * faulted runs per flow are printed (SEALPOST_FAULTS=verbose lists each flow's calls too) and held
+ * to a minimum.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { DynamoDbWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { eventPosition } from '../../functions/core/audit/index.ts';
 import { verifyWebhookSignature, type WebhookEndpoint } from '../../functions/core/webhooks/index.ts';
-import { exercise, summarize, type FlowReport, type FlowSpec } from '../helpers/fault-harness.ts';
-import type { AwsCall, Fault } from '../helpers/fault-injector.ts';
+import { exercise, faultedAfter, isFault, runSteps, summarize, type FlowReport, type FlowSpec, type Steps as StepsOf } from '../helpers/fault-harness.ts';
+import type { Fault } from '../helpers/fault-injector.ts';
 import {
-  clearMailbox, expectCleanProblem, expectDependencyProblem, expectUnavailable, linksByAddress, mailTo, request, sendAs, startFaultWorld, storedMessage,
-  type Answer, type FaultWorld, type TenantKeys,
+  clearMailbox, expectCleanProblem, expectDependencyProblem, expectUnavailable, linksByAddress, mailTo, recipientPool, request, sendAs, startFaultWorld,
+  storedMessage, touchedMessages, uniqueTag as tag, type Answer, type FaultWorld, type Pickup, type TenantKeys,
 } from '../helpers/fault-world.ts';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
 
-// SEALPOST_FAULTS=verbose also lists each flow's calls.
 let world: FaultWorld;
 let receiver: Receiver;
 const reports: FlowReport[] = [];
@@ -59,8 +60,6 @@ async function prove<S, O>(spec: Omit<FlowSpec<S, O>, 'injector'>, minimum: numb
   expect(report.faulted).toBeGreaterThanOrEqual(minimum);
 }
 
-const isFault = (fault: Fault | undefined, service: AwsCall['service'], command?: string, target?: string) =>
-  fault !== undefined && fault.service === service && (command === undefined || fault.command === command) && (target === undefined || fault.target === target);
 /**
  * How many copies of one email a faulted SES call can leave: SendEmail has no idempotency token, so
  * when SES accepted the email but its answer was lost, the SDK's retry (3 attempts) sends it again.
@@ -68,17 +67,6 @@ const isFault = (fault: Fault | undefined, service: AwsCall['service'], command?
 const copiesOf = (fault: Fault | undefined) => (isFault(fault, 'SES') && fault?.kind.startsWith('applied') ? 3 : 1);
 /** The reason of a notification that may have gone out although SES did not confirm it. */
 const MAY_HAVE_SENT = 'it may not have been sent';
-/** Whether the faulted call came after the run's first call that `earlier` matches. */
-function faultedAfter(fault: Fault | undefined, earlier: (call: AwsCall) => boolean): boolean {
-  const calls = world.injector.recorded;
-  const at = calls.findIndex((c) => fault !== undefined && c.service === fault.service && c.command === fault.command && c.target === fault.target && c.ordinal === fault.ordinal);
-  const before = calls.findIndex(earlier);
-  return before >= 0 && at > before;
-}
-/** Message ids a run wrote to. */
-const touchedMessages = () => [...new Set(world.injector.recorded.filter((c) => c.write).flatMap((c) => c.partitions).filter((p) => p.startsWith('MSG#')).map((p) => p.slice(4)))];
-let unique = 0;
-const tag = (prefix: string) => `${prefix}${Date.now().toString(36)}${(unique++).toString(36)}`;
 
 // ----- send ------------------------------------------------------------------------------------
 
@@ -95,7 +83,7 @@ function sendFlow(name: string, tenant: () => TenantKeys, recipients: number, me
     },
     act: (s) => sendAs(world, tenant().sendKey, s.body, s.key),
     async check(s, first, fault) {
-      const touched = touchedMessages();
+      const touched = touchedMessages(world);
       const secrets = [tenant().sendKey, ...[...(await linksByAddress(world)).values()].map((l) => l.secret)];
       const counts = async () => Promise.all(s.addresses.map(async (a) => (await mailTo(world, a)).length));
       const mailed = await counts();
@@ -165,50 +153,14 @@ describe('sending fails closed', () => {
   it('for a Message Center tenant, three recipients', () => prove(sendFlow('send, Message Center, 3 recipients', () => world.center, 3, true), 70), 60_000);
 });
 
-// ----- pools of recipients: one message, many independent recipients --------------------------
-
-interface Pickup { readonly id: string; readonly secret: string; readonly address: string; readonly link: string; readonly token: string }
-
-/** Sends messages of 100 recipients as needed and hands out one unused recipient at a time. */
-function recipientPool(tenant: () => TenantKeys, options: Record<string, unknown> = {}) {
-  let free: Pickup[] = [];
-  return async (): Promise<Pickup> => {
-    if (free.length === 0) {
-      const t = tag('p');
-      const to = Array.from({ length: 50 }, (_, i) => `${t}-to${i}@example.com`);
-      const cc = Array.from({ length: 50 }, (_, i) => `${t}-cc${i}@example.com`);
-      await clearMailbox(world);
-      const sent = await sendAs(world, tenant().sendKey, { to, cc, subject: `Pool ${t}`, text: 'Pooled message.', ...options });
-      expect(sent.status, sent.text).toBe(201);
-      const links = await linksByAddress(world);
-      free = await Promise.all([...to, ...cc].map(async (address) => {
-        const { id, secret } = links.get(address) as { id: string; secret: string };
-        return { id, secret, address, link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) };
-      }));
-    }
-    return free.shift() as Pickup;
-  };
-}
-
-/** A flow of steps, each an HTTP answer; it stops at the first unhappy one. */
-interface Steps { readonly answers: Answer[]; readonly done: boolean }
-
-async function runSteps(steps: readonly (() => Promise<Answer>)[], happy: (answer: Answer, index: number) => boolean, from = 0): Promise<Steps> {
-  const answers: Answer[] = [];
-  for (let i = from; i < steps.length; i++) {
-    const answer = await (steps[i] as () => Promise<Answer>)();
-    answers.push(answer);
-    if (!happy(answer, i)) return { answers, done: false };
-  }
-  return { answers, done: true };
-}
+type Steps = StepsOf<Answer>;
 
 // ----- open ------------------------------------------------------------------------------------
 
 interface OpenState extends Pickup { code?: string; readonly ciphertext: { bytes?: Uint8Array } }
 
 function openFlow(name: string, options: Record<string, unknown>, emailCode: boolean): Omit<FlowSpec<OpenState, Steps>, 'injector'> {
-  const next = recipientPool(() => world.standard, options);
+  const next = recipientPool(world, () => world.standard, options);
   const ciphertext: { bytes?: Uint8Array } = {};
   const open = (s: OpenState, extra: Record<string, unknown> = {}) => request(world, `/m/${s.id}/open`, { body: { link: s.link, token: s.token, ...extra } });
   const steps = (s: OpenState) => emailCode
@@ -244,7 +196,7 @@ function openFlow(name: string, options: Record<string, unknown>, emailCode: boo
           expect(Number(last.headers.get('Retry-After'))).toBeLessThanOrEqual(30);
           return;
         }
-        if (!retry.done && emailCode && failedAt === 1 && faultedAfter(fault, (c) => c.command === 'UpdateItem' && c.target === 'MSG#/HEAD' && c.ordinal === 2)) {
+        if (!retry.done && emailCode && failedAt === 1 && faultedAfter(world.injector.recorded, fault, (c) => c.command === 'UpdateItem' && c.target === 'MSG#/HEAD' && c.ordinal === 2)) {
           // Known limit (threat model, residual risk 20): the code was used up by the request that then
           // failed; the recipient is refused as for a used code and asks for a new one.
           expect(last.json?.type).toBe('urn:sealpost:problem:code-wrong');
@@ -276,7 +228,7 @@ describe('opening fails closed', () => {
 interface InboxState extends Pickup { code?: string; cookie?: string }
 
 function inboxFlow(): Omit<FlowSpec<InboxState, Steps>, 'injector'> {
-  const next = recipientPool(() => world.center);
+  const next = recipientPool(world, () => world.center);
   const api = (s: InboxState, path: string, body?: unknown) => request(world, `/inbox/api/${world.center.id}/${path}`, {
     method: body === undefined ? 'GET' : 'POST', body,
     headers: { Origin: world.stack.appUrl, ...(s.cookie ? { Cookie: s.cookie } : {}) },
@@ -342,7 +294,7 @@ interface ReplyState extends Pickup { readonly desk: string }
 
 function replyFlow(): Omit<FlowSpec<ReplyState, Answer>, 'injector'> {
   const desk = `${tag('desk')}@example.com`;
-  const next = recipientPool(() => world.standard, { replyTo: desk });
+  const next = recipientPool(world, () => world.standard, { replyTo: desk });
   const reply = (s: ReplyState) => request(world, `/m/${s.id}/reply`, { body: { link: s.link, token: s.token, subject: 'Re: your message', text: `A reply from ${s.address}.` } });
   return {
     name: 'reply',
@@ -352,7 +304,7 @@ function replyFlow(): Omit<FlowSpec<ReplyState, Answer>, 'injector'> {
       return reply(s);
     },
     async check(s, first, fault) {
-      const touched = touchedMessages().filter((id) => id !== s.id);
+      const touched = touchedMessages(world).filter((id) => id !== s.id);
       const notices = async () => (await mailTo(world, s.desk)).filter((m) => m.subject.startsWith(s.address)).length;
       const mailed = await notices();
       if (first.status === 201) {

@@ -86,3 +86,28 @@ export function summarize(report: FlowReport, calls = false): string {
   const list = calls ? report.recorded.map((c) => `\n      ${describeCall(c)}${c.write ? ' (write)' : ''}`).join('') : '';
   return `${report.flow}: ${report.recorded.length} AWS calls, ${report.faulted} faulted runs (${kinds})${list}`;
 }
+
+/** Whether `fault` is on `service` (and, when given, `command` and `target`). */
+export const isFault = (fault: Fault | undefined, service: AwsCall['service'], command?: string, target?: string): boolean =>
+  fault !== undefined && fault.service === service && (command === undefined || fault.command === command) && (target === undefined || fault.target === target);
+
+/** Whether, in `calls`, the faulted call came after the first call that `earlier` matches. */
+export function faultedAfter(calls: readonly AwsCall[], fault: Fault | undefined, earlier: (call: AwsCall) => boolean): boolean {
+  const at = calls.findIndex((c) => fault !== undefined && c.service === fault.service && c.command === fault.command && c.target === fault.target && c.ordinal === fault.ordinal);
+  const before = calls.findIndex(earlier);
+  return before >= 0 && at > before;
+}
+
+/** A flow of steps (each an HTTP request of the user's), as far as it went. */
+export interface Steps<A> { readonly answers: A[]; readonly done: boolean }
+
+/** Runs `steps` from `from` on, stopping at the first answer that is not `happy`. */
+export async function runSteps<A>(steps: readonly (() => Promise<A>)[], happy: (answer: A, index: number) => boolean, from = 0): Promise<Steps<A>> {
+  const answers: A[] = [];
+  for (let i = from; i < steps.length; i++) {
+    const answer = await (steps[i] as () => Promise<A>)();
+    answers.push(answer);
+    if (!happy(answer, i)) return { answers, done: false };
+  }
+  return { answers, done: true };
+}

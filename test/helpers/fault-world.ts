@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { seedLocal } from '../../functions/entries/local/bootstrap.ts';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { defaultSettings, generateApiKey, type Tenant } from '../../functions/core/tenants/index.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { capturedMail, type CapturedMail } from '../../functions/stand-ins/stand-ins.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { startTestStack } from './local-stack.ts';
@@ -57,6 +58,16 @@ export async function startFaultWorld(): Promise<FaultWorld> {
     center: await addTenant(world, 'center', 'Harbor Message Center', true),
     hooks: await addTenant(world, 'hooks', 'Webhook Works', false),
   };
+}
+
+let unique = 0;
+/** A string no other run uses (for addresses, keys and subjects). */
+export const uniqueTag = (prefix: string): string => `${prefix}${Date.now().toString(36)}${(unique++).toString(36)}`;
+
+/** Message ids the calls recorded since the injector's last reset wrote to. */
+export function touchedMessages(world: FaultWorld): string[] {
+  const partitions = world.injector.recorded.filter((c) => c.write).flatMap((c) => c.partitions);
+  return [...new Set(partitions.filter((p) => p.startsWith('MSG#')).map((p) => p.slice(4)))];
 }
 
 /** An HTTP answer, read once. */
@@ -161,4 +172,31 @@ export function expectUnavailable(answer: Answer): void {
     type: 'urn:sealpost:problem:message-unavailable', title: 'Not available', status: 404,
     detail: 'This message is not available. It may have expired or been revoked, or the link is incomplete.',
   });
+}
+
+/** One recipient of a sent message, with what the pickup page derives from the link. */
+export interface Pickup { readonly id: string; readonly secret: string; readonly address: string; readonly link: string; readonly token: string }
+
+/**
+ * Recipients that runs can use one each: sends messages of 100 recipients as needed (with
+ * `options` in the request) and hands out one unused recipient at a time.
+ */
+export function recipientPool(world: FaultWorld, tenant: () => TenantKeys, options: Record<string, unknown> = {}): () => Promise<Pickup> {
+  let free: Pickup[] = [];
+  return async () => {
+    if (free.length === 0) {
+      const t = uniqueTag('p');
+      const to = Array.from({ length: 50 }, (_, i) => `${t}-to${i}@example.com`);
+      const cc = Array.from({ length: 50 }, (_, i) => `${t}-cc${i}@example.com`);
+      await clearMailbox(world);
+      const sent = await sendAs(world, tenant().sendKey, { to, cc, subject: `Pool ${t}`, text: 'Pooled message.', ...options });
+      expect(sent.status, sent.text).toBe(201);
+      const links = await linksByAddress(world);
+      free = await Promise.all([...to, ...cc].map(async (address) => {
+        const { id, secret } = links.get(address) as { id: string; secret: string };
+        return { id, secret, address, link: await deriveLinkToken(secret), token: await deriveAccessToken(secret) };
+      }));
+    }
+    return free.shift() as Pickup;
+  };
 }
