@@ -197,7 +197,7 @@ function openFlow(name: string, options: Record<string, unknown>, emailCode: boo
           return;
         }
         if (!retry.done && emailCode && failedAt === 1 && faultedAfter(world.injector.recorded, fault, (c) => c.command === 'UpdateItem' && c.target === 'MSG#/HEAD' && c.ordinal === 2)) {
-          // Known limit (threat model, residual risk 20): the code was used up by the request that then
+          // Known limit (threat model, residual risk 29): the code was used up by the request that then
           // failed; the recipient is refused as for a used code and asks for a new one.
           expect(last.json?.type).toBe('urn:sealpost:problem:code-wrong');
           return;
@@ -272,7 +272,7 @@ function inboxFlow(): Omit<FlowSpec<InboxState, Steps>, 'injector'> {
           return;
         }
         if (!retry.done && failedAt === 1 && isFault(fault, 'DynamoDB', 'PutItem', 'SESSION#/SESSION')) {
-          // Known limit (threat model, residual risk 25): the code was used up by the verify whose session
+          // Known limit (threat model, residual risk 29): the code was used up by the verify whose session
           // could not be stored; the user is refused as for a used code and asks for a new one.
           expect(last.status).toBe(401);
           return;
