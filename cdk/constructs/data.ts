@@ -100,12 +100,13 @@ export const TABLE_ACCESS = {
    * attempts, grants and the open are conditional UpdateItems of it), the hostname's tenant and
    * its profile and logos for the brand (GetItem HOST#, TENANT#), chunks of a part (Query), its
    * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#); inbox sign-in
-   * challenges (conditional UpdateItem upserts of SIGNIN#, nothing else) and sessions (GetItem,
+   * challenges (conditional UpdateItem upserts of SIGNIN#, and GetItem to tell whether one whose
+   * answer was lost happened) and sessions (GetItem,
    * PutItem, UpdateItem, DeleteItem of SESSION#). Exactly what the adapters call, no more. It can
    * write nothing of a tenant, a key, a webhook or an inbox entry.
    */
   recipient: [
-    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, SESSION] },
+    { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, SIGN_IN, SESSION] },
     { operations: [QUERY], partitions: [MESSAGE, INBOX] },
     { operations: [PUT_ITEM], partitions: [MESSAGE, SESSION] },
     { operations: [UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },

@@ -113,7 +113,7 @@ describe('function roles', () => {
       'dynamodb:Query on gsi1': anyOf('KEYS#*', 'MSGS#*', 'EVENTS#*', 'WEBHOOKS#*'),
     });
     expect(dynamoGrants(roles.portal)).toEqual({
-      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'SESSION#*'),
+      'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'SIGNIN#*', 'SESSION#*'),
       'dynamodb:Query on table': anyOf('MSG#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
       'dynamodb:PutItem on table': anyOf('MSG#*', 'SESSION#*'),

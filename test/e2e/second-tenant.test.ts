@@ -6,7 +6,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,12 +16,11 @@ import { startLocal, type LocalStack } from '../../functions/entries/local/start
 import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { dumpTable, findLeaks } from '../helpers/leak-scan.ts';
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
 
 const run = promisify(execFile);
 let stack: LocalStack;
-let receiver: Server;
-let receiverUrl: string;
-const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+let receiver: Receiver;
 const logs: string[] = [];
 
 beforeAll(async () => {
@@ -30,19 +28,10 @@ beforeAll(async () => {
     port: 0, dynamoDbPort: 0, mailboxPort: 0, inMemory: true, dataDir: mkdtempSync(join(tmpdir(), 'sealpost-tenant2-')),
     webDir: 'dist/web', logWrite: (line) => logs.push(line), logLevel: 'info', maintenanceIntervalMs: 500,
   });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/sealpost`;
+  receiver = await startReceiver();
 });
 afterAll(async () => {
-  receiver?.close();
+  await receiver?.close();
   await stack?.close();
 });
 
@@ -95,7 +84,7 @@ describe('a second tenant, created with the CLI', () => {
 
     // Keys and webhooks.
     const sendKey = (await (await api(admin, 'POST', '/v1/admin/keys', { scope: 'send' })).json() as { key: string }).key;
-    const hook = await api(admin, 'POST', '/v1/admin/webhooks', { url: receiverUrl, events: ['created', 'notified', 'opened'] });
+    const hook = await api(admin, 'POST', '/v1/admin/webhooks', { url: receiver.url, events: ['created', 'notified', 'opened'] });
     expect(hook.status).toBe(201);
     const { secret } = await hook.json() as { secret: string };
 
@@ -115,7 +104,7 @@ describe('a second tenant, created with the CLI', () => {
     expect(opened.status).toBe(200);
 
     // The webhook receives created, notified and opened, each signed with the secret shown once.
-    const deliveries = await until('three webhook deliveries', async () => (received.length >= 3 ? received.slice(0, 3) : undefined));
+    const deliveries = await until('three webhook deliveries', async () => (receiver.received.length >= 3 ? receiver.received.slice(0, 3) : undefined));
     expect(deliveries.map((d) => (JSON.parse(d.body) as { type: string }).type)).toEqual(['created', 'notified', 'opened']);
     for (const delivery of deliveries) {
       expect(await verifyWebhookSignature(secret, String(delivery.headers['sealpost-signature']), delivery.body, Math.floor(Date.now() / 1000))).toBe(true);

@@ -7,6 +7,7 @@ import { NodemailerMimeComposer } from '../../functions/adapters/mime/nodemailer
 import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
+import type { NewMessageHead } from '../../functions/core/messages/index.ts';
 import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
 } from './fakes.ts';
@@ -25,6 +26,21 @@ export function aTenant(overrides: Partial<Omit<Tenant, 'settings'>> & { setting
     revision: 1,
     ...rest,
     settings: { ...defaultSettings({ displayName: 'Acme Health', senderAddress: 'notices@acme.example', verification: 'none' }), ...settings },
+  };
+}
+
+let heads = 0;
+/** A new message head (active, one recipient, two weeks) with a fresh 22-character id. */
+export function aNewHead(overrides: Partial<NewMessageHead> = {}): NewMessageHead {
+  heads++;
+  return {
+    id: `head${String(heads).padStart(18, '0')}`,
+    tenantId: 'acme',
+    createdAt: '2026-11-29T12:00:00.000Z',
+    expiresAt: '2026-12-13T12:00:00.000Z',
+    state: 'active',
+    recipients: [{ rid: 'r0', email: 'alice@example.com', kind: 'to', tokenHash: 'h0', status: 'pending', opens: 0 }],
+    ...overrides,
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import type { Tenant } from '../../functions/core/tenants/index.ts';
+import { DependencyError } from '../../functions/core/shared/index.ts';
 import { createApp } from '../../functions/http/app.ts';
 import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
 import { aBrandedTenant, aPng, withLogo } from '../helpers/brand-fakes.ts';
@@ -279,6 +280,22 @@ describe('POST /m/:id/open', () => {
     expect(new TextDecoder().decode(await deps.sealer.open(new Uint8Array(all), links[0]!.secret))).toContain('Your results are ready.');
     expect(beyond.status).toBe(404);
     expect(deps.events.events.filter((e) => e.type === 'opened')).toHaveLength(1);
+  });
+
+  it('answers 503, not "not available", when the ciphertext cannot be read right now, and 404 when a chunk is missing', async () => {
+    const { app, deps, id, links } = await sendOne();
+    const readPart = deps.store.readPart.bind(deps.store);
+    deps.store.readPart = async () => { throw new DependencyError('The message store is not reachable right now. Try again shortly.', 'fake'); };
+
+    const unreachable = await open(app, id, links[0]!.secret);
+    deps.store.readPart = readPart;
+    deps.store.chunks.delete(id);
+    const missing = await open(app, id, links[1]!.secret);
+
+    expect(unreachable.status).toBe(503);
+    expect(((await unreachable.json()) as { type: string }).type).toBe('urn:sealpost:problem:dependency');
+    expect(missing.status).toBe(404);
+    expect(deps.store.heads.get(id)?.recipients.map((r) => r.opens)).toEqual([0, 0]);
   });
 
   it('rejects a body without a token as a 422 problem', async () => {

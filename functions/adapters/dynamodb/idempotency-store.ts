@@ -1,7 +1,9 @@
 /**
  * IdempotencyStore on DynamoDB. A key is claimed with one conditional put; the claim is a lease, so
- * a sender's retry after a crashed attempt is not blocked forever. Completed records keep the
- * receipt (which holds no secret) for 24 hours.
+ * a sender's retry after a crashed attempt is not blocked forever. Each claim carries its own token,
+ * so a claim whose answer was lost is recognised as this request's own (not "still in flight"), and
+ * a release frees only its own claim. Completed records keep the receipt (which holds no secret)
+ * for 24 hours.
  */
 import {
   DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient,
@@ -9,7 +11,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../../core/shared/index.ts';
 import type { SendReceipt, IdempotencyBegin, IdempotencyStore } from '../../core/messages/index.ts';
-import { TTL_ATTRIBUTE, isConditionFailure, key } from './table.ts';
+import { TTL_ATTRIBUTE, isConditionFailure, key, mayHaveApplied, writeToken } from './table.ts';
 
 export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60;
 export const IDEMPOTENCY_LEASE_SECONDS = 120;
@@ -19,11 +21,13 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   async begin(tenantId: string, keyHash: string, requestHash: string, now: Date): Promise<IdempotencyBegin> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
+    const claim = writeToken();
+    let failure: unknown;
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: {
-          ...marshall({ ...key.idempotency(tenantId, keyHash), type: 'idempotency', state: 'in-flight', requestHash, leaseUntil: nowSeconds + IDEMPOTENCY_LEASE_SECONDS }),
+          ...marshall({ ...key.idempotency(tenantId, keyHash), type: 'idempotency', state: 'in-flight', requestHash, claim, leaseUntil: nowSeconds + IDEMPOTENCY_LEASE_SECONDS }),
           [TTL_ATTRIBUTE]: { N: String(nowSeconds + IDEMPOTENCY_RETENTION_SECONDS) },
         },
         // Free, expired (TTL is late), or an abandoned in-flight claim whose lease ran out.
@@ -31,18 +35,21 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': 'state', '#leaseUntil': 'leaseUntil' },
         ExpressionAttributeValues: marshall({ ':now': nowSeconds, ':inflight': 'in-flight' }),
       }));
-      return { state: 'new' };
+      return { state: 'new', claim };
     } catch (error) {
-      if (!isConditionFailure(error)) throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', error);
+      failure = error;
     }
     let Item: Record<string, AttributeValue> | undefined;
     try {
       ({ Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.idempotency(tenantId, keyHash)), ConsistentRead: true })));
     } catch (error) {
-      throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', error);
+      throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', isConditionFailure(failure) ? error : failure);
     }
-    if (!Item) return { state: 'in-flight' }; // released between our put and get: the sender retries
-    const record = unmarshall(Item);
+    const record = Item ? unmarshall(Item) : undefined;
+    // Our own claim, whose answer was lost (or which the SDK's retry met): the request goes on.
+    if (record?.claim === claim && mayHaveApplied(failure)) return { state: 'new', claim };
+    if (!isConditionFailure(failure)) throw new DependencyError('The request could not be started; nothing was stored or sent. Retry.', 'dynamodb', failure);
+    if (!record) return { state: 'in-flight' }; // released between our put and get: the sender retries
     if (record.requestHash !== requestHash) return { state: 'mismatch' };
     if (record.state === 'done' && typeof record.receipt === 'string') return { state: 'done', receipt: JSON.parse(record.receipt) as SendReceipt };
     return { state: 'in-flight' };
@@ -58,14 +65,14 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     }));
   }
 
-  async release(tenantId: string, keyHash: string): Promise<void> {
+  async release(tenantId: string, keyHash: string, claim?: string): Promise<void> {
     try {
       await this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
         Key: marshall(key.idempotency(tenantId, keyHash)),
-        ConditionExpression: '#state = :inflight',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: marshall({ ':inflight': 'in-flight' }),
+        ConditionExpression: claim === undefined ? '#state = :inflight' : '#state = :inflight AND #claim = :claim',
+        ExpressionAttributeNames: { '#state': 'state', ...(claim === undefined ? {} : { '#claim': 'claim' }) },
+        ExpressionAttributeValues: marshall({ ':inflight': 'in-flight', ...(claim === undefined ? {} : { ':claim': claim }) }),
       }));
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

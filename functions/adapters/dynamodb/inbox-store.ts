@@ -12,7 +12,7 @@
  * or the current one) there are two writes, each conditional, never a read before a write.
  */
 import {
-  DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  DeleteItemCommand, GetItemCommand, QueryCommand, UpdateItemCommand,
   type AttributeValue, type DynamoDBClient, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -22,7 +22,7 @@ import {
   type RedeemOutcome, type SignInLimits,
 } from '../../core/message-center/index.ts';
 import type { RecoveryGrant } from '../../core/messages/index.ts';
-import { PARTITION_PREFIX, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './table.ts';
+import { PARTITION_PREFIX, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, writeToken } from './table.ts';
 
 /** Partition-key prefixes of Message Center items (for the table docs and the CDK grants). */
 export const INBOX_PARTITION_PREFIX = { inbox: PARTITION_PREFIX.inbox, signIn: PARTITION_PREFIX.signIn, session: PARTITION_PREFIX.session } as const;
@@ -105,9 +105,11 @@ export class DynamoDbInboxStore implements InboxStore {
     const notLocked = '(attribute_not_exists(#failures) OR #failures < :maxF OR #lastFail <= :lockFloor)';
     const set = 'SET #code = :h, #codeExp = :exp, #sentAt = :now, #ttl = :ttl';
     // The current hour's budget, or a new hour: two single conditional writes.
-    const sameWindow = await this.conditional(k, `${set}, #sends = #sends + :one`, `#sendWin > :sendFloor AND #sends < :maxS AND ${spaced} AND ${notLocked}`, names, values);
+    // A code hash is new every time: finding it stored, this very write happened.
+    const issued = (item: Record<string, unknown>) => item.codeHash === codeHash;
+    const sameWindow = await this.conditional(k, `${set}, #sends = #sends + :one`, `#sendWin > :sendFloor AND #sends < :maxS AND ${spaced} AND ${notLocked}`, names, values, issued);
     if (sameWindow) return 'issued';
-    const newWindow = await this.conditional(k, `${set}, #sends = :one, #sendWin = :now`, `(attribute_not_exists(#sendWin) OR #sendWin <= :sendFloor) AND ${spaced} AND ${notLocked}`, names, values);
+    const newWindow = await this.conditional(k, `${set}, #sends = :one, #sendWin = :now`, `(attribute_not_exists(#sendWin) OR #sendWin <= :sendFloor) AND ${spaced} AND ${notLocked}`, names, values, issued);
     return newWindow ? 'issued' : 'refused';
   }
 
@@ -117,11 +119,14 @@ export class DynamoDbInboxStore implements InboxStore {
     const notLocked = '(attribute_not_exists(#failures) OR #failures < :maxF OR #lastFail <= :lockFloor)';
     const lockValues = { ':maxF': { N: String(limits.maxFailures) }, ':lockFloor': { S: iso(t - limits.lockMs) } };
     const ttl = { ':ttl': { N: String(ttlFor(new Date(t + SIGN_IN_RETENTION_MS))) } };
-    // Single use: the matching code is removed by the same write that accepts it.
+    // Single use: the matching code is removed by the same write that accepts it. The write's token
+    // (writeToken) tells, after an unclear failure, whether it was this request that used the code.
+    const token = writeToken();
     const used = await this.conditional(
-      k, 'REMOVE #code, #codeExp SET #failures = :zero, #ttl = :ttl', `#code = :h AND #codeExp > :now AND ${notLocked}`,
-      { '#code': 'codeHash', '#codeExp': 'codeExpiresAt', '#failures': 'failures', '#lastFail': 'lastFailureAt', '#ttl': TTL_ATTRIBUTE },
-      { ':h': { S: codeHash }, ':now': { S: now.toISOString() }, ':zero': { N: '0' }, ...lockValues, ...ttl },
+      k, 'REMOVE #code, #codeExp SET #failures = :zero, #ttl = :ttl, #redeemed = :write', `#code = :h AND #codeExp > :now AND ${notLocked}`,
+      { '#code': 'codeHash', '#codeExp': 'codeExpiresAt', '#failures': 'failures', '#lastFail': 'lastFailureAt', '#ttl': TTL_ATTRIBUTE, '#redeemed': 'redeemWrite' },
+      { ':h': { S: codeHash }, ':now': { S: now.toISOString() }, ':zero': { N: '0' }, ':write': { S: token }, ...lockValues, ...ttl },
+      (item) => item.redeemWrite === token,
     );
     if (used) return 'ok';
 
@@ -129,10 +134,10 @@ export class DynamoDbInboxStore implements InboxStore {
     // "one more allowed"; once it is reached, nothing counts and nothing is accepted until the lock ends.
     const names = { '#failures': 'failures', '#failWin': 'failureWindowStart', '#lastFail': 'lastFailureAt', '#ttl': TTL_ATTRIBUTE };
     const values: Record<string, AttributeValue> = { ':now': { S: now.toISOString() }, ':one': { N: '1' }, ':failFloor': { S: iso(t - limits.failureWindowMs) }, ...lockValues, ...ttl };
-    const inWindow = () => this.conditional(k, 'SET #failures = #failures + :one, #lastFail = :now, #ttl = :ttl', '#failWin > :failFloor AND #failures < :maxF', names, values, true);
+    const inWindow = () => this.conditional(k, 'SET #failures = #failures + :one, #lastFail = :now, #ttl = :ttl', '#failWin > :failFloor AND #failures < :maxF', names, values, undefined, true);
     // A race with another guess that opened the window just now falls back to counting in it.
     const counted = (await inWindow())
-      ?? (await this.conditional(k, 'SET #failures = :one, #failWin = :now, #lastFail = :now, #ttl = :ttl', `(attribute_not_exists(#failWin) OR #failWin <= :failFloor) AND ${notLocked}`, names, values, true))
+      ?? (await this.conditional(k, 'SET #failures = :one, #failWin = :now, #lastFail = :now, #ttl = :ttl', `(attribute_not_exists(#failWin) OR #failWin <= :failFloor) AND ${notLocked}`, names, values, undefined, true))
       ?? (await inWindow());
     if (counted === undefined) return 'locked';
     return Number(counted.failures ?? 0) >= limits.maxFailures ? 'locked' : 'wrong';
@@ -141,14 +146,10 @@ export class DynamoDbInboxStore implements InboxStore {
   async createSession(session: InboxSession): Promise<boolean> {
     const { tokenHash, ...rest } = session;
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: { ...marshall({ ...inboxKey.session(tokenHash), ...rest, type: 'inbox-session' }), [TTL_ATTRIBUTE]: { N: String(ttlFor(new Date(session.expiresAt))) } },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
-      return true;
+      return await putIfAbsent(this.client, this.tableName, {
+        ...marshall({ ...inboxKey.session(tokenHash), ...rest, type: 'inbox-session' }), [TTL_ATTRIBUTE]: { N: String(ttlFor(new Date(session.expiresAt))) },
+      });
     } catch (error) {
-      if (isConditionFailure(error)) return false;
       throw new DependencyError('The session could not be stored. Try again shortly.', 'dynamodb', error);
     }
   }
@@ -186,11 +187,13 @@ export class DynamoDbInboxStore implements InboxStore {
 
   /**
    * One conditional update of `k`: true (or, with `returnNew`, the updated attributes) when it
-   * applied, false/undefined when its condition failed.
+   * applied, false/undefined when its condition failed. With `own`, a failure that may have applied
+   * the write (its answer lost, or the SDK's retry meeting the first attempt) is checked by a read:
+   * a write `own` recognises in the stored item counts as applied.
    */
-  private async conditional(k: { pk: string; sk: string }, update: string, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>): Promise<boolean>;
-  private async conditional(k: { pk: string; sk: string }, update: string, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>, returnNew: true): Promise<Record<string, unknown> | undefined>;
-  private async conditional(k: { pk: string; sk: string }, update: string, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>, returnNew = false): Promise<boolean | Record<string, unknown> | undefined> {
+  private async conditional(k: { pk: string; sk: string }, update: string, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>, own?: (item: Record<string, unknown>) => boolean): Promise<boolean>;
+  private async conditional(k: { pk: string; sk: string }, update: string, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>, own: undefined, returnNew: true): Promise<Record<string, unknown> | undefined>;
+  private async conditional(k: { pk: string; sk: string }, update: string, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>, own?: (item: Record<string, unknown>) => boolean, returnNew = false): Promise<boolean | Record<string, unknown> | undefined> {
     // DynamoDB refuses names and values that the expressions do not use.
     const used = `${update} ${condition}`;
     const appears = (token: string) => new RegExp(`${token}(?![A-Za-z0-9_])`).test(used);
@@ -208,6 +211,10 @@ export class DynamoDbInboxStore implements InboxStore {
       }));
       return returnNew ? unmarshall(Attributes ?? {}) : true;
     } catch (error) {
+      if (own && mayHaveApplied(error)) {
+        const stored = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(k), ConsistentRead: true })).then((r) => r.Item, () => undefined);
+        if (stored && own(unmarshall(stored))) return true;
+      }
       if (isConditionFailure(error)) return returnNew ? undefined : false;
       throw new DependencyError('The sign-in could not be recorded. Try again shortly.', 'dynamodb', error);
     }

@@ -9,15 +9,15 @@
  * delivery and open, and DynamoDB bills a write by the size of the whole item.
  */
 import {
-  GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  GetItemCommand, QueryCommand, UpdateItemCommand,
   type AttributeValue, type DynamoDBClient, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError, HEAD_GRACE_DAYS, addDays, ttlFor } from '../../core/shared/index.ts';
 import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messages/index.ts';
 import type { PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
-import { INDEX, INDEX_PARTITION, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key } from './table.ts';
-import { DynamoDbVerificationWrites, recipientIndex } from './verification.ts';
+import { INDEX, INDEX_PARTITION, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, writeToken } from './table.ts';
+import { DynamoDbVerificationWrites, ownRecipientWrite, recipientIndex } from './verification.ts';
 
 /** Index attributes of a head: the tenant's message list (gsi1) and, while active, the expiry queue (gsi2). */
 function headIndexes(head: Pick<MessageHead, 'id' | 'tenantId' | 'createdAt' | 'expiresAt'>) {
@@ -55,29 +55,25 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
   async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
     const chunkCount = Math.max(1, Math.ceil(ciphertext.length / CHUNK_BYTES));
     const chunkTtl = ttlFor(new Date(head.expiresAt));
+    // Each put is "if absent": an id that exists is never overwritten, and a put whose answer was
+    // lost but which did land (putIfAbsent reads it back) counts as done, not as a collision.
+    const put = async (item: Record<string, AttributeValue>) => {
+      if (!(await putIfAbsent(this.client, this.tableName, item))) throw new Error(`${item.pk?.S}/${item.sk?.S} exists`);
+    };
     try {
       const indexes = Array.from({ length: chunkCount }, (_, i) => i);
       for (let i = 0; i < indexes.length; i += WRITE_CONCURRENCY) {
-        await Promise.all(indexes.slice(i, i + WRITE_CONCURRENCY).map((index) =>
-          this.client.send(new PutItemCommand({
-            TableName: this.tableName,
-            Item: {
-              ...marshall(key.chunk(head.id, index)),
-              data: { B: ciphertext.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
-              [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }))));
+        await Promise.all(indexes.slice(i, i + WRITE_CONCURRENCY).map((index) => put({
+          ...marshall(key.chunk(head.id, index)),
+          data: { B: ciphertext.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
+          [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
+        })));
       }
       const stored: MessageHead = { ...head, chunkCount, ciphertextBytes: ciphertext.length };
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
-          [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await put({
+        ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
+        [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
+      });
     } catch (error) {
       throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'dynamodb', error);
     }
@@ -152,13 +148,17 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
 
   async recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number): Promise<{ newWindow: boolean; views: number } | undefined> {
     const slot = `#r[${recipientIndex(rid)}]`;
-    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now), ${slot}.#last = :now`;
+    // The open's own token (writeToken): the SDK's retry of an open whose answer was lost cannot
+    // count it twice, and a read after an unclear failure tells whether it was counted.
+    const token = writeToken();
+    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now), ${slot}.#last = :now, ${slot}.#write = :write`;
     // ISO-8601 UTC strings of one format order like the instants they name.
-    let available = '#state = :active AND #expiresAt > :now';
+    let available = `#state = :active AND #expiresAt > :now AND (attribute_not_exists(${slot}.#write) OR ${slot}.#write <> :write)`;
     const names: Record<string, string> = {
       '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#last': 'lastOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt',
+      '#write': 'openWrite',
     };
-    const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' } };
+    const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' }, ':write': { S: token } };
     if (maxViews !== undefined) {
       // The view limit is part of the same condition: parallel opens cannot all see "one left".
       available += ` AND ${slot}.#opens < :max`;
@@ -178,6 +178,8 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
         const recipients = (Attributes ? unmarshall(Attributes).recipients : []) as { rid: string; opens: number }[];
         return recipients.find((r) => r.rid === rid)?.opens ?? 0;
       } catch (error) {
+        const counted = mayHaveApplied(error) ? await ownRecipientWrite(this.client, this.tableName, messageId, rid, (r) => r.openWrite === token) : undefined;
+        if (counted) return Number(counted.opens);
         if (isConditionFailure(error)) return undefined;
         throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
       }

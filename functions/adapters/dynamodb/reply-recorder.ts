@@ -7,14 +7,14 @@ import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBCl
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../../core/shared/index.ts';
 import type { ReplyCount, ReplyRecorder } from '../../core/replies/index.ts';
-import { isConditionFailure, key } from './table.ts';
+import { isConditionFailure, key, mayHaveApplied, writeToken } from './table.ts';
+import { recipientIndex } from './verification.ts';
 
-/** A recipient's slot in the head's `recipients` list: `rN` is element N (as the message store numbers them). */
-function recipientIndex(rid: string): number {
-  const match = /^r(\d{1,3})$/.exec(rid);
-  if (!match) throw new RangeError(`bad recipient reference ${rid}`);
-  return Number(match[1]);
-}
+/** The parts of a head this recorder reads. */
+type Stored = {
+  state?: string; expiresAt?: string; replyIds?: string[];
+  recipients?: { rid?: string; replyWindowStart?: string; replies?: number; replyWrite?: string }[];
+};
 
 export class DynamoDbReplyRecorder implements ReplyRecorder {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
@@ -24,22 +24,28 @@ export class DynamoDbReplyRecorder implements ReplyRecorder {
     const now = input.now.toISOString();
     // ISO-8601 UTC strings of one format order like the instants they name.
     const floor = new Date(input.now.getTime() - input.windowMs).toISOString();
-    const names = { '#r': 'recipients', '#rid': 'rid', '#n': 'replies', '#ws': 'replyWindowStart', '#state': 'state', '#expiresAt': 'expiresAt' };
-    const available = `attribute_exists(pk) AND #state = :active AND #expiresAt > :now AND ${slot}.#rid = :rid`;
-    const base: Record<string, AttributeValue> = { ':active': { S: 'active' }, ':now': { S: now }, ':rid': { S: input.rid }, ':floor': { S: floor } };
+    // The reply's own token (writeToken): the SDK's retry of a count whose answer was lost cannot
+    // count it twice, and a read after an unclear failure tells whether it was counted.
+    const token = writeToken();
+    const names = {
+      '#r': 'recipients', '#rid': 'rid', '#n': 'replies', '#ws': 'replyWindowStart', '#state': 'state', '#expiresAt': 'expiresAt', '#write': 'replyWrite',
+    };
+    const available = `attribute_exists(pk) AND #state = :active AND #expiresAt > :now AND ${slot}.#rid = :rid AND (attribute_not_exists(${slot}.#write) OR ${slot}.#write <> :write)`;
+    const base: Record<string, AttributeValue> = { ':active': { S: 'active' }, ':now': { S: now }, ':rid': { S: input.rid }, ':floor': { S: floor }, ':write': { S: token } };
+    const isOurs = (head: Stored) => head.recipients?.[recipientIndex(input.rid)]?.replyWrite === token;
 
     const inWindow = () => this.update({
-      UpdateExpression: `SET ${slot}.#n = ${slot}.#n + :one`,
+      UpdateExpression: `SET ${slot}.#n = ${slot}.#n + :one, ${slot}.#write = :write`,
       ConditionExpression: `${available} AND ${slot}.#ws > :floor AND ${slot}.#n < :limit`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...base, ':one': { N: '1' }, ':limit': { N: String(input.limit) } },
-    }, input.messageId);
+    }, input.messageId, isOurs);
     const newWindow = () => this.update({
-      UpdateExpression: `SET ${slot}.#n = :one, ${slot}.#ws = :now`,
+      UpdateExpression: `SET ${slot}.#n = :one, ${slot}.#ws = :now, ${slot}.#write = :write`,
       ConditionExpression: `${available} AND (attribute_not_exists(${slot}.#ws) OR ${slot}.#ws <= :floor)`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...base, ':one': { N: '1' } },
-    }, input.messageId);
+    }, input.messageId, isOurs);
 
     // The two conditions exclude each other (the window is current or it is not), so at most one
     // applies; the hint only saves the first, failing write in the common case.
@@ -57,12 +63,13 @@ export class DynamoDbReplyRecorder implements ReplyRecorder {
   }
 
   async addReply(messageId: string, replyId: string): Promise<boolean> {
+    // Appended once: the SDK's retry of an append whose answer was lost finds the id there.
     return this.update({
       UpdateExpression: 'SET #replyIds = list_append(if_not_exists(#replyIds, :empty), :id)',
-      ConditionExpression: 'attribute_exists(pk)',
+      ConditionExpression: 'attribute_exists(pk) AND NOT contains(#replyIds, :replyId)',
       ExpressionAttributeNames: { '#replyIds': 'replyIds' },
-      ExpressionAttributeValues: { ':empty': { L: [] }, ':id': { L: [{ S: replyId }] } },
-    }, messageId);
+      ExpressionAttributeValues: { ':empty': { L: [] }, ':id': { L: [{ S: replyId }] }, ':replyId': { S: replyId } },
+    }, messageId, (head) => head.replyIds?.includes(replyId) === true);
   }
 
   /**
@@ -82,7 +89,6 @@ export class DynamoDbReplyRecorder implements ReplyRecorder {
     } catch (error) {
       throw new DependencyError('The reply could not be recorded right now, so it was not sent. Try again shortly.', 'dynamodb', error);
     }
-    type Stored = { state?: string; expiresAt?: string; recipients?: { rid?: string; replyWindowStart?: string; replies?: number }[] };
     const head = item ? unmarshall(item) as Stored : undefined;
     if (!head || head.state !== 'active' || !(head.expiresAt !== undefined && head.expiresAt > now.toISOString())) return undefined;
     const recipient = head.recipients?.[recipientIndex(rid)];
@@ -93,15 +99,24 @@ export class DynamoDbReplyRecorder implements ReplyRecorder {
     };
   }
 
-  /** One conditional update of a head: true when it applied, false when its condition failed. */
+  /**
+   * One conditional update of a head: true when it applied, false when its condition failed. A
+   * failure that may have applied it (its answer lost, or the SDK's retry meeting the first
+   * attempt) is checked by a read: a write `applied` recognises in the head counts as applied.
+   */
   private async update(
     params: Pick<ConstructorParameters<typeof UpdateItemCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
     messageId: string,
+    applied: (head: Stored) => boolean,
   ): Promise<boolean> {
     try {
       await this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ...params }));
       return true;
     } catch (error) {
+      if (mayHaveApplied(error)) {
+        const stored = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ConsistentRead: true })).then((r) => r.Item, () => undefined);
+        if (stored && applied(unmarshall(stored) as Stored)) return true;
+      }
       if (isConditionFailure(error)) return false;
       throw new DependencyError('The reply could not be recorded right now. Try again shortly.', 'dynamodb', error);
     }

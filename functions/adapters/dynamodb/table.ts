@@ -24,9 +24,11 @@
  *
  * Every item that can expire carries the TTL attribute `ttl` (epoch seconds).
  */
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
-  BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceNotFoundException,
-  type DynamoDBClient, type WriteRequest,
+  BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand,
+  ResourceNotFoundException, type AttributeValue, type DynamoDBClient, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 
 export const PARTITION_KEY = 'pk';
@@ -69,6 +71,56 @@ export const key = {
 
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Whether a write that failed may have happened after all. The SDK retries a write whose answer was
+ * lost (a reset connection, a timeout) or that failed with a 5xx ("may or may not have succeeded"),
+ * so a retried write that then meets its condition may have met its own first attempt; and a write
+ * that got no refusal from the service (no 4xx) may have landed too. Only then is a read worth making.
+ */
+export function mayHaveApplied(error: unknown): boolean {
+  const meta = (error as { $metadata?: { attempts?: number; httpStatusCode?: number } } | null)?.$metadata;
+  const status = meta?.httpStatusCode;
+  return (meta?.attempts ?? 1) > 1 || status === undefined || status >= 500;
+}
+
+/**
+ * A random token that a conditional update writes beside its change and names in its condition
+ * (`<> :token`): the SDK's retry of the same request then never applies it twice, and a read after
+ * an unclear failure tells whether this very write happened.
+ */
+export function writeToken(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** An item with binary values as text, so that two reads of the same item compare equal. */
+function comparable(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(comparable);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
+  return value;
+}
+
+/**
+ * Puts `item` only if its key is free (one conditional put). When the put failed but may have
+ * happened (mayHaveApplied), a strongly consistent read decides: finding the very item we put, it
+ * was written — by our own attempt whose answer was lost. Returns false when another item holds the
+ * key; throws the put's error when it failed.
+ */
+export async function putIfAbsent(client: DynamoDBClient, tableName: string, item: Record<string, AttributeValue>): Promise<boolean> {
+  try {
+    await client.send(new PutItemCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (error) {
+    if (mayHaveApplied(error)) {
+      const stored = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue }, ConsistentRead: true }))
+        .then((r) => r.Item, () => undefined);
+      if (stored && isDeepStrictEqual(comparable(stored), comparable(item))) return true;
+    }
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /** Creates the table if it does not exist (local development and tests; in AWS the CDK stack owns it). */

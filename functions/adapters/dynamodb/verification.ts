@@ -4,17 +4,35 @@
  * one UpdateItem whose condition carries the rule, so concurrent requests cannot together get past
  * a limit. DynamoDbMessageStore delegates to this class.
  */
-import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError } from '../../core/shared/index.ts';
 import type { VerificationLimits } from '../../core/pickup/index.ts';
-import { isConditionFailure, key } from './table.ts';
+import { isConditionFailure, key, mayHaveApplied } from './table.ts';
+
+/** Recognises a write that stored `grant` (a grant hash is new every time). */
+const granted = (rid: string, grant: { hash: string }) => ({ rid, applied: (r: Record<string, unknown>) => (r.grant as { hash?: string } | undefined)?.hash === grant.hash });
 
 /** The index of a recipient in the head's list: `rN` is the N-th recipient. */
 export function recipientIndex(rid: string): number {
   const match = /^r(\d{1,3})$/.exec(rid);
   if (!match) throw new RangeError(`bad recipient reference ${rid}`);
   return Number(match[1]);
+}
+
+/**
+ * After a write on recipient `rid` of a head failed in a way that may have applied it
+ * (mayHaveApplied), the recipient as stored now if `applied` recognises this very write in it (its
+ * token, or a value only this write could have stored); undefined otherwise, or when the read fails.
+ */
+export async function ownRecipientWrite(
+  client: DynamoDBClient, tableName: string, messageId: string, rid: string, applied: (recipient: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown> | undefined> {
+  const stored = await client.send(new GetItemCommand({
+    TableName: tableName, Key: marshall(key.head(messageId)), ConsistentRead: true, ProjectionExpression: '#r', ExpressionAttributeNames: { '#r': 'recipients' },
+  })).then((r) => r.Item, () => undefined);
+  const recipient = (stored ? unmarshall(stored).recipients as Record<string, unknown>[] | undefined : undefined)?.[recipientIndex(rid)];
+  return recipient?.rid === rid && applied(recipient) ? recipient : undefined;
 }
 
 export class DynamoDbVerificationWrites {
@@ -31,6 +49,8 @@ export class DynamoDbVerificationWrites {
       ':one': { N: '1' },
     };
     const names = { ...v.names, '#code': 'code', '#sentAt': 'sentAt', '#sends': 'codeSends', '#windowStart': 'codeWindowStart' };
+    // A code hash is new every time: finding it stored, this very write happened.
+    const issued = { rid, applied: (r: Record<string, unknown>) => (r.code as { hash?: string } | undefined)?.hash === code.hash };
     // Two single conditional writes, like recordOpen: the first starts a new send window (none yet,
     // or the last one is over); otherwise the second counts the send within the current window.
     const fresh = await this.update(messageId, {
@@ -38,14 +58,14 @@ export class DynamoDbVerificationWrites {
       ConditionExpression: `${base} AND (attribute_not_exists(${slot}.#windowStart) OR ${slot}.#windowStart <= :windowCutoff)`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...values, ':windowCutoff': { S: new Date(now.getTime() - limits.sendWindowMs).toISOString() } },
-    });
+    }, issued);
     if (fresh) return true;
     return (await this.update(messageId, {
       UpdateExpression: `SET ${slot}.#code = :code, ${slot}.#sends = ${slot}.#sends + :one`,
       ConditionExpression: `${base} AND ${slot}.#sends < :maxSends`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...values, ':maxSends': { N: String(limits.maxSends) } },
-    })) !== undefined;
+    }, issued)) !== undefined;
   }
 
   async recordFailure(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<number | undefined> {
@@ -84,7 +104,7 @@ export class DynamoDbVerificationWrites {
         ...v.values, ':zero': { N: '0' }, ':codeHash': { S: codeHash },
         ':grant': { M: { hash: { S: grant.hash }, expiresAt: { S: grant.expiresAt } } },
       },
-    })) !== undefined;
+    }, granted(rid, grant))) !== undefined;
   }
 
   async storeGrant(messageId: string, rid: string, grant: { hash: string; expiresAt: string }, now: Date): Promise<boolean> {
@@ -97,7 +117,7 @@ export class DynamoDbVerificationWrites {
         ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':rid': { S: rid },
         ':grant': { M: { hash: { S: grant.hash }, expiresAt: { S: grant.expiresAt } } },
       },
-    })) !== undefined;
+    }, granted(rid, grant))) !== undefined;
   }
 
   async confirmUnlocked(messageId: string, rid: string, now: Date, limits: VerificationLimits): Promise<boolean> {
@@ -107,7 +127,7 @@ export class DynamoDbVerificationWrites {
       ConditionExpression: `${v.available} AND ${v.notLocked}`,
       ExpressionAttributeNames: { ...v.names, '#passcodeOkAt': 'passcodeOkAt' },
       ExpressionAttributeValues: v.values,
-    })) !== undefined;
+    }, { rid, applied: (r) => r.passcodeOkAt === now.toISOString() })) !== undefined;
   }
 
   /** The shared pieces of the verification conditions: availability, the rid check and "not locked". */
@@ -128,11 +148,14 @@ export class DynamoDbVerificationWrites {
 
   /**
    * One conditional UpdateItem of a head. Resolves with the new item (empty unless ALL_NEW is asked
-   * for) when it was written, undefined when its condition failed.
+   * for) when it was written, undefined when its condition failed. With `own`, a failure that may
+   * have applied the write (its answer lost, or the SDK's retry meeting the first attempt) is
+   * checked by a read: a write `own.applied` recognises counts as written.
    */
   private async update(
     messageId: string,
     input: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues' | 'ReturnValues'>,
+    own?: { rid: string; applied: (recipient: Record<string, unknown>) => boolean },
   ): Promise<Record<string, AttributeValue> | undefined> {
     // DynamoDB rejects expression attribute names and values that the expressions do not use.
     const used = `${input.UpdateExpression} ${input.ConditionExpression}`;
@@ -147,6 +170,7 @@ export class DynamoDbVerificationWrites {
       }));
       return Attributes ?? {};
     } catch (error) {
+      if (own && mayHaveApplied(error) && await ownRecipientWrite(this.client, this.tableName, messageId, own.rid, own.applied)) return {};
       if (isConditionFailure(error)) return undefined;
       throw new DependencyError('The message store could not record the change. Try again shortly.', 'dynamodb', error);
     }

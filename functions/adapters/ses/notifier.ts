@@ -23,6 +23,7 @@ const REJECTIONS: Record<string, string> = {
   ConfigurationSetDoesNotExistException: 'The SES configuration set does not exist.',
   AccountSendingPausedException: 'Sending is paused for this SES account.',
   ConfigurationSetSendingPausedException: 'Sending is paused for this SES configuration set.',
+  Throttling: 'SES is sending at its maximum rate right now, so the email was not sent. Send it again in a little while.',
 };
 
 export class SesNotifier implements Notifier {
@@ -48,7 +49,8 @@ export class SesNotifier implements Notifier {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       this.options.logger?.warn('ses_send_failed', { error: name, httpStatus: status });
       const reason = REJECTIONS[name] ?? (status !== undefined && status >= 400 && status < 500
-        ? `SES refused the email (${name}).`
+        // Any other refusal: its name is logged above, never returned (it would tell about the account's setup).
+        ? 'SES refused the email, so it was not sent.'
         // A timeout or reset may come after SES accepted the email: say so rather than guess.
         : 'The email service did not confirm the email (no answer or a server error); it may not have been sent.');
       return { status: 'failed', reason };

@@ -46,18 +46,22 @@ export interface MessageStore {
 }
 
 export type IdempotencyBegin =
-  | { readonly state: 'new' }
+  /** `claim`: this request's hold on the key, for release (a store that can tell claims apart). */
+  | { readonly state: 'new'; readonly claim?: string }
   | { readonly state: 'done'; readonly receipt: SendReceipt }
   | { readonly state: 'in-flight' }
   | { readonly state: 'mismatch' };
 
 /** Idempotency records for POST /v1/messages, keyed by tenant and a hash of the key. */
 export interface IdempotencyStore {
-  /** Claims the key with one conditional put, or reports what an earlier request left. */
+  /**
+   * Claims the key with one conditional put, or reports what an earlier request left. A claim whose
+   * answer was lost but which did land is this request's own ('new'), not another's ('in-flight').
+   */
   begin(tenantId: string, keyHash: string, requestHash: string, now: Date): Promise<IdempotencyBegin>;
   complete(tenantId: string, keyHash: string, receipt: SendReceipt): Promise<void>;
-  /** Frees a claimed key after a failure that changed nothing, so the sender may retry. */
-  release(tenantId: string, keyHash: string): Promise<void>;
+  /** Frees a claimed key after a failure that changed nothing, so the sender may retry; with `claim`, only that claim. */
+  release(tenantId: string, keyHash: string, claim?: string): Promise<void>;
 }
 
 /** Encrypts once for many passwords (OpenPGP, RFC 9580). */

@@ -92,8 +92,10 @@ export async function sendMessage(deps: SendDeps, principal: Principal, message:
   const now = deps.clock();
   const keyHash = ctx.idempotencyKey === undefined ? undefined : await sha256Base64Url(`${tenant.id}\n${ctx.idempotencyKey}`);
 
+  let claim: string | undefined;
   if (keyHash) {
     const begun = await deps.idempotency.begin(tenant.id, keyHash, ctx.requestHash, now);
+    if (begun.state === 'new') claim = begun.claim;
     if (begun.state === 'done') return begun.receipt;
     if (begun.state === 'in-flight') throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry in a few seconds.');
     if (begun.state === 'mismatch') throw new IdempotencyKeyMismatchError();
@@ -108,7 +110,7 @@ export async function sendMessage(deps: SendDeps, principal: Principal, message:
     return receipt;
   } catch (error) {
     // Nothing was delivered: free the key so the sender's retry is a fresh attempt.
-    if (keyHash) await deps.idempotency.release(tenant.id, keyHash).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: describeError(e) }));
+    if (keyHash) await deps.idempotency.release(tenant.id, keyHash, claim).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: describeError(e) }));
     throw error;
   }
 }
@@ -206,8 +208,9 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     await appendEvents(deps, outcomes.map((o) => ({ ...base, type: 'notify_failed' as const, at: o.at, actor: 'system', recipient: o.recipient.email, detail: o.reason })));
     throw new DeliveryFailedError(
       discarded
-        ? 'No notification could be sent, so the message was discarded and nobody can open it. It is safe to send again.'
-        : `No notification could be sent. The message could not be discarded automatically: revoke it with DELETE /v1/messages/${id}. It is safe to send again.`,
+        // "Confirmed": an email whose answer was lost may have gone out (its reason says so); its link opens nothing.
+        ? 'No notification was confirmed by the email service, so the message was discarded: nobody can open it, even from an email that went out unconfirmed. It is safe to send again.'
+        : `No notification was confirmed by the email service. The message could not be discarded automatically: revoke it with DELETE /v1/messages/${id}. It is safe to send again.`,
       receiptRecipients.map((r) => ({ email: r.email, status: 'failed' as const, reason: r.reason ?? 'rejected' })),
     );
   }

@@ -4,7 +4,7 @@
  * state, expiry and the recipient's hashes. Every failure that is not about verification is the
  * same MessageUnavailableError.
  */
-import { MessageUnavailableError, describeError } from '../shared/index.ts';
+import { DependencyError, MessageUnavailableError, describeError } from '../shared/index.ts';
 import { appendEvents } from '../audit/index.ts';
 import { authorizeRecipient, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
 import { withinPartWindow } from './verification.ts';
@@ -25,11 +25,15 @@ export interface OpenedPart {
   readonly grant?: string;
 }
 
-/** A part of the ciphertext; a missing chunk is logged and answered like any unavailable message. */
+/**
+ * A part of the ciphertext; a missing chunk is logged and answered like any unavailable message. A
+ * store that cannot be read right now is a 503 to retry, not "not available".
+ */
 export async function readPartOrUnavailable(deps: PickupDeps, head: MessageHead, part: number): Promise<Uint8Array> {
   try {
     return await deps.store.readPart(head, part);
   } catch (error) {
+    if (error instanceof DependencyError) throw error;
     deps.logger.warn('ciphertext_unreadable', { messageId: head.id, part, error: describeError(error) });
     throw new MessageUnavailableError();
   }

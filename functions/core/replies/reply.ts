@@ -173,7 +173,7 @@ export async function sendReply(
   } catch (error) {
     // The sender API's wording (revoke with DELETE …) is for API clients, not for a recipient.
     if (error instanceof DeliveryFailedError) {
-      throw new DependencyError('Your reply could not be delivered, so it was not sent. Please try again later.', 'notifier', error);
+      throw new DependencyError('Your reply could not be delivered, so it was discarded: nobody can open it. Please try again later.', 'notifier', error);
     }
     throw error;
   }

@@ -13,9 +13,10 @@ import type { KeyWrapper, Logger, Notifier } from '../../core/shared/index.ts';
 import { SIGN_IN_ANSWER_MS, type RecoveryDeps } from '../../core/message-center/index.ts';
 import type { InboxRoutesDeps } from '../../http/routes/inbox.ts';
 import { secureRandom, systemClock, type Storage } from './storage.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
-export function composeKeys(config: Config): KeyWrapper {
-  return new KmsKeyWrapper(new KMSClient({ region: config.region }), config.kmsKeyId);
+export function composeKeys(config: Config, onClient?: SdkClientHook): KeyWrapper {
+  return new KmsKeyWrapper(built(new KMSClient(clientOptions(config)), onClient), config.kmsKeyId);
 }
 
 /** What the sender API needs for Message Center: wrapping at send, inbox entries, recovery links. */
@@ -34,7 +35,9 @@ export function composeCustody(config: Config, logger: Logger, storage: Storage,
 }
 
 /** The recipient inbox (served by the portal): sign-in codes by email, sessions, unwrapping. */
-export function composeInbox(config: Config, logger: Logger, storage: Storage, notifier: Notifier, keys: KeyWrapper = composeKeys(config)): InboxRoutesDeps {
+export function composeInbox(
+  config: Config, logger: Logger, storage: Storage, notifier: Notifier, keys: KeyWrapper = composeKeys(config), signInAnswerMs = SIGN_IN_ANSWER_MS,
+): InboxRoutesDeps {
   return {
     inbox: new DynamoDbInboxStore(storage.dynamo, config.tableName),
     store: storage.store,
@@ -49,7 +52,7 @@ export function composeInbox(config: Config, logger: Logger, storage: Storage, n
     issueGrant: (messageId, rid, now) => issueGrant({ store: storage.store, random: secureRandom }, messageId, rid, now),
     inboxWeb: loadInboxAssets(config.webDir),
     // Every code request answers at the same time, with or without messages for the address.
-    pace: { ms: SIGN_IN_ANSWER_MS, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    pace: { ms: signInAnswerMs, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   };
 }
 

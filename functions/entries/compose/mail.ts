@@ -8,10 +8,11 @@ import { SesNotifier } from '../../adapters/ses/notifier.ts';
 import type { Config } from '../../config.ts';
 import type { Logger, Notifier } from '../../core/shared/index.ts';
 import { secureRandom } from './storage.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 /** What the portal needs beyond reading: a notifier for codes, randomness for codes and grants, the origin for logos. */
-export function composePortalMail(config: Config, logger: Logger): { notifier: Notifier; random: (length: number) => Uint8Array; portalOrigin: string } {
-  const ses = new SESClient({ region: config.region });
+export function composePortalMail(config: Config, logger: Logger, onClient?: SdkClientHook): { notifier: Notifier; random: (length: number) => Uint8Array; portalOrigin: string } {
+  const ses = built(new SESClient(clientOptions(config)), onClient);
   return {
     notifier: new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }),
     random: secureRandom,

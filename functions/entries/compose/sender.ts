@@ -12,11 +12,12 @@ import { composeCustody, composeKeys } from './custody.ts';
 import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts';
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
-export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config)): ApiDeps {
+export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {
   // The SDK finds AWS_ENDPOINT_URL_SES by itself.
-  const ses = new SESClient({ region: config.region });
-  const keys = composeKeys(config);
+  const ses = built(new SESClient(clientOptions(config)), onClient);
+  const keys = composeKeys(config, onClient);
   const custody = composeCustody(config, logger, storage, keys);
   const send = {
     tenants: storage.tenants,
@@ -34,7 +35,7 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
   };
   return {
     ...send,
-    webhookAdmin: composeWebhooks(config, logger, storage),
+    webhookAdmin: composeWebhooks(config, logger, storage, onClient),
     recovery: custody.recovery,
     // Secure replies: the recipient is checked exactly as for an open, then the reply goes through
     // the same sealing pipeline as a sender's message.

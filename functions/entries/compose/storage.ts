@@ -12,6 +12,7 @@ import { DynamoDbTenantDirectory } from '../../adapters/dynamodb/tenant-director
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 export const secureRandom = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
 export const systemClock = (): Date => new Date();
@@ -20,8 +21,8 @@ export function composeLogger(config: Config): JsonLogger {
   return new JsonLogger({ service: 'sealpost' }, undefined, config.logLevel);
 }
 
-export function composeStorage(config: Config) {
-  const dynamo = new DynamoDBClient({ region: config.region });
+export function composeStorage(config: Config, onClient?: SdkClientHook) {
+  const dynamo = built(new DynamoDBClient(clientOptions(config)), onClient);
   return {
     dynamo,
     tenants: new DynamoDbTenantDirectory(dynamo, config.tableName),

@@ -11,13 +11,14 @@ import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
 import type { DispatchDeps, WebhookAdminDeps } from '../../core/webhooks/index.ts';
 import { composeStorage, secureRandom, systemClock, type Storage } from './storage.ts';
+import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
-export function composeWebhooks(config: Config, logger: Logger, storage: Storage = composeStorage(config)): WebhookAdminDeps & DispatchDeps {
+export function composeWebhooks(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): WebhookAdminDeps & DispatchDeps {
   const urlPolicy = { allowInsecureHttp: config.webhooksAllowLocal, allowLoopback: config.webhooksAllowLocal };
   return {
     webhooks: new DynamoDbWebhookStore(storage.dynamo, config.tableName),
     events: storage.events,
-    keys: new KmsKeyWrapper(new KMSClient({ region: config.region }), config.kmsKeyId),
+    keys: new KmsKeyWrapper(built(new KMSClient(clientOptions(config)), onClient), config.kmsKeyId),
     sender: new HttpWebhookSender(urlPolicy),
     clock: systemClock,
     random: secureRandom,

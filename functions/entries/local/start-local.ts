@@ -17,9 +17,10 @@ import { createApp } from '../../http/app.ts';
 import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
 import { freePort, startDynamoDb, startMailbox } from '../../stand-ins/stand-ins.ts';
 import { startKms } from '../../stand-ins/kms-stand-in.ts';
-import { runMaintenance } from '../../core/maintenance/index.ts';
+import { runMaintenance, type MaintenanceSummary } from '../../core/maintenance/index.ts';
 import { composeWebhooks } from '../compose/webhooks.ts';
-import { composeInbox, composeRecoveries } from '../compose/custody.ts';
+import { composeInbox, composeKeys, composeRecoveries } from '../compose/custody.ts';
+import type { SdkClientHook } from '../compose/sdk-clients.ts';
 
 export interface LocalOptions {
   readonly port?: number;
@@ -36,8 +37,15 @@ export interface LocalOptions {
   readonly logWrite?: (line: string, level: string) => void;
   /** Overrides SEALPOST_LOG_LEVEL. */
   readonly logLevel?: LogLevel;
-  /** How often expirations are recorded and webhooks delivered (default 2 s; 0 turns it off). */
+  /** How often expirations are recorded and webhooks delivered (default 2 s; 0 turns it off: runMaintenance() runs it). */
   readonly maintenanceIntervalMs?: number;
+  /**
+   * Tests only: sees every AWS SDK client the stack builds, right after it is built (e.g. to add a
+   * fault-injecting middleware). The product itself never knows.
+   */
+  readonly onSdkClient?: SdkClientHook;
+  /** Tests only: how long an inbox code request takes at least (default SIGN_IN_ANSWER_MS, as in AWS). */
+  readonly signInAnswerMs?: number;
 }
 
 export interface LocalStack {
@@ -51,6 +59,8 @@ export interface LocalStack {
   readonly adminKeySource: KeySource;
   readonly tableName: string;
   readonly dataDir: string;
+  /** One maintenance run now (expirations, then webhook deliveries), after any run in progress. */
+  runMaintenance(): Promise<MaintenanceSummary>;
   close(): Promise<void>;
 }
 
@@ -110,17 +120,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const admin = resolveDevKey(dataDir, 'dev-admin-key', 'SEALPOST_DEV_ADMIN_KEY', options.devAdminKey);
     const config = loadConfig(process.env);
     const logger = new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite, options.logLevel ?? config.logLevel);
-    const storage = composeStorage(config);
+    const { onSdkClient } = options;
+    const storage = composeStorage(config, onSdkClient);
     await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
     const reader = composeReader(config, logger, storage);
-    const mail = composePortalMail(config, logger);
+    const mail = composePortalMail(config, logger, onSdkClient);
     const app = createApp({
       logger,
-      api: composeSender(config, logger, storage),
+      api: composeSender(config, logger, storage, onSdkClient),
       portal: { ...reader, ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
-      inbox: composeInbox(config, logger, storage, mail.notifier),
+      inbox: composeInbox(config, logger, storage, mail.notifier, composeKeys(config, onSdkClient), options.signInAnswerMs),
     });
-    const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage) }, options.maintenanceIntervalMs ?? 2000);
+    const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
     const server = await new Promise<ServerType>((resolveServer, reject) => {
       const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
       s.once('error', reject);
@@ -136,6 +147,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       adminKeySource: admin.source,
       tableName: TABLE_NAME,
       dataDir,
+      runMaintenance: maintenance.runNow,
       close: async () => {
         await maintenance.stop();
         server.close();
@@ -149,16 +161,24 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   }
 }
 
-/** Runs the scheduled work on an interval, never two runs at once; stop() waits for a run in progress. */
-function startMaintenanceLoop(deps: Parameters<typeof runMaintenance>[0], intervalMs: number): { stop(): Promise<void> } {
-  if (intervalMs <= 0) return { stop: async () => undefined };
+/**
+ * Runs the scheduled work on an interval (none when `intervalMs` is 0), never two runs at once;
+ * runNow() runs it once more after any run in progress; stop() waits for a run in progress.
+ */
+function startMaintenanceLoop(deps: Parameters<typeof runMaintenance>[0], intervalMs: number): { runNow(): Promise<MaintenanceSummary>; stop(): Promise<void> } {
   let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = runMaintenance(deps, { budgetMs: Math.max(intervalMs * 5, 10_000) }).finally(() => { running = undefined; });
-  }, intervalMs);
-  timer.unref();
+  const run = (): Promise<MaintenanceSummary> => {
+    const summary = runMaintenance(deps, { budgetMs: Math.max(intervalMs * 5, 10_000) });
+    running = summary.finally(() => { running = undefined; });
+    return summary;
+  };
+  const timer = intervalMs > 0 ? setInterval(() => { if (!running) void run(); }, intervalMs) : undefined;
+  timer?.unref();
   return {
+    runNow: async () => {
+      while (running) await running.catch(() => undefined);
+      return run();
+    },
     stop: async () => {
       clearInterval(timer);
       await running;

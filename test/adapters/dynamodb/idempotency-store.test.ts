@@ -13,23 +13,23 @@ describe('DynamoDbIdempotencyStore', () => {
   it('claims a new key, reports it in flight, then replays the receipt once complete', async () => {
     const store = new DynamoDbIdempotencyStore(env.client, env.tableName, () => t0);
 
-    expect(await store.begin('acme', 'k1', 'body-a', t0)).toEqual({ state: 'new' });
+    expect(await store.begin('acme', 'k1', 'body-a', t0)).toMatchObject({ state: 'new', claim: expect.any(String) });
     expect(await store.begin('acme', 'k1', 'body-a', t0)).toEqual({ state: 'in-flight' });
     await store.complete('acme', 'k1', receipt);
 
     expect(await store.begin('acme', 'k1', 'body-a', t0)).toEqual({ state: 'done', receipt });
     expect(await store.begin('acme', 'k1', 'body-b', t0)).toEqual({ state: 'mismatch' });
-    expect(await store.begin('other', 'k1', 'body-b', t0)).toEqual({ state: 'new' });
+    expect(await store.begin('other', 'k1', 'body-b', t0)).toMatchObject({ state: 'new', claim: expect.any(String) });
   });
 
   it('frees a released key and takes over an abandoned claim after its lease', async () => {
     const store = new DynamoDbIdempotencyStore(env.client, env.tableName, () => t0);
     await store.begin('acme', 'k2', 'body', t0);
     await store.release('acme', 'k2');
-    expect(await store.begin('acme', 'k2', 'body', t0)).toEqual({ state: 'new' });
+    expect(await store.begin('acme', 'k2', 'body', t0)).toMatchObject({ state: 'new', claim: expect.any(String) });
 
     const later = new Date(t0.getTime() + (IDEMPOTENCY_LEASE_SECONDS + 1) * 1000);
-    expect(await store.begin('acme', 'k2', 'body', later)).toEqual({ state: 'new' });
+    expect(await store.begin('acme', 'k2', 'body', later)).toMatchObject({ state: 'new', claim: expect.any(String) });
   });
 
   it('lets exactly one of 10 concurrent claims of one key win', async () => {

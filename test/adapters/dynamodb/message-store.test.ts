@@ -6,6 +6,7 @@ import { DynamoDbEventLog } from '../../../functions/adapters/dynamodb/event-log
 import { DependencyError } from '../../../functions/core/shared/index.ts';
 import type { MessageHead, NewMessageHead } from '../../../functions/core/messages/index.ts';
 import { startTestTable } from '../../helpers/dynamo.ts';
+import { aNewHead } from '../../helpers/builders.ts';
 
 let env: Awaited<ReturnType<typeof startTestTable>>;
 let store: DynamoDbMessageStore;
@@ -21,21 +22,15 @@ async function readAll(head: MessageHead): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(parts));
 }
 
-let counter = 0;
+/** A head with two recipients (the shared builder's, with Bob in Cc). */
 function aHead(overrides: Partial<NewMessageHead> = {}): NewMessageHead {
-  counter++;
-  return {
-    id: `msg${String(counter).padStart(19, '0')}`,
-    tenantId: 'acme',
-    createdAt: '2026-11-29T12:00:00.000Z',
-    expiresAt: '2026-12-13T12:00:00.000Z',
-    state: 'active',
+  return aNewHead({
     recipients: [
       { rid: 'r0', email: 'alice@example.com', kind: 'to', tokenHash: 'h0', status: 'pending', opens: 0 },
       { rid: 'r1', email: 'bob@example.com', kind: 'cc', tokenHash: 'h1', status: 'pending', opens: 0 },
     ],
     ...overrides,
-  };
+  });
 }
 
 describe('DynamoDbMessageStore', () => {

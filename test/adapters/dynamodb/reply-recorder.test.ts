@@ -8,6 +8,7 @@ import { DynamoDbReplyRecorder } from '../../../functions/adapters/dynamodb/repl
 import type { MessageStore, NewMessageHead } from '../../../functions/core/messages/index.ts';
 import type { ReplyRecorder } from '../../../functions/core/replies/index.ts';
 import { startTestTable } from '../../helpers/dynamo.ts';
+import { aNewHead } from '../../helpers/builders.ts';
 import { InMemoryMessageStore } from '../../helpers/fakes.ts';
 import { InMemoryReplyRecorder } from '../../helpers/reply-fakes.ts';
 
@@ -19,21 +20,15 @@ const HOUR = 60 * 60 * 1000;
 const T0 = new Date('2026-11-30T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-let counter = 0;
+/** A head with two notified recipients, Alice having opened it. */
 function aHead(overrides: Partial<NewMessageHead> = {}): NewMessageHead {
-  counter++;
-  return {
-    id: `rpl${String(counter).padStart(19, '0')}`,
-    tenantId: 'acme',
-    createdAt: '2026-11-29T12:00:00.000Z',
-    expiresAt: '2026-12-13T12:00:00.000Z',
-    state: 'active',
+  return aNewHead({
     recipients: [
       { rid: 'r0', email: 'alice@example.com', kind: 'to', tokenHash: 'h0', status: 'notified', opens: 1 },
       { rid: 'r1', email: 'bob@example.com', kind: 'to', tokenHash: 'h1', status: 'notified', opens: 0 },
     ],
     ...overrides,
-  };
+  });
 }
 
 const implementations: [string, () => { store: MessageStore; replies: ReplyRecorder }][] = [

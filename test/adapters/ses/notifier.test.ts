@@ -2,6 +2,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMailbox, SesNotifier } from '../../../functions/adapters/ses/notifier.ts';
 import { CapturingLogger } from '../../helpers/fakes.ts';
+import { FaultInjector } from '../../helpers/fault-injector.ts';
 import { capturedMail, startMailbox, type StandIn } from '../../../functions/stand-ins/stand-ins.ts';
 
 let mailbox: StandIn;
@@ -56,6 +57,20 @@ describe('SesNotifier', () => {
     expect(logger.lines).toHaveLength(1);
     expect(JSON.parse(logger.lines[0]!)).toMatchObject({ event: 'ses_send_failed', httpStatus: 400 });
     expect(logger.lines[0]).not.toContain('#secret');
+  });
+
+  it('says that SES throttled, and never passes on the name of an error SES answers with', async () => {
+    const injector = new FaultInjector();
+    const throttled = new SESClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    injector.attach(throttled);
+    injector.arm({ service: 'SES', command: 'SendEmail', target: 'SendEmail', ordinal: 1, kind: 'throttle' });
+
+    const outcome = await new SesNotifier(throttled).send(notification);
+    const refused = await new SesNotifier(client).send({ ...notification, subject: '' });
+
+    expect(injector.fired).toBe(3);
+    expect(outcome).toEqual({ status: 'failed', reason: 'SES is sending at its maximum rate right now, so the email was not sent. Send it again in a little while.' });
+    expect(refused.reason).not.toMatch(/Exception|Throttling|InvalidParameter|MessageRejected/);
   });
 
   it('reports an unreachable SES as failed', async () => {

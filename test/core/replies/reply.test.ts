@@ -214,7 +214,7 @@ describe('sendReply', () => {
       const error = await reply().catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(DependencyError);
-      expect((error as DependencyError).detail).toBe('Your reply could not be delivered, so it was not sent. Please try again later.');
+      expect((error as DependencyError).detail).toBe('Your reply could not be delivered, so it was discarded: nobody can open it. Please try again later.');
     });
   });
 
