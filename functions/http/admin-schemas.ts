@@ -73,8 +73,12 @@ function limitOf(raw: string | undefined, fallback: number): number {
 }
 
 /** Query of GET /v1/events: ?since=<ISO time>&type=opened,revoked&cursor=…&limit=… (the route joins repeated types with commas) */
-export function parseEventQuery(q: Record<string, string | undefined>): { since?: string; types?: EventType[]; cursor?: string; limit: number } {
-  const out: { since?: string; types?: EventType[]; cursor?: string; limit: number } = { limit: limitOf(q.limit, 50) };
+export function parseEventQuery(q: Record<string, string | undefined>): { since?: string; types?: EventType[]; cursor?: string; limit: number; order?: 'oldest' | 'newest' } {
+  const out: { since?: string; types?: EventType[]; cursor?: string; limit: number; order?: 'oldest' | 'newest' } = { limit: limitOf(q.limit, 50) };
+  if (q.order !== undefined) {
+    if (q.order !== 'oldest' && q.order !== 'newest') throw new ValidationError('order must be "oldest" or "newest"', [{ field: 'order', message: 'must be "oldest" or "newest"' }]);
+    out.order = q.order;
+  }
   if (q.since !== undefined) {
     const t = Date.parse(q.since);
     if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(q.since)) throw new ValidationError('since must be an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z', [{ field: 'since', message: 'is not a date' }]);

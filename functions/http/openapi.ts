@@ -76,8 +76,9 @@ const messageListQuery = z.strictObject({
 const eventQuery = z.strictObject({
   since: z.string().optional().describe('Only events recorded at or after this ISO 8601 date or date-time (ignored with cursor)'),
   type: z.string().optional().describe(`Comma-separated event types (a repeated type parameter adds its types; each counts once): ${EVENT_TYPES.join(', ')}`),
-  cursor: z.string().optional().describe('The cursor of the previous page; continues after it'),
+  cursor: z.string().optional().describe('The cursor of the previous page; continues after it (before it, newest first)'),
   limit: z.int().min(1).max(MAX_PAGE).default(50).describe('Events per page'),
+  order: z.enum(['oldest', 'newest']).default('oldest').describe('"oldest": the feed, in recording order, for polling. "newest": newest first, back to since, for reading (no polling)'),
 });
 
 export const TAGS = [
@@ -144,7 +145,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     description: 'Marks the message revoked and deletes its ciphertext; every link answers "not available" from then on. Repeating it also answers 204.',
     responses: body204, problems: { 404: 'No such message for your organisation' } },
   { method: 'get', path: '/v1/events', operationId: 'listEvents', tag: 'Events', scope: 'send', summary: 'The audit trail as a feed',
-    description: 'Every event of your organisation (messages, settings, keys, webhooks) in the order it was recorded, newest last. Follow cursor until hasMore is false; keep the last cursor to poll for new events later. A cursor never points past the last 10 seconds, so a poll may return a recent event again (deduplicate by id) but never skips one.',
+    description: 'Every event of your organisation (messages, settings, keys, webhooks) in the order it was recorded, newest last. Follow cursor until hasMore is false; keep the last cursor to poll for new events later. A cursor never points past the last 10 seconds, so a poll may return a recent event again (deduplicate by id) but never skips one. With order=newest the pages go the other way, from the newest event back to since: for reading the trail, not for polling.',
     query: { schema: eventQuery, parse: parseEventQuery }, responses: { 200: { description: 'One page', json: 'EventFeedPage' } }, problems: { 422: 'An unknown type, a malformed since or cursor, or limit out of range' } },
   { method: 'get', path: '/v1/admin/settings', operationId: 'getSettings', tag: 'Settings', scope: 'admin', summary: 'Read the settings',
     description: 'The organisation\'s settings. The ETag is the revision; send it back as If-Match when you change them.',

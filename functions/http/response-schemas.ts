@@ -45,6 +45,7 @@ export const messageSummarySchema = z.object({
   revokedAt: isoTime.optional(),
   maxViews: z.number().int().optional().describe('Views allowed per recipient; absent means unlimited'),
   replyTo: z.string().optional(),
+  sizeBytes: z.number().int().optional().describe('The sealed message\'s size in bytes (content, attachments and encryption overhead): what is stored and what a recipient downloads. Absent only once just the history remains'),
   custody: z.enum(['link', 'message-center']).optional().describe('"link": only the emailed links open it; "message-center": the secrets are also kept, wrapped by KMS, for the inbox and emergency recovery. Absent only once just the history remains'),
   verification: z.enum(['none', 'email-code']).optional().describe('What a recipient proves beyond the link. Absent only once just the history remains'),
   passcode: z.literal(true).optional().describe('Present when recipients also need the passcode you gave them'),

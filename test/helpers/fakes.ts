@@ -216,11 +216,11 @@ export class InMemoryEventLog implements EventLog {
     const candidates = this.events
       .filter((e) => e.tenantId === tenantId)
       .map((e) => ({ e, p: eventPosition(e) }))
-      .filter(({ p }) => (query.after !== undefined ? p > query.after : query.since === undefined || p >= query.since))
-      .filter(({ p }) => query.until === undefined || p < query.until)
-      .sort((a, b) => a.p.localeCompare(b.p));
+      .filter(({ p }) => (query.after !== undefined && !query.newestFirst ? p > query.after : query.since === undefined || p >= query.since))
+      .filter(({ p }) => (query.newestFirst ? query.before === undefined || p < query.before : query.until === undefined || p < query.until))
+      .sort((a, b) => (query.newestFirst ? b.p.localeCompare(a.p) : a.p.localeCompare(b.p)));
     const events: StoredEvent[] = [];
-    let cursor = query.after;
+    let cursor = query.newestFirst ? query.before : query.after;
     for (const { e, p } of candidates) {
       if (events.length >= query.limit) return { events, cursor, hasMore: true } as EventPage;
       cursor = p;

@@ -202,6 +202,22 @@ describe('GET /v1/events', () => {
     expect(quiet.events).toEqual([]);
   });
 
+  it('pages newest first with order=newest, back to since', async () => {
+    const { app, keys, adminKeys, clock } = await buildTestApp();
+    await sendJson(app, keys.acme, aSendRequest());
+    clock.advanceDays(1);
+    await app.request('/v1/admin/settings', { method: 'PATCH', headers: { Authorization: `Bearer ${adminKeys.acme}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ displayName: 'Acme 2' }) });
+
+    const first = await (await get(app, keys.acme, '/v1/events?order=newest&limit=2')).json() as { events: { type: string }[]; cursor: string; hasMore: boolean };
+    const rest = await (await get(app, keys.acme, `/v1/events?order=newest&cursor=${encodeURIComponent(first.cursor)}`)).json() as { events: { type: string }[]; hasMore: boolean };
+    const recent = await (await get(app, keys.acme, '/v1/events?order=newest&since=2026-11-30T00:00:00Z')).json() as { events: { type: string }[] };
+
+    expect(first).toMatchObject({ events: [{ type: 'settings_changed' }, { type: 'notified' }], hasMore: true });
+    expect(rest).toMatchObject({ events: [{ type: 'created' }], hasMore: false });
+    expect(recent.events.map((e) => e.type)).toEqual(['settings_changed']);
+    expect((await get(app, keys.acme, '/v1/events?order=sideways')).status).toBe(422);
+  });
+
   it('refuses an unknown type, a malformed since or cursor, and a missing key', async () => {
     const { app, keys } = await buildTestApp();
 

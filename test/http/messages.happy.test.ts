@@ -140,8 +140,10 @@ describe('GET /v1/messages/:id', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toMatch(/Hidden|tokenHash/);
-    const body = JSON.parse(text) as { state: string; recipients: { status: string; opens: number }[]; events: { type: string }[] };
+    const body = JSON.parse(text) as { state: string; sizeBytes: number; recipients: { status: string; opens: number }[]; events: { type: string }[] };
     expect(body.state).toBe('active');
+    expect(body.sizeBytes).toBeGreaterThan(200);
+    expect(body.sizeBytes).toBe(deps.store.chunks.get(id)?.length);
     expect(body.recipients[0]).toMatchObject({ status: 'notified', opens: 1 });
     expect(body.events.map((e) => e.type)).toEqual(['created', 'notified', 'opened']);
   });

@@ -105,23 +105,26 @@ export class DynamoDbEventLog implements EventLog {
     const values: Record<string, AttributeValue> = { ':p': { S: INDEX_PARTITION.events(tenantId) } };
     // Bounds go into the key condition, never a filter: the cursor moves past every item a query
     // looks at, and events still settling (after `until`) must not be passed over.
-    const lower = query.after ?? query.since;
+    const lower = query.newestFirst ? query.since : query.after ?? query.since;
+    const upper = query.newestFirst ? query.before : query.until;
+    // The one bound that excludes its own position (BETWEEN includes both ends).
+    const exclusive = query.newestFirst ? query.before : query.after;
     // DynamoDB refuses a BETWEEN whose bounds are reversed: nothing can be in such a window anyway.
-    if (lower !== undefined && query.until !== undefined && lower >= query.until) {
-      return { events: [], hasMore: false, ...(query.after !== undefined ? { cursor: query.after } : {}) };
+    if (lower !== undefined && upper !== undefined && lower >= upper) {
+      return { events: [], hasMore: false, ...(exclusive !== undefined ? { cursor: exclusive } : {}) };
     }
     let range = '';
-    if (lower !== undefined && query.until !== undefined) {
+    if (lower !== undefined && upper !== undefined) {
       range = ' AND #s BETWEEN :lo AND :hi';
     } else if (lower !== undefined) {
-      range = query.after !== undefined ? ' AND #s > :lo' : ' AND #s >= :lo';
-    } else if (query.until !== undefined) {
+      range = query.after !== undefined && !query.newestFirst ? ' AND #s > :lo' : ' AND #s >= :lo';
+    } else if (upper !== undefined) {
       range = ' AND #s < :hi';
     }
     if (range) names['#s'] = g.sortKey;
     if (lower !== undefined) values[':lo'] = { S: lower };
     // "2026-…Z" sorts before "2026-…Z#suffix": every event recorded at `until` or later is excluded.
-    if (query.until !== undefined) values[':hi'] = { S: query.until };
+    if (upper !== undefined) values[':hi'] = { S: upper };
     const filters: string[] = [];
     if (query.types && query.types.length > 0) {
       names['#type'] = 'type';
@@ -131,7 +134,7 @@ export class DynamoDbEventLog implements EventLog {
 
     const events: StoredEvent[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
-    let cursor = query.after;
+    let cursor = exclusive;
     try {
       for (let page = 0; page < MAX_PAGES && events.length < query.limit; page++) {
         const result = await this.client.send(new QueryCommand({
@@ -142,11 +145,12 @@ export class DynamoDbEventLog implements EventLog {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           Limit: query.limit - events.length,
+          ScanIndexForward: !query.newestFirst,
           ExclusiveStartKey: startKey,
         }));
         for (const item of result.Items ?? []) {
-          // BETWEEN includes its lower bound; "after" does not.
-          if (query.after !== undefined && item[g.sortKey]?.S === query.after) continue;
+          // BETWEEN includes its bounds; "after" and "before" do not.
+          if (exclusive !== undefined && item[g.sortKey]?.S === exclusive) continue;
           events.push(fromItem(item));
         }
         startKey = result.LastEvaluatedKey;

@@ -36,7 +36,7 @@ export function publicEvent(e: StoredEvent): PublicEvent {
 }
 
 export interface EventFeedPage {
-  /** Oldest first (newest last). */
+  /** Oldest first (newest last), or newest first when asked for. */
   readonly events: readonly PublicEvent[];
   /**
    * Pass back as `cursor` to continue; also later, to poll for what was recorded since. Delivery
@@ -54,12 +54,26 @@ export interface EventFeedPage {
  */
 export const FEED_SETTLE_MS = 10_000;
 
-/** One page of the audit trail of `tenantId` (the caller's credential's tenant), in the order events were recorded. */
+/**
+ * One page of the audit trail of `tenantId` (the caller's credential's tenant), in the order events
+ * were recorded — or, with `order: 'newest'`, newest first, back to `since` (for a person reading
+ * it: that order has no settle window, since nobody polls with it).
+ */
 export async function listTenantEvents(
   deps: { events: EventLog; clock: Clock },
   tenantId: string,
-  query: { since?: string; types?: readonly EventType[]; cursor?: string; limit: number },
+  query: { since?: string; types?: readonly EventType[]; cursor?: string; limit: number; order?: 'oldest' | 'newest' },
 ): Promise<EventFeedPage> {
+  if (query.order === 'newest') {
+    const page = await deps.events.listForTenant(tenantId, {
+      limit: query.limit, newestFirst: true,
+      ...(query.cursor !== undefined ? { before: query.cursor } : {}),
+      ...(query.since !== undefined ? { since: query.since } : {}),
+      ...(query.types && query.types.length > 0 ? { types: query.types } : {}),
+    });
+    const events = page.events.filter((e) => e.tenantId === tenantId);
+    return { events: events.map(publicEvent), hasMore: page.hasMore, cursor: page.cursor ?? query.cursor ?? deps.clock().toISOString() };
+  }
   const page = await deps.events.listForTenant(tenantId, {
     limit: query.limit,
     ...(query.cursor !== undefined ? { after: query.cursor } : query.since !== undefined ? { since: query.since } : {}),

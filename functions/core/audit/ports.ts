@@ -10,15 +10,22 @@ export interface EventQuery {
   readonly types?: readonly EventType[];
   /** Continue after this position (the `cursor` of an earlier page). */
   readonly after?: string;
+  /**
+   * Newest first: from the newest event (or from just before `before`) back to `since`. For a
+   * person reading the trail; `after` and `until` do not apply.
+   */
+  readonly newestFirst?: boolean;
+  /** With newestFirst: continue before this position (the `cursor` of an earlier page). */
+  readonly before?: string;
   readonly limit: number;
 }
 
 export interface EventPage {
-  /** Oldest first. */
+  /** Oldest first (newest first when asked for). */
   readonly events: readonly StoredEvent[];
   /**
-   * The position after the last event looked at (also past events the type filter skipped): pass it
-   * as `after` to continue, now or later. Absent only when nothing at all was looked at.
+   * The position of the last event looked at (also past events the type filter skipped): pass it
+   * as `after` (as `before`, newest first) to continue. Absent only when nothing at all was looked at.
    */
   readonly cursor?: string;
   /** True when the page stopped at `limit` and more events may follow right away. */

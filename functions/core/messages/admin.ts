@@ -36,6 +36,11 @@ export interface MessageSummary {
   readonly maxViews?: number;
   readonly replyTo?: string;
   /**
+   * The sealed message's size in bytes (content, attachments and encryption overhead): what is
+   * stored and downloaded. Absent only when just the history remains.
+   */
+  readonly sizeBytes?: number;
+  /**
    * Who can open it: "link" (only the emailed links) or "message-center" (also the inbox and
    * recovery). This and `verification` are absent only when just the history remains.
    */
@@ -80,6 +85,7 @@ function summary(head: MessageHead, now: Date): MessageSummary {
     ...(head.revokedAt ? { revokedAt: head.revokedAt } : {}),
     ...(head.maxViews !== undefined ? { maxViews: head.maxViews } : {}),
     ...(head.replyTo ? { replyTo: head.replyTo } : {}),
+    sizeBytes: head.ciphertextBytes,
     custody: head.custody ?? 'link',
     verification: head.verification ?? 'none',
     ...(head.passcode ? { passcode: true as const } : {}),

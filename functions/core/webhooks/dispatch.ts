@@ -223,6 +223,7 @@ export async function dispatchWebhooks(deps: DispatchDeps, now: Date, options: D
     }
   };
   await Promise.all(Array.from({ length: Math.min(limits.concurrency, due.length) }, worker));
-  if (summary.endpoints > 0) deps.logger.info('webhook_dispatch', { ...summary });
+  // A run that sent nothing (endpoints up to date, or waiting for a retry) says nothing: it runs every minute.
+  if (summary.delivered + summary.failed > 0) deps.logger.info('webhook_dispatch', { ...summary });
   return summary;
 }

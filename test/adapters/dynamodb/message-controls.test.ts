@@ -153,6 +153,21 @@ describe('DynamoDbEventLog tenant feed', () => {
     expect(settled.events.map((e) => e.type)).toEqual(['created', 'settings_changed']);
     expect(window.events.map((e) => e.type)).toEqual(['key_created']);
   });
+
+  it('lists newest first, page by page back to since, and no other tenant\'s', async () => {
+    const log = await aFeed('feed-c');
+
+    const first = await log.listForTenant('feed-c', { limit: 2, newestFirst: true });
+    const second = await log.listForTenant('feed-c', { limit: 2, newestFirst: true, ...(first.cursor ? { before: first.cursor } : {}) });
+    const bounded = await log.listForTenant('feed-c', { limit: 10, newestFirst: true, since: times[1], ...(first.cursor ? { before: first.cursor } : {}) });
+
+    expect(first.events.map((e) => e.type)).toEqual(['key_created', 'opened']);
+    expect(first.hasMore).toBe(true);
+    expect(first.cursor).toBe(eventPosition(first.events[1]!));
+    expect(second.events.map((e) => e.type)).toEqual(['settings_changed', 'created']);
+    expect(bounded.events.map((e) => e.type)).toEqual(['settings_changed']);
+    expect(bounded.hasMore).toBe(false);
+  });
 });
 
 describe('DynamoDbEventLog retention', () => {

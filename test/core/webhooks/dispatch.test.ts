@@ -65,6 +65,21 @@ describe('dispatchWebhooks', () => {
     expect(deps.sender.requests).toHaveLength(1);
   });
 
+  it('logs a run that delivered something, and stays silent when it sent nothing', async () => {
+    const { deps, append, settle, run } = await withEndpoint();
+    await append(anEvent());
+    settle();
+
+    await run();
+    const afterDelivery = deps.logger.lines.length;
+    settle();
+    const idle = await run();
+
+    expect(deps.logger.lines.filter((l) => l.includes('"webhook_dispatch"'))).toHaveLength(1);
+    expect(idle.endpoints).toBe(1);
+    expect(deps.logger.lines).toHaveLength(afterDelivery);
+  });
+
   it('skips events of other types and of before its creation when filtering', async () => {
     const world = aWebhookWorld();
     await world.deps.events.append([anEvent({ detail: 'before creation' })]);
