@@ -21,6 +21,7 @@ import { portalRoutes, type PortalDeps } from './routes/portal.ts';
 import { brandRoutes, type BrandRoutesDeps } from './routes/brand.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { faviconRoutes } from './routes/favicon.ts';
 import { adminRecoveryRoutes } from './routes/admin-recovery.ts';
 import { inboxRoutes, type InboxRoutesDeps } from './routes/inbox.ts';
 import { replyRoutes } from './routes/reply.ts';
@@ -63,10 +64,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', faviconRoutes());
   if (deps.api) {
     const api = deps.api;
     // The API description is public; mounted first so no later /v1 middleware can put a key on it.
-    app.route('/v1', openApiRoutes());
+    app.route('/v1', openApiRoutes(api.portalOrigin));
     app.route('/v1/messages', messageRoutes(api));
     app.use('/v1/events', requireKey(api.tenants, 'send', api.clock));
     app.route('/v1/events', eventRoutes(api));

@@ -17,6 +17,7 @@ import { INBOX_COOKIE, signInRequestSchema, verifyRequestSchema } from './routes
 import { replyRequestSchema } from './routes/reply.ts';
 import { codeRequestSchema, openRequestSchema, sendRequestSchema } from './schemas.ts';
 import * as R from './response-schemas.ts';
+import { OPERATION_EXAMPLES, curlSample } from './openapi-examples.ts';
 
 /** Who may call: an API key of a scope, the inbox's session cookie, or anyone. */
 export type Scope = 'send' | 'admin' | 'session' | 'none';
@@ -256,10 +257,15 @@ export const OPERATIONS: readonly OperationSpec[] = [
     responses: { 200: { description: 'Up', json: 'Health' } } },
   { method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApiDocument', tag: 'Service', scope: 'none', summary: 'This document', description: 'The OpenAPI 3.1 description of the API.',
     responses: { 200: { description: 'The document', media: { 'application/json': { schema: { type: 'object' } } } } } },
-  { method: 'get', path: '/v1/docs', operationId: 'getApiReference', tag: 'Service', scope: 'none', summary: 'The API reference page', description: 'This document as a readable page.',
+  { method: 'get', path: '/v1/docs', operationId: 'getApiReference', tag: 'Service', scope: 'none', summary: 'The API reference page', description: 'This document as a readable page, with an example of every operation.',
     responses: { 200: { description: 'The page', media: html } } },
   { method: 'get', path: '/v1/docs.css', operationId: 'getApiReferenceStylesheet', tag: 'Service', scope: 'none', summary: 'The reference page\'s stylesheet', description: 'Cacheable for 5 minutes.',
     responses: { 200: { description: 'The stylesheet', media: { 'text/css': { schema: { type: 'string' } } } } } },
+  { method: 'get', path: '/v1/docs.js', operationId: 'getApiReferenceScript', tag: 'Service', scope: 'none', summary: 'The reference page\'s script',
+    description: 'Copy buttons and the operation filter; the page reads the same without it. Cacheable for 5 minutes.',
+    responses: { 200: { description: 'The script', media: { 'text/javascript': { schema: { type: 'string' } } } } } },
+  { method: 'get', path: '/favicon.ico', operationId: 'getFavicon', tag: 'Service', scope: 'none', summary: 'The site icon', description: 'The sealpost lock, for browser tabs. Cacheable for a day.',
+    responses: { 200: { description: 'The icon', media: { 'image/x-icon': {} } } } },
 ];
 
 const PROBLEMS: Readonly<Record<number, string>> = {
@@ -322,7 +328,11 @@ function parametersOf(op: OperationSpec): Json[] {
   return params;
 }
 
+/** The origin in the document's curl samples: readers set SEALPOST to their deployment's. */
+export const SAMPLE_ORIGIN = '$SEALPOST';
+
 function operationObject(op: OperationSpec): Json {
+  const example = OPERATION_EXAMPLES[op.operationId];
   const responses: Record<string, Json> = {};
   for (const [status, r] of Object.entries(op.responses)) {
     const content = r.json ? { 'application/json': { schema: ref(r.json) } } : r.media;
@@ -334,14 +344,24 @@ function operationObject(op: OperationSpec): Json {
       ...(status === 401 ? { headers: stringHeaders({ 'WWW-Authenticate': 'Bearer realm="sealpost"' }) } : {}),
     };
   }
-  const parameters = parametersOf(op);
+  // The example answer, on the media type of its status (JSON, problem+json, or the page's own).
+  const answered = example ? responses[String(example.response.status)] as { content?: Record<string, Json> } | undefined : undefined;
+  const [answerType] = Object.keys(answered?.content ?? {});
+  if (example?.response.body !== undefined && answered?.content && answerType) {
+    answered.content[answerType] = { ...answered.content[answerType], example: example.response.body };
+  }
+  const parameters = parametersOf(op).map((p) => {
+    const value = example?.[p.in === 'path' ? 'path' : p.in === 'query' ? 'query' : 'headers']?.[p.name as string];
+    return value === undefined ? p : { ...p, example: value };
+  });
   return {
     operationId: op.operationId, tags: [op.tag], summary: op.summary, description: op.description,
     security: op.scope === 'none' ? [] : op.scope === 'session' ? [{ inboxSession: [] }] : [{ apiKey: [op.scope] }],
     ...(op.scope === 'none' ? {} : { 'x-sealpost-scope': op.scope }),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(op.body ? { requestBody: { required: true, content: Object.fromEntries((op.body.contentTypes ?? ['application/json']).map((t) => [t, { schema: ref(op.body!.schema) }])) } } : {}),
+    ...(op.body ? { requestBody: { required: true, content: Object.fromEntries((op.body.contentTypes ?? ['application/json']).map((t) => [t, { schema: ref(op.body!.schema), ...(example?.body !== undefined ? { example: example.body } : {}) }])) } } : {}),
     responses,
+    ...(example ? { 'x-sealpost-example-status': example.response.status, 'x-codeSamples': [{ lang: 'Shell', label: 'curl', source: curlSample(op, example, SAMPLE_ORIGIN) }] } : {}),
   };
 }
 

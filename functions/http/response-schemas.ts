@@ -220,7 +220,7 @@ export const inboxOpenSchema = z.object({
 });
 
 export const recoveryLinkSchema = z.object({
-  url: z.string().describe('<portal origin>/m/<id>#<recovery secret>: a bearer credential for the whole message, shown only in this response; opens once'),
+  url: z.string().describe('<portal origin>/m/<id>#recover:<recovery secret>: a bearer credential for the whole message, shown only in this response; opens once'),
   expiresAt: isoTime.describe('24 hours from now, or the message\'s expiry if sooner'),
 });
 

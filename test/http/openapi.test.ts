@@ -4,9 +4,11 @@
  * examples, and the reference page rendered from it.
  */
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
 import { COMPONENT_SCHEMAS, OPERATIONS, problemStatuses, type OperationSpec } from '../../functions/http/openapi.ts';
+import { OPERATION_EXAMPLES, curlSample, type OperationExample } from '../../functions/http/openapi-examples.ts';
 import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
@@ -456,9 +458,81 @@ describe('GET /v1/openapi.json and GET /v1/docs', () => {
       expect(page).toContain(`>${method.toUpperCase()}</span> <code>${path}</code>`);
     }
     for (const name of Object.keys((doc.components as { schemas: Json }).schemas)) expect(page).toContain(`id="schema-${name}"`);
-    expect(page).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
+    // No inline script or style: the only script is the page's own file.
+    expect(page).not.toMatch(/<script(?![^>]*\ssrc="\/v1\/docs\.js")|<style|\sstyle=|\son[a-z]+=|javascript:/i);
     expect(page).toContain('<link rel="stylesheet" href="/v1/docs.css">');
     expect(css.status).toBe(200);
     expect(css.headers.get('Content-Type')).toBe('text/css; charset=utf-8');
+    const script = await app.request('/v1/docs.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
+  });
+
+  it('shows an example request (curl) and answer beside every operation, against the deployment\'s origin', async () => {
+    const { app } = await buildTestApp();
+    const doc = await fetchDocument(app);
+
+    const page = await (await app.request('/v1/docs')).text();
+
+    expect(page).toContain('SEALPOST=https://portal.test ');
+    for (const { op } of operationsOf(doc)) {
+      const section = page.slice(page.indexOf(`id="op-${op.operationId as string}"`)).split('</section>')[0] ?? '';
+      expect(section, op.operationId as string).toContain('Example request (curl)');
+      expect(section, op.operationId as string).toContain('Example answer');
+      expect(section, op.operationId as string).toMatch(/<code class="language-sh">curl -sS/);
+    }
+  });
+});
+
+describe('the examples of the OpenAPI document', () => {
+  it('give every operation a curl sample, a request its schemas accept and an answer its schema describes', async () => {
+    const problems: string[] = [];
+
+    for (const op of OPERATIONS) {
+      const example = OPERATION_EXAMPLES[op.operationId];
+      if (!example) { problems.push(`${op.operationId}: no example`); continue; }
+      const [call] = readmeCurlCalls(`\`\`\`sh\n${curlSample(op, example, '$SEALPOST')}\n\`\`\`\n`);
+      if (!call || findOperation(call.method, call.path)?.operationId !== op.operationId) problems.push(`${op.operationId}: the curl sample calls ${call?.method} ${call?.path}`);
+      else problems.push(...curlProblems(call).map((p) => `${op.operationId}: ${p}`));
+      if (op.body && example.body === undefined) problems.push(`${op.operationId}: no request body`);
+      if (op.body && example.body !== undefined && !COMPONENT_SCHEMAS[op.body.schema].safeParse(example.body).success) problems.push(`${op.operationId}: the request body breaks ${op.body.schema}`);
+      const { status, body } = example.response;
+      if (status >= 400) {
+        if (!problemStatuses(op).has(status)) problems.push(`${op.operationId}: ${status} is not documented`);
+        else if (!isDeepStrictEqual(COMPONENT_SCHEMAS.Problem.parse(body), body)) problems.push(`${op.operationId}: the problem is not a Problem`);
+        continue;
+      }
+      const spec = op.responses[status];
+      if (!spec) { problems.push(`${op.operationId}: ${status} is not documented`); continue; }
+      if (spec.json) {
+        const parsed = COMPONENT_SCHEMAS[spec.json].safeParse(body);
+        if (!parsed.success || !isDeepStrictEqual(parsed.data, body)) problems.push(`${op.operationId}: the answer is not exactly a ${spec.json}`);
+      }
+    }
+
+    expect(problems).toEqual([]);
+  });
+
+  it('would catch a drifted example: a field the schema does not know', () => {
+    const op = OPERATIONS.find((o) => o.operationId === 'changeMessageExpiry') as OperationSpec;
+    const drifted = { ...OPERATION_EXAMPLES.changeMessageExpiry, body: { expiresInDays: 14, notify: true } };
+
+    expect(COMPONENT_SCHEMAS.ChangeMessageRequest.safeParse(drifted.body).success).toBe(false);
+    expect(curlSample(op, drifted as OperationExample, '$SEALPOST')).toContain('"notify":true');
+  });
+});
+
+describe('GET /favicon.ico', () => {
+  it('answers with the icon, cacheable, on every deployable', async () => {
+    const { app } = await buildTestApp();
+
+    const response = await app.request('/favicon.ico');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toBe('image/x-icon');
+    expect(response.headers.get('Cache-Control')).toBe('public, max-age=86400');
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    expect([...bytes.slice(22, 26)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 });
