@@ -61,4 +61,37 @@ describeBrowser('admin console on the real stack', () => {
     expect(violations).toEqual([]);
     await context.close();
   });
+
+  it('changes a Message Center message\'s expiry and issues its recovery link through the real API, and shows both in its history', async () => {
+    const admin = { Authorization: `Bearer ${stack.adminKey}` };
+    const settings = await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: admin });
+    await fetch(`${stack.appUrl}/v1/admin/settings`, { method: 'PATCH', headers: { ...admin, 'Content-Type': 'application/json', 'If-Match': settings.headers.get('ETag') ?? '' }, body: JSON.stringify({ messageCenter: true }) });
+    const sent = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST', headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: ['erin@example.com'], subject: 'Referral', text: 'x' }),
+    });
+    const { id } = await sent.json() as { id: string };
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.appUrl}/admin`);
+    await page.getByLabel('Admin key').fill(stack.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('button', { name: 'Messages' }).click();
+
+    await page.getByRole('button', { name: 'erin@example.com' }).click();
+    await page.getByRole('button', { name: 'Change expiry…' }).click();
+    await page.getByRole('dialog').getByLabel('New expiry, in days from now').fill('2');
+    await page.getByRole('dialog').getByRole('button', { name: 'Change expiry' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Recover…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create recovery link' }).click();
+    const link = await page.getByRole('textbox', { name: 'Recovery link' }).inputValue();
+
+    expect(link).toMatch(new RegExp(`^${stack.appUrl}/m/${id}#recover:[A-Za-z0-9_-]{43}$`));
+    const status = await (await fetch(`${stack.appUrl}/v1/messages/${id}`, { headers: admin })).json() as { expiresAt: string; events: { type: string }[] };
+    expect(Math.round((Date.parse(status.expiresAt) - Date.now()) / 86_400_000)).toBe(2);
+    expect(status.events.map((e) => e.type)).toEqual(['created', 'notified', 'expiry_changed', 'recovered']);
+    await expect.poll(() => page.getByRole('list', { name: `History of message ${id}` }).innerText()).toMatch(/Recovery link issued by you[\s\S]*Expiry changed by you/);
+    await context.close();
+  });
 });

@@ -67,6 +67,8 @@ interface FakeEvent {
   messageId?: string;
   recipient?: string;
   detail?: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
 }
 
 interface FakeMessage {
@@ -75,7 +77,11 @@ interface FakeMessage {
   createdAt: string;
   expiresAt: string;
   revokedAt?: string;
-  recipients: { email: string; kind: 'to' | 'cc'; status: string; opens: number; firstOpenedAt?: string }[];
+  sizeBytes: number;
+  custody: 'link' | 'message-center';
+  verification: 'none' | 'email-code';
+  passcode?: true;
+  recipients: { email: string; kind: 'to' | 'cc'; status: string; opens: number; firstOpenedAt?: string; lastOpenedAt?: string }[];
 }
 
 export interface RecordedRequest {
@@ -118,9 +124,14 @@ function seed(): AdminServer['state'] {
     const id = `msg${String(n).padStart(3, '0')}`;
     const createdAt = iso(-n * 60);
     const email = n === 0 ? `"${HOSTILE_TEXT}"@example.com` : `patient${n}@example.com`;
+    // msg001 is a Message Center message with a passcode and an email code, opened four times.
     messages.push({
-      id, state: 'active', createdAt, expiresAt: iso(60 * 24 * 7 - n * 60),
-      recipients: [{ email, kind: 'to', status: 'notified', opens: n % 3 === 0 ? 1 : 0, ...(n % 3 === 0 ? { firstOpenedAt: iso(-n * 60 + 10) } : {}) }],
+      id, state: 'active', createdAt, expiresAt: iso(60 * 24 * 7 - n * 60), sizeBytes: 2816 + n,
+      custody: n === 1 ? 'message-center' : 'link', verification: n === 1 ? 'email-code' : 'none', ...(n === 1 ? { passcode: true as const } : {}),
+      recipients: [{
+        email, kind: 'to', status: 'notified', opens: n === 1 ? 4 : n % 3 === 0 ? 1 : 0,
+        ...(n % 3 === 0 || n === 1 ? { firstOpenedAt: iso(-n * 60 + 10), lastOpenedAt: iso(-n * 60 + 20) } : {}),
+      }],
     });
     events.push(
       { id: `evt-${id}-1`, type: 'created', at: createdAt, recordedAt: createdAt, actor: `key:${SEND_KEY_ID}`, messageId: id },
@@ -256,7 +267,8 @@ export async function startAdminServer(distDir: string): Promise<AdminServer> {
   });
   app.get('/v1/admin/webhooks/:id/deliveries', (c) => {
     const hook = state.webhooks.get(c.req.param('id'));
-    return hook ? c.json({ deliveries: hook.deliveries }) : problem(c, 404, 'No webhook with this id exists for your organisation.');
+    const limit = Number(c.req.query('limit') ?? '50');
+    return hook ? c.json({ deliveries: hook.deliveries.slice(0, limit) }) : problem(c, 404, 'No webhook with this id exists for your organisation.');
   });
   app.post('/v1/admin/webhooks/:id/ping', (c) => {
     const hook = state.webhooks.get(c.req.param('id'));
@@ -278,6 +290,28 @@ export async function startAdminServer(distDir: string): Promise<AdminServer> {
     if (!message) return problem(c, 404, 'No message with this id exists for your organisation.');
     return c.json({ ...summary(message), events: state.events.filter((e) => e.messageId === message.id) });
   });
+  app.patch('/v1/messages/:id', async (c) => {
+    const message = state.messages.find((m) => m.id === c.req.param('id'));
+    if (!message) return problem(c, 404, 'No message with this id exists for your organisation.');
+    if (message.state !== 'active') return problem(c, 409, `This message is ${message.state}; only an active message's expiry can change.`);
+    const { expiresInDays } = (await c.req.json()) as { expiresInDays?: number };
+    if (typeof expiresInDays !== 'number' || expiresInDays > state.settings.maxExpiryDays) {
+      return problem(c, 422, `expiresAt may be at most ${state.settings.maxExpiryDays} days after the message was created.`, [{ field: 'expiresAt', message: 'is too late' }]);
+    }
+    const before = message.expiresAt;
+    message.expiresAt = new Date(Date.now() + expiresInDays * 86_400_000).toISOString();
+    const at = new Date().toISOString();
+    state.events.push({ id: nextId('evt-'), type: 'expiry_changed', at, recordedAt: at, actor: `key:${ADMIN_KEY_ID}`, messageId: message.id, before: { expiresAt: before }, after: { expiresAt: message.expiresAt } });
+    return c.json({ ...summary(message), events: state.events.filter((e) => e.messageId === message.id) });
+  });
+  app.post('/v1/admin/messages/:id/recover', (c) => {
+    const message = state.messages.find((m) => m.id === c.req.param('id'));
+    if (!message) return problem(c, 404, 'No message with this id exists for your organisation.');
+    if (message.custody !== 'message-center') return problem(c, 409, 'This message was sent in standard mode: its key was never stored, so it cannot be recovered.');
+    const at = new Date().toISOString();
+    state.events.push({ id: nextId('evt-'), type: 'recovered', at, recordedAt: at, actor: `key:${ADMIN_KEY_ID}`, messageId: message.id, detail: 'recovery link issued' });
+    return c.json({ url: `${new URL(c.req.url).origin}/m/${message.id}#recover:${'R'.repeat(43)}`, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }, 201, { 'Cache-Control': 'no-store' });
+  });
   app.delete('/v1/messages/:id', (c) => {
     const message = state.messages.find((m) => m.id === c.req.param('id'));
     if (!message) return problem(c, 404, 'No message with this id exists for your organisation.');
@@ -293,10 +327,12 @@ export async function startAdminServer(distDir: string): Promise<AdminServer> {
     const limit = Number(c.req.query('limit') ?? '50');
     const cursor = c.req.query('cursor');
     const since = c.req.query('since') ?? '';
-    const start = cursor !== undefined ? Number(cursor) : state.events.findIndex((e) => e.recordedAt >= since);
-    const from = start < 0 ? state.events.length : start;
-    const page = state.events.slice(from, from + limit);
-    return c.json({ events: page, cursor: String(from + page.length), hasMore: from + page.length < state.events.length });
+    // Newest first (order=newest, what the console asks for): the cursor counts events already given.
+    const events = c.req.query('order') === 'newest' ? [...state.events].reverse().filter((e) => e.recordedAt >= since) : state.events;
+    const start = cursor !== undefined ? Number(cursor) : c.req.query('order') === 'newest' ? 0 : events.findIndex((e) => e.recordedAt >= since);
+    const from = start < 0 ? events.length : start;
+    const page = events.slice(from, from + limit);
+    return c.json({ events: page, cursor: String(from + page.length), hasMore: from + page.length < events.length });
   });
 
   app.notFound((c) => problem(c, 404, 'There is nothing at this address.'));

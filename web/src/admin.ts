@@ -93,9 +93,15 @@ function setTenantName(settings: Settings): void {
 
 function startConsole(api: AdminApi, key: string, settings: Settings): void {
   const current: Session = { sections: new Map(), alive: true };
+  let latest = settings;
+  let ownKeyId: string | undefined;
+  const currentKeyId = keyIdOf(key).catch(() => undefined);
+  void currentKeyId.then((id) => { ownKeyId = id; });
   const ctx: ConsoleContext = {
     api,
-    currentKeyId: keyIdOf(key).catch(() => undefined),
+    currentKeyId,
+    ownKeyId: () => ownKeyId,
+    settings: () => latest,
     announce: (message) => {
       if (current.alive) announce(message);
     },
@@ -104,11 +110,17 @@ function startConsole(api: AdminApi, key: string, settings: Settings): void {
     },
   };
   const { sections } = current;
-  sections.set('settings', settingsSection(ctx, settings, setTenantName));
+  sections.set('settings', settingsSection(ctx, settings, (saved) => {
+    latest = saved;
+    setTenantName(saved);
+  }));
   sections.set('keys', keysSection(ctx));
   sections.set('webhooks', webhooksSection(ctx));
   sections.set('messages', messagesSection(ctx));
-  sections.set('activity', activitySection(ctx));
+  sections.set('activity', activitySection(ctx, (id) => {
+    select('messages', false);
+    void sections.get('messages')?.open?.(id);
+  }));
   for (const section of sections.values()) section.element.hidden = true;
   panels.replaceChildren(...[...sections.values()].map((s) => s.element));
   session = current;
@@ -126,8 +138,13 @@ function startConsole(api: AdminApi, key: string, settings: Settings): void {
 function select(name: SectionName, moveFocus: boolean): void {
   if (!session) return;
   for (const tab of tabs) {
-    if (tab.dataset.section === name) tab.setAttribute('aria-current', 'true');
-    else tab.removeAttribute('aria-current');
+    if (tab.dataset.section === name) {
+      tab.setAttribute('aria-current', 'true');
+      // On a phone the tabs scroll sideways: keep the current one in view.
+      tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    } else {
+      tab.removeAttribute('aria-current');
+    }
   }
   for (const [key, section] of session.sections) section.element.hidden = key !== name;
   const section = session.sections.get(name);

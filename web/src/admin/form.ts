@@ -29,7 +29,8 @@ export function field(options: { label: string; control: Control; hint?: string 
     else control.removeAttribute('aria-describedby');
   };
   describe(false);
-  const element = h('div', { class: 'field' }, h('label', { for: control.id }, options.label), hint, control, options.extra, error);
+  // Label and hint share one box: in a row of fields (.grid) the boxes line up, so the controls do too.
+  const element = h('div', { class: 'field' }, h('div', { class: 'field-head' }, h('label', { for: control.id }, options.label), hint), control, options.extra, error);
   return {
     element,
     focusTarget: control,

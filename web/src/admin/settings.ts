@@ -3,11 +3,12 @@
  * the revision it was filled from. Field errors from the server appear next to their fields; the
  * server's notices (plain-language consequences of a change) appear after a save.
  */
-import { contrastWithWhite, MAX_LOGO_BYTES, MIN_CONTRAST_WITH_WHITE } from '../../../functions/core/tenants/index.ts';
+import { contrastWithWhite, MIN_CONTRAST_WITH_WHITE } from '../../../functions/core/tenants/index.ts';
 import { h } from '../lib/dom.ts';
-import { ApiError, type LogoUpload, type Settings, type SettingsPatch } from '../lib/admin-api.ts';
+import { ApiError, type Settings, type SettingsPatch } from '../lib/admin-api.ts';
 import { choice, field, fieldset, showFieldErrors, type Field } from './form.ts';
-import { busy, button, errorBox, reportError, sectionHeading, type ConsoleContext, type Section } from './ui.ts';
+import { logoField } from './logo-field.ts';
+import { badge, busy, button, errorBox, reportError, sectionHeading, type ConsoleContext, type Section } from './ui.ts';
 
 /** The two modes in plain words: who can read a message in each. */
 const MESSAGE_CENTER_OFF =
@@ -16,6 +17,8 @@ const MESSAGE_CENTER_ON =
   'New messages can also be opened by the recipient after signing in to your Message Center with a code sent to their email, and your administrators can recover them in an emergency. More convenient, less private. Turning it on affects only new messages; turning it off stops keeping keys for new messages, and messages already in inboxes stay readable until they expire.';
 
 const HEX = /^#[0-9a-f]{6}$/i;
+/** The portal's own colour, used when the organisation sets none (web/pickup.css). */
+const DEFAULT_COLOR = '#2446c7';
 
 function input(attributes: Record<string, string> = {}): HTMLInputElement {
   return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attributes });
@@ -30,14 +33,12 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
   const senderAddress = input({ type: 'email', inputmode: 'email' });
   const replyTo = input({ type: 'email', inputmode: 'email' });
   const hostnames = h('textarea', { rows: '3', spellcheck: 'false', autocapitalize: 'off' });
-  const hostnameStatus = h('p', { class: 'hint', role: 'status' });
+  const hostnameStatus = h('ul', { class: 'hostname-status', 'aria-label': 'Hostname status' });
   const defaultExpiry = input({ type: 'number', min: '1', step: '1', inputmode: 'numeric' });
   const maxExpiry = input({ type: 'number', min: '1', step: '1', inputmode: 'numeric' });
-  const color = input({ maxlength: '7', placeholder: '#1d4ed8', autocapitalize: 'off' });
+  const color = input({ maxlength: '7', placeholder: DEFAULT_COLOR, autocapitalize: 'off' });
   const colorPicker = h('input', { type: 'color', 'aria-label': 'Pick the brand colour' });
-  const logo = h('input', { type: 'file', accept: 'image/png,image/svg+xml' });
-  const removeLogo = choice({ type: 'checkbox', name: 'remove-logo', value: 'remove', label: 'Remove the current logo' });
-  const logoPreview = h('div', { class: 'logo-preview' });
+  const logo = logoField(ctx.announce);
 
   const mcOff = choice({ type: 'radio', name: 'message-center', value: 'off', label: 'Standard — Message Center off', description: MESSAGE_CENTER_OFF });
   const mcOn = choice({ type: 'radio', name: 'message-center', value: 'on', label: 'Message Center on', description: MESSAGE_CENTER_ON });
@@ -50,7 +51,7 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
   // A visual sample only: the contrast ratio in the hint says the same in words.
   const swatch = h('span', { class: 'swatch-button', 'aria-hidden': 'true' }, 'Open message');
   const contrast = h('span', {});
-  const colorHint = h('span', {}, 'Buttons and headers of your portal use it with white text, so it needs a contrast of at least 4.5:1. Leave empty for the default. ', contrast);
+  const colorHint = h('span', {}, `Buttons and headers of your portal use it with white text, so it needs a contrast of at least 4.5:1. Empty: sealpost's blue, ${DEFAULT_COLOR}. `, contrast);
 
   const fields: Record<string, Field> = {
     displayName: field({ label: 'Organisation name', control: displayName, hint: 'Shown to recipients in emails and on the portal.' }),
@@ -63,7 +64,7 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     defaultExpiryDays: field({ label: 'Default lifetime (days)', control: defaultExpiry, hint: 'When a sender gives none.' }),
     maxExpiryDays: field({ label: 'Longest lifetime (days)', control: maxExpiry, hint: 'The most a sender may choose.' }),
     'brand/primaryColor': field({ label: 'Brand colour', control: color, hint: colorHint, extra: h('div', { class: 'color-row' }, colorPicker, h('span', { class: 'swatch-label', 'aria-hidden': 'true' }, 'Preview:'), swatch) }),
-    'brand/logo': field({ label: `Logo (PNG or SVG, up to ${MAX_LOGO_BYTES / 1024} KB)`, control: logo, extra: h('div', {}, logoPreview, removeLogo.element) }),
+    'brand/logo': logo.field,
   };
   const messageCenter = fieldset({ legend: 'Message Center', className: 'choices', hint: 'Who can read your messages.', children: [mcOff.element, mcOn.element] });
   const verification = fieldset({ legend: 'Recipient verification', className: 'choices', children: [vNone.element, vCode.element] });
@@ -71,8 +72,9 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
   fields.verification = verification;
 
   const errors = errorBox();
-  const notices = h('section', { class: 'alert alert-info', 'aria-labelledby': 'settings-notices-title' });
-  notices.hidden = true;
+  // Where the admin pressed Save: that it worked, and what the change means.
+  const saved = h('section', { class: 'alert alert-success', 'aria-labelledby': 'settings-saved-title', tabindex: '-1' });
+  saved.hidden = true;
   const revision = h('p', { class: 'fineprint' });
   const save = button('Save changes', { variant: 'primary', type: 'submit' });
   const discard = button('Discard changes', { onClick: () => { fill(current); clearErrors(); ctx.announce('Changes discarded.'); } });
@@ -92,20 +94,25 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     h('h3', {}, 'Portal and brand'),
     fields.portalHostnames?.element,
     h('div', { class: 'grid' }, fields['brand/primaryColor']?.element, fields['brand/logo']?.element),
+    saved,
     h('div', { class: 'actions actions-end' }, save, discard, revision),
   );
-  const element = h('section', { class: 'panel', id: 'panel-settings', 'aria-labelledby': 'settings-title' }, heading, notices, form);
+  const element = h('section', { class: 'panel', id: 'panel-settings', 'aria-labelledby': 'settings-title' }, heading, form);
+  // A saved confirmation is stale once anything is edited again.
+  form.addEventListener('input', () => { saved.hidden = true; });
 
   function updateColorPreview(): void {
     const value = normaliseColor(color.value);
-    if (value !== null && HEX.test(value)) {
-      colorPicker.value = value.toLowerCase();
-      swatch.style.backgroundColor = value;
-      const ratio = contrastWithWhite(value);
-      contrast.textContent = `This one: ${ratio.toFixed(2)}:1${ratio < MIN_CONTRAST_WITH_WHITE ? ' — too light for white text.' : '.'}`;
+    // The picker always shows the colour in use: the default one when the field is empty.
+    const shown = value !== null && HEX.test(value) ? value.toLowerCase() : value === null ? DEFAULT_COLOR : undefined;
+    if (shown !== undefined) {
+      colorPicker.value = shown;
+      swatch.style.backgroundColor = shown;
+      const ratio = contrastWithWhite(shown);
+      contrast.textContent = value === null ? '' : `This one: ${ratio.toFixed(2)}:1${ratio < MIN_CONTRAST_WITH_WHITE ? ' — too light for white text.' : '.'}`;
     } else {
       swatch.style.removeProperty('background-color');
-      contrast.textContent = value === null ? '' : 'Use the form #rrggbb.';
+      contrast.textContent = 'Use the form #rrggbb.';
     }
   }
   color.addEventListener('input', updateColorPreview);
@@ -124,16 +131,16 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     senderAddress.value = settings.senderAddress;
     replyTo.value = settings.replyTo ?? '';
     hostnames.value = wantedHostnames(settings).join('\n');
-    hostnameStatus.textContent = settings.pendingHostnames.length > 0 ? `Waiting for the operator's approval: ${settings.pendingHostnames.join(', ')}.` : '';
-    hostnameStatus.hidden = settings.pendingHostnames.length === 0;
+    hostnameStatus.replaceChildren(
+      ...settings.portalHostnames.map((name) => h('li', {}, h('span', { class: 'break' }, name), ' ', badge('Live', 'good'), h('span', { class: 'sub' }, 'Approved: it serves your branded portal.'))),
+      ...settings.pendingHostnames.map((name) => h('li', {}, h('span', { class: 'break' }, name), ' ', badge('Waiting for approval', 'warn'), h('span', { class: 'sub' }, 'The operator of this deployment has to approve it (and set up its DNS and certificate) before it serves anything.'))),
+    );
+    hostnameStatus.hidden = settings.portalHostnames.length + settings.pendingHostnames.length === 0;
     defaultExpiry.value = String(settings.defaultExpiryDays);
     maxExpiry.value = String(settings.maxExpiryDays);
     color.value = settings.brand.primaryColor ?? '';
     updateColorPreview();
-    if (!options.keepFile) logo.value = '';
-    removeLogo.input.checked = false;
-    removeLogo.element.hidden = settings.brand.logoUrl === null;
-    logoPreview.replaceChildren(logoView(settings.brand.logoUrl));
+    logo.reset(settings.brand.logoUrl, { keepChoice: options.keepFile === true });
     setChecked(mcOn.input, mcOff.input, settings.messageCenter);
     setChecked(vCode.input, vNone.input, settings.verification === 'email-code');
     revision.textContent = `Revision ${settings.revision}`;
@@ -167,14 +174,9 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     const primary = normaliseColor(color.value);
     if (primary !== null && !HEX.test(primary)) problems['brand/primaryColor'] = 'Use the form #rrggbb, e.g. #1d4ed8, or leave it empty.';
     else if (primary?.toLowerCase() !== current.brand.primaryColor?.toLowerCase()) brand.primaryColor = primary;
-    const file = logo.files?.[0];
-    if (file) {
-      const upload = await readLogo(file);
-      if (typeof upload === 'string') problems['brand/logo'] = upload;
-      else brand.logo = upload;
-    } else if (removeLogo.input.checked && current.brand.logoUrl !== null) {
-      brand.logo = null;
-    }
+    const upload = await logo.change();
+    if (typeof upload === 'string') problems['brand/logo'] = upload;
+    else if (upload !== undefined) brand.logo = upload;
     if (Object.keys(brand).length > 0) out.brand = brand;
     if (mcOn.input.checked !== current.messageCenter) out.messageCenter = mcOn.input.checked;
     const policy = vCode.input.checked ? 'email-code' : 'none';
@@ -199,12 +201,12 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
         return;
       }
       try {
-        const saved = await ctx.api.updateSettings(result.patch, current.revision);
-        const { notices: said, ...settings } = saved;
+        const answer = await ctx.api.updateSettings(result.patch, current.revision);
+        const { notices: said, ...settings } = answer;
         current = settings;
         fill(current);
         onSaved(current);
-        showNotices(said ?? []);
+        showSaved(said ?? []);
         ctx.announce(['Settings saved.', ...(said ?? [])].join(' '));
       } catch (error) {
         if (error instanceof ApiError && error.status === 422) {
@@ -243,15 +245,19 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
     if (edits.defaultExpiryDays !== undefined) defaultExpiry.value = String(edits.defaultExpiryDays);
     if (edits.maxExpiryDays !== undefined) maxExpiry.value = String(edits.maxExpiryDays);
     if (edits.brand?.primaryColor !== undefined) color.value = edits.brand.primaryColor ?? '';
-    if (edits.brand?.logo === null) removeLogo.input.checked = true;
+    if (edits.brand?.logo === null) logo.markRemoved();
     if (edits.messageCenter !== undefined) setChecked(mcOn.input, mcOff.input, edits.messageCenter);
     if (edits.verification !== undefined) setChecked(vCode.input, vNone.input, edits.verification === 'email-code');
     updateColorPreview();
   }
 
-  function showNotices(list: readonly string[]): void {
-    notices.replaceChildren(h('h3', { id: 'settings-notices-title' }, 'What this change means'), ...list.map((text) => h('p', {}, text)));
-    notices.hidden = list.length === 0;
+  function showSaved(notices: readonly string[]): void {
+    saved.replaceChildren(
+      h('h3', { id: 'settings-saved-title' }, 'Settings saved'),
+      h('p', {}, `Saved at ${new Date().toLocaleTimeString()} as revision ${current.revision}. New messages use them from now on.`),
+      ...(notices.length > 0 ? [h('h4', {}, 'What this change means'), ...notices.map((text) => h('p', {}, text))] : []),
+    );
+    saved.hidden = false;
   }
 
   fill(current);
@@ -267,24 +273,6 @@ function normaliseColor(text: string): string | null {
   const value = text.trim();
   if (value === '') return null;
   return /^[0-9a-f]{6}$/i.test(value) ? `#${value}` : value;
-}
-
-function logoView(url: string | null): Node {
-  if (url === null) return h('p', { class: 'hint' }, 'No logo: the portal shows your organisation name.');
-  const resolved = new URL(url, location.href);
-  // The CSP allows images from this origin only; a logo served elsewhere is linked, not loaded.
-  if (resolved.origin === location.origin) return h('img', { src: resolved.pathname + resolved.search, alt: 'Current logo', class: 'logo' });
-  return h('a', { href: resolved.href, target: '_blank', rel: 'noopener noreferrer' }, 'View the current logo');
-}
-
-async function readLogo(file: File): Promise<LogoUpload | string> {
-  const type = file.type === 'image/png' || file.type === 'image/svg+xml' ? file.type : file.name.toLowerCase().endsWith('.svg') ? 'image/svg+xml' : file.name.toLowerCase().endsWith('.png') ? 'image/png' : undefined;
-  if (type === undefined) return 'Choose a PNG or SVG file.';
-  if (file.size > MAX_LOGO_BYTES) return `This file is larger than ${MAX_LOGO_BYTES / 1024} KB; choose a smaller one.`;
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return { contentType: type, data: btoa(binary) };
 }
 
 /** Every hostname the tenant wants, approved or waiting for approval: what the field edits. */

@@ -4,13 +4,17 @@
  * built with h(), so server data (tenant text, recipient addresses, URLs) only ever becomes text.
  */
 import { h } from '../lib/dom.ts';
-import { ApiError, type AdminApi } from '../lib/admin-api.ts';
+import { ApiError, type AdminApi, type Settings } from '../lib/admin-api.ts';
 
 /** What every section gets from the console shell. */
 export interface ConsoleContext {
   readonly api: AdminApi;
   /** The id of the key this console is signed in with (undefined if it could not be computed). */
   readonly currentKeyId: Promise<string | undefined>;
+  /** The same, once known (undefined before): to say "you" in the history. */
+  ownKeyId(): string | undefined;
+  /** The organisation's settings as last read or saved (limits for the expiry dialog). */
+  settings(): Settings;
   /** Puts a message in the page's aria-live region. */
   announce(message: string): void;
   /** Signs out and shows `message` on the sign-in screen. */
@@ -22,6 +26,8 @@ export interface Section {
   readonly element: HTMLElement;
   readonly heading: HTMLElement;
   show(): Promise<void> | void;
+  /** Opens one item of the section (a message, from the activity list). */
+  open?(id: string): Promise<void>;
 }
 
 let uniqueCounter = 0;
@@ -74,6 +80,12 @@ export function reportError(ctx: ConsoleContext, error: unknown, box: ErrorBox):
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
+/** A time as the console writes it everywhere ("6 Dec 2026, 08:37" in the reader's locale), or `fallback`. */
+export function formatTime(iso: string | null | undefined, fallback = '—'): string {
+  const date = iso ? new Date(iso) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? dateFormat.format(date) : fallback;
+}
+
 /** A <time> in the reader's locale, with the exact ISO time as its machine value and tooltip. */
 export function time(iso: string | null | undefined, fallback = '—'): Node {
   if (!iso) return document.createTextNode(fallback);
@@ -92,11 +104,12 @@ export function table(caption: string, headers: readonly string[], rows: readonl
   const captionId = uniqueId('caption');
   const captionElement = h('caption', { id: captionId, class: options.captionHidden ? 'visually-hidden' : '' }, caption);
   const head = h('thead', {}, h('tr', {}, ...headers.map((text) => h('th', { scope: 'col' }, text))));
-  const body = h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((cell) => h('td', {}, cell ?? '')))));
+  // On a phone each row becomes a small card; data-label gives each cell its column's name there.
+  const body = h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((cell, i) => h('td', { 'data-label': headers[i] ?? '' }, cell ?? '')))));
   return h(
     'div',
     { class: 'table-wrap', role: 'region', 'aria-labelledby': captionId, tabindex: '0' },
-    h('table', { class: options.className ?? '' }, captionElement, head, body),
+    h('table', { class: `stack ${options.className ?? ''}`.trim() }, captionElement, head, body),
   );
 }
 
@@ -123,29 +136,58 @@ export async function busy<T>(control: HTMLButtonElement, work: () => Promise<T>
   }
 }
 
+export interface DialogOptions {
+  readonly title: string;
+  readonly body: readonly (string | Node)[];
+  readonly confirmLabel: string;
+  readonly danger?: boolean;
+  /**
+   * Runs when the admin confirms, with the dialog still open: a string is shown in the dialog as
+   * the reason it stays open (the action failed or needs a change); undefined closes it.
+   */
+  readonly onConfirm?: () => Promise<string | undefined>;
+}
+
 /**
  * A modal confirmation (native <dialog>: focus stays inside, Escape cancels). Focus starts on
- * Cancel, so a stray Enter never confirms a destructive action, and returns where it was.
+ * Cancel (or the first field), so a stray Enter never confirms a destructive action, and returns
+ * where it was. With onConfirm the action runs inside the dialog, which shows its error and stays.
  */
-export function confirmDialog(options: { title: string; body: readonly (string | Node)[]; confirmLabel: string; danger?: boolean }): Promise<boolean> {
+export function confirmDialog(options: DialogOptions): Promise<boolean> {
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   const titleId = uniqueId('dialog-title');
   const cancel = button('Cancel');
-  const confirm = button(options.confirmLabel, { variant: options.danger ? 'danger' : 'primary' });
-  const dialog = h(
-    'dialog',
-    { class: 'dialog', 'aria-labelledby': titleId },
+  const confirm = button(options.confirmLabel, { variant: options.danger ? 'danger' : 'primary', type: 'submit' });
+  const problem = errorBox();
+  const form = h(
+    'form',
+    { method: 'dialog', novalidate: '' },
     h('h2', { id: titleId }, options.title),
     ...options.body.map((part) => (typeof part === 'string' ? h('p', {}, part) : part)),
+    problem.element,
     h('div', { class: 'actions' }, cancel, confirm),
   );
+  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, form);
   document.body.append(dialog);
   return new Promise((resolve) => {
     let answer = false;
     cancel.addEventListener('click', () => dialog.close());
-    confirm.addEventListener('click', () => {
-      answer = true;
-      dialog.close();
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!options.onConfirm) {
+        answer = true;
+        dialog.close();
+        return;
+      }
+      problem.clear();
+      void busy(confirm, options.onConfirm).then((refused) => {
+        if (refused === undefined) {
+          answer = true;
+          dialog.close();
+        } else {
+          problem.show(refused);
+        }
+      });
     });
     dialog.addEventListener('close', () => {
       dialog.remove();
@@ -153,7 +195,7 @@ export function confirmDialog(options: { title: string; body: readonly (string |
       resolve(answer);
     });
     dialog.showModal();
-    cancel.focus();
+    (form.querySelector<HTMLElement>('input, select, textarea') ?? cancel).focus();
   });
 }
 
@@ -165,12 +207,7 @@ export function secretPanel(options: { title: string; label: string; value: stri
   const titleId = uniqueId('secret-title');
   const input = h('input', { type: 'text', readonly: '', class: 'secret-value', spellcheck: 'false', autocomplete: 'off', id: uniqueId('secret') });
   input.value = options.value;
-  const copy = button('Copy', {
-    onClick: () => {
-      void copyText(input).then((copied) => options.announce(copied ? 'Copied to the clipboard.' : 'Could not copy automatically: the text is selected, press Ctrl+C (or ⌘C) to copy it.'));
-    },
-  });
-  copy.setAttribute('aria-label', `Copy ${options.label}`);
+  const copy = copyButton(() => input.value, `Copy ${options.label}`, options.announce, input);
   const panel = h(
     'section',
     { class: 'secret', 'aria-labelledby': titleId },
@@ -190,15 +227,26 @@ export function secretPanel(options: { title: string; label: string; value: stri
   return panel;
 }
 
-async function copyText(input: HTMLInputElement): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(input.value);
-    return true;
-  } catch {
-    input.focus();
-    input.select();
-    return false;
-  }
+/**
+ * A "Copy" button. Without clipboard access it selects `fallback` (when given) and says how to copy
+ * by hand.
+ */
+export function copyButton(value: () => string, label: string, announce: (message: string) => void, fallback?: HTMLInputElement): HTMLButtonElement {
+  const copy = button('Copy', {
+    onClick: () => {
+      // Without a secure context there is no navigator.clipboard at all: the promise catches that too.
+      void Promise.resolve().then(() => navigator.clipboard.writeText(value())).then(
+        () => announce('Copied to the clipboard.'),
+        () => {
+          fallback?.focus();
+          fallback?.select();
+          announce(fallback ? 'Could not copy automatically: the text is selected, press Ctrl+C (or ⌘C) to copy it.' : 'Could not copy automatically.');
+        },
+      );
+    },
+  });
+  copy.setAttribute('aria-label', label);
+  return copy;
 }
 
 /** A heading that script can move focus to when a view appears. */

@@ -3,9 +3,26 @@
  * succeed, send a test event, list recent deliveries, delete.
  */
 import { h } from '../lib/dom.ts';
-import { ApiError, EVENT_TYPES, type Webhook } from '../lib/admin-api.ts';
+import { ApiError, type Delivery, type EventType, type Webhook } from '../lib/admin-api.ts';
 import { choice, field, fieldset, showFieldErrors } from './form.ts';
 import { badge, busy, button, type ConsoleContext, confirmDialog, emptyState, errorBox, reportError, type Section, sectionHeading, secretPanel, table, time, uniqueId } from './ui.ts';
+import { EVENT_GROUPS, EVENT_LABELS } from './wording.ts';
+
+/** npm start serves the console from this machine, and only there are http:// receivers accepted. */
+const LOCAL_MODE = ['localhost', '127.0.0.1', '[::1]'].includes(location.hostname);
+
+/** An event type's checkbox: its name in words, and the type the deliveries carry. */
+function eventChoice(type: EventType): { element: HTMLElement; input: HTMLInputElement } {
+  const input = h('input', { type: 'checkbox', name: 'webhook-event', value: type, id: uniqueId('webhook-event') });
+  const element = h('div', { class: 'choice event-choice' }, input, h('label', { for: input.id, class: 'choice-label' }, EVENT_LABELS[type]), h('code', { class: 'event-type', 'aria-hidden': 'true' }, type));
+  return { element, input };
+}
+
+function deliveryText(d: Delivery): (Node | string)[] {
+  const what = d.eventType === 'ping' ? 'test event' : EVENT_LABELS[d.eventType] ?? d.eventType;
+  const result = d.status === 'delivered' ? 'delivered' : d.status === 'gave_up' ? 'given up' : 'failed';
+  return [time(d.at), ` · ${what} · ${result}${d.statusCode ? ` (HTTP ${d.statusCode})` : ''}${d.error ? `: ${d.error}` : ''}`];
+}
 
 export function webhooksSection(ctx: ConsoleContext): Section {
   const heading = sectionHeading('h2', 'Webhooks', 'webhooks-title');
@@ -14,10 +31,20 @@ export function webhooksSection(ctx: ConsoleContext): Section {
   const list = h('div', { 'aria-busy': 'false' });
 
   const url = h('input', { type: 'url', inputmode: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://example.com/hooks/sealpost' });
-  const urlField = field({ label: 'Endpoint URL', control: url, hint: 'sealpost POSTs signed JSON events here. It must be https:// and reachable from the internet.' });
+  const urlField = field({
+    label: 'Endpoint URL', control: url,
+    hint: LOCAL_MODE
+      ? 'sealpost POSTs signed JSON events here. This console runs in local mode (npm start), which also accepts http:// and addresses on this machine, for a receiver you run yourself; a deployment accepts only https:// on a public address.'
+      : 'sealpost POSTs signed JSON events here. It must be https:// and reachable from the internet.',
+  });
   const all = choice({ type: 'checkbox', name: 'webhook-all', value: '*', label: 'All events, including types added later', checked: true });
-  const types = EVENT_TYPES.map((type) => choice({ type: 'checkbox', name: 'webhook-event', value: type, label: type }));
-  const typeGrid = h('div', { class: 'checkbox-grid' }, ...types.map((t) => t.element));
+  const types = EVENT_GROUPS.flatMap((group) => group.types.map(eventChoice));
+  const typeGrid = h('div', { class: 'event-groups' }, ...EVENT_GROUPS.map((group) => h(
+    'fieldset',
+    { class: 'group event-group' },
+    h('legend', {}, group.name),
+    ...types.filter((t) => (group.types as readonly string[]).includes(t.input.value)).map((t) => t.element),
+  )));
   const events = fieldset({ legend: 'Events to send', children: [all.element, typeGrid] });
   const syncTypes = (): void => {
     for (const t of types) t.input.disabled = all.input.checked;
@@ -111,11 +138,19 @@ export function webhooksSection(ctx: ConsoleContext): Section {
         result.className = `result ${outcome.delivered ? 'result-good' : 'result-bad'}`;
         result.hidden = false;
         ctx.announce(text);
+        await showLast();
         if (!deliveries.hidden) await showDeliveries();
       } catch (error) {
         reportError(ctx, error, errors);
       }
     }));
+
+    const last = h('dd', {}, 'checking…');
+    const showLast = async (): Promise<void> => {
+      const { deliveries: [newest] } = await ctx.api.listDeliveries(hook.id, 1);
+      last.replaceChildren(...(newest ? deliveryText(newest) : ['none yet']));
+    };
+    void showLast().catch(() => last.replaceChildren(time(status?.lastDeliveryAt, 'none yet')));
 
     const toggle = button('Show deliveries');
     toggle.setAttribute('aria-expanded', 'false');
@@ -124,7 +159,7 @@ export function webhooksSection(ctx: ConsoleContext): Section {
       const { deliveries: rows } = await ctx.api.listDeliveries(hook.id);
       deliveries.replaceChildren(rows.length === 0 ? emptyState('No deliveries yet.') : table(`Recent deliveries to ${hook.url}`, ['When', 'Event', 'Attempt', 'Result', 'Time'], rows.map((d) => [
         time(d.at),
-        d.eventType,
+        d.eventType === 'ping' ? 'Test event' : h('span', {}, EVENT_LABELS[d.eventType] ?? d.eventType, ' ', h('code', { class: 'event-type' }, d.eventType)),
         String(d.attempt),
         h('span', {}, badge(d.status, d.status === 'delivered' ? 'good' : 'bad'), d.statusCode ? ` HTTP ${d.statusCode}` : '', d.error ? ` ${d.error}` : ''),
         d.durationMs === undefined ? '—' : `${d.durationMs} ms`,
@@ -181,8 +216,8 @@ export function webhooksSection(ctx: ConsoleContext): Section {
         h('div', {}, h('dt', {}, 'Status'), h('dd', {}, failing
           ? h('span', {}, badge('failing', 'bad'), status?.failingSince ? h('span', {}, ' since ', time(status.failingSince)) : null, status?.nextAttemptAt ? h('span', {}, '; next attempt ', time(status.nextAttemptAt)) : null)
           : badge('healthy', 'good'))),
-        h('div', {}, h('dt', {}, 'Events'), h('dd', {}, (hook.events as readonly string[]).includes('*') ? 'all' : hook.events.join(', '))),
-        h('div', {}, h('dt', {}, 'Last delivery'), h('dd', {}, time(status?.lastDeliveryAt, 'none yet'))),
+        h('div', {}, h('dt', {}, 'Events'), h('dd', {}, (hook.events as readonly string[]).includes('*') ? 'All events' : (hook.events as readonly EventType[]).map((t) => EVENT_LABELS[t] ?? t).join(', '))),
+        h('div', {}, h('dt', {}, 'Last delivery'), last),
         h('div', {}, h('dt', {}, 'Added'), h('dd', {}, time(hook.createdAt))),
       ),
       h('div', { class: 'actions' }, ping, toggle, remove),

@@ -15,6 +15,7 @@ import { EVENT_TYPES, type EventType, type PublicEvent as AuditEvent } from '../
 import type { SettingsPatchRequest as SettingsPatch } from '../../../functions/http/admin-schemas.ts';
 import type { WebhookView as Webhook, CreatedWebhook, DeliveryView as Delivery, PingResult } from '../../../functions/core/webhooks/index.ts';
 import type { RecipientStatus, MessageSummary, MessageStatus as MessageDetail } from '../../../functions/core/messages/index.ts';
+import type { RecoveryLink } from '../../../functions/core/message-center/index.ts';
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -23,7 +24,7 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 export type {
   KeyScope, Verification, Settings, SettingsPatch, ApiKey, CreatedKey, Webhook, CreatedWebhook, Delivery, PingResult,
-  RecipientStatus, MessageSummary, MessageDetail, AuditEvent,
+  RecipientStatus, MessageSummary, MessageDetail, AuditEvent, RecoveryLink,
 };
 
 /** Every event type a webhook can subscribe to (the server's own list). */
@@ -95,8 +96,9 @@ export class AdminApi {
     return this.call('DELETE', `/v1/admin/webhooks/${encodeURIComponent(id)}`);
   }
 
-  listDeliveries(id: string): Promise<{ deliveries: Delivery[] }> {
-    return this.call('GET', `/v1/admin/webhooks/${encodeURIComponent(id)}/deliveries`);
+  /** The newest delivery records first (`limit` of them, default the server's). */
+  listDeliveries(id: string, limit?: number): Promise<{ deliveries: Delivery[] }> {
+    return this.call('GET', `/v1/admin/webhooks/${encodeURIComponent(id)}/deliveries${limit === undefined ? '' : `?limit=${limit}`}`);
   }
 
   pingWebhook(id: string): Promise<PingResult> {
@@ -115,9 +117,19 @@ export class AdminApi {
     return this.call('DELETE', `/v1/messages/${encodeURIComponent(id)}`);
   }
 
-  /** The audit trail, oldest first: from `since` (ISO time), or onwards from a previous page's cursor. */
-  listEvents(from: { since?: string; cursor?: string }): Promise<{ events: AuditEvent[]; cursor?: string; hasMore: boolean }> {
-    return this.call('GET', `/v1/events?${query({ limit: '50', ...(from.cursor !== undefined ? { cursor: from.cursor } : { since: from.since }) })}`);
+  /** A new expiry, `days` from now (within the organisation's limit, counted from the message's creation). */
+  changeExpiry(id: string, days: number): Promise<MessageDetail> {
+    return this.call('PATCH', `/v1/messages/${encodeURIComponent(id)}`, { expiresInDays: days });
+  }
+
+  /** A one-time recovery link for a Message Center message: a bearer credential, shown once. */
+  recoverMessage(id: string): Promise<RecoveryLink> {
+    return this.call('POST', `/v1/admin/messages/${encodeURIComponent(id)}/recover`);
+  }
+
+  /** The audit trail, newest first: back to `since` (ISO time), a page at a time from the previous page's cursor. */
+  listEvents(from: { since: string; cursor?: string }): Promise<{ events: AuditEvent[]; cursor?: string; hasMore: boolean }> {
+    return this.call('GET', `/v1/events?${query({ order: 'newest', limit: '100', since: from.since, cursor: from.cursor })}`);
   }
 
   private async call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
