@@ -233,6 +233,7 @@ export function messagesSection(ctx: ConsoleContext): Section {
         'Hand the link over as carefully as the message itself. A message can have at most 5.',
       ],
       confirmLabel: 'Create recovery link',
+      focusAfter: () => panelSlot.querySelector<HTMLElement>('h3'),
       onConfirm: async () => {
         try {
           const link = await ctx.api.recoverMessage(m.id);
@@ -247,8 +248,6 @@ export function messagesSection(ctx: ConsoleContext): Section {
           panelSlot.replaceChildren(panel);
           // The history now has the "recovered" event: show it without losing the panel.
           void ctx.api.getMessage(m.id).then((fresh) => historySlot.replaceChildren(history(fresh)), () => undefined);
-          // The dialog closes first, then focus moves to the panel.
-          window.setTimeout(() => panel.querySelector<HTMLElement>('h3')?.focus(), 0);
           ctx.announce('Recovery link created. Copy it now: it will not be shown again.');
           return undefined;
         } catch (error) {

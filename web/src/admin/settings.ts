@@ -110,6 +110,9 @@ export function settingsSection(ctx: ConsoleContext, initial: Settings, onSaved:
       swatch.style.backgroundColor = shown;
       const ratio = contrastWithWhite(shown);
       contrast.textContent = value === null ? '' : `This one: ${ratio.toFixed(2)}:1${ratio < MIN_CONTRAST_WITH_WHITE ? ' — too light for white text.' : '.'}`;
+      // A colour too light for white text is shown as a colour only: unreadable text on it helps nobody.
+      swatch.textContent = ratio < MIN_CONTRAST_WITH_WHITE ? '' : 'Open message';
+      swatch.classList.toggle('swatch-too-light', ratio < MIN_CONTRAST_WITH_WHITE);
     } else {
       swatch.style.removeProperty('background-color');
       contrast.textContent = 'Use the form #rrggbb.';

@@ -146,6 +146,8 @@ export interface DialogOptions {
    * the reason it stays open (the action failed or needs a change); undefined closes it.
    */
   readonly onConfirm?: () => Promise<string | undefined>;
+  /** Where focus goes once the action is done (default: back where it was). */
+  readonly focusAfter?: () => HTMLElement | null | undefined;
 }
 
 /**
@@ -191,7 +193,9 @@ export function confirmDialog(options: DialogOptions): Promise<boolean> {
     });
     dialog.addEventListener('close', () => {
       dialog.remove();
-      if (opener?.isConnected) opener.focus();
+      const next = answer ? options.focusAfter?.() : undefined;
+      if (next?.isConnected) next.focus();
+      else if (opener?.isConnected) opener.focus();
       resolve(answer);
     });
     dialog.showModal();

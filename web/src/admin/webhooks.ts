@@ -46,9 +46,11 @@ export function webhooksSection(ctx: ConsoleContext): Section {
     ...types.filter((t) => (group.types as readonly string[]).includes(t.input.value)).map((t) => t.element),
   )));
   const events = fieldset({ legend: 'Events to send', children: [all.element, typeGrid] });
+  // The single types matter only without "All events": they appear when it is unchecked.
+  typeGrid.id = uniqueId('event-types');
+  all.input.setAttribute('aria-controls', typeGrid.id);
   const syncTypes = (): void => {
-    for (const t of types) t.input.disabled = all.input.checked;
-    typeGrid.classList.toggle('is-disabled', all.input.checked);
+    typeGrid.hidden = all.input.checked;
   };
   all.input.addEventListener('change', syncTypes);
   syncTypes();
