@@ -41,7 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (origin.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(origin.hostname)) {
     throw new ConfigError('SEALPOST_PORTAL_ORIGIN must use https (plain http is allowed only for localhost)');
   }
-  const logLevel = (env.SEALPOST_LOG_LEVEL ?? 'info') as LogLevel;
+  const logLevel = (env.SEALPOST_LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`SEALPOST_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   return {
     logLevel,

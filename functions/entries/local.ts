@@ -1,7 +1,13 @@
 /**
  * `npm start`: the whole product on this machine — dynalite, the local mailbox (aws-ses-v2-local),
  * the table, the demo tenant, and the API + portal — as one process tree. Ctrl-C stops it all.
+ *
+ * Quiet by default: warnings and errors only, as lines for a person. `--verbose` (or
+ * SEALPOST_LOG_LEVEL=info) adds a line per request and per piece of work done.
  */
+import { ConsoleLogger } from '../adapters/log/console-logger.ts';
+import { LOG_LEVELS, type LogLevel } from '../core/shared/index.ts';
+import { bannerText } from './local/banner.ts';
 import { startLocal } from './local/start-local.ts';
 
 function intEnv(name: string, fallback: number): number {
@@ -15,44 +21,36 @@ function intEnv(name: string, fallback: number): number {
   return n;
 }
 
+function logLevel(): LogLevel {
+  if (process.argv.includes('--verbose') || process.argv.includes('-v')) return 'info';
+  const given = process.env.SEALPOST_LOG_LEVEL;
+  if (given === undefined || given === '') return 'warn';
+  if ((LOG_LEVELS as readonly string[]).includes(given)) return given as LogLevel;
+  console.error(`SEALPOST_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  process.exit(2);
+}
+
+const level = logLevel();
 const stack = await startLocal({
   port: intEnv('PORT', 3000),
   dynamoDbPort: intEnv('DYNAMODB_PORT', 8000),
   mailboxPort: intEnv('MAILBOX_PORT', 8005),
   dataDir: process.env.SEALPOST_DATA_DIR || '.data',
+  logger: new ConsoleLogger(level),
   ...(process.env.SEALPOST_DEV_API_KEY ? { devApiKey: process.env.SEALPOST_DEV_API_KEY } : {}),
   ...(process.env.SEALPOST_DEV_ADMIN_KEY ? { devAdminKey: process.env.SEALPOST_DEV_ADMIN_KEY } : {}),
 }).catch((error: unknown) => {
   const code = (error as { code?: string }).code;
   console.error(code === 'EADDRINUSE'
-    ? `sealpost: a port is already in use (${String((error as Error).message)}). Set PORT, DYNAMODB_PORT or MAILBOX_PORT.`
+    ? `sealpost: a port is already in use (${String((error as Error).message)}). Is npm start already running? Otherwise set PORT, DYNAMODB_PORT or MAILBOX_PORT.`
     : `sealpost: could not start: ${String(error instanceof Error ? error.message : error)}`);
   process.exit(1);
 });
 
-const curl = `curl -sS ${stack.appUrl}/v1/messages \\
-  -H "Authorization: Bearer ${stack.apiKey}" \\
-  -H "Content-Type: application/json" \\
-  -d '{"to":["alice@example.com"],"subject":"Lab results","text":"Hello Alice, your results are ready.","html":"<p>Hello Alice, your <b>results</b> are ready.</p>","attachments":[{"filename":"results.txt","contentType":"text/plain","content":"UmVzdWx0czogYWxsIGNsZWFyLgo="}]}'`;
-
-console.log(`
-  sealpost is running (local mode)
-
-  App (API + portal)  ${stack.appUrl}
-  Local mailbox       ${stack.mailboxUrl}   <- notification emails land here; click the link
-  DynamoDB (dynalite) ${stack.dynamoDbEndpoint}
-  Data                ${stack.dataDir}
-
-  Demo tenant API key, scope send (${stack.apiKeySource}):
-    ${stack.apiKey}
-  Demo tenant admin key (${stack.adminKeySource}) — sign in to the admin console at ${stack.appUrl}/admin:
-    ${stack.adminKey}
-
-  Send a message:
-${curl.split('\n').map((line) => '    ' + line).join('\n')}
-
-  Then open ${stack.mailboxUrl} and click "Open secure message". Ctrl-C stops everything.
-`);
+console.log(bannerText({
+  appUrl: stack.appUrl, mailboxUrl: stack.mailboxUrl, dataDir: stack.dataDir, verbose: level === 'info',
+  send: { key: stack.apiKey, source: stack.apiKeySource }, admin: { key: stack.adminKey, source: stack.adminKeySource },
+}));
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

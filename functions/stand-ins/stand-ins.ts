@@ -3,10 +3,13 @@
  * aws-ses-v2-local as the mailbox. Both bind to 127.0.0.1 only. The app reaches them through the
  * standard AWS_ENDPOINT_URL_* variables, exactly as it would reach AWS.
  */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import dynalite from 'dynalite';
 import sesLocalModule from 'aws-ses-v2-local';
+import { getStoreReadonly, type Email } from 'aws-ses-v2-local/dist/store.js';
 
 export interface StandIn {
   readonly endpoint: string;
@@ -43,12 +46,53 @@ type SesLocalFactory = (config?: { host?: string; port?: number }) => Promise<Se
 const startSesLocal: SesLocalFactory =
   (sesLocalModule as unknown as { default?: SesLocalFactory }).default ?? (sesLocalModule as unknown as SesLocalFactory);
 
-/** aws-ses-v2-local: an SES endpoint whose web page (/) shows captured mail and whose GET /store lists it. */
-export async function startMailbox(options: { port?: number } = {}): Promise<StandIn> {
+/**
+ * The mailbox's web page, with each email's HTML view open: the notification is the first thing a
+ * newcomer looks for there, and the package shows it collapsed behind "Toggle HTML view".
+ */
+function mailboxPage(): string | undefined {
+  const path = createRequire(import.meta.url).resolve('aws-ses-v2-local/static/index.html');
+  const page = readFileSync(path, 'utf8');
+  const opened = page.replace('id="${e.messageId}-html" style="display: none"', 'id="${e.messageId}-html"');
+  // Another version of the package: serve its page as it is (the mailbox test notices).
+  return opened === page ? undefined : opened;
+}
+
+/**
+ * aws-ses-v2-local: an SES endpoint whose web page (/) shows captured mail and whose GET /store lists
+ * it. With `path`, the mail is kept in that file across restarts: a standard-mode message can only be
+ * opened from its notification, so losing the mailbox on a restart would lose every message in it.
+ */
+export async function startMailbox(options: { port?: number; path?: string } = {}): Promise<StandIn> {
+  const store = getStoreReadonly();
+  if (options.path && existsSync(options.path)) {
+    const kept = (JSON.parse(readFileSync(options.path, 'utf8')) as { emails?: Email[] }).emails ?? [];
+    const known = new Set(store.emails.map((e) => e.messageId));
+    store.emails.push(...kept.filter((e) => !known.has(e.messageId)));
+  }
   const server = await startSesLocal({ host: '127.0.0.1', port: options.port ?? 0 });
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  // In front of the package's own handler: our page at /, and after every change (a sent email, a
+  // cleared store) the whole store written to `path`, replacing the file in one rename.
+  const page = mailboxPage();
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (page && req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+      return;
+    }
+    if (options.path && req.method === 'POST') res.once('finish', () => keepMail(options.path as string));
+    for (const handle of handlers) handle(req, res);
+  });
   const port = (server.address() as AddressInfo).port;
   return { endpoint: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}
+
+function keepMail(path: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify({ emails: getStoreReadonly().emails }), { mode: 0o600 });
+  renameSync(temporary, path);
 }
 
 export interface CapturedMail {

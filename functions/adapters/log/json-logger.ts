@@ -1,7 +1,5 @@
 /** Structured JSON logs to stdout/stderr (CloudWatch-friendly). Callers pass only non-secret fields. */
-import type { LogLevel, Logger } from '../../core/shared/index.ts';
-
-const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+import { passesLevel, type LogLevel, type Logger } from '../../core/shared/index.ts';
 
 export class JsonLogger implements Logger {
   constructor(
@@ -15,7 +13,7 @@ export class JsonLogger implements Logger {
   error(event: string, fields?: Record<string, unknown>): void { this.log('error', event, fields); }
 
   private log(level: Exclude<LogLevel, 'silent'>, event: string, fields?: Record<string, unknown>): void {
-    if (RANK[level] < RANK[this.minimum]) return;
+    if (!passesLevel(level, this.minimum)) return;
     this.write(JSON.stringify({ time: new Date().toISOString(), level, event, ...this.base, ...fields }), level);
   }
 }

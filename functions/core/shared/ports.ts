@@ -11,6 +11,11 @@ export type RandomBytes = (length: number) => Uint8Array;
 export const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** True when a line of `level` passes a logger set to `minimum` (LOG_LEVELS are in rising order). */
+export function passesLevel(level: LogLevel, minimum: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(minimum);
+}
+
 /** Structured logger. Callers pass only non-secret fields. */
 export interface Logger {
   info(event: string, fields?: Record<string, unknown>): void;

@@ -2,19 +2,20 @@
  * The whole local product in one call: stand-ins, table, demo tenant, API + portal. `npm start` and
  * the end-to-end tests both use it, so what the tests drive is what a person runs.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { generateApiKey, MIN_API_KEY_LENGTH } from '../../core/tenants/index.ts';
+import { generateApiKey } from '../../core/tenants/index.ts';
 import { loadWebAssets } from '../../adapters/fs/web-assets.ts';
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
-import type { LogLevel } from '../../core/shared/index.ts';
+import type { LogLevel, Logger } from '../../core/shared/index.ts';
 import { loadConfig } from '../../config.ts';
 import { composeSender } from '../compose/sender.ts';
 import { composeReader, composeStorage, secureRandom } from '../compose/storage.ts';
 import { composePortalMail } from '../compose/mail.ts';
 import { createApp } from '../../http/app.ts';
 import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
+import { DEV_KEYS, existingDevKey, type KeySource } from './dev-keys.ts';
 import { freePort, startDynamoDb, startMailbox } from '../../stand-ins/stand-ins.ts';
 import { startKms } from '../../stand-ins/kms-stand-in.ts';
 import { runMaintenance, type MaintenanceSummary } from '../../core/maintenance/index.ts';
@@ -37,6 +38,8 @@ export interface LocalOptions {
   readonly logWrite?: (line: string, level: string) => void;
   /** Overrides SEALPOST_LOG_LEVEL. */
   readonly logLevel?: LogLevel;
+  /** The logger itself (npm start: lines for a person); logWrite and logLevel then do not apply. */
+  readonly logger?: Logger;
   /** How often expirations are recorded and webhooks delivered (default 2 s; 0 turns it off: runMaintenance() runs it). */
   readonly maintenanceIntervalMs?: number;
   /**
@@ -65,18 +68,12 @@ export interface LocalStack {
 }
 
 
-type KeySource = 'environment' | 'generated' | 'data dir';
-
 /** A development key: given by the environment, else the one kept in the data dir, else a new one (kept there). */
-function resolveDevKey(dataDir: string, file: string, variable: string, given?: string): { key: string; source: KeySource } {
-  if (given !== undefined) {
-    if (given.length < MIN_API_KEY_LENGTH) throw new Error(`${variable} must be at least ${MIN_API_KEY_LENGTH} characters`);
-    return { key: given, source: 'environment' };
-  }
-  const path = join(dataDir, file);
-  if (existsSync(path)) return { key: readFileSync(path, 'utf8').trim(), source: 'data dir' };
+function resolveDevKey(dataDir: string, which: keyof typeof DEV_KEYS, given?: string): { key: string; source: KeySource } {
+  const existing = existingDevKey(dataDir, which, given);
+  if (existing) return existing;
   const { key } = generateApiKey(secureRandom);
-  writeFileSync(path, key + '\n', { mode: 0o600 });
+  writeFileSync(join(dataDir, DEV_KEYS[which].file), key + '\n', { mode: 0o600 });
   return { key, source: 'generated' };
 }
 
@@ -84,7 +81,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   const dataDir = resolve(options.dataDir ?? '.data');
   mkdirSync(dataDir, { recursive: true });
   const dynamo = await startDynamoDb({ port: options.dynamoDbPort ?? 8000, ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }) });
-  const mailbox = await startMailbox({ port: options.mailboxPort ?? 8005 }).catch(async (error: unknown) => {
+  const mailbox = await startMailbox({ port: options.mailboxPort ?? 8005, ...(options.inMemory ? {} : { path: join(dataDir, 'mailbox.json') }) }).catch(async (error: unknown) => {
     await dynamo.close();
     throw error;
   });
@@ -116,10 +113,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   Object.assign(process.env, env);
 
   try {
-    const send = resolveDevKey(dataDir, 'dev-api-key', 'SEALPOST_DEV_API_KEY', options.devApiKey);
-    const admin = resolveDevKey(dataDir, 'dev-admin-key', 'SEALPOST_DEV_ADMIN_KEY', options.devAdminKey);
+    const send = resolveDevKey(dataDir, 'send', options.devApiKey);
+    const admin = resolveDevKey(dataDir, 'admin', options.devAdminKey);
     const config = loadConfig(process.env);
-    const logger = new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite, options.logLevel ?? config.logLevel);
+    const logger = options.logger ?? new JsonLogger({ service: 'sealpost', mode: 'local' }, options.logWrite, options.logLevel ?? config.logLevel);
     const { onSdkClient } = options;
     const storage = composeStorage(config, onSdkClient);
     await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
