@@ -163,7 +163,9 @@ export function curlSample(op: SampleOperation, example: OperationExample, origi
     lines.push(`-H ${/[$]/.test(value) ? doubleQuote(`${name}: ${value}`) : shellQuote(`${name}: ${value}`)}`);
   }
   if (example.body !== undefined) {
-    const json = JSON.stringify(example.body);
+    // A long body reads better a field a line (a quoted string may span lines in a shell).
+    const flat = JSON.stringify(example.body);
+    const json = flat.length > 72 ? JSON.stringify(example.body, null, 2).replace(/\n/g, '\n  ') : flat;
     // Placeholders such as $ACCESS_TOKEN must reach the shell unquoted.
     lines.push(`-d ${/"\$[A-Z_]+"/.test(json) ? doubleQuote(json) : shellQuote(json)}`);
   }

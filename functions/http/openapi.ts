@@ -5,7 +5,7 @@
  * response-schemas.ts, which tsc keeps equal to the core types. Refinements that JSON Schema cannot
  * express (e.g. "text or html") are said in the operation's description instead.
  * test/http/openapi.test.ts checks the table against the routes the app registers and against the
- * README's curl examples.
+ * curl examples of the README and docs/, and its examples against the schemas.
  */
 import { z } from 'zod';
 // A named import (hence no import attribute): esbuild then bundles only this key of package.json.

@@ -1,9 +1,9 @@
 /**
  * The OpenAPI document against everything it claims to describe: its own shape, the routes the app
- * registers (and the Allow headers of their 405 answers), real responses, the README's curl
- * examples, and the reference page rendered from it.
+ * registers (and the Allow headers of their 405 answers), real responses, the curl
+ * examples of the README and docs/, and the reference page rendered from it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../hel
 type Json = Record<string, unknown>;
 type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** The README and every page of docs/: their curl examples must match the document. */
+const DOCS_WITH_EXAMPLES = ['README.md', ...readdirSync(new URL('../../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+  .map((file) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')).join('\n');
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
@@ -73,7 +75,7 @@ function findOperation(method: string, path: string): OperationSpec | undefined 
   return candidates.sort((a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0))[0];
 }
 
-// ---- README curl examples ----
+// ---- curl examples of the README and docs/ ----
 
 interface Word { readonly text: string; readonly operator: boolean }
 
@@ -150,13 +152,14 @@ function parseCurl(words: readonly string[], source: string): CurlCall {
   return { source, method: method ?? (data !== undefined ? 'POST' : 'GET'), path: path || '/', query: new URLSearchParams(query), headers, ...(data !== undefined ? { data } : {}) };
 }
 
-/** Every curl command in the README's ```sh and ```bash blocks. */
-function readmeCurlCalls(markdown: string): CurlCall[] {
+/** Every curl command in the ```sh and ```bash blocks of a text. */
+function curlCalls(markdown: string): CurlCall[] {
   const calls: CurlCall[] = [];
   for (const [, block] of markdown.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)) {
     const words = shellWords(block as string);
     words.forEach((word, start) => {
-      if (word.operator || word.text !== 'curl') return;
+      // "curl …", or "ID=$(curl …" where an answer is kept in a variable.
+      if (word.operator || !/^(?:[A-Za-z_]\w*=\$\()?curl$/.test(word.text)) return;
       const end = words.findIndex((w, i) => i > start && w.operator);
       const command = words.slice(start + 1, end < 0 ? undefined : end).map((w) => w.text);
       calls.push(parseCurl(command, `curl ${command.join(' ')}`.replace(/\s+/g, ' ').slice(0, 200)));
@@ -167,7 +170,7 @@ function readmeCurlCalls(markdown: string): CurlCall[] {
 
 const isShellVariable = (value: string) => /^\$\{?\w+\}?$/.test(value);
 
-/** What is wrong with one README call against the document (nothing, when it matches). */
+/** What is wrong with one documented call against the document (nothing, when it matches). */
 function curlProblems(call: CurlCall): string[] {
   const op = findOperation(call.method, call.path);
   if (!op) return [`${call.method} ${call.path} is not documented`];
@@ -404,8 +407,8 @@ describe('the OpenAPI document and the recipient, inbox and recovery routes', ()
   });
 });
 
-describe('the README\'s curl examples', () => {
-  const calls = readmeCurlCalls(README);
+describe('the curl examples of the README and docs/', () => {
+  const calls = curlCalls(DOCS_WITH_EXAMPLES);
 
   it('cover every operation of the sender and admin API', () => {
     const covered = new Set(calls.map((c) => findOperation(c.method, c.path)?.operationId));
@@ -421,9 +424,9 @@ describe('the README\'s curl examples', () => {
   });
 
   it('would catch a drifted example: a wrong field, an unknown address, a bad query value', () => {
-    const [drifted] = readmeCurlCalls("```sh\ncurl -sS http://localhost:3000/v1/messages -H 'Content-Type: application/json' -d '{\"to\":[\"a@example.com\"],\"subject\":\"Hi\",\"text\":\"x\",\"bcc\":[]}'\n```\n");
-    const [unknown] = readmeCurlCalls('```sh\ncurl -X PUT http://localhost:3000/v1/messages\n```\n');
-    const [badQuery] = readmeCurlCalls('```sh\ncurl "http://localhost:3000/v1/events?type=opened,hacked"\n```\n');
+    const [drifted] = curlCalls("```sh\ncurl -sS http://localhost:3000/v1/messages -H 'Content-Type: application/json' -d '{\"to\":[\"a@example.com\"],\"subject\":\"Hi\",\"text\":\"x\",\"bcc\":[]}'\n```\n");
+    const [unknown] = curlCalls('```sh\ncurl -X PUT http://localhost:3000/v1/messages\n```\n');
+    const [badQuery] = curlCalls('```sh\ncurl "http://localhost:3000/v1/events?type=opened,hacked"\n```\n');
 
     expect(COMPONENT_SCHEMAS.SendRequest.safeParse(JSON.parse(drifted?.data ?? '')).success).toBe(false);
     expect(findOperation(unknown?.method ?? '', unknown?.path ?? '')).toBeUndefined();
@@ -491,7 +494,7 @@ describe('the examples of the OpenAPI document', () => {
     for (const op of OPERATIONS) {
       const example = OPERATION_EXAMPLES[op.operationId];
       if (!example) { problems.push(`${op.operationId}: no example`); continue; }
-      const [call] = readmeCurlCalls(`\`\`\`sh\n${curlSample(op, example, '$SEALPOST')}\n\`\`\`\n`);
+      const [call] = curlCalls(`\`\`\`sh\n${curlSample(op, example, '$SEALPOST')}\n\`\`\`\n`);
       if (!call || findOperation(call.method, call.path)?.operationId !== op.operationId) problems.push(`${op.operationId}: the curl sample calls ${call?.method} ${call?.path}`);
       else problems.push(...curlProblems(call).map((p) => `${op.operationId}: ${p}`));
       if (op.body && example.body === undefined) problems.push(`${op.operationId}: no request body`);
