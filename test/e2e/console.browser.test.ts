@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { openConsoleSection, signInToConsole } from '../web/admin-server.ts';
 
 describeBrowser('admin console on the real stack', () => {
   let stack: LocalStack;
@@ -72,11 +73,8 @@ describeBrowser('admin console on the real stack', () => {
     });
     const { id } = await sent.json() as { id: string };
     const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${stack.appUrl}/admin`);
-    await page.getByLabel('Admin key').fill(stack.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('button', { name: 'Messages' }).click();
+    const page = await signInToConsole(await context.newPage(), stack.appUrl, stack.adminKey);
+    await openConsoleSection(page, 'Messages');
 
     await page.getByRole('button', { name: 'erin@example.com' }).click();
     await page.getByRole('button', { name: 'Change expiry…' }).click();

@@ -62,7 +62,7 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
     const inbox = await context.newPage();
     await inbox.goto(stack.mailboxUrl);
     const email = inbox.locator('.email', { hasText: 'alice@example.com' });
-    await email.getByRole('button', { name: 'Toggle HTML view' }).click();
+    // The mailbox shows the notification's HTML view open (functions/stand-ins/stand-ins.ts), as a person sees it.
     const popup = context.waitForEvent('page');
     await email.frameLocator('iframe').getByRole('link', { name: 'Open secure message' }).click();
     const page = await popup;

@@ -46,7 +46,7 @@ describeBrowser('verification beyond the link (local stack + Chromium)', () => {
     const inbox = await context.newPage();
     await inbox.goto(stack.mailboxUrl);
     const email = inbox.locator('.email', { hasText: 'carol@example.com' });
-    await email.getByRole('button', { name: 'Toggle HTML view' }).click();
+    // The mailbox shows the notification's HTML view open, as a person sees it.
     const popup = context.waitForEvent('page');
     await email.frameLocator('iframe').getByRole('link', { name: 'Open secure message' }).click();
     const page = await popup;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import type { Page } from 'playwright-core';
 
 import { loadWebAssets } from '../../functions/adapters/fs/web-assets.ts';
 import { planHostnames, primaryColorProblem, MESSAGE_CENTER_NOTICE } from '../../functions/core/tenants/index.ts';
@@ -353,4 +354,20 @@ export async function startAdminServer(distDir: string): Promise<AdminServer> {
     },
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** Signs `page` in to the console at `origin` with `key`, and waits for the first section. */
+export async function signInToConsole(page: Page, origin: string, key = ADMIN_KEY): Promise<Page> {
+  await page.goto(`${origin}/admin`);
+  await page.getByLabel('Admin key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
+  return page;
+}
+
+/** Opens a section of the console by its tab, and waits until it has loaded. */
+export async function openConsoleSection(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console sections' }).getByRole('button', { name }).click();
+  await page.getByRole('heading', { level: 2, name }).waitFor();
+  await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached' }).catch(() => undefined);
 }

@@ -20,7 +20,7 @@ import { openApiRoutes } from '../../functions/http/routes/openapi.ts';
 import { buildWeb } from '../../web/build.ts';
 import { axeViolations, tabTo, VIEWPORTS, weakControlBorders, weakFocusRings } from '../helpers/accessibility.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
-import { ADMIN_KEY, SEND_KEY_ID, startAdminServer, type AdminServer } from './admin-server.ts';
+import { SEND_KEY_ID, openConsoleSection, signInToConsole, startAdminServer, type AdminServer } from './admin-server.ts';
 
 describeBrowser('accessibility of the admin console and the API reference', () => {
   let distDir: string;
@@ -62,20 +62,8 @@ describeBrowser('accessibility of the admin console and the API reference', () =
     return context.newPage();
   }
 
-  async function signedIn(viewport: { width: number; height: number }): Promise<Page> {
-    const page = await aPage(viewport);
-    await page.goto(`${server.origin}/admin`);
-    await page.getByLabel('Admin key').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
-    return page;
-  }
-
-  async function openSection(page: Page, name: string): Promise<void> {
-    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('button', { name }).click();
-    await page.getByRole('heading', { level: 2, name }).waitFor();
-    await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached' }).catch(() => undefined);
-  }
+  const signedIn = async (viewport: { width: number; height: number }): Promise<Page> => signInToConsole(await aPage(viewport), server.origin);
+  const openSection = openConsoleSection;
 
   const messageButton = (page: Page, id: string) => page.locator(`button[data-message-id="${id}"]`);
 

@@ -11,7 +11,7 @@ import { consoleRoutes } from '../../functions/http/routes/console.ts';
 import { buildWeb } from '../../web/build.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { RED_PNG } from './pickup-fixtures.ts';
-import { ADMIN_KEY, ADMIN_KEY_ID, HOSTILE_TEXT, SEND_KEY, SEND_KEY_ID, startAdminServer, type AdminServer } from './admin-server.ts';
+import { ADMIN_KEY, ADMIN_KEY_ID, HOSTILE_TEXT, SEND_KEY, SEND_KEY_ID, openConsoleSection, signInToConsole, startAdminServer, type AdminServer } from './admin-server.ts';
 
 const STORAGE_KEY = 'sealpost.admin-key';
 
@@ -67,19 +67,8 @@ describeBrowser('admin console', () => {
     return page;
   }
 
-  async function signedIn(viewport?: { width: number; height: number }): Promise<Page> {
-    const page = await aPage(viewport);
-    await page.goto(`${server.origin}/admin`);
-    await page.getByLabel('Admin key').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
-    return page;
-  }
-
-  async function openSection(page: Page, name: string): Promise<void> {
-    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('button', { name }).click();
-    await page.getByRole('heading', { level: 2, name }).waitFor();
-  }
+  const signedIn = async (viewport?: { width: number; height: number }): Promise<Page> => signInToConsole(await aPage(viewport), server.origin);
+  const openSection = openConsoleSection;
 
   const status = (page: Page) => page.locator('#status');
   const storage = (page: Page) => page.evaluate(() => ({ session: { ...sessionStorage }, local: localStorage.length }));
