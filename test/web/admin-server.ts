@@ -82,6 +82,8 @@ interface FakeMessage {
   custody: 'link' | 'message-center';
   verification: 'none' | 'email-code';
   passcode?: true;
+  /** A sender-set label, as the API will carry it (the console shows it when it is there). */
+  label?: string;
   recipients: { email: string; kind: 'to' | 'cc'; status: string; opens: number; firstOpenedAt?: string; lastOpenedAt?: string }[];
 }
 
@@ -129,6 +131,7 @@ function seed(): AdminServer['state'] {
     messages.push({
       id, state: 'active', createdAt, expiresAt: iso(60 * 24 * 7 - n * 60), sizeBytes: 2816 + n,
       custody: n === 1 ? 'message-center' : 'link', verification: n === 1 ? 'email-code' : 'none', ...(n === 1 ? { passcode: true as const } : {}),
+      ...(n === 2 ? { label: 'Invoice 2026-118' } : {}),
       recipients: [{
         email, kind: 'to', status: 'notified', opens: n === 1 ? 4 : n % 3 === 0 ? 1 : 0,
         ...(n % 3 === 0 || n === 1 ? { firstOpenedAt: iso(-n * 60 + 10), lastOpenedAt: iso(-n * 60 + 20) } : {}),

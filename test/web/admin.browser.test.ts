@@ -385,6 +385,7 @@ describeBrowser('admin console', () => {
     expect(flagged).toMatch(/Active[\s\S]*Message Center[\s\S]*Email code[\s\S]*Passcode/);
     expect(flagged).toContain('2.8 kB');
     expect(flagged).toContain('Opened');
+    await expect(messageRow(page, 'msg002').locator('.message-label').textContent()).resolves.toBe('Label: Invoice 2026-118');
 
     await page.getByLabel('Recipient', { exact: true }).fill('PATIENT2');
     await expect.poll(() => rows.count()).toBe(11);
