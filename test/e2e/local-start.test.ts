@@ -93,12 +93,14 @@ describe('npm start (functions/entries/local.ts)', () => {
   it('logs each request as a line for a person with --verbose', async () => {
     const { port, env } = await ports();
     const started = await start(env, ['--verbose']);
+    try {
+      await fetch(`http://localhost:${port}/healthz`);
 
-    await fetch(`http://localhost:${port}/healthz`);
-
-    await expect.poll(() => started.output()).toMatch(/\n\d\d:\d\d:\d\d {2}GET \/healthz → 200 {2}\d+ ms\n/);
-    expect(started.banner).toContain('Logging every request (--verbose).');
-    expect(started.output().slice(started.banner.length)).not.toContain('{"');
-    expect(await stop(started.child)).toBe(0);
+      await expect.poll(() => started.output()).toMatch(/\n\d\d:\d\d:\d\d {2}GET \/healthz → 200 {2}\d+ ms\n/);
+      expect(started.banner).toContain('Logging every request (--verbose).');
+      expect(started.output().slice(started.banner.length)).not.toContain('{"');
+    } finally {
+      expect(await stop(started.child)).toBe(0);
+    }
   }, 90_000);
 });
