@@ -170,7 +170,7 @@ describe('Lambda entries', () => {
     expect(has(portalInputs, 'client-ses')).toBe(true);
     expect(has(sesInputs, 'client-ses')).toBe(false);
     for (const files of [senderApi, portalInputs, sesInputs]) {
-      expect(has(files, 'functions/local/')).toBe(false);
+      expect(has(files, 'functions/stand-ins/')).toBe(false);
       expect(has(files, 'dynalite')).toBe(false);
       expect(has(files, 'web/src/')).toBe(false);
     }

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import {
   apiKeyRecordFor, generateApiKey, hashApiKey, keyIdFromHash, defaultSettings, type Tenant, type TenantSettings,
 } from '../../functions/core/tenants/index.ts';
-import { NodemailerMimeComposer } from '../../functions/adapters/mime/nodemailer-composer.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
@@ -72,7 +71,6 @@ export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new In
     events: new InMemoryEventLog(clock),
     idempotency: new InMemoryIdempotencyStore(),
     sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
     notifier: new RecordingNotifier(),
     clock,
     random: (n: number) => new Uint8Array(randomBytes(n)),

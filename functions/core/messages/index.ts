@@ -7,6 +7,7 @@
 export * from './admin.ts';
 export * from './ids.ts';
 export * from './mail-events.ts';
+export * from './mime.ts';
 export * from './model.ts';
 export * from './notification.ts';
 export * from './ports.ts';

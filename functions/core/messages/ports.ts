@@ -1,4 +1,4 @@
-/** Ports of messages: the store (head and ciphertext chunks), idempotency, sealing and MIME. */
+/** Ports of messages: the store (head and ciphertext chunks), idempotency and sealing. */
 import type { Address } from '../shared/index.ts';
 import type { MessageHead, OutboundMessage, SendReceipt } from './model.ts';
 
@@ -75,11 +75,6 @@ export interface MailToSeal extends OutboundMessage {
   readonly from: Address;
   readonly date: Date;
   readonly messageId: string;
-}
-
-/** Renders a message as RFC 5322 MIME bytes. */
-export interface MimeComposer {
-  compose(mail: MailToSeal): Promise<Uint8Array>;
 }
 
 /** The custody fields of a new head: what the send path spreads into it. */

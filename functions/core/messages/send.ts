@@ -12,14 +12,14 @@ import { newMessageId } from './ids.ts';
 import type { OutboundMessage, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
 import type { Principal } from '../tenants/index.ts';
 import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
-import type { CustodyHeadFields, IdempotencyStore, MessageStore, MimeComposer, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
+import type { CustodyHeadFields, IdempotencyStore, MessageStore, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
+import { composeMime } from './mime.ts';
 
 export interface SendDeps {
   readonly store: MessageStore;
   readonly events: EventLog;
   readonly idempotency: IdempotencyStore;
   readonly sealer: Sealer;
-  readonly mime: MimeComposer;
   readonly notifier: Notifier;
   readonly clock: Clock;
   readonly random: RandomBytes;
@@ -139,13 +139,13 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   );
 
   const { passcode, verification: _override, ...content } = message;
-  const plaintext = await deps.mime.compose({
+  const plaintext = composeMime({
     ...content,
     from: ctx.from ?? { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
     ...(replyTo ? { replyTo } : {}),
     date: now,
     messageId: `<${id}@sealpost>`,
-  });
+  }, deps.random);
   // Message Center: the link secrets (not the passcode-mixed keys) are kept, wrapped by KMS, and a
   // custody key is drawn and wrapped under its own context, before anything is sealed or stored: a
   // KMS failure stores and sends nothing. The message is also sealed for the custody key, so a

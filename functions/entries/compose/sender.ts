@@ -1,6 +1,5 @@
-/** The sender and admin API: sealing (openpgp), MIME (nodemailer), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
+/** The sender and admin API: sealing (openpgp), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
 import { SESClient } from '@aws-sdk/client-ses';
-import { NodemailerMimeComposer } from '../../adapters/mime/nodemailer-composer.ts';
 import { OpenPgpSealer } from '../../adapters/openpgp/sealer.ts';
 import { SesNotifier } from '../../adapters/ses/notifier.ts';
 import type { Config } from '../../config.ts';
@@ -25,7 +24,6 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
     events: storage.events,
     idempotency: storage.idempotency,
     sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
     notifier: new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }),
     clock: systemClock,
     random: secureRandom,
