@@ -21,7 +21,7 @@ export const sendReceiptSchema = z.object({
   expiresAt: isoTime,
   recipients: z.array(z.object({
     email: z.string(),
-    status: z.enum(['notified', 'failed']).describe('"notified": SES accepted the notification (not proof of delivery)'),
+    status: z.enum(['notified', 'failed', 'sender']).describe('"notified": SES accepted the notification (not proof of delivery); "sender": you deliver the link yourself (a sealed upload with deliverLinksMyself)'),
     reason: z.string().optional().describe('Why the notification failed'),
   })),
 });
@@ -29,7 +29,7 @@ export const sendReceiptSchema = z.object({
 export const recipientStatusSchema = z.object({
   email: z.string(),
   kind: z.enum(['to', 'cc']),
-  status: z.string().describe('"pending", "notified" or "failed": the outcome of the send'),
+  status: z.string().describe('"pending", "notified", "failed" or "sender" (the sender delivers the link): the outcome of the send'),
   reason: z.string().optional(),
   notifiedAt: isoTime.optional(),
   firstOpenedAt: isoTime.optional(),

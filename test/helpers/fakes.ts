@@ -95,12 +95,13 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     if (!data) throw new Error('ciphertext missing');
     return data.slice(index * this.partBytes, (index + 1) * this.partBytes);
   }
-  async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]) {
+  async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]) {
     const head = this.heads.get(id);
     if (!head) throw new Error('no head');
     const recipients = head.recipients.map((r): RecipientRecord => {
       const o = outcomes.find((x) => x.rid === r.rid);
       if (!o) return r;
+      if (o.status === 'sender') return { ...r, status: 'sender' };
       return o.status === 'notified' ? { ...r, status: 'notified', notifiedAt: o.at } : { ...r, status: 'failed', failureReason: o.reason ?? 'rejected' };
     });
     this.heads.set(id, { ...head, recipients });

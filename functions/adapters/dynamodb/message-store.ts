@@ -116,7 +116,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     return concat(parts, total);
   }
 
-  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void> {
+  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]): Promise<void> {
     if (outcomes.length === 0) return;
     const sets: string[] = [];
     const values: Record<string, AttributeValue> = {};
@@ -130,7 +130,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
         names['#notifiedAt'] = 'notifiedAt';
         sets.push(`${slot}.#notifiedAt = :a${i}`);
         values[`:a${i}`] = { S: outcome.at };
-      } else {
+      } else if (outcome.status === 'failed') {
         names['#failureReason'] = 'failureReason';
         sets.push(`${slot}.#failureReason = :f${i}`);
         values[`:f${i}`] = { S: outcome.reason ?? 'rejected' };
