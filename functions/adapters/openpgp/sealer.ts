@@ -25,6 +25,19 @@ export class OpenPgpSealer implements Sealer {
     return openpgp.encrypt({ message, passwords: [...passwords], format: 'binary', config: SEAL_CONFIG });
   }
 
+  async unlock(sessionKeyPackets: Uint8Array, password: string): Promise<string | undefined> {
+    try {
+      const message = await openpgp.readMessage({ binaryMessage: sessionKeyPackets });
+      const [key] = await openpgp.decryptSessionKeys({ message, passwords: [password] });
+      if (!key) return undefined;
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', key.data as Uint8Array<ArrayBuffer>));
+      key.data.fill(0);
+      return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    } catch {
+      return undefined;
+    }
+  }
+
   async open(ciphertext: Uint8Array, password: string): Promise<Uint8Array> {
     const message = await openpgp.readMessage({ binaryMessage: ciphertext });
     const { data } = await openpgp.decrypt({ message, passwords: [password], format: 'binary' });

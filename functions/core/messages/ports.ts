@@ -71,6 +71,12 @@ export interface IdempotencyStore {
 /** Encrypts once for many passwords (OpenPGP, RFC 9580). */
 export interface Sealer {
   seal(plaintext: Uint8Array, passwords: readonly string[]): Promise<Uint8Array>;
+  /**
+   * Whether `password` opens one of the session-key packets (`sessionKeyPackets`: an OpenPGP
+   * message of only SKESKs): then a fingerprint of the session key it yields (SHA-256, hex: equal
+   * fingerprints, equal keys), else undefined. Decrypts no content.
+   */
+  unlock(sessionKeyPackets: Uint8Array, password: string): Promise<string | undefined>;
   open(ciphertext: Uint8Array, password: string): Promise<Uint8Array>;
 }
 
