@@ -5,11 +5,14 @@
  * and `x-amz-tagging` kept), GetObject (with Range), HeadObject, PutObjectTagging, GetObjectTagging
  * and DeleteObjects.
  *
- * A development stand-in, not a security boundary: it checks no signature (presigned or not), keeps
- * objects in memory or in plain files under `<dataDir>/s3/`, has no lifecycle rules, and answers
- * anyone who can reach 127.0.0.1. Never point anything real at it.
+ * Presigned URLs are checked as S3 checks them (Signature Version 4 in the query, against the local
+ * credentials; expiry; every signed header present with its signed value), so a URL that would
+ * fail or accept too much in AWS does so here. Otherwise a development stand-in, not a security
+ * boundary: requests signed in the Authorization header are not verified, objects live in memory
+ * or in plain files under `<dataDir>/s3/`, there are no lifecycle rules, and anyone who can reach
+ * 127.0.0.1 is answered. Never point anything real at it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -109,8 +112,55 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   };
 }
 
-async function handle(store: ObjectStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** RFC 3986 encoding, as SigV4 canonicalises query parameters. */
+const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
+
+/**
+ * Checks a presigned request (Signature Version 4, query parameters) the way S3 does; returns why it
+ * fails, or undefined when it holds. https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+ */
+export function presignedRequestProblem(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, secretAccessKey: string, now: Date): string | undefined {
+  const raw = req.url ?? '/';
+  const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '';
+  const params = new URLSearchParams(query);
+  if (params.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return 'X-Amz-Algorithm must be AWS4-HMAC-SHA256';
+  const [, date, region, service, terminator] = (params.get('X-Amz-Credential') ?? '').split('/');
+  const amzDate = params.get('X-Amz-Date') ?? '';
+  const expires = Number(params.get('X-Amz-Expires'));
+  const signedHeaders = (params.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
+  const signature = params.get('X-Amz-Signature') ?? '';
+  if (!date || !region || service !== 's3' || terminator !== 'aws4_request' || !amzDate.startsWith(date)) return 'the credential scope is malformed';
+  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604800) return 'X-Amz-Date or X-Amz-Expires is malformed';
+  if (now.getTime() > signedAt + expires * 1000) return 'Request has expired';
+  if (!signedHeaders.includes('host')) return 'host must be a signed header';
+  const headerLines: string[] = [];
+  for (const name of signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) return `the signed header ${name} is missing`;
+    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
+  }
+  const canonicalQuery = [...params.entries()].filter(([k]) => k !== 'X-Amz-Signature')
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const path = raw.split('?')[0] as string;
+  const canonicalRequest = [req.method, path, canonicalQuery, headerLines.join(''), signedHeaders.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
+  const scope = `${date}/${region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), 's3'), 'aws4_request');
+  const expected = hmac(key, stringToSign);
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+}
+
+async function handle(store: ObjectStore, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://s3.local');
+  if (url.searchParams.has('X-Amz-Signature')) {
+    const problem = presignedRequestProblem(req, secretAccessKey, new Date());
+    if (problem) return sendError(res, 403, problem === 'Request has expired' ? 'AccessDenied' : 'SignatureDoesNotMatch', problem);
+  }
   const [, bucket, ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
   const id = `${bucket}/${key}`;
@@ -179,11 +229,15 @@ async function handle(store: ObjectStore, req: IncomingMessage, res: ServerRespo
   }
 }
 
-/** The S3 stand-in on 127.0.0.1; objects under `<dataDir>/s3` when `dataDir` is given, in memory otherwise. */
-export async function startS3(options: { port?: number; dataDir?: string } = {}): Promise<StandIn> {
+/**
+ * The S3 stand-in on 127.0.0.1; objects under `<dataDir>/s3` when `dataDir` is given, in memory
+ * otherwise. Presigned URLs are verified against `secretAccessKey` (the local credentials).
+ */
+export async function startS3(options: { port?: number; dataDir?: string; secretAccessKey?: string } = {}): Promise<StandIn> {
   const store = options.dataDir ? fileStore(join(options.dataDir, 's3')) : memoryStore();
+  const secret = options.secretAccessKey ?? 'local';
   const server = createServer((req, res) => {
-    handle(store, req, res).catch((error: unknown) => {
+    handle(store, secret, req, res).catch((error: unknown) => {
       const code = (error as { s3?: string }).s3;
       if (!res.headersSent) sendError(res, code ? 400 : 500, code ?? 'InternalError', code ? 'Your proposed upload exceeds the maximum allowed size.' : 'We encountered an internal error.');
       else res.destroy();

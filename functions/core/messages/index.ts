@@ -12,3 +12,4 @@ export * from './model.ts';
 export * from './notification.ts';
 export * from './ports.ts';
 export * from './send.ts';
+export * from './upload.ts';

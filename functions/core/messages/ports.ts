@@ -127,10 +127,8 @@ export interface PartUpload {
 export interface BlobStore {
   /** A URL for the sender to PUT part `index` of message `messageId`, valid `expiresInSeconds`. */
   uploadUrl(messageId: string, index: number, part: PartDeclaration, expiresInSeconds: number): Promise<PartUpload>;
-  /** What is stored as part `index`: its size and SHA-256 (base64), or undefined when there is none. */
-  describe(messageId: string, index: number): Promise<PartDeclaration | undefined>;
-  /** The bytes of part `index`, in chunks (the commit check reads every part once, in order). */
-  read(messageId: string, index: number): AsyncIterable<Uint8Array>;
+  /** The bytes of part `index`, in chunks as they arrive, or undefined when there is no such part. */
+  read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Marks `parts` parts committed, so they no longer expire as an unfinished upload. */
   commit(messageId: string, parts: number): Promise<void>;
   /** Deletes `parts` parts (an aborted upload, a revoked or expired message). */
@@ -149,27 +147,33 @@ export interface UploadRecord {
   readonly id: string;
   readonly tenantId: string;
   readonly createdAt: string;
-  /** When an unfinished upload is given up (and its parts expire). */
+  /** When an unfinished upload is given up (its pending parts expire in the blob store). */
   readonly expiresAt: string;
-  /** How many recipients the message will have: one SKESK each. */
+  /** How many recipients the message is sealed for: one SKESK each. */
   readonly recipients: number;
-  /** Message Center: the custody key the sender seals for, wrapped by KMS (see message-center/custody.ts). */
+  /** The sealed size, which fixes the part layout (messages/upload.ts partLayout). */
+  readonly bytes: number;
+  /** The composite SHA-256 of the parts (base64), as declared at opening. */
+  readonly sha256: string;
+  /** Message Center: the custody key the sender seals for, wrapped by KMS (see message-center/custody.ts)… */
   readonly wrappedCustodyKey?: Uint8Array;
-  /** The parts as last declared, and the SHA-256 (base64) of the whole ciphertext. */
-  readonly parts?: readonly PartDeclaration[];
-  readonly sha256?: string;
-  readonly state: 'open' | 'committed';
+  /** …and a hash of its password, which the sender gives back at completion (never the password itself). */
+  readonly custodyPasswordHash?: string;
+  /** `completing`: one request holds it while it checks and commits. */
+  readonly state: 'open' | 'completing' | 'committed';
 }
 
-/** Open uploads. Every change is one conditional write on the tenant's own, open, unexpired upload. */
+/** Open uploads. Every change is one conditional write on the tenant's own upload. */
 export interface UploadStore {
   /** Stores a new upload; false if the id exists. */
   create(upload: UploadRecord): Promise<boolean>;
   get(id: string): Promise<UploadRecord | undefined>;
-  /** Records the declared parts while the upload is open and unexpired; false otherwise. */
-  declare(tenantId: string, id: string, parts: readonly PartDeclaration[], sha256: string, now: Date): Promise<boolean>;
-  /** Marks the upload committed (once); false when it is not open. */
-  commit(tenantId: string, id: string): Promise<boolean>;
+  /** Takes an open, unexpired upload of the tenant for completion (open → completing); false when it is not that. */
+  claim(tenantId: string, id: string, now: Date): Promise<boolean>;
+  /** Gives a claimed upload back (completing → open) after a completion that failed before its commit. */
+  release(tenantId: string, id: string): Promise<void>;
+  /** Records that the upload became a message (completing → committed). */
+  finish(tenantId: string, id: string): Promise<void>;
   /** Forgets an open upload of the tenant; false when there is none. */
   abort(tenantId: string, id: string): Promise<boolean>;
 }
