@@ -28,6 +28,24 @@ export class DynamoDbUploadStore implements UploadStore {
     return upload as UploadRecord;
   }
 
+  async declare(tenantId: string, id: string, bytes: number, sha256: string, now: Date): Promise<boolean> {
+    try {
+      // Setting the same values again is harmless, so a retried or repeated declaration simply holds.
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key.upload(id)),
+        UpdateExpression: 'SET #bytes = :bytes, #sha256 = :sha256',
+        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :open AND #expiresAt > :now AND (attribute_not_exists(#bytes) OR (#bytes = :bytes AND #sha256 = :sha256))',
+        ExpressionAttributeNames: { '#bytes': 'bytes', '#sha256': 'sha256', '#tenantId': 'tenantId', '#state': 'state', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: marshall({ ':bytes': bytes, ':sha256': sha256, ':tenantId': tenantId, ':open': 'open', ':now': now.toISOString() }),
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new DependencyError('The upload could not be declared right now. Retry.', 'dynamodb', error);
+    }
+  }
+
   async claim(tenantId: string, id: string, now: Date): Promise<boolean> {
     const token = writeToken();
     try {

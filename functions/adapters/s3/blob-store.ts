@@ -21,16 +21,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload } from '../../core/messages/index.ts';
 import { DependencyError } from '../../core/shared/index.ts';
-
-/** The tag that tells the bucket's lifecycle which objects are parts of unfinished uploads. */
-export const STATE_TAG = 'sealpost-state';
-export const PENDING_TAGGING = `${STATE_TAG}=pending`;
-/** The prefix of every object, and of the portal path CloudFront routes to the bucket. */
-export const BLOB_PREFIX = 'blobs';
-
-export function blobKey(messageId: string, index: number): string {
-  return `${BLOB_PREFIX}/${messageId}/${index}`;
-}
+import { PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
 
 export class S3BlobStore implements BlobStore, BlobDownloads {
   constructor(private readonly client: S3Client, private readonly bucket: string) {}
@@ -91,3 +82,4 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
     return `/${url.pathname.slice(bucketPath.length)}${url.search}`;
   }
 }
+

@@ -151,10 +151,10 @@ export interface UploadRecord {
   readonly expiresAt: string;
   /** How many recipients the message is sealed for: one SKESK each. */
   readonly recipients: number;
-  /** The sealed size, which fixes the part layout (messages/upload.ts partLayout). */
-  readonly bytes: number;
-  /** The composite SHA-256 of the parts (base64), as declared at opening. */
-  readonly sha256: string;
+  /** The sealed size, which fixes the part layout (messages/upload.ts partLayout); declared once, with the first part URLs. */
+  readonly bytes?: number;
+  /** The composite SHA-256 of the parts (base64), declared with `bytes`. */
+  readonly sha256?: string;
   /** Message Center: the custody key the sender seals for, wrapped by KMS (see message-center/custody.ts)… */
   readonly wrappedCustodyKey?: Uint8Array;
   /** …and a hash of its password, which the sender gives back at completion (never the password itself). */
@@ -168,6 +168,12 @@ export interface UploadStore {
   /** Stores a new upload; false if the id exists. */
   create(upload: UploadRecord): Promise<boolean>;
   get(id: string): Promise<UploadRecord | undefined>;
+  /**
+   * Fixes the sealed size and checksum of an open, unexpired upload of the tenant, once: true when
+   * they are now what is given (set by this call or an earlier one with the same values), false
+   * when the upload is not open or was declared otherwise.
+   */
+  declare(tenantId: string, id: string, bytes: number, sha256: string, now: Date): Promise<boolean>;
   /** Takes an open, unexpired upload of the tenant for completion (open → completing); false when it is not that. */
   claim(tenantId: string, id: string, now: Date): Promise<boolean>;
   /** Gives a claimed upload back (completing → open) after a completion that failed before its commit. */

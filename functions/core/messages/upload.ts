@@ -75,6 +75,10 @@ const TOKEN_HASH = /^[A-Za-z0-9_-]{43}$/;
 export interface OpenUploadRequest {
   /** How many recipients the message is sealed for (one SKESK each). */
   readonly recipients: number;
+}
+
+/** The sealed message's size and checksum, declared with the first part URLs (after sealing, which needs the id). */
+export interface UploadDeclaration {
   /** The size of the sealed message in bytes. */
   readonly bytes: number;
   /** compositeChecksum of its parts (base64). */
@@ -85,9 +89,10 @@ export interface OpenUploadRequest {
 export interface OpenedUpload {
   readonly id: string;
   readonly expiresAt: string;
-  readonly bytes: number;
+  /** Every part but the last has exactly this size. */
   readonly partBytes: number;
-  readonly parts: number;
+  /** The largest sealed message this deployment accepts. */
+  readonly maxBytes: number;
   /** The pickup link without its fragment: a recipient's link is this, `#`, and its secret. */
   readonly link: string;
   /** The headers to seal the MIME with, so that the message reads as one sealpost sealed itself. */
@@ -96,11 +101,14 @@ export interface OpenedUpload {
   readonly custodyPassword?: string;
 }
 
+function checkSize(deps: UploadDeps, bytes: number): void {
+  if (bytes > deps.maxUploadBytes) {
+    throw new PayloadTooLargeError(`The sealed message is ${bytes} bytes; this deployment accepts at most ${deps.maxUploadBytes} bytes (${Math.floor(deps.maxUploadBytes / 1048576)} MiB, SEALPOST_MAX_UPLOAD_MIB). Nothing was stored.`);
+  }
+}
+
 export async function openUpload(deps: UploadDeps, principal: Principal, request: OpenUploadRequest): Promise<OpenedUpload> {
   const { tenant } = principal;
-  if (request.bytes > deps.maxUploadBytes) {
-    throw new PayloadTooLargeError(`The sealed message would be ${request.bytes} bytes; this deployment accepts at most ${deps.maxUploadBytes} bytes (${Math.floor(deps.maxUploadBytes / 1048576)} MiB, SEALPOST_MAX_UPLOAD_MIB). Nothing was stored.`);
-  }
   const now = deps.clock();
   const id = newMessageId(deps.random);
   const custody = messageCenterFor(deps, tenant);
@@ -113,16 +121,14 @@ export async function openUpload(deps: UploadDeps, principal: Principal, request
     }
   }
   const expiresAt = new Date(now.getTime() + UPLOAD_LIFETIME_MS).toISOString();
-  const layout = partLayout(request.bytes);
   const record: UploadRecord = {
-    id, tenantId: tenant.id, createdAt: now.toISOString(), expiresAt, recipients: request.recipients, bytes: request.bytes, sha256: request.sha256,
-    state: 'open',
+    id, tenantId: tenant.id, createdAt: now.toISOString(), expiresAt, recipients: request.recipients, state: 'open',
     ...(custodyKey ? { wrappedCustodyKey: custodyKey.wrapped, custodyPasswordHash: await hashAccessToken(custodyKey.password) } : {}),
   };
   if (!(await deps.uploads.create(record))) throw new ConflictError('A new upload could not be given an id. Retry.');
   const replyTo = tenant.settings.replyTo;
   return {
-    id, expiresAt, bytes: request.bytes, partBytes: UPLOAD_PART_BYTES, parts: layout.length,
+    id, expiresAt, partBytes: UPLOAD_PART_BYTES, maxBytes: deps.maxUploadBytes,
     link: pickupLink(deps.portalOrigin, id, '').slice(0, -1),
     mime: { from: { email: tenant.settings.senderAddress, name: tenant.settings.displayName }, ...(replyTo ? { replyTo } : {}), messageId: `<${id}@sealpost>` },
     ...(custodyKey ? { custodyPassword: custodyKey.password } : {}),
@@ -146,10 +152,20 @@ export interface PartRequest {
   readonly sha256: string;
 }
 
-/** URLs to put parts with: each accepts exactly its part's size and SHA-256, until it expires. */
-export async function partUploads(deps: UploadDeps, principal: Principal, id: string, parts: readonly PartRequest[]): Promise<(PartUpload & { index: number; bytes: number; expiresAt: string })[]> {
+/**
+ * URLs to put parts with: each accepts exactly its part's size and SHA-256, until it expires. The
+ * first request fixes the sealed size and checksum; every later one must repeat them.
+ */
+export async function partUploads(deps: UploadDeps, principal: Principal, id: string, declaration: UploadDeclaration, parts: readonly PartRequest[]): Promise<(PartUpload & { index: number; bytes: number; expiresAt: string })[]> {
+  checkSize(deps, declaration.bytes);
   const upload = await openUploadOf(deps, principal, id);
-  const layout = partLayout(upload.bytes);
+  if (upload.bytes !== declaration.bytes || upload.sha256 !== declaration.sha256) {
+    if (upload.bytes !== undefined) throw new ConflictError(`This upload was declared as ${upload.bytes} bytes with another checksum: a sealed message is declared once. Open a new upload for another one.`);
+    if (!(await deps.uploads.declare(principal.tenant.id, id, declaration.bytes, declaration.sha256, deps.clock()))) {
+      throw new ConflictError('This upload was declared otherwise by another request, or is no longer open.');
+    }
+  }
+  const layout = partLayout(declaration.bytes);
   const issues: FieldIssue[] = [];
   parts.forEach((p, i) => {
     if (p.index >= layout.length) issues.push({ field: `parts[${i}].index`, message: `must be below ${layout.length}: the upload has ${layout.length} part(s)` });
@@ -168,7 +184,7 @@ export async function partUploads(deps: UploadDeps, principal: Principal, id: st
 export async function abortUpload(deps: UploadDeps, principal: Principal, id: string): Promise<void> {
   const upload = await openUploadOf(deps, principal, id);
   if (!(await deps.uploads.abort(principal.tenant.id, id))) throw new ConflictError('This upload changed while it was being abandoned (completed or abandoned by another request).');
-  await deps.blobs.delete(id, partLayout(upload.bytes).length).catch((e: unknown) => deps.logger.warn('upload_parts_delete_failed', { messageId: id, error: describeError(e) }));
+  if (upload.bytes !== undefined) await deps.blobs.delete(id, partLayout(upload.bytes).length).catch((e: unknown) => deps.logger.warn('upload_parts_delete_failed', { messageId: id, error: describeError(e) }));
 }
 
 /** A recipient named at completion: its address and either its secret (sealpost emails the link) or only its token hashes. */
@@ -192,6 +208,7 @@ export interface UploadCompletion {
 export async function completeUpload(deps: UploadDeps, principal: Principal, id: string, completion: UploadCompletion, ctx: SendContext): Promise<SendReceipt> {
   return withIdempotency(deps, principal.tenant.id, ctx, async (now) => {
     const upload = await openUploadOf(deps, principal, id);
+    if (upload.bytes === undefined || upload.sha256 === undefined) throw refused('No part was declared: ask for part URLs (POST /v1/uploads/{id}/parts) and put every part first.', 'parts');
     const plans = await planCompletion(upload, completion);
     const custody = upload.wrappedCustodyKey ? deps.custody : undefined;
     if (upload.wrappedCustodyKey && !custody) throw new ConflictError('This upload was opened for Message Center, but this deployment has no key service configured. Nothing was sent.');
@@ -206,7 +223,7 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
     let committed = false;
     try {
       const layout = partLayout(upload.bytes);
-      await checkSealed(deps, upload, layout, plans, completion.custodyPassword);
+      await checkSealed(deps, { ...upload, sha256: upload.sha256 }, layout, plans, completion.custodyPassword);
 
       let fields: CustodyHeadFields = { custody: 'link' };
       if (custody && upload.wrappedCustodyKey) {
@@ -285,7 +302,7 @@ function refused(detail: string, field = 'upload'): ValidationError {
  * match the declared checksum and have sealpost's shape with exactly one session key per recipient
  * (plus the custody key); every key sealpost was given opens one, all the same.
  */
-async function checkSealed(deps: UploadDeps, upload: UploadRecord, layout: readonly number[], plans: readonly (RecipientPlan & { key?: string })[], custodyPassword?: string): Promise<void> {
+async function checkSealed(deps: UploadDeps, upload: UploadRecord & { sha256: string }, layout: readonly number[], plans: readonly (RecipientPlan & { key?: string })[], custodyPassword?: string): Promise<void> {
   const reader = new SealedShapeReader();
   const digests: Uint8Array[] = [];
   for (const [index, size] of layout.entries()) {

@@ -12,12 +12,15 @@ import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
 import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
+import { composeBlobs } from './blobs.ts';
+import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {
   // The SDK finds AWS_ENDPOINT_URL_SES by itself.
   const ses = built(new SESClient(clientOptions(config)), onClient);
   const keys = composeKeys(config, onClient);
   const custody = composeCustody(config, logger, storage, keys);
+  const blobs = composeBlobs(config, onClient);
   const send = {
     tenants: storage.tenants,
     store: storage.store,
@@ -30,9 +33,11 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
     portalOrigin: config.portalOrigin,
     logger,
     custody: messageCenterCustody({ keys, inbox: custody.inbox, random: secureRandom }),
+    ...(blobs ? { blobs } : {}),
   };
   return {
     ...send,
+    ...(blobs ? { uploads: { uploads: new DynamoDbUploadStore(storage.dynamo, config.tableName), blobs, maxUploadBytes: config.maxUploadBytes } } : {}),
     webhookAdmin: composeWebhooks(config, logger, storage, onClient),
     recovery: custody.recovery,
     // Secure replies: the recipient is checked exactly as for an open, then the reply goes through
