@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { generateApiKey, MIN_API_KEY_LENGTH } from '../../core/tenants/index.ts';
 import { loadWebAssets } from '../../adapters/fs/web-assets.ts';
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
@@ -46,6 +46,21 @@ export interface LocalOptions {
   readonly onSdkClient?: SdkClientHook;
   /** Tests only: how long an inbox code request takes at least (default SIGN_IN_ANSWER_MS, as in AWS). */
   readonly signInAnswerMs?: number;
+  /**
+   * Tests only: told of every request once the app has answered it, with the request target exactly
+   * as it arrived (path and query, undecoded), so a test can prove what reached the server's URLs.
+   * It sees, and changes, nothing else: the response is the app's own.
+   */
+  readonly onRequest?: (seen: SeenRequest) => void;
+}
+
+/** A request as the local server received it (LocalOptions.onRequest). */
+export interface SeenRequest {
+  readonly method: string;
+  /** The raw request target: path and query as sent, not decoded or normalised. */
+  readonly target: string;
+  readonly headers: Headers;
+  readonly status: number;
 }
 
 export interface LocalStack {
@@ -132,8 +147,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       inbox: composeInbox(config, logger, storage, mail.notifier, composeKeys(config, onSdkClient), options.signInAnswerMs),
     });
     const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
+    const { onRequest } = options;
+    const fetch = onRequest === undefined ? app.fetch : async (request: Request, env: HttpBindings | Http2Bindings) => {
+      const response = await app.fetch(request, env);
+      onRequest({ method: request.method, target: env.incoming.url ?? '', headers: request.headers, status: response.status });
+      return response;
+    };
     const server = await new Promise<ServerType>((resolveServer, reject) => {
-      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
+      const s = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
       s.once('error', reject);
     });
     return {
