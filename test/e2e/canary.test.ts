@@ -7,7 +7,7 @@
  * reply, the inbox, recovery, a revocation, and webhook deliveries by the maintenance run. Then each
  * marker is looked for in every sink the server has: every DynamoDB attribute, every log line,
  * every problem body, every request target the server saw, every email (a secret or code only in
- * the one email that must carry it) and every webhook delivery.
+ * the one email that must carry it), every webhook delivery, and everything the API's reads show.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -24,7 +24,7 @@ import { startTestStack } from '../helpers/local-stack.ts';
 
 /** Where replies go: the demo tenant's sender address (it sets no replyTo). */
 const DEMO_SENDER = 'notices@demo-clinic.example';
-const SINKS = ['table', 'logs', 'problems', 'urls', 'mail', 'webhooks'] as const;
+const SINKS = ['table', 'logs', 'problems', 'urls', 'mail', 'webhooks', 'reads'] as const;
 type Sink = typeof SINKS[number];
 
 interface Marker {
@@ -67,6 +67,8 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const logs: string[] = [];
 const targets: string[] = [];
 const problems: string[] = [];
+/** Bodies of every successful GET: what the API shows its callers of messages, events, keys and webhooks. */
+const reads: string[] = [];
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -97,6 +99,7 @@ async function call(method: string, path: string, options: { key?: string; body?
   });
   const text = await res.text();
   if (res.status >= 400) problems.push(text);
+  else if (method === 'GET') reads.push(text);
   return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
 }
 
@@ -247,6 +250,12 @@ describe('canaries in every sink', () => {
     const [t, v1] = (signed.headers['sealpost-signature'] ?? '').split(',').map((p) => p.split('=')[1]);
     expect(createHmac('sha256', hookSecret).update(`${t}.${signed.body}`).digest('hex')).toBe(v1);
 
+    // What the API shows of it all afterwards.
+    for (const path of ['/v1/messages', '/v1/events?limit=100', '/v1/admin/keys', '/v1/admin/webhooks', `/v1/admin/webhooks/${hookId}/deliveries`, '/v1/admin/settings']) {
+      expect((await call('GET', path, { key: stack.adminKey })).status, path).toBe(200);
+    }
+    for (const { id } of [ann, ben, dan, eve]) expect((await call('GET', `/v1/messages/${id}`, { key: stack.apiKey })).status).toBe(200);
+
     // The sinks.
     const table = await dumpTable(stack.dynamoDbEndpoint, stack.tableName);
     const mails = await capturedMail(stack.mailboxUrl);
@@ -256,6 +265,7 @@ describe('canaries in every sink', () => {
       problems: problems.join('\n'),
       urls: targets.flatMap(decoded).join('\n'),
       webhooks: receiver.deliveries.map((d) => `${JSON.stringify(d.headers)}\n${d.body}`).join('\n'),
+      reads: reads.join('\n'),
     };
     const contains = (haystack: string, marker: Marker) => marker.digits
       ? new RegExp(`(?<![0-9A-Za-z])${marker.value}(?![0-9A-Za-z])`).test(haystack)
@@ -286,8 +296,8 @@ describe('canaries in every sink', () => {
 
     const bad = [...results].flatMap(([name, row]) => SINKS.filter((s) => row[s] !== 'clean' && row[s] !== 'only its email').map((s) => `${name} → ${s}: ${row[s]}`));
     expect(bad).toEqual([]);
-    // The suite cannot silently shrink: 40 markers, each in all 6 sinks.
-    expect([...results.values()].flatMap((row) => SINKS.map((s) => row[s]))).toHaveLength(240);
+    // The suite cannot silently shrink: 40 markers, each in all 7 sinks.
+    expect([...results.values()].flatMap((row) => SINKS.map((s) => row[s]))).toHaveLength(280);
     expect([...results.values()].filter((row) => row.mail === 'only its email')).toHaveLength(8);
 
     // Each sink is really looked at: it holds what it should.
@@ -301,5 +311,7 @@ describe('canaries in every sink', () => {
     expect(targets).toContain(`POST /m/${dan.id}/open`);
     expect(mails).toHaveLength(8);
     expect(new Set(receiver.deliveries.map((d) => d.headers['sealpost-event-id'])).size).toBeGreaterThan(10);
+    expect(reads.join('\n')).toContain('"recovered"');
+    expect(reads.some((r) => r.includes('"sender":"Demo Health Clinic"'))).toBe(true);
   });
 });
