@@ -109,8 +109,9 @@ describeBrowser('link scanners (local stack + Chromium)', () => {
   beforeAll(async () => {
     [stack, browser, redirector] = await Promise.all([
       startTestStack({
-        // No maintenance run may write while the table is compared.
+        // No maintenance run may write while the table is compared; the bot's inbox code request unpaced.
         maintenanceIntervalMs: 0,
+        signInAnswerMs: 0,
         onRequest: ({ headers, ...request }) => seen.push({ ...request, phase, purpose: `${headers.get('sec-purpose') ?? ''} ${headers.get('purpose') ?? ''}`.trim() }),
       }),
       launchChromium(),

@@ -15,13 +15,18 @@ const CLICKABLE = 'button, a[href], input[type=submit], input[type=button], [rol
 const FILLABLE = 'textarea, input:not([type]), input[type=text], input[type=email], input[type=search], input[type=tel], input[type=url], input[type=password], input[type=number]';
 const MAX_CLICKS = 40;
 
-/** Resolves once no request of `page` has been pending for `quietMs` (waiting at most `maxMs`). */
-async function settle(page: Page, pending: Map<Request, Page>, quietMs = 250, maxMs = 5000): Promise<void> {
+/** What the bot knows of each page's requests: those still waiting for an answer, and when it last saw one. */
+interface Traffic {
+  readonly pending: Map<Request, Page>;
+  readonly lastSeen: Map<Page, number>;
+}
+
+/** Resolves once `page` has had no request pending for `quietMs` (waiting at most `maxMs`). */
+async function settle(page: Page, traffic: Traffic, quietMs = 250, maxMs = 5000): Promise<void> {
   const started = Date.now();
-  let quietSince = Date.now();
   while (Date.now() - started < maxMs) {
-    if ([...pending.values()].includes(page)) quietSince = Date.now();
-    else if (Date.now() - quietSince >= quietMs) return;
+    const busy = [...traffic.pending.values()].includes(page);
+    if (!busy && Date.now() - (traffic.lastSeen.get(page) ?? 0) >= quietMs) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -52,17 +57,22 @@ async function fillFields(page: Page): Promise<void> {
  */
 export async function runScannerBot(context: BrowserContext, urls: readonly string[]): Promise<string[]> {
   // A request is pending until its response arrives (or it fails): the body may never be read.
-  const pending = new Map<Request, Page>();
-  context.on('request', (request) => {
+  const traffic: Traffic = { pending: new Map(), lastSeen: new Map() };
+  const seen = (request: Request, pending: boolean): void => {
+    let page: Page;
     try {
-      pending.set(request, request.frame().page());
+      page = request.frame().page();
     } catch {
-      // A service worker's request, or one of a frame already gone: no page waits for it.
+      return; // A service worker's request, or one of a frame already gone: no page waits for it.
     }
-  });
-  context.on('response', (response) => pending.delete(response.request()));
-  context.on('requestfinished', (request) => pending.delete(request));
-  context.on('requestfailed', (request) => pending.delete(request));
+    traffic.lastSeen.set(page, Date.now());
+    if (pending) traffic.pending.set(request, page);
+    else traffic.pending.delete(request);
+  };
+  context.on('request', (request) => seen(request, true));
+  context.on('response', (response) => seen(response.request(), false));
+  context.on('requestfinished', (request) => seen(request, false));
+  context.on('requestfailed', (request) => seen(request, false));
   context.on('page', (page) => page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined)));
 
   for (const url of urls) await (await context.newPage()).goto(url);
@@ -71,7 +81,9 @@ export async function runScannerBot(context: BrowserContext, urls: readonly stri
     let next: { page: Page; index: number; name: string } | undefined;
     for (const page of context.pages()) {
       if (page.isClosed()) continue;
-      await settle(page, pending);
+      await settle(page, traffic);
+      // A background tab's frames are throttled: work on one page at a time, in front.
+      await page.bringToFront();
       await fillFields(page).catch(() => undefined);
       const names = await clickables(page).catch(() => [] as string[]);
       const index = names.findIndex((name) => name !== '' && !clicked.includes(name));
@@ -84,6 +96,6 @@ export async function runScannerBot(context: BrowserContext, urls: readonly stri
     clicked.push(next.name);
     await next.page.locator(CLICKABLE).nth(next.index).click({ timeout: 2000 }).catch(() => undefined);
   }
-  for (const page of context.pages()) await settle(page, pending);
+  for (const page of context.pages()) await settle(page, traffic);
   return clicked;
 }
