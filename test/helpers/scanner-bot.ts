@@ -21,12 +21,17 @@ interface Traffic {
   readonly lastSeen: Map<Page, number>;
 }
 
-/** Resolves once `page` has had no request pending for `quietMs` (waiting at most `maxMs`). */
+/**
+ * Resolves once `page` has had no request pending and shown nothing busy (`aria-busy="true"`, which
+ * the pages set while they work) for `quietMs`, waiting at most `maxMs`.
+ */
 async function settle(page: Page, traffic: Traffic, quietMs = 250, maxMs = 5000): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < maxMs) {
-    const busy = [...traffic.pending.values()].includes(page);
-    if (!busy && Date.now() - (traffic.lastSeen.get(page) ?? 0) >= quietMs) return;
+    const busy = [...traffic.pending.values()].includes(page)
+      || await page.evaluate(() => document.querySelector('[aria-busy="true"]') !== null).catch(() => false);
+    if (busy) traffic.lastSeen.set(page, Date.now());
+    else if (Date.now() - (traffic.lastSeen.get(page) ?? 0) >= quietMs) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -94,7 +99,10 @@ export async function runScannerBot(context: BrowserContext, urls: readonly stri
     }
     if (!next) break;
     clicked.push(next.name);
+    // The click itself is activity: what it starts (a key derived, then a request) may take a moment.
+    traffic.lastSeen.set(next.page, Date.now());
     await next.page.locator(CLICKABLE).nth(next.index).click({ timeout: 2000 }).catch(() => undefined);
+    traffic.lastSeen.set(next.page, Date.now());
   }
   for (const page of context.pages()) await settle(page, traffic);
   return clicked;
