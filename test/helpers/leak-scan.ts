@@ -1,4 +1,7 @@
-/** Scans everything the server kept — every DynamoDB item and every log line — for forbidden strings. */
+/**
+ * Reads everything the table keeps: as one text to scan for forbidden strings (with every log line),
+ * or as a snapshot to prove that nothing changed.
+ */
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 
 function flatten(value: AttributeValue | undefined, out: string[]): void {
