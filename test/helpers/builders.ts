@@ -7,6 +7,7 @@ import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import type { NewMessageHead } from '../../functions/core/messages/index.ts';
+import type { WebAssets } from '../../functions/core/shared/index.ts';
 import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
 } from './fakes.ts';
@@ -83,7 +84,7 @@ export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new In
  * The whole app on fakes. `ownCustodyRoutes`: leave the inbox and recovery routes unmounted, for a
  * test that mounts them with its own deps.
  */
-export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRoutes?: boolean } = {}) {
+export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRoutes?: boolean; web?: WebAssets } = {}) {
   const tenants = new InMemoryTenantDirectory();
   const keys: Record<string, string> = {};
   /** Each tenant's admin key (scope admin; real key format). */
@@ -100,7 +101,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     adminKeys[tenant.id] = adminKey;
   }
   const clock = aClock();
-  const deps = { ...aSendingWorld(clock, tenants), web: TEST_WEB };
+  const deps = { ...aSendingWorld(clock, tenants), web: options.web ?? TEST_WEB };
   const webhookAdmin = {
     webhooks: new InMemoryWebhookStore(),
     events: deps.events,

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { generateApiKey, MIN_API_KEY_LENGTH } from '../../core/tenants/index.ts';
 import { loadWebAssets } from '../../adapters/fs/web-assets.ts';
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
@@ -49,6 +49,21 @@ export interface LocalOptions {
   readonly onSdkClient?: SdkClientHook;
   /** Tests only: how long an inbox code request takes at least (default SIGN_IN_ANSWER_MS, as in AWS). */
   readonly signInAnswerMs?: number;
+  /**
+   * Tests only: told of every request once the app has answered it, with the request target exactly
+   * as it arrived (path and query, undecoded), so a test can prove what reached the server's URLs.
+   * It sees, and changes, nothing else: the response is the app's own.
+   */
+  readonly onRequest?: (seen: SeenRequest) => void;
+}
+
+/** A request as the local server received it (LocalOptions.onRequest). */
+export interface SeenRequest {
+  readonly method: string;
+  /** The raw request target: path and query as sent, not decoded or normalised. */
+  readonly target: string;
+  readonly headers: Headers;
+  readonly status: number;
 }
 
 export interface LocalStack {
@@ -144,7 +159,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       inbox: composeInbox(config, logger, storage, mail.notifier, composeKeys(config, onSdkClient), options.signInAnswerMs),
     });
     const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient), blobs: composeBlobs(config, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
-    const fetch = withBlobProxy(app.fetch, s3.endpoint, LOCAL_BLOB_BUCKET);
+    const { onRequest } = options;
+    const appFetch = onRequest === undefined ? app.fetch : async (request: Request, env: HttpBindings | Http2Bindings) => {
+      const response = await app.fetch(request, env);
+      onRequest({ method: request.method, target: env.incoming.url ?? '', headers: request.headers, status: response.status });
+      return response;
+    };
+    const fetch = withBlobProxy(appFetch, s3.endpoint, LOCAL_BLOB_BUCKET);
     const server = await new Promise<ServerType>((resolveServer, reject) => {
       const s = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
       s.once('error', reject);
@@ -186,10 +207,10 @@ const BLOB_PATH = /^\/blobs\/[A-Za-z0-9_-]{1,64}\/\d{1,6}$/;
  * query> go to the bucket (the stand-in) at /<bucket>/blobs/…, unchanged but for the host, and the
  * answer comes back with the portal's security headers and no caching. Everything else goes to the app.
  */
-function withBlobProxy(fetchApp: (request: Request) => Response | Promise<Response>, s3Endpoint: string, bucket: string) {
-  return async (request: Request): Promise<Response> => {
+function withBlobProxy(fetchApp: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>, s3Endpoint: string, bucket: string) {
+  return async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     const url = new URL(request.url);
-    if (!url.pathname.startsWith('/blobs/')) return fetchApp(request);
+    if (!url.pathname.startsWith('/blobs/')) return fetchApp(request, env);
     const headers = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' };
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { ...headers, Allow: 'GET, HEAD' } });
     if (!BLOB_PATH.test(url.pathname)) return new Response(null, { status: 404, headers });
