@@ -113,7 +113,7 @@ describe('Lambda entries', () => {
 
     expect(parts).toBe(2);
     const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.concat(pieces)), link.secret));
-    expect(mime).toContain('filename=big.bin');
+    expect(mime).toContain('filename="big.bin"');
   });
 
   it('ses-events: records SES bounce and delivery notifications in the message trail', async () => {

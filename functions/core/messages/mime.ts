@@ -7,7 +7,7 @@
  * Shape: `multipart/mixed` when there are attachments, around `multipart/alternative` (text, HTML)
  * when both bodies exist, else the one body. Bodies are UTF-8 and base64 when they are not plain
  * 7-bit lines of at most 998 octets; attachments always base64 with `Content-Disposition:
- * attachment` and the file name as RFC 2231 (`filename*`) plus an RFC 2047 `name` for old readers.
+ * attachment` and the file name quoted when it is printable ASCII, as RFC 2231 (`filename*`) otherwise, plus an RFC 2047 `name` for old readers.
  * Header text that is not ASCII is RFC 2047 encoded words (B encoding), in pieces that never split
  * a UTF-8 character, folded at 78 columns. Line breaks are CRLF.
  *
@@ -120,7 +120,8 @@ function attachmentPart(a: MailToSeal['attachments'][number]): string {
   return [
     `Content-Type: ${contentType}; name=${name}`,
     'Content-Transfer-Encoding: base64',
-    `Content-Disposition: attachment; filename*=${extendedValue(a.filename)}`,
+    // A plain quoted file name when it is printable ASCII (every reader knows it), RFC 2231 otherwise.
+    `Content-Disposition: attachment; ${ascii ? `filename=${name}` : `filename*=${extendedValue(a.filename)}`}`,
     '',
     base64Lines(a.content),
   ].join(CRLF);

@@ -160,12 +160,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     });
     const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient), blobs: composeBlobs(config, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
     const { onRequest } = options;
-    const appFetch = onRequest === undefined ? app.fetch : async (request: Request, env: HttpBindings | Http2Bindings) => {
-      const response = await app.fetch(request, env);
+    const served = withBlobProxy(app.fetch, s3.endpoint, LOCAL_BLOB_BUCKET);
+    const fetch = onRequest === undefined ? served : async (request: Request, env: HttpBindings | Http2Bindings) => {
+      const response = await served(request, env);
       onRequest({ method: request.method, target: env.incoming.url ?? '', headers: request.headers, status: response.status });
       return response;
     };
-    const fetch = withBlobProxy(appFetch, s3.endpoint, LOCAL_BLOB_BUCKET);
     const server = await new Promise<ServerType>((resolveServer, reject) => {
       const s = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
       s.once('error', reject);
