@@ -17,6 +17,7 @@ import { InMemoryReplyRecorder } from './reply-fakes.ts';
 import { authorizeRecipient, issueGrant } from '../../functions/core/pickup/index.ts';
 import type { AuthorizeRecipient } from '../../functions/core/replies/index.ts';
 import { messageCenterCustody } from '../../functions/core/message-center/index.ts';
+import { InMemoryBlobStore, InMemoryUploadStore } from './upload-fakes.ts';
 
 export function aTenant(overrides: Partial<Omit<Tenant, 'settings'>> & { settings?: Partial<TenantSettings> } = {}): Tenant {
   const { settings, ...rest } = overrides;
@@ -119,8 +120,12 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
   // keys and inbox stay on the returned deps, so tests can look at (and break) what custody uses.
   const send = { ...deps, keys: keys2, inbox, custody: messageCenterCustody({ keys: keys2, inbox, random: deps.random }) };
   const authorize: AuthorizeRecipient = (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx);
+  const blobs = new InMemoryBlobStore();
+  const uploads = new InMemoryUploadStore();
   const api = {
     ...send,
+    blobs,
+    uploads: { uploads, blobs, maxUploadBytes: 40 * 1024 * 1024 },
     webhookAdmin,
     ...(options.ownCustodyRoutes ? {} : {
       recovery: { store: deps.store, recoveries, keys: keys2, events: deps.events, clock, random: deps.random, logger: deps.logger, portalOrigin: deps.portalOrigin },
@@ -133,8 +138,8 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     inboxWeb: { inboxPage: '<!doctype html><title>inbox</title>' },
     pace: NO_PACE,
   };
-  const app = createApp({ logger: deps.logger, api, portal: { ...deps, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps);
-  return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock };
+  const app = createApp({ logger: deps.logger, api, portal: { ...deps, downloads: blobs, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps);
+  return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock, blobs, uploads };
 }
 
 /** Pulls the message id and secret out of a notification link. */

@@ -80,9 +80,14 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
   readonly chunks = new Map<string, Uint8Array>();
   failCreate = false;
 
-  async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
+  async create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void> {
     if (this.failCreate) throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'fake');
     if (this.heads.has(head.id)) throw new DependencyError('duplicate id', 'fake');
+    if (head.blob) {
+      this.heads.set(head.id, { ...head, chunkCount: 0, ciphertextBytes: head.blob.parts.reduce((a, b) => a + b, 0) });
+      return;
+    }
+    if (!ciphertext) throw new Error('a head without blob needs its ciphertext');
     this.chunks.set(head.id, ciphertext.slice());
     this.heads.set(head.id, { ...head, chunkCount: 1, ciphertextBytes: ciphertext.length });
   }

@@ -111,7 +111,7 @@ export async function withIdempotency(
     const begun = await deps.idempotency.begin(tenantId, keyHash, ctx.requestHash, now);
     if (begun.state === 'new') claim = begun.claim;
     if (begun.state === 'done') return begun.receipt;
-    if (begun.state === 'in-flight') throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry in a few seconds.');
+    if (begun.state === 'in-flight') throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry in a few seconds.', { retryAfter: 2 });
     if (begun.state === 'mismatch') throw new IdempotencyKeyMismatchError();
   }
 

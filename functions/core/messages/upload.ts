@@ -141,7 +141,7 @@ async function openUploadOf(deps: UploadDeps, principal: Principal, id: string):
   // Another tenant's upload is answered exactly as one that does not exist.
   if (!upload || upload.tenantId !== principal.tenant.id) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open.`);
   if (upload.state === 'committed') throw new ConflictError('This upload was completed: it is a message now (GET /v1/messages/{id}).');
-  if (upload.state === 'completing') throw new ConflictError('This upload is being completed by another request. Retry in a few seconds.');
+  if (upload.state === 'completing') throw new ConflictError('This upload is being completed by another request. Retry in a few seconds.', { retryAfter: 2 });
   if (Date.parse(upload.expiresAt) <= deps.clock().getTime()) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open: it expired unfinished, and its parts are being deleted. Start again.`);
   return upload;
 }
