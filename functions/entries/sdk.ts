@@ -4,7 +4,7 @@
  * and sends through the sealed-upload API; `send(message)` has sealpost seal it (≤ 4 MiB).
  */
 import { OpenPgpSealer } from '../adapters/openpgp/sealer.ts';
-import { SealpostClient, seal, sendSealed, type MessageInput, type SealedSendOptions, type SealedSendResult, type SealedMessage } from '../sdk/index.ts';
+import { SealpostClient, seal, sendSealed, type MessageInput, type ProgressSealer, type SealedSendOptions, type SealedSendResult, type SealedMessage } from '../sdk/index.ts';
 import type { OpenedUpload } from '../core/messages/index.ts';
 
 export * from '../sdk/index.ts';
@@ -12,8 +12,8 @@ export type { EventFeedPage, PublicEvent } from '../core/audit/index.ts';
 export type { MessageStatus, MessageSummary, OpenedUpload, RecipientOutcome, SendReceipt } from '../core/messages/index.ts';
 export type { SettingsView } from '../core/tenants/index.ts';
 
-/** The server's sealer (openpgp.js, RFC 9580 AEAD): what seal() and sendSealed() use. */
-export const sealer = new OpenPgpSealer();
+/** The server's sealer (openpgp.js, RFC 9580 AEAD): what seal() and sendSealed() use; open() decrypts with a key. */
+export const sealer: ProgressSealer & { open(ciphertext: Uint8Array, key: string): Promise<Uint8Array> } = new OpenPgpSealer();
 
 export class Sealpost extends SealpostClient {
   /** Seals `message` on this machine and sends it (see sdk/sealed.ts sendSealed). */
