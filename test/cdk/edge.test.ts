@@ -133,9 +133,12 @@ describe('distribution', () => {
 });
 
 describe('assets bucket', () => {
+  const assetsBucket = () => resources(template, 'AWS::S3::Bucket').find((b) => b.id === logicalId(stack, stack.edge.assetsBucket));
+  const assetsPolicy = () => resources(template, 'AWS::S3::BucketPolicy').find((p) => p.Bucket?.Ref === logicalId(stack, stack.edge.assetsBucket));
+
   it('blocks all public access, requires TLS and is encrypted with S3-managed keys', () => {
-    const [bucket] = resources(template, 'AWS::S3::Bucket');
-    const [policy] = resources(template, 'AWS::S3::BucketPolicy');
+    const bucket = assetsBucket();
+    const policy = assetsPolicy();
     const denies = (policy?.PolicyDocument.Statement as Props[]).filter((s) => s.Effect === 'Deny');
 
     expect(bucket?.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
@@ -144,7 +147,7 @@ describe('assets bucket', () => {
   });
 
   it('lets only this distribution read objects', () => {
-    const [policy] = resources(template, 'AWS::S3::BucketPolicy');
+    const policy = assetsPolicy();
     const allows = (policy?.PolicyDocument.Statement as Props[]).filter((s) => s.Effect === 'Allow');
 
     expect(allows).toHaveLength(1);
