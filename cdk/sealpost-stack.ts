@@ -81,6 +81,7 @@ export class SealpostStack extends Stack {
     this.edge = new Edge(this, 'Edge', {
       apiDomainName: this.api.originDomainName,
       removalPolicy,
+      blobBucket: this.blobs.bucket,
       ...(webAclArn ? { webAclArn } : {}),
       ...(config.customDomain ? { customDomain: config.customDomain } : {}),
     });

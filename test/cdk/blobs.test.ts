@@ -1,5 +1,6 @@
 /** The blob bucket of sealed uploads, its key, and which functions are told about it. */
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { ContextError } from '../../cdk/app.ts';
@@ -134,6 +135,63 @@ describe('blob bucket', () => {
 
     expect(statements).toEqual([{ Effect: 'Allow', Action: 'kms:*', Principal: { AWS: `arn:aws:iam::${TEST_ENV.account}:root` }, Resource: '*' }]);
   });
+});
+
+describe('/blobs/* on the distribution', () => {
+  const config = () => (Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]?.Properties as Props).DistributionConfig as Props;
+  const blobBehaviour = () => (config().CacheBehaviors as Props[]).find((b) => b.PathPattern === '/blobs/*') as Props;
+  const blobOrigin = () => (config().Origins as Props[]).find((o) => o.Id === blobBehaviour().TargetOriginId) as Props;
+  const BUCKET = 'sealpost-sealpostblobbucket-1a2b3c4d5e6f';
+
+  it('sends GET and HEAD of parts, uncached and uncompressed, over HTTPS only, with the security headers and no function', () => {
+    expect(blobBehaviour()).toEqual({
+      PathPattern: '/blobs/*',
+      TargetOriginId: expect.any(String),
+      AllowedMethods: ['GET', 'HEAD'],
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // CachingDisabled
+      OriginRequestPolicyId: { Ref: logicalId(stack, stack.edge.blobRequestPolicy) },
+      ResponseHeadersPolicyId: { Ref: logicalId(stack, stack.edge.responseHeadersPolicy) },
+      ViewerProtocolPolicy: 'https-only',
+      Compress: false,
+    });
+  });
+
+  it('forwards the whole query string (the signature) and no viewer header or cookie, so S3 gets its own Host', () => {
+    const policy = resource(template, logicalId(stack, stack.edge.blobRequestPolicy)).Properties.OriginRequestPolicyConfig as Props;
+
+    expect(policy.QueryStringsConfig).toEqual({ QueryStringBehavior: 'all' });
+    expect(policy.HeadersConfig).toEqual({ HeaderBehavior: 'none' });
+    expect(policy.CookiesConfig).toEqual({ CookieBehavior: 'none' });
+  });
+
+  it('goes to S3\'s regional REST endpoint with the bucket as origin path, over TLS 1.2, as a custom origin without OAC and without the edge secret', () => {
+    expect(blobOrigin()).toEqual({
+      Id: blobBehaviour().TargetOriginId,
+      DomainName: { 'Fn::Join': ['', [`s3.${TEST_ENV.region}.`, { Ref: 'AWS::URLSuffix' }]] },
+      OriginPath: { 'Fn::Join': ['', ['/', { Ref: 'SealpostBlobBucket' }]] },
+      CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] },
+    });
+    // The edge secret goes to the HTTP API's origin and nowhere else.
+    expect((config().Origins as Props[]).filter((o) => o.OriginCustomHeaders !== undefined)).toEqual([
+      expect.objectContaining({ Id: config().DefaultCacheBehavior.TargetOriginId }),
+    ]);
+  });
+
+  it('routes the adapter\'s download URL to S3 exactly as it was signed: same host, origin path + path = signed path, only host signed', async () => {
+    const client = new S3Client({ region: TEST_ENV.region, forcePathStyle: true, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const presigned = new URL(await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'blobs/AAAAAAAAAAAAAAAAAAAAAA/3' }), { expiresIn: 60 }));
+    const portalPath = await new S3BlobStore(client, BUCKET).downloadUrl('AAAAAAAAAAAAAAAAAAAAAA', 3, 60);
+    const viewer = new URL(portalPath, 'https://secure.example.com');
+    const origin = blobOrigin();
+    const originHost = (origin.DomainName['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'amazonaws.com')).join('');
+
+    expect(viewer.pathname).toMatch(/^\/blobs\//); // what the /blobs/* behaviour matches
+    expect(presigned.host).toBe(originHost);
+    expect(`/${BUCKET}${viewer.pathname}`).toBe(presigned.pathname);
+    expect(viewer.search).toBe(presigned.search);
+    expect(presigned.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+  });
+
 });
 
 describe('environment', () => {
