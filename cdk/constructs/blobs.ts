@@ -32,7 +32,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BLOB_PREFIX, PENDING_TAGGING, STATE_TAG } from '../../functions/adapters/s3/blob-store.ts';
+import { BLOB_PREFIX, PENDING_TAGGING, STATE_TAG } from '../../functions/adapters/s3/keys.ts';
 import { UPLOAD_LIFETIME_MS } from '../../functions/core/messages/index.ts';
 import { MAX_EXPIRY_DAYS } from '../../functions/core/shared/index.ts';
 

@@ -16,7 +16,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BLOB_PREFIX } from '../../functions/adapters/s3/blob-store.ts';
+import { BLOB_PREFIX } from '../../functions/adapters/s3/keys.ts';
 import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
 import { VIEWER_HOST_HEADER, VIEWER_IP_HEADER } from '../../functions/http/request-info.ts';
 import { EDGE_SECRET_HEADER } from '../../functions/http/middleware/edge-guard.ts';

@@ -218,7 +218,8 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
         res.writeHead(206, { ...objectHeaders(object, false), 'Content-Range': `bytes ${start}-${end}/${object.body.length}`, 'Content-Length': String(slice.length) });
         return void res.end(slice);
       }
-      res.writeHead(200, { ...objectHeaders(object, withChecksum), 'Content-Length': String(object.body.length) });
+      const cacheControl = url.searchParams.get('response-cache-control');
+      res.writeHead(200, { ...objectHeaders(object, withChecksum), ...(cacheControl ? { 'Cache-Control': cacheControl } : {}), 'Content-Length': String(object.body.length) });
       return void res.end(method === 'HEAD' ? undefined : object.body);
     }
     case 'DELETE':

@@ -7,6 +7,9 @@ import { ContextError } from '../../cdk/app.ts';
 import { BLOB_CORS_HEADERS, BLOB_MAX_AGE_DAYS } from '../../cdk/constructs/blobs.ts';
 import type { SealpostStack } from '../../cdk/sealpost-stack.ts';
 import { S3BlobStore } from '../../functions/adapters/s3/blob-store.ts';
+import type { S3Downloads } from '../../functions/adapters/s3/downloads.ts';
+import type { Config } from '../../functions/config.ts';
+import { composeDownloads } from '../../functions/entries/compose/blobs.ts';
 import { UPLOAD_LIFETIME_MS } from '../../functions/core/messages/index.ts';
 import { MAX_EXPIRY_DAYS } from '../../functions/core/shared/index.ts';
 import { TEST_ENV, ensureBuilt, logicalId, synth } from './helpers.ts';
@@ -178,18 +181,22 @@ describe('/blobs/* on the distribution', () => {
   });
 
   it('routes the adapter\'s download URL to S3 exactly as it was signed: same host, origin path + path = signed path, only host signed', async () => {
-    const client = new S3Client({ region: TEST_ENV.region, forcePathStyle: true, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
-    const presigned = new URL(await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'blobs/AAAAAAAAAAAAAAAAAAAAAA/3' }), { expiresIn: 60 }));
-    const portalPath = await new S3BlobStore(client, BUCKET).downloadUrl('AAAAAAAAAAAAAAAAAAAAAA', 3, 60);
+    // The portal's own composition, as in AWS (no endpoint override): what it signs and for which host.
+    const downloads = composeDownloads({ blobBucket: BUCKET, region: TEST_ENV.region } as Config, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' }) as S3Downloads;
+    const portalPath = await downloads.downloadUrl('AAAAAAAAAAAAAAAAAAAAAA', 3, 60);
     const viewer = new URL(portalPath, 'https://secure.example.com');
     const origin = blobOrigin();
     const originHost = (origin.DomainName['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'amazonaws.com')).join('');
+    // The AWS SDK's presigner, for the same object: the same host and path (its signature differs only by its extra x-id parameter).
+    const client = new S3Client({ region: TEST_ENV.region, forcePathStyle: true, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const presigned = new URL(await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'blobs/AAAAAAAAAAAAAAAAAAAAAA/3' }), { expiresIn: 60 }));
 
     expect(viewer.pathname).toMatch(/^\/blobs\//); // what the /blobs/* behaviour matches
+    expect(downloads.signedHost).toBe(originHost);
     expect(presigned.host).toBe(originHost);
     expect(`/${BUCKET}${viewer.pathname}`).toBe(presigned.pathname);
-    expect(viewer.search).toBe(presigned.search);
-    expect(presigned.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    expect(viewer.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    expect(viewer.searchParams.get('X-Amz-Security-Token')).toBe('token');
   });
 
 });

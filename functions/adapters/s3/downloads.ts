@@ -14,9 +14,17 @@ import { presignGet, type SigningCredentials } from './presign.ts';
 export class S3Downloads implements BlobDownloads {
   constructor(private readonly options: { endpoint: string; region: string; bucket: string; credentials: () => SigningCredentials; clock: () => Date }) {}
 
+  /** The host the URLs are signed for: what CloudFront's /blobs/* origin must be (the CDK stack's tests hold them together). */
+  get signedHost(): string {
+    return new URL(this.options.endpoint).host;
+  }
+
   async downloadUrl(messageId: string, index: number, expiresInSeconds: number): Promise<string> {
     const { endpoint, region, bucket } = this.options;
-    const url = new URL(presignGet({ endpoint, region, bucket, key: blobKey(messageId, index), credentials: this.options.credentials(), expiresInSeconds, now: this.options.clock() }));
+    const url = new URL(presignGet({ endpoint, region, bucket, key: blobKey(messageId, index), credentials: this.options.credentials(), expiresInSeconds, now: this.options.clock(),
+      // Ciphertext, but still nothing for a browser's or a proxy's disk cache: S3 answers with this Cache-Control.
+      responseHeaders: { 'response-cache-control': 'no-store' },
+    }));
     return `${url.pathname.slice(`/${bucket}`.length)}${url.search}`;
   }
 }

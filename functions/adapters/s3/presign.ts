@@ -43,6 +43,8 @@ export function stringToSign(request: { method: string; path: string; query: str
  */
 export function presignGet(options: {
   endpoint: string; region: string; bucket: string; key: string; credentials: SigningCredentials; expiresInSeconds: number; now: Date;
+  /** S3's response-* overrides, signed into the URL (e.g. "response-cache-control": "no-store"). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }): string {
   const endpoint = new URL(options.endpoint);
   const amzDate = options.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -56,6 +58,7 @@ export function presignGet(options: {
     ['X-Amz-Expires', String(options.expiresInSeconds)],
     ...(options.credentials.sessionToken ? [['X-Amz-Security-Token', options.credentials.sessionToken] as [string, string]] : []),
     ['X-Amz-SignedHeaders', 'host'],
+    ...Object.entries(options.responseHeaders ?? {}),
   ];
   const query = canonicalQuery(params);
   const toSign = stringToSign({ method: 'GET', path, query, headers: `host:${endpoint.host}\n`, signedHeaders: 'host' }, amzDate, scope);
