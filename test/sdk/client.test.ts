@@ -159,6 +159,45 @@ describe('SealpostClient against /v1/openapi.json', () => {
   });
 });
 
+describe('sendSealed when every answer of the completion is lost', () => {
+  /** Completions reach sealpost (`reach`) or not, and no answer comes back. */
+  function losingCompletions(world: World, reach: boolean): typeof fetch {
+    const passThrough = appFetch(world);
+    return async (input, init) => {
+      if (!String(input).endsWith('/complete')) return passThrough(input, init);
+      if (reach) await passThrough(input, init);
+      throw new TypeError('fetch failed');
+    };
+  }
+  const message = { to: ['alice@example.com'], subject: 'Hi', text: 'x' };
+
+  it('names the message that may have gone out when the completion reached sealpost', async () => {
+    const world = await buildTestApp();
+    const client = clientOf(world, { fetch: losingCompletions(world, true) });
+
+    const error = await sendSealed(client, message, { sealer: new OpenPgpSealer() }).catch((e: unknown) => e) as SealpostError;
+
+    expect(error).toMatchObject({ kind: 'transient' });
+    const [id] = [...world.deps.store.heads.keys()];
+    expect(error.maybeSentAs).toBe(id);
+    expect(error.message).toMatch(new RegExp(`The message may have been sent all the same, as ${id}\\.$`));
+    expect(world.deps.notifier.sent).toHaveLength(1);
+  });
+
+  it('abandons the upload, and names no message, when no completion reached sealpost', async () => {
+    const world = await buildTestApp();
+    const client = clientOf(world, { fetch: losingCompletions(world, false) });
+
+    const error = await sendSealed(client, message, { sealer: new OpenPgpSealer() }).catch((e: unknown) => e) as SealpostError;
+
+    expect(error).toMatchObject({ kind: 'transient' });
+    expect(error.maybeSentAs).toBeUndefined();
+    expect(world.uploads.uploads.size).toBe(0);
+    expect(world.blobs.objects.size).toBe(0);
+    expect(world.deps.notifier.sent).toEqual([]);
+  });
+});
+
 describe('SealpostClient retries', () => {
   /** Answers with `scripted` responses first, then from the app; records each request's Idempotency-Key. */
   function scripted(world: World, answers: ((input: Parameters<typeof fetch>[0], init?: RequestInit) => Response | Promise<Response>)[]) {
