@@ -29,9 +29,12 @@ const dir = mkdtempSync(join(tmpdir(), 'sealpost-cli-'));
 beforeAll(async () => { stack = await startTestStack({ maintenanceIntervalMs: 0, logWrite: (line) => { logs.push(line); } }); }, 60_000);
 afterAll(async () => { await stack?.close(); });
 
-interface Seen { method: string; url: string; body: Buffer; status?: number; answer?: string }
-/** What the recording fetch does to a request: nothing, fail it before it leaves, or send it twice. */
-type Fault = (request: { method: string; url: string }) => 'network' | 'twice' | undefined;
+interface Seen { method: string; url: string; body: Buffer; idempotencyKey: string | null; status?: number; answer?: string }
+/**
+ * What the recording fetch does to a request: nothing, fail it before it leaves, send it twice, or
+ * let it reach sealpost and lose the answer.
+ */
+type Fault = (request: { method: string; url: string }) => 'network' | 'twice' | 'lost' | undefined;
 
 async function cli(args: string[], options: { env?: Record<string, string | undefined>; fault?: Fault } = {}) {
   const seen: Seen[] = [];
@@ -40,10 +43,14 @@ async function cli(args: string[], options: { env?: Record<string, string | unde
   const recording: typeof fetch = async (input, init) => {
     const method = init?.method ?? 'GET';
     const body = init?.body === undefined ? Buffer.alloc(0) : typeof init.body === 'string' ? Buffer.from(init.body) : Buffer.from(init.body as Uint8Array);
-    const request: Seen = { method, url: String(input), body };
+    const request: Seen = { method, url: String(input), body, idempotencyKey: new Headers(init?.headers).get('Idempotency-Key') };
     seen.push(request);
     const fault = options.fault?.(request);
-    if (fault === 'network') throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
+    if (fault === 'network') throw new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') });
+    if (fault === 'lost') {
+      request.status = (await fetch(input, init)).status;
+      throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
+    }
     if (fault === 'twice') {
       seen.push({ ...request });
       await (await fetch(input, init)).arrayBuffer();
@@ -56,6 +63,8 @@ async function cli(args: string[], options: { env?: Record<string, string | unde
   const code = await runCli(args, {
     env: { SEALPOST_URL: stack.appUrl, SEALPOST_API_KEY: stack.apiKey, ...options.env },
     stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, isTty: false, fetch: recording,
+    // The client's backoff between retries is the SDK's business (test/sdk): here it costs no time.
+    sleep: async () => undefined,
   });
   return { code, stdout, stderr, seen };
 }
@@ -305,6 +314,62 @@ describe('sealpost send', () => {
       expect(mime.text?.trim()).toBe('Identical text');
       expect(mime.attachments.map((a) => [a.filename, a.mimeType, new TextDecoder().decode(a.content as ArrayBuffer)])).toEqual([['report.pdf', 'application/pdf', '%PDF-1.7 report']]);
     }
+  });
+});
+
+describe('sealpost send: a send whose every answer is lost', () => {
+  const mailTo = async (email: string) => (await capturedMail(stack.mailboxUrl)).filter((m) => m.destination.to.some((t) => t.includes(email)));
+
+  it('sealed by sealpost: exits 4 and names the Idempotency-Key to run again with, which sends it once', async () => {
+    const fault: Fault = (r) => (r.method === 'POST' && r.url.endsWith('/v1/messages') ? 'lost' : undefined);
+    const args = ['send', '--server-seal', '--to', 'mo@example.com', '--subject', 'Lost answers', '--text', 'x', '--json'];
+
+    const first = await cli(args, { fault });
+    const key = first.seen[0]?.idempotencyKey as string;
+    const again = await cli([...args, '--idempotency-key', key]);
+
+    expect(first.code).toBe(EXIT.transient);
+    expect(first.seen.map((r) => [r.idempotencyKey, r.status])).toEqual(Array(4).fill([key, 201]));
+    expect(first.stderr).toBe(`sealpost: sealpost could not be reached: fetch failed\nIt may have been sent all the same. Run the same command again with --idempotency-key ${key}: it is then sent at most once.\n`);
+    expect(again.code).toBe(EXIT.ok);
+    const { id } = JSON.parse(again.stdout) as { id: string };
+    expect((await mailTo('mo@example.com')).map((m) => m.body.html?.includes(id))).toEqual([true]);
+  });
+
+  it('sealed here: exits 4 and says how to look the message up, which was sent once', async () => {
+    const fault: Fault = (r) => (r.method === 'POST' && r.url.endsWith('/complete') ? 'lost' : undefined);
+
+    const run = await cli(['send', '--to', 'nia@example.com', '--subject', 'Lost answers', '--text', 'x'], { fault });
+
+    expect(run.code).toBe(EXIT.transient);
+    const id = /\/v1\/uploads\/([^/]+)\/complete$/.exec(run.seen.find((r) => r.url.endsWith('/complete'))?.url ?? '')?.[1] as string;
+    expect(run.stderr).toContain(`The message may have been sent all the same, as ${id}.\nCheck with \`sealpost status ${id}\` before sending it again`);
+    expect(run.stderr).not.toContain('safe to run');
+    expect(run.seen.at(-1)).toMatchObject({ method: 'DELETE', status: 409 });
+    expect((await mailTo('nia@example.com')).map((m) => m.body.html?.includes(id))).toEqual([true]);
+    expect((await cli(['status', id])).stdout).toMatch(new RegExp(`^${id} {2}active `));
+  });
+
+  it('sealed here with links delivered by the sender: says to revoke a message nobody could open', async () => {
+    const fault: Fault = (r) => (r.method === 'POST' && r.url.endsWith('/complete') ? 'lost' : undefined);
+
+    const run = await cli(['send', '--to', 'ola@example.com', '--subject', 'Lost answers', '--text', 'x', '--deliver-links-myself'], { fault });
+
+    expect(run.code).toBe(EXIT.transient);
+    const id = /\/v1\/uploads\/([^/]+)\/complete$/.exec(run.seen.find((r) => r.url.endsWith('/complete'))?.url ?? '')?.[1] as string;
+    expect(run.stderr).toContain(`if it was sent, nobody can open it (its links were never printed), so revoke it (\`sealpost revoke ${id}\`) before sending it again.`);
+    expect(run.stdout).toBe('');
+  });
+
+  it('sealed here: says it is safe to run again when the completion never reached sealpost, and the upload is abandoned', async () => {
+    const fault: Fault = (r) => (r.method === 'POST' && r.url.endsWith('/complete') ? 'network' : undefined);
+
+    const run = await cli(['send', '--to', 'pia@example.com', '--subject', 'Never arrived', '--text', 'x'], { fault });
+
+    expect(run.code).toBe(EXIT.transient);
+    expect(run.stderr).toBe('sealpost: sealpost could not be reached: fetch failed\nIt is safe to run the same command again.\n');
+    expect(run.seen.at(-1)).toMatchObject({ method: 'DELETE', status: 204 });
+    expect(await mailTo('pia@example.com')).toEqual([]);
   });
 });
 
