@@ -237,6 +237,25 @@ describe('S3BlobStore parts', () => {
     await expect(unreachable.commit('m', 1)).rejects.toBeInstanceOf(DependencyError);
     await expect(unreachable.delete('m', 1)).rejects.toBeInstanceOf(DependencyError);
   });
+
+  it('turns a part whose connection breaks halfway into a DependencyError', async () => {
+    const breaking = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '100000', 'Content-Type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1000));
+      setTimeout(() => res.destroy(), 10);
+    });
+    await new Promise<void>((resolve) => breaking.listen(0, '127.0.0.1', resolve));
+    const broken = new S3BlobStore(s3Client(`http://127.0.0.1:${(breaking.address() as AddressInfo).port}`, { maxAttempts: 1 }), BUCKET);
+
+    try {
+      const chunks = await broken.read('m', 0);
+      const reading = (async () => { for await (const _chunk of chunks ?? []) { /* drain */ } })();
+
+      await expect(reading).rejects.toBeInstanceOf(DependencyError);
+    } finally {
+      await new Promise((resolve) => breaking.close(resolve));
+    }
+  });
 });
 
 describe('download URLs', () => {
