@@ -11,6 +11,9 @@ export interface ProblemBody {
   readonly [extension: string]: unknown;
 }
 
+/** The problem type of a send none of whose notifications was confirmed: sealpost discarded the message. */
+export const DELIVERY_FAILED_PROBLEM = 'urn:sealpost:problem:delivery-failed';
+
 /**
  * - `usage`: the call itself is wrong (a missing recipient, an unreadable file); nothing was sent.
  * - `refused`: sealpost answered 4xx; nothing was sent, and the same request will be refused again.

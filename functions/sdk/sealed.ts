@@ -7,7 +7,7 @@
  */
 import { compositeChecksum, distinctRecipients, planRecipients, composeMime, sha256Of, type OpenedUpload, type PlannedRecipient, type SendReceipt } from '../core/messages/index.ts';
 import { toBase64, type RandomBytes } from '../core/shared/index.ts';
-import { SealpostError } from './errors.ts';
+import { DELIVERY_FAILED_PROBLEM, SealpostError } from './errors.ts';
 import { toAddress, type CompletionRecipient, type MessageInput, type PartUploadUrl, type SealpostClient } from './client.ts';
 
 /** Seals with progress: the server's sealer (adapters/openpgp/sealer.ts OpenPgpSealer) is one. */
@@ -127,7 +127,8 @@ export async function sendSealed(client: SealpostClient, message: MessageInput, 
         ...(upload.custodyPassword ? { custodyPassword: upload.custodyPassword } : {}),
       }, options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {});
     } catch (error) {
-      if (!(error instanceof SealpostError) || error.kind !== 'transient') throw error;
+      // A delivery failure says what happened: nothing was delivered, and the message was discarded.
+      if (!(error instanceof SealpostError) || error.kind !== 'transient' || error.problem?.type === DELIVERY_FAILED_PROBLEM) throw error;
       // The completion may have reached sealpost and sent the message while every answer was lost.
       // Abandoning tells: it succeeds only while the upload is still open, that is when nothing was
       // sent (and then nothing can be). Otherwise the message may exist under the upload's id.

@@ -198,6 +198,22 @@ describe('sendSealed when every answer of the completion is lost', () => {
   });
 });
 
+describe('sendSealed when no notification could be sent', () => {
+  it('reports sealpost\'s own account (the message was discarded) instead of retrying a spent upload', async () => {
+    const world = await buildTestApp();
+    world.deps.notifier.reject.add('alice@example.com');
+    const exchanges: Exchange[] = [];
+    const client = clientOf(world, { fetch: appFetch(world, exchanges) });
+
+    const error = await sendSealed(client, { to: ['alice@example.com'], subject: 'Hi', text: 'x' }, { sealer: new OpenPgpSealer() }).catch((e: unknown) => e) as SealpostError;
+
+    expect(error).toMatchObject({ kind: 'transient', status: 502 });
+    expect(error.message).toMatch(/^No notification was confirmed by the email service, so the message was discarded/);
+    expect(error.maybeSentAs).toBeUndefined();
+    expect(exchanges.filter((e) => e.path.endsWith('/complete')).map((e) => e.status)).toEqual([502]);
+  });
+});
+
 describe('SealpostClient retries', () => {
   /** Answers with `scripted` responses first, then from the app; records each request's Idempotency-Key. */
   function scripted(world: World, answers: ((input: Parameters<typeof fetch>[0], init?: RequestInit) => Response | Promise<Response>)[]) {
