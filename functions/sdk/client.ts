@@ -89,11 +89,15 @@ export class SealpostClient {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: ClientOptions) {
-    let origin: URL;
+    let origin: URL | undefined;
     try {
       origin = new URL(options.url);
     } catch {
-      throw new SealpostError('usage', 'The sealpost URL must be an absolute URL such as https://secure.example.com (SEALPOST_URL).');
+      origin = undefined;
+    }
+    // "localhost:3000" parses as a URL of scheme "localhost:", whose origin is "null".
+    if (origin === undefined || (origin.protocol !== 'https:' && origin.protocol !== 'http:')) {
+      throw new SealpostError('usage', 'The sealpost URL must be an absolute http(s) URL such as https://secure.example.com (SEALPOST_URL).');
     }
     if (!options.apiKey) throw new SealpostError('usage', 'An API key is required (SEALPOST_API_KEY).');
     this.url = origin.origin;

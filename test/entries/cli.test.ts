@@ -149,6 +149,8 @@ describe('sealpost send: usage errors exit 2, say why, and send nothing', () => 
     ['--server-seal with --deliver-links-myself', ['send', '--to', 'a@example.com', '--subject', 'Hi', '--text', 'x', '--server-seal', '--deliver-links-myself'], {}, /--deliver-links-myself needs local sealing: drop --server-seal\./],
     ['no SEALPOST_URL', ['send', '--to', 'a@example.com', '--subject', 'Hi', '--text', 'x'], { SEALPOST_URL: undefined }, /Set SEALPOST_URL .* and SEALPOST_API_KEY/],
     ['no SEALPOST_API_KEY', ['status', 'abc'], { SEALPOST_API_KEY: undefined }, /Set SEALPOST_URL .* and SEALPOST_API_KEY/],
+    ['a SEALPOST_URL without its scheme', ['status', 'abc'], { SEALPOST_URL: 'localhost:3000' }, /The sealpost URL must be an absolute http\(s\) URL/],
+    ['a SEALPOST_URL that is not http(s)', ['status', 'abc'], { SEALPOST_URL: 'ftp://sealpost.example.com' }, /The sealpost URL must be an absolute http\(s\) URL/],
     ['--expires-in-days 0', ['send', '--to', 'a@example.com', '--subject', 'Hi', '--text', 'x', '--expires-in-days', '0'], {}, /--expires-in-days must be a whole number of at least 1\./],
     ['no body', ['send', '--to', 'a@example.com', '--subject', 'Hi'], {}, /give a text body, an HTML body or both/],
     ['no body, for sealpost to seal', ['send', '--server-seal', '--to', 'a@example.com', '--subject', 'Hi'], {}, /give a text body, an HTML body or both/],
