@@ -14,6 +14,7 @@ import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../functions/http/
 import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { TEST_WEB, aSendRequest, aTenant, base64, buildTestApp, parseLink } from '../helpers/builders.ts';
 import { SIMPLE_SVG, aPng } from '../helpers/brand-fakes.ts';
+import { completionFor, declarationOf, plan, sealFor } from '../helpers/sealed-uploads.ts';
 
 const ORIGIN = 'http://localhost';
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -89,7 +90,17 @@ async function buildWorld() {
     return `__Host-sealpost_inbox=${/__Host-sealpost_inbox=([^;]+)/.exec(res.headers.get('Set-Cookie') ?? '')?.[1]}`;
   };
   const webhook = async () => (await ok({ method: 'POST', path: '/v1/admin/webhooks', key: 'admin', json: { url: 'https://hooks.acme.example/in', events: ['*'] } }, 201) as { id: string }).id;
-  return { app, request, ok, send, signIn, lastCode, inboxPost, webhook, revision: () => deps.tenants.tenants.get('acme')?.revision ?? 0, digestOf };
+  /** Opens a sealed upload for one recipient, seals and puts its one part; what completing it needs. */
+  const upload = async () => {
+    const opened = await ok({ method: 'POST', path: '/v1/uploads', key: 'send', json: { recipients: 1 } }, 201) as { id: string; custodyPassword?: string };
+    const planned = await plan(['upload@example.com']);
+    const ciphertext = await sealFor([...planned.map((r) => r.key), ...(opened.custodyPassword ? [opened.custodyPassword] : [])]);
+    const { declaration, parts } = await declarationOf(ciphertext);
+    await ok({ method: 'POST', path: `/v1/uploads/${opened.id}/parts`, key: 'send', json: { ...declaration, parts } });
+    built.blobs.put(opened.id, 0, ciphertext);
+    return { id: opened.id, completion: completionFor(planned, opened.custodyPassword ? { custodyPassword: opened.custodyPassword } : {}) };
+  };
+  return { app, request, ok, send, signIn, lastCode, inboxPost, webhook, upload, revision: () => deps.tenants.tenants.get('acme')?.revision ?? 0, digestOf };
 }
 
 const sendBody = aSendRequest();
@@ -130,6 +141,29 @@ const CASES: Record<string, (w: World) => Promise<Probes>> = {
   'DELETE /v1/messages/:id': async (w) => {
     const { id } = await w.send('revoke@example.com');
     return { ok: [{ method: 'DELETE', path: `/v1/messages/${id}`, key: 'send', status: 204 }], errors: [{ method: 'DELETE', path: `/v1/messages/${UNKNOWN_ID}`, key: 'send', status: 404 }] };
+  },
+  'POST /v1/uploads': async () => ({
+    ok: [{ method: 'POST', path: '/v1/uploads', key: 'send', json: { recipients: 1 }, status: 201 }],
+    errors: [{ method: 'POST', path: '/v1/uploads', json: { recipients: 1 }, status: 401 }, { method: 'POST', path: '/v1/uploads', key: 'send', json: { recipients: 0 }, status: 422 }],
+  }),
+  'POST /v1/uploads/:id/parts': async (w) => {
+    const { id } = await w.ok({ method: 'POST', path: '/v1/uploads', key: 'send', json: { recipients: 1 } }, 201) as { id: string };
+    const json = { bytes: 10, sha256: `${'A'.repeat(43)}=`, parts: [{ index: 0, sha256: `${'B'.repeat(43)}=` }] };
+    return {
+      ok: [{ method: 'POST', path: `/v1/uploads/${id}/parts`, key: 'send', json, status: 200 }],
+      errors: [{ method: 'POST', path: `/v1/uploads/${UNKNOWN_ID}/parts`, key: 'send', json, status: 404 }, { method: 'POST', path: `/v1/uploads/${id}/parts`, key: 'send', json: { ...json, bytes: 11 }, status: 409 }],
+    };
+  },
+  'POST /v1/uploads/:id/complete': async (w) => {
+    const { id, completion } = await w.upload();
+    return {
+      ok: [{ method: 'POST', path: `/v1/uploads/${id}/complete`, key: 'send', json: completion, status: 201 }],
+      errors: [{ method: 'POST', path: `/v1/uploads/${id}/complete`, key: 'send', json: completion, status: 409 }, { method: 'POST', path: `/v1/uploads/${UNKNOWN_ID}/complete`, key: 'send', json: { recipients: [] }, status: 422 }],
+    };
+  },
+  'DELETE /v1/uploads/:id': async (w) => {
+    const { id } = await w.ok({ method: 'POST', path: '/v1/uploads', key: 'send', json: { recipients: 1 } }, 201) as { id: string };
+    return { ok: [{ method: 'DELETE', path: `/v1/uploads/${id}`, key: 'send', status: 204 }], errors: [{ method: 'DELETE', path: `/v1/uploads/${id}`, key: 'send', status: 404 }] };
   },
   'GET /v1/events': async () => ({
     ok: [{ path: '/v1/events', key: 'send', status: 200 }],
@@ -298,9 +332,9 @@ describe('security headers on every response', () => {
     return res;
   }
 
-  it('has a case for each of the 39 routes the app mounts, and for no other', () => {
+  it('has a case for each of the 43 routes the app mounts, and for no other', () => {
     expect(Object.keys(CASES).sort()).toEqual([...routes].sort());
-    expect(routes).toHaveLength(39);
+    expect(routes).toHaveLength(43);
   });
 
   it('puts exactly the headers on a normal request and on every error of each route', async () => {
@@ -311,8 +345,8 @@ describe('security headers on every response', () => {
       for (const probe of [...ok, ...errors]) await check(probe);
       perRoute.set(route, ok.length + errors.length);
     }
-    expect(perRoute.size).toBe(39);
-    expect([...perRoute.values()].reduce((a, b) => a + b)).toBe(99);
+    expect(perRoute.size).toBe(43);
+    expect([...perRoute.values()].reduce((a, b) => a + b)).toBe(110);
   });
 
   it('puts exactly the headers on a wrong method for every path, HEAD requests, unknown paths and /healthz', async () => {
@@ -338,7 +372,7 @@ describe('security headers on every response', () => {
     await check({ method: 'HEAD', path: `/m/${UNKNOWN_ID}`, status: 200 });
     await check({ method: 'HEAD', path: '/assets/pickup.js', status: 200, cache: STATIC });
     await check({ method: 'HEAD', path: '/healthz', status: 200 });
-    expect(paths).toHaveLength(32);
+    expect(paths).toHaveLength(36);
   });
 
   it('pins the policy: the Content-Security-Policy and every other header, as reviewed', async () => {
