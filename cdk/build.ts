@@ -23,6 +23,12 @@ export const LAMBDA_ENTRIES = {
 } as const;
 export type LambdaEntry = keyof typeof LAMBDA_ENTRIES;
 
+/**
+ * NODE_OPTIONS of every function: stack traces name the source files. Node then reads each bundle's
+ * source map at load, which is part of every cold start (the bench starts its bundles with it too).
+ */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
 /** The portal serves the pickup page itself, so its bundle carries the built web client here. */
 export const PORTAL_WEB_DIR = 'web';
 
