@@ -4,7 +4,7 @@
  * the compile-time checks at the bottom fail `tsc` as soon as a schema and its core type differ in
  * a field, a type or whether a field is optional.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { createKey, KeySummary, SettingsView, updateSettings } from '../core/tenants/index.ts';
 import type { listMessages, MessageStatus, MessageSummary, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
 import { EVENT_TYPES, type EventFeedPage, type PublicEvent } from '../core/audit/index.ts';
