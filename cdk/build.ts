@@ -5,6 +5,7 @@
  *
  * ESM with the AWS SDK bundled starts fastest on Lambda (measured here: ~216 ms cold vs 70 ms for an
  * empty Node process); CommonJS dependencies inside an ESM bundle need `require`, hence the banner.
+ * `npm run bench` measures each entry's cold start against a minimal bundle built with these options.
  */
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -41,6 +42,9 @@ export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: 'linked',
+  // Node reads the whole map at load (LAMBDA_NODE_OPTIONS), for stack traces, which need the
+  // mappings only: without the sources' text the maps are a third the size (sender-api 5.5 → 1.8 MB).
+  sourcesContent: false,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
