@@ -185,6 +185,14 @@ describe('Lambda entries', () => {
     }
     expect(has(senderApi, 'node_modules/openpgp/')).toBe(true);
     expect(has(sesInputs, 'hono')).toBe(false);
+    // Each HTTP entry carries its own route groups only (app.ts): no API schemas or OpenAPI document
+    // in the portal, no pickup page in the sender API (whose API description still names the inbox's schemas).
+    for (const route of ['functions/http/openapi.ts', 'functions/http/routes/messages.ts', 'functions/http/routes/admin-webhooks.ts']) {
+      expect(has(portalInputs, route), route).toBe(false);
+    }
+    for (const route of ['functions/http/routes/portal.ts', 'functions/http/routes/console.ts']) {
+      expect(has(senderApi, route), route).toBe(false);
+    }
   });
 
   it('each entry serves only its own routes', async () => {
