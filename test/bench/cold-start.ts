@@ -29,13 +29,17 @@ export interface ColdStart {
   /** Medians of the phases: spawn → import done, import done → first answer. */
   readonly importMs: number;
   readonly firstRequestMs: number;
+  /** The same cost in CPU time (the process's, to its first answer, less the warm request's): steadier on a busy machine. */
+  readonly coldCpuMs: number;
+  /** Median of the per-round CPU-time ratios. */
+  readonly cpuRatio: number;
   readonly runs: readonly number[];
   /** Median over the runs of this run's cold start over the floor's in the same run (the floor: 1). */
   readonly ratio: number;
   readonly bundleBytes: number;
 }
 
-interface Sample { readonly coldMs: number; readonly warmMs: number; readonly importMs: number; readonly firstRequestMs: number }
+interface Sample { readonly coldMs: number; readonly warmMs: number; readonly importMs: number; readonly firstRequestMs: number; readonly coldCpuMs: number }
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -81,12 +85,12 @@ function runChild(node: string, bundle: string, eventsFile: string, env: NodeJS.
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`cold start of ${bundle} exited ${code}: ${stderr.slice(0, 2000)}`));
-      const result = JSON.parse(readFileSync(out, 'utf8')) as { importedAt: number; firstAt: number; warmMs: number; statuses: number[] };
+      const result = JSON.parse(readFileSync(out, 'utf8')) as { importedAt: number; firstAt: number; warmMs: number; firstCpuMs: number; warmCpuMs: number; statuses: number[] };
       const ok = result.statuses.every((s) => s >= 200 && s < 300);
       if (!ok) return reject(new Error(`cold start of ${bundle} answered ${result.statuses.join(', ')}`));
       resolve({
         coldMs: result.firstAt - spawnedAt - result.warmMs, warmMs: result.warmMs,
-        importMs: result.importedAt - spawnedAt, firstRequestMs: result.firstAt - result.importedAt,
+        importMs: result.importedAt - spawnedAt, firstRequestMs: result.firstAt - result.importedAt, coldCpuMs: result.firstCpuMs - result.warmCpuMs,
       });
     });
   });
@@ -126,9 +130,10 @@ export async function measureColdStarts(node: string, webDir: string, runs: numb
   return COLD_TARGETS.map((target) => {
     const list = samples.get(target) ?? [];
     const of = (key: keyof Sample) => median(list.map((s) => s[key]));
+    const ratioOf = (key: 'coldMs' | 'coldCpuMs') => median(list.map((s, run) => s[key] / (floors[run] as Sample)[key]));
     return {
-      target, coldMs: of('coldMs'), warmMs: of('warmMs'), importMs: of('importMs'), firstRequestMs: of('firstRequestMs'),
-      runs: list.map((s) => s.coldMs), ratio: median(list.map((s, run) => s.coldMs / (floors[run] as Sample).coldMs)), bundleBytes: bytes(target),
+      target, coldMs: of('coldMs'), warmMs: of('warmMs'), importMs: of('importMs'), firstRequestMs: of('firstRequestMs'), coldCpuMs: of('coldCpuMs'),
+      runs: list.map((s) => s.coldMs), ratio: ratioOf('coldMs'), cpuRatio: ratioOf('coldCpuMs'), bundleBytes: bytes(target),
     };
   });
 }
