@@ -11,6 +11,7 @@ import { eventRoutes } from './routes/events.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { replyRoutes } from './routes/reply.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import type { AppDeps } from './app.ts';
 import type { AppEnv } from './types.ts';
 
@@ -20,6 +21,7 @@ export function apiGroup(app: Hono<AppEnv>, deps: AppDeps): void {
   // The API description is public; mounted first so no later /v1 middleware can put a key on it.
   app.route('/v1', openApiRoutes());
   app.route('/v1/messages', messageRoutes(api));
+  if (api.uploads) app.route('/v1/uploads', uploadRoutes({ ...api, ...api.uploads }));
   app.use('/v1/events', requireKey(api.tenants, 'send', api.clock));
   app.route('/v1/events', eventRoutes(api));
   // Every admin route, present and future, sits behind an admin key.

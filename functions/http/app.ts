@@ -19,6 +19,7 @@ import type { WebhookAdminDeps } from '../core/webhooks/index.ts';
 import type { PortalDeps } from './routes/portal.ts';
 import type { BrandRoutesDeps } from './routes/brand.ts';
 import type { InboxRoutesDeps } from './routes/inbox.ts';
+import type { UploadDeps } from '../core/messages/index.ts';
 import type { RecoveryDeps } from '../core/message-center/index.ts';
 import type { ReplyDeps } from '../core/replies/index.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
@@ -31,6 +32,8 @@ export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {
   readonly recovery?: RecoveryDeps;
   /** Secure replies (POST /m/{id}/reply): sealed by the sender API's pipeline. */
   readonly reply?: ReplyDeps;
+  /** Sealed uploads (/v1/uploads), when the deployment has a blob store (S3). */
+  readonly uploads?: Pick<UploadDeps, 'uploads' | 'blobs' | 'maxUploadBytes'>;
 };
 
 export interface AppDeps {

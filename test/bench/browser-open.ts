@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { NodemailerMimeComposer } from '../../functions/adapters/mime/nodemailer-composer.ts';
+import { composeMime } from '../../functions/core/messages/index.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { CHUNKS_PER_PART, CHUNK_BYTES } from '../../functions/adapters/dynamodb/message-store.ts';
 import { aSecret } from '../web/pickup-fixtures.ts';
@@ -40,11 +40,11 @@ async function sealedMessage(bytes: number, password: string): Promise<Uint8Arra
   // base64 is 4/3 of the bytes, plus a line break per 76 characters.
   const attachment = new Uint8Array(Math.floor(((bytes - 4096) * 3) / 4 * (76 / 78)));
   for (let i = 0; i < attachment.length; i += 65536) crypto.getRandomValues(attachment.subarray(i, i + 65536));
-  const mime = await new NodemailerMimeComposer().compose({
+  const mime = composeMime({
     from: { name: 'Bench', email: 'bench@example.com' }, to: [{ email: 'recipient@example.org' }], cc: [],
     subject: 'A large message', text: 'The file is attached.', messageId: 'bench', date: new Date(),
     attachments: [{ filename: 'large.bin', contentType: 'application/octet-stream', content: attachment }],
-  });
+  }, (n) => crypto.getRandomValues(new Uint8Array(n)));
   return new OpenPgpSealer().seal(mime, [password]);
 }
 

@@ -121,7 +121,7 @@ describe('Lambda entries', () => {
 
     expect(parts).toBe(2);
     const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.concat(pieces)), link.secret));
-    expect(mime).toContain('filename=big.bin');
+    expect(mime).toContain('filename="big.bin"');
     expect(Buffer.concat(streamed).equals(Buffer.from(mime))).toBe(true);
   });
 
@@ -179,7 +179,7 @@ describe('Lambda entries', () => {
     expect(has(portalInputs, 'client-ses')).toBe(true);
     expect(has(sesInputs, 'client-ses')).toBe(false);
     for (const files of [senderApi, portalInputs, sesInputs]) {
-      expect(has(files, 'functions/local/')).toBe(false);
+      expect(has(files, 'functions/stand-ins/')).toBe(false);
       expect(has(files, 'dynalite')).toBe(false);
       expect(has(files, 'web/src/')).toBe(false);
     }

@@ -57,7 +57,10 @@ function start(): void {
   const guarded = window as { __sealpostFragment?: string };
   const fragment = credentialsFromFragment(guarded.__sealpostFragment ?? location.hash);
   delete guarded.__sealpostFragment;
-  history.replaceState(null, '', location.pathname + location.search);
+  // A link whose "#" a scanner or mail client sent encoded (%23, or %2523 when encoded twice) has
+  // its key in the path: it opens nothing (the page says the link is incomplete), and the key must
+  // leave the address bar and history as a fragment's does.
+  history.replaceState(null, '', location.pathname.replace(/%(?:25)*23.*$/i, '') + location.search);
   const id = messageIdFromPath(location.pathname);
 
   const status = byId('status');

@@ -4,8 +4,7 @@
  * status are logged here (never the request, which carries the link), never returned verbatim.
  */
 import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import type { Address, Logger, Notifier, PickupNotification } from '../../core/shared/index.ts';
-import type { RecipientOutcome } from '../../core/messages/index.ts';
+import type { Address, Logger, Notifier, NotifyOutcome, PickupNotification } from '../../core/shared/index.ts';
 import { MESSAGE_TAG, RECIPIENT_TAG } from './tags.ts';
 
 /** RFC 5322 mailbox for SES's Source/To: quoted ASCII display name, or an RFC 2047 encoded word. */
@@ -29,7 +28,7 @@ const REJECTIONS: Record<string, string> = {
 export class SesNotifier implements Notifier {
   constructor(private readonly client: SESClient, private readonly options: { configurationSetName?: string; logger?: Logger } = {}) {}
 
-  async send(notification: PickupNotification): Promise<Omit<RecipientOutcome, 'email'>> {
+  async send(notification: PickupNotification): Promise<NotifyOutcome> {
     try {
       await this.client.send(new SendEmailCommand({
         Source: formatMailbox(notification.from),

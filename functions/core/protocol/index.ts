@@ -6,5 +6,6 @@
  * May import: shared — each through its index.
  */
 export * from './access-token.ts';
+export * from './openpgp-frame.ts';
 export * from './recovery-wrap.ts';
 export * from './openpgp-subset.ts';
