@@ -6,8 +6,9 @@
  *
  * Exit codes: 0 done; 2 the command is wrong (nothing was sent); 3 sealpost refused it (4xx: nothing
  * was sent, and the same command will be refused again); 4 a transient failure that persisted after
- * the retries (network, 5xx, rate limit: safe to run again, sends carry an Idempotency-Key); 1
- * anything unexpected.
+ * the retries (network, 5xx, rate limit); 1 anything unexpected. After a 4, running the same command
+ * again is safe unless the CLI says a send may have gone out: each run draws a new Idempotency-Key,
+ * so it then says how to look the message up (sealed here) or which key to run again with (--server-seal).
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -26,6 +27,19 @@ export interface CliIo {
   /** Progress bars only on a terminal. */
   readonly isTty: boolean;
   readonly fetch?: typeof fetch;
+  /** How the client waits between retries (tests make it instant). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A send that failed for a transient reason after it may have reached sealpost: running the same
+ * command again could send it twice (a new run draws a new Idempotency-Key), so `advice` says what
+ * to do instead.
+ */
+class MaybeSentError extends SealpostError {
+  constructor(cause: SealpostError, readonly advice: string) {
+    super('transient', cause.message, cause.status, cause.problem, { cause });
+  }
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -54,7 +68,7 @@ function clientOf(io: CliIo): Sealpost {
   const url = io.env.SEALPOST_URL;
   const apiKey = io.env.SEALPOST_API_KEY;
   if (!url || !apiKey) throw new SealpostError('usage', 'Set SEALPOST_URL (e.g. http://localhost:3000) and SEALPOST_API_KEY (a send key) in the environment.');
-  return new Sealpost({ url, apiKey, ...(io.fetch ? { fetch: io.fetch } : {}) });
+  return new Sealpost({ url, apiKey, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.sleep ? { sleep: io.sleep } : {}) });
 }
 
 async function readInput(path: string, what: string): Promise<Uint8Array> {
@@ -155,7 +169,14 @@ export function buildProgram(io: CliIo): Command {
       const client = clientOf(io);
       const idempotencyKey = options.idempotencyKey ?? randomIdempotencyKey();
       if (options.serverSeal) {
-        const receipt = await client.send(message, { idempotencyKey });
+        let receipt: SendReceipt;
+        try {
+          receipt = await client.send(message, { idempotencyKey });
+        } catch (error) {
+          // The same key makes a repeat return the first receipt instead of sending again.
+          if (error instanceof SealpostError && error.kind === 'transient') throw new MaybeSentError(error, `It may have been sent all the same. Run the same command again with --idempotency-key ${idempotencyKey}: it is then sent at most once.`);
+          throw error;
+        }
         io.stdout(options.json ? `${JSON.stringify(receipt, null, 2)}\n` : describeReceipt(receipt));
         return;
       }
@@ -164,6 +185,15 @@ export function buildProgram(io: CliIo): Command {
         const { receipt, links } = await client.sendSealed(message, { idempotencyKey, ...(options.deliverLinksMyself ? { deliverLinksMyself: true } : {}), ...(bars.onProgress ? { onProgress: bars.onProgress } : {}) });
         bars.stop();
         io.stdout(options.json ? `${JSON.stringify(links ? { ...receipt, links } : receipt, null, 2)}\n` : describeReceipt(receipt, links));
+      } catch (error) {
+        // Sealed here, a message that may have gone out has a known id; running again would seal a new one.
+        if (error instanceof SealpostError && error.maybeSentAs !== undefined) {
+          const id = error.maybeSentAs;
+          throw new MaybeSentError(error, options.deliverLinksMyself
+            ? `Check with \`sealpost status ${id}\`: if it was sent, nobody can open it (its links were never printed), so revoke it (\`sealpost revoke ${id}\`) before sending it again.`
+            : `Check with \`sealpost status ${id}\` before sending it again: running the same command would send another message, with new links.`);
+        }
+        throw error;
       } finally {
         bars.stop();
       }
@@ -219,7 +249,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (error instanceof SealpostError) {
       io.stderr(`sealpost: ${error.message}\n`);
-      if (error.kind === 'transient') io.stderr('It is safe to run the same command again.\n');
+      if (error.kind === 'transient') io.stderr(error instanceof MaybeSentError ? `${error.advice}\n` : 'It is safe to run the same command again.\n');
       return EXIT[error.kind];
     }
     io.stderr(`sealpost: unexpected error: ${(error as Error).stack ?? String(error)}\n`);

@@ -12,7 +12,7 @@ import type { EventFeedPage } from '../core/audit/index.ts';
 import type { MessageStatus, MessageSummary, OpenedUpload, SendReceipt } from '../core/messages/index.ts';
 import { toBase64, toBase64Url, type Address } from '../core/shared/index.ts';
 import type { SettingsView } from '../core/tenants/index.ts';
-import { SealpostError, errorOf, type ProblemBody } from './errors.ts';
+import { DELIVERY_FAILED_PROBLEM, SealpostError, errorOf, type ProblemBody } from './errors.ts';
 
 export interface ClientOptions {
   /** The deployment's origin, e.g. https://secure.example.com (SEALPOST_URL). */
@@ -89,11 +89,15 @@ export class SealpostClient {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: ClientOptions) {
-    let origin: URL;
+    let origin: URL | undefined;
     try {
       origin = new URL(options.url);
     } catch {
-      throw new SealpostError('usage', 'The sealpost URL must be an absolute URL such as https://secure.example.com (SEALPOST_URL).');
+      origin = undefined;
+    }
+    // "localhost:3000" parses as a URL of scheme "localhost:", whose origin is "null".
+    if (origin === undefined || (origin.protocol !== 'https:' && origin.protocol !== 'http:')) {
+      throw new SealpostError('usage', 'The sealpost URL must be an absolute http(s) URL such as https://secure.example.com (SEALPOST_URL).');
     }
     if (!options.apiKey) throw new SealpostError('usage', 'An API key is required (SEALPOST_API_KEY).');
     this.url = origin.origin;
@@ -173,9 +177,15 @@ export class SealpostClient {
     }, true);
   }
 
-  /** POST /v1/uploads/{id}/complete: sealpost checks the upload and sends it. */
+  /**
+   * POST /v1/uploads/{id}/complete: sealpost checks the upload and sends it. A 502 delivery-failed
+   * (no notification could be sent, so the message was discarded) is not retried: the upload is
+   * spent, and a repeat could only answer that it was completed.
+   */
   completeUpload(id: string, completion: UploadCompletionInput, options: { idempotencyKey?: string } = {}): Promise<SendReceipt> {
-    return this.call('POST', `/v1/uploads/${encodeURIComponent(id)}/complete`, { body: completion, idempotencyKey: options.idempotencyKey ?? randomIdempotencyKey() });
+    return this.call('POST', `/v1/uploads/${encodeURIComponent(id)}/complete`, {
+      body: completion, idempotencyKey: options.idempotencyKey ?? randomIdempotencyKey(), final: [DELIVERY_FAILED_PROBLEM],
+    });
   }
 
   /** DELETE /v1/uploads/{id}: abandons an open upload and deletes its parts. */
@@ -186,8 +196,9 @@ export class SealpostClient {
   /**
    * One call of the API: JSON in, JSON (or nothing) out, retried as the header says. `retry`: whether
    * a POST may be retried without an Idempotency-Key (because repeating it changes nothing new).
+   * `final`: problem types that no repeat of this call can change, so they are never retried.
    */
-  private async call<T>(method: string, path: string, options: { body?: unknown; query?: Query; idempotencyKey?: string; retry?: boolean } = {}): Promise<T> {
+  private async call<T>(method: string, path: string, options: { body?: unknown; query?: Query; idempotencyKey?: string; retry?: boolean; final?: readonly string[] } = {}): Promise<T> {
     const url = new URL(path, this.url);
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { Authorization: `Bearer ${this.apiKey}`, Accept: 'application/json' };
@@ -203,6 +214,7 @@ export class SealpostClient {
       }
       const problem = await response.json().catch(() => undefined) as ProblemBody | undefined;
       const error = errorOf(response.status, problem);
+      if (options.final?.includes(String(problem?.type))) throw error;
       return { done: false as const, error, retryAfter: retryAfterOf(response) };
     }, retry);
   }

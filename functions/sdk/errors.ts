@@ -11,6 +11,9 @@ export interface ProblemBody {
   readonly [extension: string]: unknown;
 }
 
+/** The problem type of a send none of whose notifications was confirmed: sealpost discarded the message. */
+export const DELIVERY_FAILED_PROBLEM = 'urn:sealpost:problem:delivery-failed';
+
 /**
  * - `usage`: the call itself is wrong (a missing recipient, an unreadable file); nothing was sent.
  * - `refused`: sealpost answered 4xx; nothing was sent, and the same request will be refused again.
@@ -21,14 +24,21 @@ export type ErrorKind = 'usage' | 'refused' | 'transient';
 
 export class SealpostError extends Error {
   override readonly name = 'SealpostError';
+  /**
+   * A send that failed for a transient reason after sealpost may have committed it: the id of the
+   * message that may have gone out all the same. Look it up (status) before sending it again: a new
+   * send would be another message, with new links.
+   */
+  readonly maybeSentAs?: string;
   constructor(
     readonly kind: ErrorKind,
     message: string,
     readonly status?: number,
     readonly problem?: ProblemBody,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; maybeSentAs?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.maybeSentAs !== undefined) this.maybeSentAs = options.maybeSentAs;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { compositeChecksum, distinctRecipients, planRecipients, composeMime, sha256Of, type OpenedUpload, type PlannedRecipient, type SendReceipt } from '../core/messages/index.ts';
 import { toBase64, type RandomBytes } from '../core/shared/index.ts';
-import { SealpostError } from './errors.ts';
+import { DELIVERY_FAILED_PROBLEM, SealpostError } from './errors.ts';
 import { toAddress, type CompletionRecipient, type MessageInput, type PartUploadUrl, type SealpostClient } from './client.ts';
 
 /** Seals with progress: the server's sealer (adapters/openpgp/sealer.ts OpenPgpSealer) is one. */
@@ -98,7 +98,8 @@ export async function sendSealed(client: SealpostClient, message: MessageInput, 
   checkMessage(message);
   const count = distinctRecipients({ to: message.to.map(toAddress), cc: (message.cc ?? []).map(toAddress) }).length;
   const upload = await client.openUpload(count);
-  let completed = false;
+  /** Completed, or already abandoned: nothing for the finally block to clean up. */
+  let settled = false;
   try {
     const sealed = await seal(message, upload, {
       sealer: options.sealer, ...(options.random ? { random: options.random } : {}),
@@ -114,16 +115,28 @@ export async function sendSealed(client: SealpostClient, message: MessageInput, 
       if (options.deliverLinksMyself) return { ...address, tokenHash: r.tokenHash, linkTokenHash: r.linkTokenHash };
       return { ...address, secret: r.secret, ...(message.passcode !== undefined ? { key: r.key } : {}) };
     });
-    const receipt = await client.completeUpload(upload.id, {
-      recipients,
-      ...(message.expiresInDays !== undefined ? { expiresInDays: message.expiresInDays } : {}),
-      ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
-      ...(message.replyTo !== undefined ? { replyTo: message.replyTo } : {}),
-      ...(message.verification !== undefined ? { verification: message.verification } : {}),
-      ...(message.passcode !== undefined ? { passcode: true } : {}),
-      ...(upload.custodyPassword ? { custodyPassword: upload.custodyPassword } : {}),
-    }, options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {});
-    completed = true;
+    let receipt: SendReceipt;
+    try {
+      receipt = await client.completeUpload(upload.id, {
+        recipients,
+        ...(message.expiresInDays !== undefined ? { expiresInDays: message.expiresInDays } : {}),
+        ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
+        ...(message.replyTo !== undefined ? { replyTo: message.replyTo } : {}),
+        ...(message.verification !== undefined ? { verification: message.verification } : {}),
+        ...(message.passcode !== undefined ? { passcode: true } : {}),
+        ...(upload.custodyPassword ? { custodyPassword: upload.custodyPassword } : {}),
+      }, options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {});
+    } catch (error) {
+      // A delivery failure says what happened: nothing was delivered, and the message was discarded.
+      if (!(error instanceof SealpostError) || error.kind !== 'transient' || error.problem?.type === DELIVERY_FAILED_PROBLEM) throw error;
+      // The completion may have reached sealpost and sent the message while every answer was lost.
+      // Abandoning tells: it succeeds only while the upload is still open, that is when nothing was
+      // sent (and then nothing can be). Otherwise the message may exist under the upload's id.
+      settled = true;
+      if (await client.abandonUpload(upload.id).then(() => true, () => false)) throw error;
+      throw new SealpostError('transient', `${error.message} The message may have been sent all the same, as ${upload.id}.`, error.status, error.problem, { cause: error, maybeSentAs: upload.id });
+    }
+    settled = true;
     const base = upload.link;
     return {
       receipt,
@@ -131,7 +144,7 @@ export async function sendSealed(client: SealpostClient, message: MessageInput, 
     };
   } finally {
     // Best effort: an upload nobody completes expires by itself anyway.
-    if (!completed) await client.abandonUpload(upload.id).catch(() => undefined);
+    if (!settled) await client.abandonUpload(upload.id).catch(() => undefined);
   }
 }
 

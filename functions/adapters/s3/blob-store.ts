@@ -42,7 +42,7 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
   async read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined> {
     try {
       const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: blobKey(messageId, index) }));
-      return Body as AsyncIterable<Uint8Array> | undefined;
+      return Body === undefined ? undefined : readingOrFailing(Body as AsyncIterable<Uint8Array>);
     } catch (error) {
       const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
@@ -83,3 +83,14 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
   }
 }
 
+/**
+ * The body's chunks, with a connection lost halfway (the stream's own error, e.g. "aborted") turned
+ * into the DependencyError a failed read is, rather than an unexplained 500.
+ */
+async function* readingOrFailing(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw new DependencyError('The uploaded parts could not be read right now. Nothing was sent; retry.', 's3', error);
+  }
+}
