@@ -46,14 +46,6 @@ export interface BuildWebOptions {
 }
 
 /**
- * OpenPGP.js's lightweight build loads rarely used algorithms with dynamic import(). A message sealed
- * by sealpost needs none of them (a password, AES-256, SEIPDv2, iterated S2K, no compression), and
- * bundling them would triple the page weight, so they become a module that fails: such a message is
- * rejected as undecryptable. noble_hashes stays — it is tiny and a fallback for hashing.
- */
-const OPENPGP_UNUSED = ['argon2id', 'legacy_ciphers', 'nacl-fast', 'noble_curves', 'noble_hashes', 'unbzip2-stream'];
-
-/**
  * postal-mime decodes HTML entities only when it turns HTML into text for a message whose parts mix
  * both kinds outside a multipart/alternative. Its table of all 2,231 HTML entities weighs more than
  * DOMPurify, so it is replaced by the common ones; an unknown named entity stays as written.
@@ -69,20 +61,9 @@ const COMMON_ENTITIES: Readonly<Record<string, string>> = {
 };
 
 function trimDependencies(hits: Set<string>): Plugin {
-  const unused = new RegExp(`^\\./(${OPENPGP_UNUSED.join('|')})(?:\\.min)?\\.mjs$`);
   return {
     name: 'sealpost-trim-dependencies',
     setup(builder) {
-      builder.onResolve({ filter: unused }, (args) => {
-        if (!args.importer.includes(`${path.sep}openpgp${path.sep}`)) return undefined;
-        const name = unused.exec(args.path)?.[1] ?? args.path;
-        hits.add(name);
-        return { path: name, namespace: 'sealpost-unsupported' };
-      });
-      builder.onLoad({ filter: /.*/, namespace: 'sealpost-unsupported' }, (args) => ({
-        contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the sealpost protocol`)});`,
-        loader: 'js',
-      }));
       builder.onResolve({ filter: /^\.\/html-entities\.js$/ }, (args) => {
         if (!args.importer.includes(`${path.sep}postal-mime${path.sep}`)) return undefined;
         hits.add('html-entities');
@@ -105,12 +86,13 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 
   const hits = new Set<string>();
   const result = await buildPage('pickup', outDir, assetsDir, { metafile: true, plugins: [trimDependencies(hits)] });
-  const expected = [...OPENPGP_UNUSED, 'html-entities'];
-  const missed = expected.filter((name) => !hits.has(name));
-  if (missed.length > 0) {
+  if (!hits.has('html-entities')) {
     // A dependency changed shape: review the trimming above rather than ship a silently bigger page.
-    throw new Error(`web build: expected to replace ${missed.join(', ')}; check web/build.ts against the installed packages`);
+    throw new Error('web build: expected to replace postal-mime\'s html-entities; check web/build.ts against the installed packages');
   }
+  // The page decrypts with the protocol's own WebCrypto module (core/protocol/openpgp-subset.ts).
+  const openpgp = Object.keys(result.metafile?.inputs ?? {}).filter((input) => input.includes('node_modules/openpgp/'));
+  if (openpgp.length > 0) throw new Error(`web build: the pickup page must not bundle OpenPGP.js (${openpgp[0]})`);
   if (options.analyze) console.log(await analyzeMetafile(result.metafile ?? { inputs: {}, outputs: {} }));
 
   // The admin console is its own small bundle, so the pickup page carries none of it (and vice versa).

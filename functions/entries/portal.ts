@@ -3,6 +3,7 @@ import { handle } from 'hono/aws-lambda';
 import { loadWebAssets } from '../adapters/fs/web-assets.ts';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
+import { inboxGroup, portalGroup } from '../http/portal-routes.ts';
 import { composePortalMail } from './compose/mail.ts';
 import { composeLogger, composeReader, composeStorage } from './compose/storage.ts';
 import { composeInbox, composeRecoveries } from './compose/custody.ts';
@@ -18,5 +19,5 @@ export const app = createApp({
   ...(config.edgeSecret ? { edgeSecret: config.edgeSecret } : {}),
   portal: { ...composeReader(config, logger, storage), ...(downloads ? { downloads } : {}), ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
   inbox: composeInbox(config, logger, storage, mail.notifier),
-});
+}, portalGroup, inboxGroup);
 export const handler = handle(app);

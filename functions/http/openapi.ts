@@ -7,7 +7,7 @@
  * test/http/openapi.test.ts checks the table against the routes the app registers and against the
  * README's curl examples.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 // A named import (hence no import attribute): esbuild then bundles only this key of package.json.
 import { version as packageVersion } from '../../package.json';
 import { EVENT_TYPES } from '../core/audit/index.ts';

@@ -4,7 +4,7 @@
  * the compile-time checks at the bottom fail `tsc` as soon as a schema and its core type differ in
  * a field, a type or whether a field is optional.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { createKey, KeySummary, SettingsView, updateSettings } from '../core/tenants/index.ts';
 import type { listMessages, MessageStatus, MessageSummary, OpenedUpload, partUploads, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
 import type { PartDownload } from '../core/pickup/index.ts';

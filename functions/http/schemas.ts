@@ -2,7 +2,7 @@
  * Request schemas of the sender API (zod) and the response types the web client and tests use.
  * Validation happens here, at the edge; core receives typed, decoded values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
   type Address,

@@ -5,6 +5,8 @@ import {
 } from '../../functions/core/tenants/index.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { inboxGroup, portalGroup } from '../../functions/http/portal-routes.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import type { NewMessageHead } from '../../functions/core/messages/index.ts';
 import type { WebAssets } from '../../functions/core/shared/index.ts';
@@ -138,7 +140,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     inboxWeb: { inboxPage: '<!doctype html><title>inbox</title>' },
     pace: NO_PACE,
   };
-  const app = createApp({ logger: deps.logger, api, portal: { ...deps, downloads: blobs, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps);
+  const app = createApp({ logger: deps.logger, api, portal: { ...deps, downloads: blobs, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps, apiGroup, portalGroup, inboxGroup);
   return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock, blobs, uploads };
 }
 

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
 import { issueGrant } from '../../functions/core/pickup/index.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
@@ -543,7 +545,7 @@ const PICKUP_HTML = readFileSync(new URL('../../web/pickup.html', import.meta.ur
 describe('GET /m/:id page facts', () => {
   async function portal() {
     const t = await setup('none');
-    const app = createApp({ logger: t.deps.logger, api: t.deps, portal: { ...t.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } });
+    const app = createApp({ logger: t.deps.logger, api: t.deps, portal: { ...t.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } }, apiGroup, portalGroup);
     return { ...t, page: async (id: string) => (await app.request(`/m/${id}`)).text() };
   }
 

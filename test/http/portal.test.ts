@@ -3,6 +3,8 @@ import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protoco
 import type { Tenant } from '../../functions/core/tenants/index.ts';
 import { DependencyError } from '../../functions/core/shared/index.ts';
 import { createApp } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
 import { aBrandedTenant, aPng, withLogo } from '../helpers/brand-fakes.ts';
 import { readFileSync } from 'node:fs';
@@ -66,7 +68,7 @@ async function brandedPortal(acmeOverrides: Parameters<typeof aBrandedTenant>[0]
   const ctx = await buildTestApp({ tenants: [aBrandedTenant(acmeOverrides), aTenant({ id: 'other', settings: { displayName: 'Other Org', senderAddress: 'x@other.example' } })] });
   const acme = withLogo(ctx.deps.tenants, ctx.deps.tenants.tenants.get('acme')!, aPng(), 'image/png');
   ctx.deps.tenants.hosts.set('secure.acme.example', 'acme');
-  const app = createApp({ logger: ctx.deps.logger, api: ctx.deps, portal: { ...ctx.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } });
+  const app = createApp({ logger: ctx.deps.logger, api: ctx.deps, portal: { ...ctx.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } }, apiGroup, portalGroup);
   const send = async (tenant: string) => {
     const res = await sendJson(app, ctx.keys[tenant], aSendRequest());
     return (await res.json() as { id: string }).id;

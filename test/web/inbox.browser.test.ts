@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 
 import { loadInboxAssets, loadWebAssets } from '../../functions/adapters/fs/web-assets.ts';
 import { createApp } from '../../functions/http/app.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { inboxRoutes } from '../../functions/http/routes/inbox.ts';
 import { buildWeb } from '../../web/build.ts';
 import { aClock, aTenant } from '../helpers/builders.ts';
@@ -46,7 +47,7 @@ describeBrowser('inbox page', () => {
     await seedMessage({ store, inbox, keys }, { id: messageIdOf('second'), emails: ['alice@example.com'], createdAt: '2026-11-28T10:00:00.000Z' });
     const logger = new CapturingLogger();
     const deps = { store, events: new InMemoryEventLog(clock), tenants, clock, logger, notifier, random: (n: number) => new Uint8Array(randomBytes(n)) };
-    const app = createApp({ logger, portal: { ...deps, web: loadWebAssets(distDir) } });
+    const app = createApp({ logger, portal: { ...deps, web: loadWebAssets(distDir) } }, portalGroup);
     app.route('/', inboxRoutes({ ...deps, inbox, keys, portalOrigin: 'http://localhost', inboxWeb: loadInboxAssets(distDir), issueGrant: async () => 'G'.repeat(43), pace: NO_PACE }));
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

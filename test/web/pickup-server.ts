@@ -9,6 +9,7 @@
  * the answers of docs/protocol.md §5.4: five wrong answers lock. `facts` fill the page's slots.
  * A message with `wrappedSecret` stands for a recovery link's open (the header on every 200), and
  * POST /m/{id}/reply checks the same credentials as an open, then answers 201 `{id, expiresAt}`.
+ * With `partBytes`, a message is served in parts (`Sealpost-Parts`, `"part": n`) like a large one.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,6 +36,8 @@ export interface StoredMessage {
   readonly wrappedSecret?: string;
   /** …and this `Sealpost-Recovered-Key` header (absent: as a server from before custody keys). */
   readonly recoveredKey?: 'custody' | 'recipient';
+  /** Serve the ciphertext in parts of this many bytes (Sealpost-Parts), as the portal does a large message; default one part. */
+  readonly partBytes?: number;
   /** Answer the next code request with 429 code-rate-limited for this many seconds. */
   rateLimitCodes?: number;
   failures?: number;
@@ -136,7 +139,12 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
       }
       if (stored.wrappedSecret !== undefined) res.setHeader('Sealpost-Wrapped-Secret', stored.wrappedSecret);
       if (stored.recoveredKey !== undefined) res.setHeader('Sealpost-Recovered-Key', stored.recoveredKey);
-      return send(res, 200, 'application/octet-stream', stored.ciphertext);
+      if (stored.partBytes === undefined) return send(res, 200, 'application/octet-stream', stored.ciphertext);
+      const parts = Math.max(1, Math.ceil(stored.ciphertext.length / stored.partBytes));
+      const part = typeof body.part === 'number' ? body.part : 0;
+      if (!Number.isInteger(part) || part < 0 || part >= parts) return problem(res, 404, 'Not available');
+      res.setHeader('Sealpost-Parts', String(parts));
+      return send(res, 200, 'application/octet-stream', stored.ciphertext.subarray(part * stored.partBytes, (part + 1) * stored.partBytes));
     }
     const pageId = /^\/m\/([^/]+)\/?$/.exec(url.pathname)?.[1];
     if (req.method === 'GET' && pageId !== undefined) {

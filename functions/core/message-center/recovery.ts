@@ -187,12 +187,12 @@ const LINK_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * recipient. Undefined when it is not one (the caller goes on with the recipient path, which then
  * answers 404 as for any unknown credential).
  */
-async function openByRecovery(deps: PortalOpenDeps, messageId: string, credentials: RecipientCredentials, part: number, ctx: { sourceIp?: string; userAgent?: string }): Promise<RecoveredPart | undefined> {
-  if (!deps.recoveries || credentials.link === undefined || !LINK_PATTERN.test(credentials.link) || !isWellFormedMessageId(messageId)) return undefined;
-  const head = await deps.store.getHead(messageId);
+async function openByRecovery(
+  deps: PortalOpenDeps, head: MessageHead | undefined, link: string, part: number, ctx: { sourceIp?: string; userAgent?: string },
+): Promise<RecoveredPart | undefined> {
   const now = deps.clock();
-  if (!head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
-  const linkHash = await hashAccessToken(credentials.link);
+  if (!deps.recoveries || !head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
+  const linkHash = await hashAccessToken(link);
   if (!matchRecovery(head, linkHash, now)) return undefined;
   const tenant = await deps.tenants.getTenant(head.tenantId);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
@@ -216,5 +216,9 @@ export async function openMessageOrRecovery(
 ): Promise<OpenedPart | RecoveredPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
-  return (await openByRecovery(deps, messageId, credentials, part, ctx)) ?? openMessage(deps, messageId, credentials, ctx);
+  const { link } = credentials;
+  if (!deps.recoveries || link === undefined || !LINK_PATTERN.test(link) || !isWellFormedMessageId(messageId)) return openMessage(deps, messageId, credentials, ctx);
+  // One read of the head serves both paths: the recovery check and, when it is not one, the recipient's open.
+  const head = { value: await deps.store.getHead(messageId) };
+  return (await openByRecovery(deps, head.value, link, part, ctx)) ?? openMessage(deps, messageId, credentials, { ...ctx, head });
 }

@@ -4,7 +4,7 @@
  * because the notification travels as ordinary email. It carries the tenant's brand (name, logo,
  * colour); sealpost appears only in the "Secured by" line. Everything the tenant typed is escaped.
  */
-import { escapeHtml, type Address, type PickupNotification } from '../shared/index.ts';
+import { escapeHtml, formatUtcExpiry, type Address, type PickupNotification } from '../shared/index.ts';
 import { brandedEmailHtml, emailColor, emailLogoUrl, type Tenant } from '../tenants/index.ts';
 
 
@@ -12,9 +12,6 @@ export function pickupLink(portalOrigin: string, messageId: string, secret: stri
   return `${portalOrigin.replace(/\/+$/, '')}/m/${encodeURIComponent(messageId)}#${secret}`;
 }
 
-function formatExpiry(expiresAt: Date): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(expiresAt) + ' UTC';
-}
 
 export interface PickupNotificationInput {
   tenant: Tenant;
@@ -43,7 +40,7 @@ export function buildPickupNotification(input: PickupNotificationInput): PickupN
   const color = emailColor(tenant);
   const logoUrl = emailLogoUrl(tenant, input.portalOrigin ?? new URL(link).origin);
   const replyTo = input.replyTo ?? tenant.settings.replyTo;
-  const expiry = formatExpiry(input.expiresAt);
+  const expiry = formatUtcExpiry(input.expiresAt);
   const subject = `${sender} sent you a secure message`;
   const custody = input.inboxUrl
     ? `You can also open it from ${sender}'s Message Center, signing in with a code sent to this address: ${input.inboxUrl}`

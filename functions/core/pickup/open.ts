@@ -6,7 +6,7 @@
  */
 import { DependencyError, MessageUnavailableError, describeError } from '../shared/index.ts';
 import { appendEvents } from '../audit/index.ts';
-import { authorizeRecipient, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
+import { authorizeRecipient, type AuthContext, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
 import { withinPartWindow } from './verification.ts';
 import type { BlobDownloads, MessageHead } from '../messages/index.ts';
 
@@ -86,13 +86,14 @@ export async function openMessage(
   deps: PickupDeps,
   messageId: string,
   credentials: RecipientCredentials,
-  ctx: { sourceIp?: string; userAgent?: string; part?: number } = {},
+  ctx: { sourceIp?: string; userAgent?: string; part?: number; head?: AuthContext['head'] } = {},
 ): Promise<OpenedPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
   const { head, recipient, grant } = await authorizeRecipient(deps, messageId, credentials, {
     ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
     ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
+    ...(ctx.head !== undefined ? { head: ctx.head } : {}),
     grantOnly: part > 0,
   });
   const now = deps.clock();

@@ -56,6 +56,8 @@ export interface AuthContext {
   readonly grantOnly?: boolean;
   /** POST /m/:id/code: send a new code, whatever grant or code came along. */
   readonly resend?: boolean;
+  /** The head as this request has just read it (`value` undefined: there is none): it is not read again. */
+  readonly head?: { readonly value: MessageHead | undefined };
 }
 
 export interface AuthorizedRecipient {
@@ -97,7 +99,7 @@ export async function authorizeRecipient(
     throw new MessageUnavailableError();
   }
   const now = deps.clock();
-  const head = await deps.store.getHead(messageId);
+  const head = ctx.head ? ctx.head.value : await deps.store.getHead(messageId);
   if (!available(head, now)) throw new MessageUnavailableError();
   const tokenHash = await hashAccessToken(token);
   // A message that stores link tokens is matched by the link only: matching by the token would let

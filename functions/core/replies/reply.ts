@@ -8,7 +8,7 @@
 import { appendEvents } from '../audit/index.ts';
 import {
   DependencyError, DeliveryFailedError, MessageUnavailableError, PayloadTooLargeError, ReplyRateLimitedError, ValidationError, describeError, escapeHtml,
-  isExpired, type PickupNotification,
+  formatUtcExpiry, isExpired, type PickupNotification,
 } from '../shared/index.ts';
 import {
   isMimeContainerType, sendMessage, type Attachment, type MessageHead, type OutboundMessage, type PickupNotificationInput, type RecipientRecord, type SendContext, type SendDeps,
@@ -201,9 +201,6 @@ export async function sendReply(
 }
 
 
-function formatExpiry(expiresAt: Date): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(expiresAt) + ' UTC';
-}
 
 /**
  * The notification of a reply, to the organisation: who replied and the link, in the tenant's
@@ -215,7 +212,7 @@ export function buildReplyNotification(input: PickupNotificationInput & { readon
   const { tenant, to, link, replier } = input;
   const color = emailColor(tenant);
   const logoUrl = emailLogoUrl(tenant, input.portalOrigin ?? new URL(link).origin);
-  const expiry = formatExpiry(input.expiresAt);
+  const expiry = formatUtcExpiry(input.expiresAt);
   const headline = `${replier} replied securely to your message`;
   const text = [
     `${headline}.`,

@@ -14,6 +14,8 @@ import { composeSender } from '../compose/sender.ts';
 import { composeReader, composeStorage, secureRandom } from '../compose/storage.ts';
 import { composePortalMail } from '../compose/mail.ts';
 import { createApp } from '../../http/app.ts';
+import { apiGroup } from '../../http/api-routes.ts';
+import { inboxGroup, portalGroup } from '../../http/portal-routes.ts';
 import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
 import { freePort, startDynamoDb, startMailbox } from '../../stand-ins/stand-ins.ts';
 import { startKms } from '../../stand-ins/kms-stand-in.ts';
@@ -157,7 +159,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       api: composeSender(config, logger, storage, onSdkClient),
       portal: { ...reader, ...mail, downloads: composeDownloads(config), recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
       inbox: composeInbox(config, logger, storage, mail.notifier, composeKeys(config, onSdkClient), options.signInAnswerMs),
-    });
+    }, apiGroup, portalGroup, inboxGroup);
     const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient), blobs: composeBlobs(config, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
     const { onRequest } = options;
     const served = withBlobProxy(app.fetch, s3.endpoint, LOCAL_BLOB_BUCKET);

@@ -16,7 +16,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, describeError, EMAIL_PATTERN, escapeHtml } from '../../core/shared/index.ts';
 import {
   SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,

@@ -5,7 +5,6 @@
  * under the strict CSP of every response, so its stylesheet is served beside it at /v1/docs.css.
  */
 import { Hono } from 'hono';
-import { openApiDocument } from '../openapi.ts';
 import { methodNotAllowed } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
 
@@ -182,11 +181,17 @@ a{color:#0969da}
 
 let page: string | undefined;
 
+/**
+ * The document, built from every route group's schemas: imported on the first request for it, so
+ * that starting the API (and its first send) builds none of them.
+ */
+const document = async () => (await import('../openapi.ts')).openApiDocument();
+
 export function openApiRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/openapi.json', (c) => c.json(openApiDocument(), 200, { 'Cache-Control': CACHE }));
-  app.get('/docs', (c) => {
-    page ??= renderReferencePage(openApiDocument());
+  app.get('/openapi.json', async (c) => c.json(await document(), 200, { 'Cache-Control': CACHE }));
+  app.get('/docs', async (c) => {
+    page ??= renderReferencePage(await document());
     return c.html(page, 200, { 'Cache-Control': CACHE });
   });
   app.get('/docs.css', (c) => c.body(REFERENCE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': CACHE }));
