@@ -10,7 +10,7 @@ import { composeInbox, composeRecoveries } from './compose/custody.ts';
 const config = loadConfig();
 const logger = composeLogger(config);
 const storage = composeStorage(config);
-const mail = composePortalMail(config, logger);
+const mail = composePortalMail(config, logger, storage.tenants);
 export const app = createApp({
   logger,
   ...(config.edgeSecret ? { edgeSecret: config.edgeSecret } : {}),

@@ -70,21 +70,21 @@ function dynamoGrants(role: string): Record<string, string[]> {
 }
 
 describe('function roles', () => {
-  it('grant sender-api exactly its DynamoDB calls, secret wrapping and unwrapping, SendEmail and its own log stream', () => {
+  it('grant sender-api exactly its DynamoDB calls, secret wrapping and unwrapping, SendRawEmail and its own log stream', () => {
     const actions = actionsOf(roleStatements(template, roles['sender-api']));
 
     expect(actions).toEqual([
       'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      'kms:Decrypt', 'kms:Encrypt', ...LOGS, 'ses:SendEmail',
+      'kms:Decrypt', 'kms:Encrypt', ...LOGS, 'ses:SendRawEmail',
     ].sort());
   });
 
-  it('grant the portal exactly the reads, the open and its events, sign-in and sessions, Message Center unwrapping and SendEmail', () => {
+  it('grant the portal exactly the reads, the open and its events, sign-in and sessions, Message Center unwrapping and SendRawEmail', () => {
     const actions = actionsOf(roleStatements(template, roles.portal));
 
     expect(actions).toEqual([
       'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      'kms:Decrypt', ...LOGS, 'ses:SendEmail',
+      'kms:Decrypt', ...LOGS, 'ses:SendRawEmail',
     ].sort());
   });
 
@@ -211,12 +211,12 @@ describe('function roles', () => {
     expect(senders.map(([entry]) => entry).sort()).toEqual(['portal', 'sender-api']);
   });
 
-  it('give the portal exactly the SendEmail statement sender-api has: same identity, same configuration set', () => {
+  it('give the portal exactly the SendRawEmail statement sender-api has: same identity, same configuration set', () => {
     const ses = (role: string) => roleStatements(template, role).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
 
     expect(ses(roles.portal)).toHaveLength(1);
     expect(ses(roles.portal)).toEqual(ses(roles['sender-api']));
-    expect(ses(roles.portal)[0]?.Action).toBe('ses:SendEmail');
+    expect(ses(roles.portal)[0]?.Action).toBe('ses:SendRawEmail');
     expect(ses(roles.portal)[0]?.Condition).toBeUndefined();
   });
 });

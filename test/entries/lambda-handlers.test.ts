@@ -162,10 +162,12 @@ describe('Lambda entries', () => {
 
     const [senderApi, portalInputs, sesInputs] = await Promise.all([inputs('sender-api'), inputs('portal'), inputs('ses-events')]);
 
-    for (const files of [portalInputs, sesInputs]) {
-      expect(has(files, 'node_modules/openpgp/')).toBe(false);
-      expect(has(files, 'node_modules/nodemailer/')).toBe(false);
-    }
+    for (const files of [portalInputs, sesInputs]) expect(has(files, 'node_modules/openpgp/')).toBe(false);
+    // The portal writes its code emails (the logo travels inline) with nodemailer's MIME composer,
+    // never one of its transports; the feedback processor writes no email at all.
+    expect(has(portalInputs, 'nodemailer/dist/esm/mail-composer/')).toBe(true);
+    expect(portalInputs.filter((f) => /nodemailer\/dist\/esm\/[a-z-]*transport/.test(f))).toEqual([]);
+    expect(has(sesInputs, 'node_modules/nodemailer/')).toBe(false);
     // The portal emails verification codes; the feedback processor sends nothing.
     expect(has(portalInputs, 'client-ses')).toBe(true);
     expect(has(sesInputs, 'client-ses')).toBe(false);

@@ -462,11 +462,22 @@ describe('passcode', () => {
     const { id } = await t.send({ passcode: 'Unusual-PASS 42' });
 
     const [notification] = t.deps.notifier.sent;
-    expect(notification?.text).toContain('You will also need the passcode Acme Health gave you.');
-    expect(notification?.html).toContain('You will also need the passcode Acme Health gave you.');
+    expect(notification?.text).toContain('To open it you will also need the passcode Acme Health gave you.');
+    expect(notification?.html).toContain('To open it you will also need the passcode Acme Health gave you.');
     const kept = JSON.stringify([...t.deps.store.heads.values(), t.deps.events.events, t.deps.logger.lines, t.deps.notifier.sent]);
     expect(kept).not.toContain('Unusual-PASS');
     expect(t.deps.store.heads.get(id)?.recipients.every((r) => r.linkTokenHash !== undefined && r.linkTokenHash !== r.tokenHash)).toBe(true);
+  });
+
+  it('tells the recipient of a message that needs both a passcode and a code about both', async () => {
+    const t = await setup('email-code');
+
+    await t.send({ passcode: 'Unusual-PASS 42' });
+
+    const [notification] = t.deps.notifier.sent;
+    const both = 'To open it you will also need the passcode Acme Health gave you, and a 6-digit code that we email you when you open it.';
+    expect(notification?.text).toContain(both);
+    expect(notification?.html).toContain(both);
   });
 
   it('refuses an empty, blank, too long or control-character passcode, and an unknown verification, when sending', async () => {

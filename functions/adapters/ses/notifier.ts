@@ -1,20 +1,20 @@
 /**
- * Notifier on Amazon SES (v1 SendEmail): one email per recipient, text and HTML parts. A rejected
- * recipient becomes a "failed" outcome with a reason the sender can act on; the SES error name and
- * status are logged here (never the request, which carries the link), never returned verbatim.
+ * Notifier on Amazon SES (v1 SendRawEmail): one email per recipient, text and HTML parts, and the
+ * tenant's logo as an inline picture (multipart/related, named by its Content-ID) so that mail
+ * clients which block remote images still show it. nodemailer's MailComposer writes the MIME (as
+ * for sealed messages). A rejected recipient becomes a "failed" outcome with a reason the sender
+ * can act on; the SES error name and status are logged here (never the request, which carries the
+ * link), never returned verbatim.
  */
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Address, Logger, Notifier, PickupNotification } from '../../core/shared/index.ts';
 import type { RecipientOutcome } from '../../core/messages/index.ts';
 import { MESSAGE_TAG, RECIPIENT_TAG } from './tags.ts';
 
-/** RFC 5322 mailbox for SES's Source/To: quoted ASCII display name, or an RFC 2047 encoded word. */
-export function formatMailbox(address: Address): string {
-  if (!address.name) return address.email;
-  const name = /^[\x20-\x7e]*$/.test(address.name)
-    ? `"${address.name.replace(/(["\\])/g, '\\$1')}"`
-    : `=?UTF-8?B?${Buffer.from(address.name, 'utf8').toString('base64')}?=`;
-  return `${name} <${address.email}>`;
+/** A mailbox as MailComposer takes it: it writes a non-ASCII display name as an RFC 2047 encoded word. */
+function mailbox(address: Address): { name: string; address: string } | string {
+  return address.name ? { name: address.name, address: address.email } : address.email;
 }
 
 const REJECTIONS: Record<string, string> = {
@@ -31,14 +31,23 @@ export class SesNotifier implements Notifier {
 
   async send(notification: PickupNotification): Promise<Omit<RecipientOutcome, 'email'>> {
     try {
-      await this.client.send(new SendEmailCommand({
-        Source: formatMailbox(notification.from),
-        Destination: { ToAddresses: [formatMailbox(notification.to)] },
-        ...(notification.replyTo ? { ReplyToAddresses: [notification.replyTo] } : {}),
-        Message: {
-          Subject: { Data: notification.subject, Charset: 'UTF-8' },
-          Body: { Text: { Data: notification.text, Charset: 'UTF-8' }, Html: { Data: notification.html, Charset: 'UTF-8' } },
-        },
+      const mime = await new MailComposer({
+        from: mailbox(notification.from),
+        to: mailbox(notification.to),
+        ...(notification.replyTo ? { replyTo: notification.replyTo } : {}),
+        subject: notification.subject,
+        text: notification.text,
+        html: notification.html,
+        attachments: (notification.inline ?? []).map((image) => ({
+          cid: image.cid, contentType: image.contentType, contentDisposition: 'inline' as const, content: Buffer.from(image.content),
+          filename: 'logo.png',
+        })),
+        // Nothing here may make the composer read local files or fetch URLs.
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      }).compile().build();
+      await this.client.send(new SendRawEmailCommand({
+        RawMessage: { Data: new Uint8Array(mime.buffer, mime.byteOffset, mime.byteLength) },
         // Echoed back in SES event notifications (bounce, complaint, delivery) to find the recipient.
         Tags: [{ Name: MESSAGE_TAG, Value: notification.reference.messageId }, { Name: RECIPIENT_TAG, Value: notification.reference.rid }],
         ...(this.options.configurationSetName ? { ConfigurationSetName: this.options.configurationSetName } : {}),

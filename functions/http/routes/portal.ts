@@ -21,6 +21,8 @@ export interface PortalDeps extends PortalOpenDeps {
   readonly web: WebAssets;
   /** The message's tenant brands its page; a hostname another tenant holds keeps it neutral. */
   readonly tenants: TenantDirectory;
+  /** The deployment's own origin: its hostname belongs to no tenant. */
+  readonly portalOrigin?: string;
 }
 
 /** Response header of POST /m/:id/open: how many parts the ciphertext has. */
