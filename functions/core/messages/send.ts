@@ -9,7 +9,7 @@ import {
 } from '../shared/index.ts';
 import { appendEvents, type EventLog } from '../audit/index.ts';
 import { newMessageId } from './ids.ts';
-import type { OutboundMessage, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
+import { summarizeAttachments, type OutboundMessage, type RecipientKind, type RecipientOutcome, type RecipientRecord, type ReplyAuthor, type SendReceipt } from './model.ts';
 import type { Principal } from '../tenants/index.ts';
 import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
 import type { CustodyHeadFields, IdempotencyStore, MessageStore, MimeComposer, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
@@ -40,6 +40,8 @@ export interface SendContext {
   readonly actor?: string;
   /** A secure reply: the id of the message it answers, kept in the head. */
   readonly inReplyTo?: string;
+  /** A secure reply: who wrote it (MessageHead.replyFrom). */
+  readonly replyFrom?: ReplyAuthor;
   /** The sealed MIME's From; default the tenant's display name and sender address (a reply: its recipient). */
   readonly from?: Address;
   /** Builds each recipient's notification; default buildPickupNotification (a reply says who replied). */
@@ -138,7 +140,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     }),
   );
 
-  const { passcode, verification: _override, ...content } = message;
+  const { passcode, verification: _override, label, ...content } = message;
   const plaintext = await deps.mime.compose({
     ...content,
     from: ctx.from ?? { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
@@ -173,7 +175,9 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     state: 'active',
     ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
     ...(replyTo ? { replyTo } : {}),
-    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo } : {}),
+    ...(label !== undefined ? { label } : {}),
+    attachments: summarizeAttachments(message.attachments),
+    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo, replyFrom: ctx.replyFrom ?? 'recipient' } : {}),
     auditRetentionDays: tenant.settings.auditRetentionDays,
     verification,
     ...(passcode !== undefined ? { passcode: true } : {}),
@@ -190,7 +194,14 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
 
   const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {
-    const notification = (ctx.notification ?? buildPickupNotification)({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt, portalOrigin: deps.portalOrigin, ...(replyTo ? { replyTo } : {}), ...(passcode !== undefined ? { passcode: true } : {}), ...(custody.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}) });
+    const notification = (ctx.notification ?? buildPickupNotification)({
+      tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
+      link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt,
+      ...(replyTo ? { replyTo } : {}),
+      ...(passcode !== undefined ? { passcode: true } : {}),
+      ...(verification === 'email-code' ? { code: true } : {}),
+      ...(custody.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}),
+    });
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {
