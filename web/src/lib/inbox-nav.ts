@@ -1,0 +1,88 @@
+/**
+ * The inbox bar of a message opened from the Message Center inbox (web/pickup.html #inbox-nav):
+ * back to the list, the previous and next message of the list, and signing out. The next message
+ * opens as the inbox opens one — its secret and grant from the inbox API, handed to the pickup page
+ * in the fragment — and replaces this page in history, so Back always returns to the list.
+ */
+import { h, icon } from './dom.ts';
+import { openInboxMessage, pickupUrl, signOutOfInbox } from './inbox-api.ts';
+import { handOver, noteSignedOut, type InboxContext } from './inbox-context.ts';
+
+const BACK_ICON = 'M14.7 5.3a1 1 0 0 1 0 1.4L9.4 12l5.3 5.3a1 1 0 1 1-1.4 1.4l-6-6a1 1 0 0 1 0-1.4l6-6a1 1 0 0 1 1.4 0Z';
+
+const TEXT = {
+  opening: 'Opening the message…',
+  gone: 'That message is no longer available.',
+  transient: 'We could not open that message right now. Please try again in a moment.',
+  signOutFailed: 'We could not sign you out: the server did not answer. Check your connection and try again.',
+} as const;
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`pickup.html lacks #${id}`);
+  return found as T;
+}
+
+/** Shows the bar for message `id` of `context`; `announce` speaks through the page's live region. */
+export function mountInboxNav(context: InboxContext, id: string, announce: (text: string) => void): void {
+  const nav = element('inbox-nav');
+  const back = h('a', { id: 'inbox-back', class: 'inbox-back', href: context.home }, icon(BACK_ICON, 'back-icon'), 'Back to your messages');
+  nav.prepend(back);
+  const previous = element<HTMLButtonElement>('inbox-previous');
+  const next = element<HTMLButtonElement>('inbox-next');
+  const signOut = element<HTMLButtonElement>('sign-out');
+  const index = context.ids.indexOf(id);
+
+  nav.hidden = false;
+  signOut.hidden = false;
+  // The inbox opened this page with location.assign, and every step since replaced it: the entry
+  // before it is the list, so going back there keeps the browser's Back and this link the same.
+  back.addEventListener('click', (event) => {
+    if (history.length < 2) return;
+    event.preventDefault();
+    history.back();
+  });
+
+  if (index < 0 || context.ids.length < 2) {
+    element('inbox-position').parentElement?.setAttribute('hidden', '');
+  } else {
+    element('inbox-position').textContent = `${index + 1} of ${context.ids.length}`;
+    previous.disabled = index === 0;
+    next.disabled = index === context.ids.length - 1;
+  }
+
+  const step = async (to: string | undefined): Promise<void> => {
+    if (to === undefined) return;
+    previous.disabled = next.disabled = true;
+    announce(TEXT.opening);
+    const result = await openInboxMessage(context.tenantId, to);
+    if (result.kind === 'ok') {
+      handOver(context, to);
+      location.replace(pickupUrl(to, result.secret, result.grant));
+      return;
+    }
+    if (result.kind === 'signed-out') {
+      location.assign(context.home);
+      return;
+    }
+    previous.disabled = index <= 0;
+    next.disabled = index >= context.ids.length - 1;
+    announce(result.kind === 'unavailable' ? TEXT.gone : TEXT.transient);
+  };
+  previous.addEventListener('click', () => void step(context.ids[index - 1]));
+  next.addEventListener('click', () => void step(context.ids[index + 1]));
+
+  signOut.addEventListener('click', () => {
+    signOut.disabled = true;
+    void signOutOfInbox(context.tenantId).then((done) => {
+      if (!done) {
+        signOut.disabled = false;
+        announce(TEXT.signOutFailed);
+        return;
+      }
+      noteSignedOut();
+      // replace(): Back must not return to a page that showed the message.
+      location.replace(context.home);
+    });
+  });
+}
