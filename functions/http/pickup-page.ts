@@ -63,7 +63,7 @@ export function custodyText(facts: Pick<PageFacts, 'custody' | 'tenantName'>): s
 const PASSCODE_FIELD = '<div class="field"><label for="passcode-input">Passcode</label>'
   + '<span class="input-with-action">'
   + '<input id="passcode-input" name="passcode" type="password" autocomplete="off" autocapitalize="off" spellcheck="false" maxlength="100" aria-describedby="passcode-hint">'
-  + '<button id="passcode-show" class="input-action" type="button" aria-pressed="false" aria-label="Show passcode">Show</button></span>'
+  + '<button id="passcode-show" class="input-action control" type="button" aria-pressed="false" aria-label="Show passcode">Show</button></span>'
   + '<span id="passcode-hint" class="hint">The sender gave you this passcode separately, for example by phone. Capital letters count.</span>'
   + '<span id="passcode-caps" class="hint hint-warn" hidden>Caps Lock is on.</span></div>';
 

@@ -53,9 +53,11 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await Promise.all([browser?.close(), stack?.close()]);
   });
 
-  async function aPage(): Promise<Page> {
+  async function aPage(url?: string): Promise<Page> {
     context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', viewport: SIZES[0] });
-    return context.newPage();
+    const page = await context.newPage();
+    if (url !== undefined) await page.goto(url);
+    return page;
   }
 
   const send = async (to: string, extra: Record<string, unknown> = {}): Promise<{ id: string; url: string }> => {
@@ -122,9 +124,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
   });
 
   it('passes on the pickup page: ready, passcode, code, locked', async () => {
-    const { url } = await send('ready@example.com');
-    const page = await aPage();
-    await page.goto(url);
+    const page = await aPage((await send('ready@example.com')).url);
     await page.getByRole('button', { name: 'Open message' }).waitFor();
     await check(page, 'pickup-ready');
 
@@ -150,9 +150,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
   });
 
   it('passes on the pickup page: message, reply, reloaded', async () => {
-    const { url } = await send('reader@example.com');
-    const page = await aPage();
-    await page.goto(url);
+    const page = await aPage((await send('reader@example.com')).url);
     await page.getByRole('button', { name: 'Open message' }).click();
     await heading(page, 'Lab results');
     await page.locator('iframe.html-body').waitFor();
@@ -170,8 +168,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
   it('passes on the pickup page\'s errors: no longer available, incomplete link, server error, undecryptable', async () => {
     const revoked = await send('gone@example.com');
     await fetch(`${stack.appUrl}/v1/messages/${revoked.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } });
-    const page = await aPage();
-    await page.goto(revoked.url);
+    const page = await aPage(revoked.url);
     await heading(page, 'This message is no longer available');
     await check(page, 'pickup-unavailable');
 
@@ -200,8 +197,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     const address = 'inbox@example.com';
     const labelled = await send(address, { label: 'Appointment confirmed' });
     const plain = await send(address, { label: undefined, attachments: [] });
-    const page = await aPage();
-    await page.goto(`${stack.appUrl}/inbox/demo`);
+    const page = await aPage(`${stack.appUrl}/inbox/demo`);
     await page.getByLabel('Email address').waitFor();
     await check(page, 'inbox-sign-in');
 
@@ -235,9 +231,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
   });
 
   it('opens a message that needs a passcode and a code, and replies, with the keyboard alone', async () => {
-    const { url } = await send('keys@example.com', { passcode: PASSCODE, verification: 'email-code' });
-    const page = await aPage();
-    await page.goto(url);
+    const page = await aPage((await send('keys@example.com', { passcode: PASSCODE, verification: 'email-code' })).url);
     await page.getByLabel('Passcode', { exact: true }).waitFor();
     const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
 
@@ -265,8 +259,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     const address = 'journey@example.com';
     const older = await send(address, { label: 'First letter' });
     const newer = await send(address, { label: 'Second letter' });
-    const page = await aPage();
-    await page.goto(`${stack.appUrl}/inbox/demo`);
+    const page = await aPage(`${stack.appUrl}/inbox/demo`);
     await page.getByLabel('Email address').waitFor();
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
 

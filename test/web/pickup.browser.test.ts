@@ -111,6 +111,12 @@ describeBrowser('pickup page', () => {
 
   const posts = (id: string, kind = 'open') => server.requests.filter((r) => r.method === 'POST' && r.path === `/m/${id}/${kind}`).map((r) => r.body ?? {});
   const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id);
+  /** Goes to `link`, presses "Open message" and waits for the message (the builders' subject). */
+  const openLink = async (page: Page, link: string): Promise<void> => {
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+  };
 
   async function aPage(viewport = { width: 1280, height: 860 }): Promise<{ page: Page; seen: string[]; cspErrors: string[] }> {
     context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US', timezoneId: 'UTC' });
@@ -395,9 +401,7 @@ describeBrowser('pickup page', () => {
   it('says to open the email\'s link again, not that the link is incomplete, when an opened message is reloaded', async () => {
     const link = await aStoredMessage('reloaded');
     const { page } = await aPage();
-    await page.goto(link);
-    await page.getByRole('button', { name: 'Open message' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    await openLink(page, link);
 
     await page.reload();
     await page.getByRole('heading', { name: 'Open the link in your email again' }).waitFor();
@@ -478,15 +482,17 @@ describeBrowser('pickup page', () => {
 
   it('takes no inbox hand-over meant for another message: a link opened later in the same tab is a plain link', async () => {
     const link = await aStoredMessage('plain-link');
-    const { page } = await aPage();
+    const { page, seen } = await aPage();
     await page.goto(`${server.origin}/inbox-stand-in`).catch(() => undefined);
     await page.evaluate(() => sessionStorage.setItem('sealpost.inbox.open', JSON.stringify({ tenantId: 'acme', home: '/inbox/acme', ids: [], opening: 'ZZZZZZZZZZZZZZZZZZZZZZ' })));
 
     await page.goto(link);
     await page.getByRole('button', { name: 'Open message' }).waitFor();
 
-    expect(await page.locator('#inbox-nav').isVisible()).toBe(false);
+    expect(await page.locator('#inbox-nav').count()).toBe(0);
     expect(opens('plain-link')).toBe(0);
+    // An emailed link never downloads the inbox bar.
+    expect(seen.filter((entry) => entry.includes('/assets/inbox-bar.js'))).toEqual([]);
     expect(await page.evaluate(() => sessionStorage.getItem('sealpost.inbox.open'))).toBeNull();
   });
 
@@ -850,9 +856,7 @@ describeBrowser('pickup page', () => {
   it('offers the reply button again when the reply form cannot be loaded', async () => {
     const link = await aStoredMessage('reply-offline');
     const { page } = await aPage();
-    await page.goto(link);
-    await page.getByRole('button', { name: 'Open message' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    await openLink(page, link);
     await page.route('**/assets/reply.js', (route) => route.abort());
 
     await page.getByRole('button', { name: 'Reply securely' }).click();

@@ -18,16 +18,18 @@
  * of the page's weight.
  */
 import { messageIdFromPath, openMessage, requestCode, type Credentials, type Refusal } from './lib/api.ts';
+import type { Failure } from './lib/inbox-api.ts';
 import { credentialsFromFragment, decryptMessage, deriveAccessToken, deriveLinkToken, deriveMessageKey, unwrapRecoveredSecret } from './lib/crypto.ts';
 import { h } from './lib/dom.ts';
-import { openInboxMessage } from './lib/inbox-api.ts';
 import { inboxContextOf, rememberOpened, takeHandOver, type InboxContext } from './lib/inbox-context.ts';
-import { mountInboxNav } from './lib/inbox-nav.ts';
 import { pageFacts, passcodeField, replyAddressee, type PageFacts } from './lib/pickup-facts.ts';
 import { parseMessage, renderMessage } from './lib/render.ts';
 
-/** Built by web/build.ts as its own asset. A variable, not a literal, so esbuild leaves the import() alone. */
+/** Built by web/build.ts as their own assets. Variables, not literals, so esbuild leaves the import() alone. */
 const REPLY_MODULE = '/assets/reply.js';
+const INBOX_BAR_MODULE = '/assets/inbox-bar.js';
+/** The inbox bar and the inbox's open, for a message opened from the inbox only. */
+const inboxBar = (): Promise<typeof import('./inbox-bar.ts')> => import(INBOX_BAR_MODULE);
 
 type View = 'ready' | 'code' | 'incomplete' | 'reload' | 'unavailable' | 'error' | 'message';
 const VIEWS: readonly View[] = ['ready', 'code', 'incomplete', 'reload', 'unavailable', 'error', 'message'];
@@ -142,7 +144,9 @@ function start(): void {
     show('error', text, true);
   };
 
-  if (id !== null && inbox) mountInboxNav(inbox, id, announce);
+  if (id !== null && inbox) {
+    inboxBar().then(({ mountInboxNav }) => mountInboxNav(inbox, id, announce), () => undefined);
+  }
   if (facts.state === 'unavailable') return show('unavailable', TEXT.unavailable, false);
   if (id === null) return show('incomplete', TEXT.incomplete, false);
   if (fragment === null) {
@@ -150,7 +154,7 @@ function start(): void {
       // A reload (or Back/Forward) of a message opened from the inbox: the session opens it again.
       const reopen = async (): Promise<void> => {
         announce(TEXT.reopening);
-        const again = await openInboxMessage(inbox.tenantId, id);
+        const again = await inboxBar().then(({ openInboxMessage }) => openInboxMessage(inbox.tenantId, id), (): Failure => ({ kind: 'error', status: 0 }));
         if (again.kind === 'ok') return begin(id, facts, { secret: again.secret, ...(again.grant ? { grant: again.grant } : {}) }, inbox, show, fail);
         if (again.kind === 'signed-out') {
           byId('reload-text').textContent = TEXT.sessionEnded;

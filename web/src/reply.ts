@@ -106,7 +106,7 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
   const addressee = options.addressee?.trim() || 'the sender';
 
   const openButton = h('button', { type: 'button', class: 'button reply-open', 'aria-expanded': 'false', 'aria-controls': `${id}-form` }, TEXT.open);
-  const textArea = h('textarea', { id: `${id}-text`, name: 'text', rows: '6', class: 'reply-text', 'aria-describedby': `${id}-hint ${id}-error` });
+  const textArea = h('textarea', { id: `${id}-text`, name: 'text', rows: '6', class: 'reply-text control', 'aria-describedby': `${id}-hint ${id}-error` });
   const fileInput = h('input', { id: `${id}-files`, name: 'files', type: 'file', multiple: '', class: 'reply-files', 'aria-describedby': `${id}-hint ${id}-error` });
   const error = h('p', { id: `${id}-error`, class: 'reply-error', role: 'alert', hidden: '' });
   const sendButton = h('button', { type: 'submit', class: 'button' }, TEXT.send);
