@@ -77,9 +77,9 @@ export type PageMessage = PageFacts | 'unavailable' | undefined;
 function fillFacts(template: string, message: PageMessage): string {
   if (message === undefined) return template;
   const slots: Record<string, string> = message === 'unavailable'
-    ? { state: '<meta name="sealpost-message" content="unavailable">' }
+    ? { state: '<meta name="pickup-message" content="unavailable">' }
     : {
-      state: `<meta name="sealpost-message" content="live" data-kind="${message.kind}">`,
+      state: `<meta name="pickup-message" content="live" data-kind="${message.kind}">`,
       custody: `<p class="fineprint custody">${escapeHtml(custodyText(message))}</p>`,
       passcode: message.passcode ? PASSCODE_FIELD : '',
     };

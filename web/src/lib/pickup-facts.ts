@@ -18,7 +18,7 @@ export interface PageFacts {
 const KINDS: readonly string[] = ['message', 'reply-to-tenant', 'reply-from-tenant'];
 
 export function pageFacts(doc: Document): PageFacts {
-  const meta = doc.querySelector<HTMLMetaElement>('meta[name="sealpost-message"]');
+  const meta = doc.querySelector<HTMLMetaElement>('meta[name="pickup-message"]');
   // The brand mark names the organisation (as text, or as its logo's alt text) only on its branded page.
   const sender = (doc.querySelector('.brand-name')?.textContent ?? doc.querySelector('img.brand-logo')?.getAttribute('alt') ?? '').trim();
   const state = meta?.content === 'live' || meta?.content === 'unavailable' ? meta.content : 'unknown';
