@@ -24,6 +24,8 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { adminRecoveryRoutes } from './routes/admin-recovery.ts';
 import { inboxRoutes, type InboxRoutesDeps } from './routes/inbox.ts';
 import { replyRoutes } from './routes/reply.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import type { UploadDeps } from '../core/messages/index.ts';
 import type { RecoveryDeps } from '../core/message-center/index.ts';
 import type { ReplyDeps } from '../core/replies/index.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
@@ -36,6 +38,8 @@ export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {
   readonly recovery?: RecoveryDeps;
   /** Secure replies (POST /m/{id}/reply): sealed by the sender API's pipeline. */
   readonly reply?: ReplyDeps;
+  /** Sealed uploads (/v1/uploads), when the deployment has a blob store (S3). */
+  readonly uploads?: Pick<UploadDeps, 'uploads' | 'blobs' | 'maxUploadBytes'>;
 };
 
 export interface AppDeps {
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // The API description is public; mounted first so no later /v1 middleware can put a key on it.
     app.route('/v1', openApiRoutes());
     app.route('/v1/messages', messageRoutes(api));
+    if (api.uploads) app.route('/v1/uploads', uploadRoutes({ ...api, ...api.uploads }));
     app.use('/v1/events', requireKey(api.tenants, 'send', api.clock));
     app.route('/v1/events', eventRoutes(api));
     // Every admin route, present and future, sits behind an admin key.

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { createKey, KeySummary, SettingsView, updateSettings } from '../core/tenants/index.ts';
-import type { listMessages, MessageStatus, MessageSummary, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
+import type { listMessages, MessageStatus, MessageSummary, OpenedUpload, partUploads, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
+import type { PartDownload } from '../core/pickup/index.ts';
 import { EVENT_TYPES, type EventFeedPage, type PublicEvent } from '../core/audit/index.ts';
 import type { CreatedWebhook, DeliveryView, PingResult, WebhookView } from '../core/webhooks/index.ts';
 import type { InboxItem, openFromInbox, requestSignIn, RecoveryLink } from '../core/message-center/index.ts';
@@ -21,7 +22,7 @@ export const sendReceiptSchema = z.object({
   expiresAt: isoTime,
   recipients: z.array(z.object({
     email: z.string(),
-    status: z.enum(['notified', 'failed']).describe('"notified": SES accepted the notification (not proof of delivery)'),
+    status: z.enum(['notified', 'failed', 'sender']).describe('"notified": SES accepted the notification (not proof of delivery); "sender": you deliver the link yourself (a sealed upload with deliverLinksMyself)'),
     reason: z.string().optional().describe('Why the notification failed'),
   })),
 });
@@ -29,7 +30,7 @@ export const sendReceiptSchema = z.object({
 export const recipientStatusSchema = z.object({
   email: z.string(),
   kind: z.enum(['to', 'cc']),
-  status: z.string().describe('"pending", "notified" or "failed": the outcome of the send'),
+  status: z.string().describe('"pending", "notified", "failed" or "sender" (the sender delivers the link): the outcome of the send'),
   reason: z.string().optional(),
   notifiedAt: isoTime.optional(),
   firstOpenedAt: isoTime.optional(),
@@ -237,6 +238,34 @@ export const recoveryLinkSchema = z.object({
 
 type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const openedUploadSchema = z.object({
+  id: z.string().describe('The upload\'s id, which becomes the message\'s id'),
+  expiresAt: isoTime.describe('When an unfinished upload is given up'),
+  partBytes: z.number().int().describe('Every part but the last has exactly this size (4 MiB)'),
+  maxBytes: z.number().int().describe('The largest sealed message this deployment accepts (SEALPOST_MAX_UPLOAD_MIB)'),
+  link: z.string().describe('The pickup link without its fragment: a recipient\'s link is this, "#", and its secret'),
+  mime: z.object({
+    from: z.object({ email: z.string(), name: z.string().optional() }),
+    replyTo: z.string().optional(),
+    messageId: z.string().describe('The Message-ID header to seal with'),
+  }).describe('The headers to seal the MIME with, so the message reads as one sealpost sealed itself'),
+  custodyPassword: z.string().optional().describe('Message Center only: seal for this password too, and give it back at completion'),
+});
+
+export const partUploadsSchema = z.object({
+  parts: z.array(z.object({
+    index: z.number().int(),
+    bytes: z.number().int().describe('The exact size this part must have'),
+    url: z.string().describe('PUT the part here, with exactly these headers'),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: isoTime,
+  })),
+});
+
+export const partDownloadsSchema = z.object({
+  parts: z.array(z.object({ url: z.string().describe('Same-origin; GET it within 15 minutes'), bytes: z.number().int() })),
+});
+
 /**
  * Mutual assignability alone lets a schema miss an optional field of the core type ({a} and
  * {a, b?} are assignable both ways), so the field names must also be equal, at every depth.
@@ -275,4 +304,7 @@ export type ResponseSchemaChecks = [
   Expect<Mirrors<typeof inboxListSchema, { messages: InboxItem[] }>>,
   Expect<Mirrors<typeof inboxOpenSchema, Awaited<ReturnType<typeof openFromInbox>>>>,
   Expect<Mirrors<typeof recoveryLinkSchema, RecoveryLink>>,
+  Expect<Mirrors<typeof openedUploadSchema, OpenedUpload>>,
+  Expect<Mirrors<typeof partUploadsSchema, { parts: Awaited<ReturnType<typeof partUploads>> }>>,
+  Expect<Mirrors<typeof partDownloadsSchema, { parts: PartDownload[] }>>,
 ];

@@ -38,7 +38,7 @@ afterAll(async () => {
 
 const config: Config = {
   tableName: 'sealpost-test', portalOrigin: 'http://localhost:3000', region: 'us-east-1', webDir: 'dist/web', logLevel: 'error',
-  kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false,
+  kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false, maxUploadBytes: 40 * 1024 * 1024,
 };
 
 describe('the SDK clients of the composition', () => {

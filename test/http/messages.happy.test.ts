@@ -38,7 +38,7 @@ describe('POST /v1/messages', () => {
     const ciphertext = deps.store.chunks.get(id) as Uint8Array;
     for (const { secret } of links) {
       const mime = new TextDecoder().decode(await deps.sealer.open(ciphertext, secret));
-      expect(mime).toMatch(/^Subject: =\?UTF-8\?Q\?R=C3=A9sultats\?=/m);
+      expect(mime).toMatch(/^Subject: =\?UTF-8\?B\?UsOpc3VsdGF0cw==\?=/m); // "Résultats", RFC 2047
       expect(mime).toContain('plain body');
       expect(mime).toContain('report.pdf');
       expect(mime).toMatch(/^From: Acme Health <notices@acme\.example>/m);

@@ -119,8 +119,14 @@ function start(): void {
   const guarded = window as { __sealpostFragment?: string };
   const fragment = credentialsFromFragment(guarded.__sealpostFragment ?? location.hash);
   delete guarded.__sealpostFragment;
-  const id = messageIdFromPath(location.pathname);
   const before = stateOf(history.state);
+  // A link whose "#" a scanner or mail client sent encoded (%23, or %2523 when encoded twice) has
+  // its key in the path: it opens nothing (the page says the link is incomplete, though the server,
+  // seeing no well-formed id, said unavailable), and the key must leave the address bar and history
+  // as a fragment's does.
+  const mangled = /%(?:25)*23/i.test(location.pathname);
+  history.replaceState(null, '', location.pathname.replace(/%(?:25)*23.*$/i, '') + location.search);
+  const id = messageIdFromPath(location.pathname);
   const inbox = (id !== null && fragment !== null ? takeHandOver(id) : undefined) ?? before.inbox;
   saveState({ ...(fragment ? { sealpost: 'keyed' as const } : before.sealpost ? { sealpost: before.sealpost } : {}), ...(inbox ? { inbox } : {}) });
   const facts = pageFacts(document);
@@ -147,8 +153,8 @@ function start(): void {
   if (id !== null && inbox) {
     inboxBar().then(({ mountInboxNav }) => mountInboxNav(inbox, id, announce), () => undefined);
   }
+  if (id === null || mangled) return show('incomplete', TEXT.incomplete, false);
   if (facts.state === 'unavailable') return show('unavailable', TEXT.unavailable, false);
-  if (id === null) return show('incomplete', TEXT.incomplete, false);
   if (fragment === null) {
     if (inbox) {
       // A reload (or Back/Forward) of a message opened from the inbox: the session opens it again.

@@ -1,21 +1,18 @@
 /**
  * Notifier on Amazon SES (v1 SendRawEmail): one email per recipient, text and HTML parts, and the
  * tenant's logo as an inline picture (multipart/related, named by its Content-ID) so that mail
- * clients which block remote images still show it. nodemailer's MailComposer writes the MIME (as
- * for sealed messages). A rejected recipient becomes a "failed" outcome with a reason the sender
- * can act on; the SES error name and status are logged here (never the request, which carries the
- * link), never returned verbatim.
+ * clients which block remote images still show it. Core's MIME writer (the one sealed messages use)
+ * writes it. A rejected recipient becomes a "failed" outcome with a reason the sender can act on;
+ * the SES error name and status are logged here (never the request, which carries the link), never
+ * returned verbatim.
  */
+import { randomBytes } from 'node:crypto';
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import type { Address, Logger, Notifier, PickupNotification } from '../../core/shared/index.ts';
-import type { RecipientOutcome } from '../../core/messages/index.ts';
+import { composeMime } from '../../core/messages/index.ts';
+import { toBase64Url, type Logger, type Notifier, type NotifyOutcome, type PickupNotification } from '../../core/shared/index.ts';
 import { MESSAGE_TAG, RECIPIENT_TAG } from './tags.ts';
 
-/** A mailbox as MailComposer takes it: it writes a non-ASCII display name as an RFC 2047 encoded word. */
-function mailbox(address: Address): { name: string; address: string } | string {
-  return address.name ? { name: address.name, address: address.email } : address.email;
-}
+const random = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
 
 const REJECTIONS: Record<string, string> = {
   MessageRejected: 'SES rejected the email (for example: the address is on the suppression list, or the sending account is in the SES sandbox and the address is not verified).',
@@ -29,25 +26,18 @@ const REJECTIONS: Record<string, string> = {
 export class SesNotifier implements Notifier {
   constructor(private readonly client: SESClient, private readonly options: { configurationSetName?: string; logger?: Logger } = {}) {}
 
-  async send(notification: PickupNotification): Promise<Omit<RecipientOutcome, 'email'>> {
+  async send(notification: PickupNotification): Promise<NotifyOutcome> {
     try {
-      const mime = await new MailComposer({
-        from: mailbox(notification.from),
-        to: mailbox(notification.to),
+      const domain = notification.from.email.split('@')[1] ?? 'sealpost.invalid';
+      const mime = composeMime({
+        from: notification.from, to: [notification.to], cc: [],
         ...(notification.replyTo ? { replyTo: notification.replyTo } : {}),
-        subject: notification.subject,
-        text: notification.text,
-        html: notification.html,
-        attachments: (notification.inline ?? []).map((image) => ({
-          cid: image.cid, contentType: image.contentType, contentDisposition: 'inline' as const, content: Buffer.from(image.content),
-          filename: 'logo.png',
-        })),
-        // Nothing here may make the composer read local files or fetch URLs.
-        disableFileAccess: true,
-        disableUrlAccess: true,
-      }).compile().build();
+        subject: notification.subject, text: notification.text, html: notification.html, attachments: [],
+        date: new Date(), messageId: `<${toBase64Url(random(16))}@${domain}>`,
+        ...(notification.inline ? { inline: notification.inline } : {}),
+      }, random);
       await this.client.send(new SendRawEmailCommand({
-        RawMessage: { Data: new Uint8Array(mime.buffer, mime.byteOffset, mime.byteLength) },
+        RawMessage: { Data: mime },
         // Echoed back in SES event notifications (bounce, complaint, delivery) to find the recipient.
         Tags: [{ Name: MESSAGE_TAG, Value: notification.reference.messageId }, { Name: RECIPIENT_TAG, Value: notification.reference.rid }],
         ...(this.options.configurationSetName ? { ConfigurationSetName: this.options.configurationSetName } : {}),

@@ -27,7 +27,7 @@ import {
 } from '../shared/index.ts';
 import type { RecoveryStore } from './ports.ts';
 import { hashAccessToken } from '../protocol/index.ts';
-import { openMessage, readPartOrUnavailable, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
+import { ciphertextFor, openMessage, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
 import { isWellFormedMessageId, type MessageHead, type RecoveryGrant, type MessageStore } from '../messages/index.ts';
 import type { Principal } from '../tenants/index.ts';
 
@@ -196,13 +196,11 @@ async function openByRecovery(deps: PortalOpenDeps, messageId: string, credentia
   if (!matchRecovery(head, linkHash, now)) return undefined;
   const tenant = await deps.tenants.getTenant(head.tenantId);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
-  const parts = deps.store.partCount(head);
-  if (part >= parts) throw new MessageUnavailableError();
   // Read before the one-time use: an unreadable message must not burn the link.
-  const ciphertext = await readPartOrUnavailable(deps, head, part);
+  const body = await ciphertextFor(deps, head, part);
   const opened = await openRecovery({ recoveries: deps.recoveries, events: deps.events, logger: deps.logger }, head, linkHash, now, part, ctx);
   if (!opened) throw new MessageUnavailableError();
-  return { ciphertext, part, parts, ...opened };
+  return { ...body, part, ...opened };
 }
 
 /**

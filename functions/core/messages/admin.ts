@@ -1,16 +1,19 @@
 /** What a sender may do with messages it sent: list them, see status and history, change expiry, revoke. */
 import { appendEvents, publicEvent, type PublicEvent, type StoredEvent, type EventLog } from '../audit/index.ts';
-import { ConflictError, NotFoundError, ValidationError, addDays, isExpired, type Clock, type Logger } from '../shared/index.ts';
+import { ConflictError, NotFoundError, ValidationError, addDays, describeError, isExpired, type Clock, type Logger } from '../shared/index.ts';
 import { isWellFormedMessageId } from './ids.ts';
 import type { AttachmentSummary, MessageHead, ReplyAuthor } from './model.ts';
 import type { Principal } from '../tenants/index.ts';
-import type { MessageStore } from './ports.ts';
+import type { BlobStore, MessageStore } from './ports.ts';
+import { deleteCiphertext } from './send.ts';
 
 export interface MessageAdminDeps {
   readonly store: MessageStore;
   readonly events: EventLog;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where sealed uploads' ciphertext is (S3): revoking or expiring such a message deletes its parts there. */
+  readonly blobs?: Pick<BlobStore, 'delete'>;
 }
 
 export type MessageState = 'active' | 'expired' | 'revoked';
@@ -190,7 +193,7 @@ export async function revokeMessage(deps: MessageAdminDeps, principal: Principal
       sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
     }]);
   }
-  await deps.store.deleteChunks(messageId, revoked?.chunkCount ?? head.chunkCount);
+  await deleteCiphertext(deps, messageId, { chunkCount: revoked?.chunkCount ?? head.chunkCount, ...(head.blob ? { blob: head.blob } : {}) });
 }
 
 /**
@@ -205,6 +208,12 @@ export async function recordExpirations(deps: MessageAdminDeps, limit = 100): Pr
     if (!(await deps.store.markExpired(head.id, now))) continue;
     recorded++;
     await appendEvents(deps, [{ messageId: head.id, tenantId: head.tenantId, type: 'expired', at: head.expiresAt, actor: 'system', retentionDays: head.auditRetentionDays }]);
+    // Chunks in the table expire by TTL; parts in the blob store are deleted now (the bucket's
+    // lifecycle deletes anything left after the longest message life).
+    if (head.blob) {
+      await deleteCiphertext(deps, head.id, { chunkCount: 0, blob: head.blob })
+        .catch((e: unknown) => deps.logger.warn('expired_parts_delete_failed', { messageId: head.id, error: describeError(e) }));
+    }
   }
   return recorded;
 }

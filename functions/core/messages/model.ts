@@ -3,7 +3,8 @@ import type { Address, NotifyOutcome } from '../shared/index.ts';
 import type { VerificationPolicy } from '../tenants/index.ts';
 
 export type RecipientKind = 'to' | 'cc';
-export type DeliveryStatus = 'pending' | 'notified' | 'failed';
+/** 'sender': the sender delivers this recipient's link itself (a sealed upload with deliverLinksMyself). */
+export type DeliveryStatus = 'pending' | 'notified' | 'failed' | 'sender';
 
 export interface RecipientRecord extends Address {
   /** Short, non-secret reference of the recipient within its message (r0, r1, …). */
@@ -72,6 +73,11 @@ export interface MessageHead {
    * secrets are also kept, wrapped by KMS, for the recipient's inbox and emergency recovery).
    */
   readonly custody?: Custody;
+  /**
+   * Where the ciphertext is when it is not in the table's chunks: parts (objects) in the blob store
+   * (S3), with their sizes in order. A sealed upload's message; `chunkCount` is then 0.
+   */
+  readonly blob?: { readonly parts: readonly number[] };
   /** message-center custody: every recipient's 32-byte secret in rid order, wrapped by KMS in one call. */
   readonly wrappedSecrets?: Uint8Array;
   /**
@@ -178,8 +184,11 @@ export interface OutboundMessage {
   readonly label?: string;
 }
 
-export interface RecipientOutcome extends NotifyOutcome {
+export interface RecipientOutcome {
   readonly email: string;
+  /** 'sender': sealpost sent nothing; the sender delivers the link (deliverLinksMyself). */
+  readonly status: NotifyOutcome['status'] | 'sender';
+  readonly reason?: string;
 }
 
 /** The 201 body of POST /v1/messages. Holds no secret, so it may be replayed for an Idempotency-Key. */

@@ -5,4 +5,5 @@
  * May import: shared — each through its index.
  */
 export * from './access-token.ts';
+export * from './openpgp-frame.ts';
 export * from './recovery-wrap.ts';

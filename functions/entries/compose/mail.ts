@@ -1,8 +1,8 @@
 /**
  * Outgoing mail: the SES notifier, with each tenant's logo put inside the emails (embeddingLogos).
  * For the portal it sends verification and sign-in codes. Its own module so the portal bundle gets
- * the SES client (and nodemailer's MIME writer) without the sender's sealing code. The SDK finds
- * AWS_ENDPOINT_URL_SES by itself (the local mailbox in npm start).
+ * the SES client without the sender's sealing code. The SDK finds AWS_ENDPOINT_URL_SES by itself
+ * (the local mailbox in npm start).
  */
 import { SESClient } from '@aws-sdk/client-ses';
 import { SesNotifier } from '../../adapters/ses/notifier.ts';

@@ -1,5 +1,4 @@
-/** The sender and admin API: sealing (openpgp), MIME (nodemailer), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
-import { NodemailerMimeComposer } from '../../adapters/mime/nodemailer-composer.ts';
+/** The sender and admin API: sealing (openpgp), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
 import { OpenPgpSealer } from '../../adapters/openpgp/sealer.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
@@ -12,26 +11,30 @@ import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
 import type { SdkClientHook } from './sdk-clients.ts';
 import { composeNotifier } from './mail.ts';
+import { composeBlobs } from './blobs.ts';
+import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {
   const keys = composeKeys(config, onClient);
   const custody = composeCustody(config, logger, storage, keys);
+  const blobs = composeBlobs(config, onClient);
   const send = {
     tenants: storage.tenants,
     store: storage.store,
     events: storage.events,
     idempotency: storage.idempotency,
     sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
     notifier: composeNotifier(config, logger, storage.tenants, onClient),
     clock: systemClock,
     random: secureRandom,
     portalOrigin: config.portalOrigin,
     logger,
     custody: messageCenterCustody({ keys, inbox: custody.inbox, random: secureRandom }),
+    ...(blobs ? { blobs } : {}),
   };
   return {
     ...send,
+    ...(blobs ? { uploads: { uploads: new DynamoDbUploadStore(storage.dynamo, config.tableName), blobs, maxUploadBytes: config.maxUploadBytes } } : {}),
     webhookAdmin: composeWebhooks(config, logger, storage, onClient),
     recovery: custody.recovery,
     // Secure replies: the recipient is checked exactly as for an open, then the reply goes through

@@ -93,14 +93,18 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
     }
     const { part = 0, ...credentials } = parsed.data;
     const opened = await openMessageOrRecovery(deps, c.req.param('id'), credentials, { ...context(c), part });
-    return c.body(opened.ciphertext as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': 'application/octet-stream',
+    const headers = {
       // Large messages come in several parts (one Lambda response each); the client fetches the rest.
       [PARTS_HEADER]: String(opened.parts),
       ...(opened.grant !== undefined ? { [GRANT_HEADER]: opened.grant } : {}),
       // A recovery link: the key it unlocks, wrapped under the link's own key; only the browser can unwrap it.
       ...('wrappedSecret' in opened ? { [WRAPPED_SECRET_HEADER]: opened.wrappedSecret, [RECOVERED_KEY_HEADER]: opened.unlocks } : {}),
-    });
+    };
+    if ('downloads' in opened) {
+      // A sealed upload's ciphertext is in the blob store: where to fetch each part (same origin, for a while).
+      return c.json({ parts: opened.downloads }, 200, { ...headers, 'Cache-Control': 'no-store' });
+    }
+    return c.body(opened.ciphertext as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/octet-stream', ...headers });
   });
 
   app.post('/m/:id/code', async (c) => {

@@ -109,7 +109,7 @@ describe('sendReply', () => {
       expect(mime).toMatch(/^Reply-To: alice@example\.com/m);
       expect(mime).toMatch(/^Subject: Re: Lab results/m);
       expect(mime).toContain('Thank you, see the form attached.');
-      expect(mime).toContain('filename=form.pdf');
+      expect(mime).toContain("filename*=utf-8''form.pdf");
       expect(mime).not.toMatch(/text\/html/);
     });
 
