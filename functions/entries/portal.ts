@@ -12,7 +12,7 @@ import { composeDownloads } from './compose/blobs.ts';
 const config = loadConfig();
 const logger = composeLogger(config);
 const storage = composeStorage(config);
-const mail = composePortalMail(config, logger);
+const mail = composePortalMail(config, logger, storage.tenants);
 const downloads = composeDownloads(config);
 export const app = createApp({
   logger,

@@ -38,6 +38,11 @@ export const recipientStatusSchema = z.object({
   opens: z.number().int().describe('Counted views (downloads of part 0)'),
 });
 
+const attachmentSummarySchema = z.object({
+  count: z.number().int().describe('How many files the sender attached'),
+  bytes: z.number().int().describe('Their decoded size in bytes, together'),
+});
+
 export const messageSummarySchema = z.object({
   id: z.string(),
   state: z.enum(['active', 'expired', 'revoked']),
@@ -50,7 +55,10 @@ export const messageSummarySchema = z.object({
   verification: z.enum(['none', 'email-code']).optional().describe('What a recipient proves beyond the link. Absent only once just the history remains'),
   passcode: z.literal(true).optional().describe('Present when recipients also need the passcode you gave them'),
   replies: z.array(z.object({ id: z.string() })).optional().describe('Secure replies to this message (their message ids), oldest first'),
+  label: z.string().optional().describe('The label you gave when sending: stored and shown in the clear (also in the recipient\'s inbox)'),
+  attachments: attachmentSummarySchema.optional().describe('Absent for messages sent before this was kept'),
   inReplyTo: z.string().optional().describe('For a secure reply: the id of the message it answers'),
+  replyFrom: z.enum(['recipient', 'tenant']).optional().describe('For a secure reply: "recipient" (a recipient answered you) or "tenant" (your organisation answered a recipient\'s reply)'),
   recipients: z.array(recipientStatusSchema),
 });
 
@@ -210,6 +218,8 @@ export const inboxItemSchema = z.object({
   expiresAt: isoTime,
   read: z.boolean().describe('The recipient has opened it at least once'),
   replied: z.boolean().describe('The recipient has replied to it'),
+  label: z.string().optional().describe('The sender\'s label for telling messages apart, stored in the clear; absent when the sender gave none'),
+  attachments: attachmentSummarySchema.optional().describe('Absent for messages sent before this was kept'),
 });
 
 export const inboxListSchema = z.object({ messages: z.array(inboxItemSchema).describe('Newest first, at most 50; only active messages kept for the inbox') });

@@ -81,22 +81,22 @@ function dynamoGrants(role: string): Record<string, string[]> {
 }
 
 describe('function roles', () => {
-  it('grant sender-api exactly its DynamoDB calls, secret wrapping and unwrapping, sealed uploads\' parts, SendEmail and its own log stream', () => {
+  it('grant sender-api exactly its DynamoDB calls, secret wrapping and unwrapping, sealed uploads\' parts, SendRawEmail and its own log stream', () => {
     const actions = actionsOf(roleStatements(template, roles['sender-api']));
 
     expect(actions).toEqual([
       'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
       'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', ...LOGS,
-      's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectTagging', 'ses:SendEmail',
+      's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectTagging', 'ses:SendRawEmail',
     ].sort());
   });
 
-  it('grant the portal exactly the reads, the open and its events, sign-in and sessions, Message Center unwrapping, part downloads and SendEmail', () => {
+  it('grant the portal exactly the reads, the open and its events, sign-in and sessions, Message Center unwrapping, part downloads and SendRawEmail', () => {
     const actions = actionsOf(roleStatements(template, roles.portal));
 
     expect(actions).toEqual([
       'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      'kms:Decrypt', ...LOGS, 's3:GetObject', 'ses:SendEmail',
+      'kms:Decrypt', ...LOGS, 's3:GetObject', 'ses:SendRawEmail',
     ].sort());
   });
 
@@ -248,12 +248,12 @@ describe('function roles', () => {
     expect(senders.map(([entry]) => entry).sort()).toEqual(['portal', 'sender-api']);
   });
 
-  it('give the portal exactly the SendEmail statement sender-api has: same identity, same configuration set', () => {
+  it('give the portal exactly the SendRawEmail statement sender-api has: same identity, same configuration set', () => {
     const ses = (role: string) => roleStatements(template, role).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
 
     expect(ses(roles.portal)).toHaveLength(1);
     expect(ses(roles.portal)).toEqual(ses(roles['sender-api']));
-    expect(ses(roles.portal)[0]?.Action).toBe('ses:SendEmail');
+    expect(ses(roles.portal)[0]?.Action).toBe('ses:SendRawEmail');
     expect(ses(roles.portal)[0]?.Condition).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DOCS = ['README.md', 'functions/README.md', 'docs/protocol.md', 'docs/threat-model.md', 'docs/webhooks.md', 'docs/deploy.md'];
+const DOCS = ['README.md', 'functions/README.md', 'docs/protocol.md', 'docs/threat-model.md', 'docs/webhooks.md', 'docs/deploy.md', 'docs/recipients.md'];
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface TitlePattern { readonly text: string; readonly pattern: RegExp }

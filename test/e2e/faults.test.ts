@@ -61,7 +61,7 @@ async function prove<S, O>(spec: Omit<FlowSpec<S, O>, 'injector'>, minimum: numb
 }
 
 /**
- * How many copies of one email a faulted SES call can leave: SendEmail has no idempotency token, so
+ * How many copies of one email a faulted SES call can leave: SendRawEmail has no idempotency token, so
  * when SES accepted the email but its answer was lost, the SDK's retry (3 attempts) sends it again.
  */
 const copiesOf = (fault: Fault | undefined) => (isFault(fault, 'SES') && fault?.kind.startsWith('applied') ? 3 : 1);

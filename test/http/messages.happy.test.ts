@@ -127,6 +127,43 @@ describe('POST /v1/messages', () => {
   });
 });
 
+describe('the label and the attachment summary', () => {
+  it('keeps the sender\'s label (trimmed) and the attachments\' count and size in the head, shows them in the status, and never in the email', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const sent = await sendJson(app, keys.acme, aSendRequest({
+      label: '  Lab results, March ', attachments: [
+        { filename: 'a.pdf', contentType: 'application/pdf', content: base64('12345') }, { filename: 'b.txt', contentType: 'text/plain', content: base64('abc') },
+      ],
+    }));
+    const { id } = await sent.json() as { id: string };
+
+    const status = await (await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } })).json() as Record<string, unknown>;
+
+    expect(deps.store.heads.get(id)).toMatchObject({ label: 'Lab results, March', attachments: { count: 2, bytes: 8 } });
+    expect(status).toMatchObject({ label: 'Lab results, March', attachments: { count: 2, bytes: 8 } });
+    expect(JSON.stringify(deps.notifier.sent)).not.toContain('Lab results');
+  });
+
+  it('counts no attachments as zero, and stores no label when none is given', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const { id } = await (await sendJson(app, keys.acme, aSendRequest())).json() as { id: string };
+
+    expect(deps.store.heads.get(id)?.attachments).toEqual({ count: 0, bytes: 0 });
+    expect(deps.store.heads.get(id)).not.toHaveProperty('label');
+  });
+
+  it('refuses an empty, blank, too long or control-character label', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const answers = await Promise.all(['', '   ', 'x'.repeat(101), 'a\nb', 'x\u202ey'].map((label) => sendJson(app, keys.acme, aSendRequest({ label }))));
+
+    expect(answers.map((r) => r.status)).toEqual([422, 422, 422, 422, 422]);
+    expect((await answers[2]!.json() as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['label']);
+    expect(deps.store.heads.size).toBe(0);
+  });
+});
+
 describe('GET /v1/messages/:id', () => {
   it('returns status, expiry, per-recipient delivery and events without any content', async () => {
     const { app, deps, keys } = await buildTestApp();

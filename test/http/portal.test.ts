@@ -62,6 +62,8 @@ describe('GET /m/:id', () => {
 
 /** The real page template, as web/build.ts copies it. */
 const PICKUP_HTML = readFileSync(new URL('../../web/pickup.html', import.meta.url), 'utf8');
+/** What every id without a live message gets: the neutral page, told there is nothing to open (and nothing else). */
+const UNAVAILABLE_HTML = PICKUP_HTML.replace('<!--page:state--><!--/page:state-->', '<meta name="pickup-message" content="unavailable">');
 
 /** A portal serving the real template, with tenant "acme" branded (escaped-looking name, colour, logo, hostname). */
 async function brandedPortal(acmeOverrides: Parameters<typeof aBrandedTenant>[0] = {}) {
@@ -112,8 +114,8 @@ describe('GET /m/:id branding', () => {
     const forwarded = await app.request('https://abc123.execute-api.us-east-1.amazonaws.com/m/AAAAAAAAAAAAAAAAAAAAAA', { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
     const ownForwarded = await app.request(`https://abc123.execute-api.us-east-1.amazonaws.com/m/${id}`, { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
 
-    expect(unknownOnHost).toBe(PICKUP_HTML);
-    expect(await forwarded.text()).toBe(PICKUP_HTML);
+    expect(unknownOnHost).toBe(UNAVAILABLE_HTML);
+    expect(await forwarded.text()).toBe(UNAVAILABLE_HTML);
     expectAcmeBrand(await ownForwarded.text(), acme);
   });
 
@@ -162,7 +164,7 @@ describe('GET /m/:id branding', () => {
     expect(otherPage).not.toContain('theme.css'); // no colour, no stylesheet
   });
 
-  it('serves the neutral template for an unknown hostname and id, a disabled tenant, and a released hostname', async () => {
+  it('serves the neutral "unavailable" page for an unknown hostname and id, a disabled tenant, and a released hostname', async () => {
     const { app, deps, send } = await brandedPortal();
     const id = await send('acme');
 
@@ -172,8 +174,8 @@ describe('GET /m/:id branding', () => {
     await deps.tenants.setDisabled('acme', true);
     const disabledByMessage = await (await app.request(`http://portal.test/m/${id}`)).text();
 
-    expect(new Set([unknown, released, disabledByMessage])).toEqual(new Set([PICKUP_HTML]));
-    expect(PICKUP_HTML.match(/sealpost/gi)).toEqual(['sealpost']);
+    expect(new Set([unknown, released, disabledByMessage])).toEqual(new Set([UNAVAILABLE_HTML]));
+    expect(UNAVAILABLE_HTML.match(/sealpost/gi)).toEqual(['sealpost']);
     expect(PICKUP_HTML).toContain('A secure message is waiting for you');
   });
 

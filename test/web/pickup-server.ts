@@ -6,7 +6,8 @@
  * /brand/* is served by the production brand routes.
  * A stored message may also need a code (`code`: the one right code; POST /m/{id}/code resends it)
  * or a passcode (its `token` is then derived with it, and `link` identifies the recipient), with
- * the answers of docs/protocol.md §5.4: five wrong answers lock. `facts` fill the page's slots.
+ * the answers of docs/protocol.md §5.4: five wrong answers lock. `facts` fill the page's slots; an id
+ * with no stored message gets the portal's "unavailable" page.
  * A message with `wrappedSecret` stands for a recovery link's open (the header on every 200), and
  * POST /m/{id}/reply checks the same credentials as an open, then answers 201 `{id, expiresAt}`.
  * With `partBytes`, a message is served in parts (`Sealpost-Parts`, `"part": n`) like a large one.
@@ -151,7 +152,9 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
       const template = await readFile(path.join(distDir, 'pickup.html'), 'utf8');
       const tenantId = brandedIds.get(decodeURIComponent(pageId));
       const tenant = tenantId === undefined ? undefined : await options.tenants?.getTenant(tenantId);
-      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant), messages.get(decodeURIComponent(pageId))?.facts));
+      // As the portal: a stored message's facts (or none: as a lookup that failed), "unavailable" for any other id.
+      const stored = messages.get(decodeURIComponent(pageId));
+      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant), stored ? stored.facts : 'unavailable'));
     }
     if (req.method === 'GET' && brand && url.pathname.startsWith('/brand/')) {
       const answer = await brand.request(url.pathname + url.search);

@@ -2,7 +2,7 @@
 import { appendEvents, publicEvent, type PublicEvent, type StoredEvent, type EventLog } from '../audit/index.ts';
 import { ConflictError, NotFoundError, ValidationError, addDays, describeError, isExpired, type Clock, type Logger } from '../shared/index.ts';
 import { isWellFormedMessageId } from './ids.ts';
-import type { MessageHead } from './model.ts';
+import type { AttachmentSummary, MessageHead, ReplyAuthor } from './model.ts';
 import type { Principal } from '../tenants/index.ts';
 import type { BlobStore, MessageStore } from './ports.ts';
 import { deleteCiphertext } from './send.ts';
@@ -46,10 +46,16 @@ export interface MessageSummary {
   readonly verification?: 'none' | 'email-code';
   /** Present (true) when recipients also need the sender's passcode. */
   readonly passcode?: true;
+  /** The sender's label, stored in the clear (MessageHead.label). */
+  readonly label?: string;
+  /** How many files it carries and their size (absent for messages sent before this was kept). */
+  readonly attachments?: AttachmentSummary;
   /** Secure replies to this message, oldest first. */
   readonly replies?: readonly { readonly id: string }[];
   /** For a secure reply: the message it answers. */
   readonly inReplyTo?: string;
+  /** For a secure reply: who wrote it (a recipient, or your organisation answering a reply). */
+  readonly replyFrom?: ReplyAuthor;
   readonly recipients: readonly RecipientStatus[];
 }
 
@@ -86,8 +92,10 @@ function summary(head: MessageHead, now: Date): MessageSummary {
     custody: head.custody ?? 'link',
     verification: head.verification ?? 'none',
     ...(head.passcode ? { passcode: true as const } : {}),
+    ...(head.label !== undefined ? { label: head.label } : {}),
+    ...(head.attachments ? { attachments: head.attachments } : {}),
     ...(head.replyIds && head.replyIds.length > 0 ? { replies: head.replyIds.map((id) => ({ id })) } : {}),
-    ...(head.inReplyTo ? { inReplyTo: head.inReplyTo } : {}),
+    ...(head.inReplyTo ? { inReplyTo: head.inReplyTo, replyFrom: head.replyFrom ?? 'recipient' } : {}),
     recipients: head.recipients.map((r) => ({
       email: r.email, kind: r.kind, status: r.status, opens: r.opens,
       ...(r.failureReason ? { reason: r.failureReason } : {}),

@@ -15,7 +15,7 @@
  * reader would show an attached message as part of the body (HTML, forged From and all), and lose
  * the content of a multipart one. As opaque bytes both stay files the recipient can only download.
  */
-import { toBase64, type Address, type RandomBytes } from '../shared/index.ts';
+import { toBase64, type Address, type InlineImage, type RandomBytes } from '../shared/index.ts';
 import { isMimeContainerType } from './model.ts';
 import type { MailToSeal } from './ports.ts';
 
@@ -127,7 +127,19 @@ function attachmentPart(a: MailToSeal['attachments'][number]): string {
   ].join(CRLF);
 }
 
-function multipart(subtype: 'mixed' | 'alternative', boundary: string, parts: readonly string[]): string {
+/** A picture the HTML shows by `cid:` (a notification's logo): inline, named by its Content-ID. */
+function inlinePart(image: InlineImage): string {
+  return [
+    `Content-Type: ${image.contentType}`,
+    'Content-Transfer-Encoding: base64',
+    `Content-ID: <${image.cid}>`,
+    'Content-Disposition: inline',
+    '',
+    base64Lines(image.content),
+  ].join(CRLF);
+}
+
+function multipart(subtype: 'mixed' | 'alternative' | 'related', boundary: string, parts: readonly string[]): string {
   return [
     `Content-Type: multipart/${subtype}; boundary=${quoted(boundary)}`,
     '',
@@ -147,13 +159,17 @@ function rfc5322Date(date: Date): string {
 
 /**
  * The message as MIME bytes. `random` draws the part boundaries (unguessable, so no content can
- * end a part early).
+ * end a part early). `inline` pictures (an email's logo; never part of a sealed message) go with
+ * the HTML body in `multipart/related`.
  */
-export function composeMime(mail: MailToSeal, random: RandomBytes): Uint8Array {
+export function composeMime(mail: MailToSeal & { readonly inline?: readonly InlineImage[] }, random: RandomBytes): Uint8Array {
   const boundary = (n: number) => `=_sealpost_${n}_${toBase64(random(12)).replace(/[+/=]/g, '')}`;
+  const inline = mail.inline ?? [];
+  const html = mail.html === undefined ? undefined
+    : inline.length > 0 ? multipart('related', boundary(3), [textPart('html', mail.html), ...inline.map(inlinePart)]) : textPart('html', mail.html);
   const bodies = [
     ...(mail.text !== undefined ? [textPart('plain', mail.text)] : []),
-    ...(mail.html !== undefined ? [textPart('html', mail.html)] : []),
+    ...(html !== undefined ? [html] : []),
   ];
   const body = bodies.length > 1 ? multipart('alternative', boundary(2), bodies) : bodies[0] ?? textPart('plain', '');
   const content = mail.attachments.length > 0 ? multipart('mixed', boundary(1), [body, ...mail.attachments.map(attachmentPart)]) : body;

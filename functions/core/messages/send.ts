@@ -9,7 +9,7 @@ import {
 } from '../shared/index.ts';
 import { appendEvents, type EventLog } from '../audit/index.ts';
 import { newMessageId } from './ids.ts';
-import type { OutboundMessage, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
+import { summarizeAttachments, type OutboundMessage, type RecipientKind, type RecipientOutcome, type RecipientRecord, type ReplyAuthor, type SendReceipt } from './model.ts';
 import type { Principal, Tenant, VerificationPolicy } from '../tenants/index.ts';
 import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
 import type { BlobStore, CustodyHeadFields, IdempotencyStore, MessageStore, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
@@ -40,6 +40,8 @@ export interface SendContext {
   readonly actor?: string;
   /** A secure reply: the id of the message it answers, kept in the head. */
   readonly inReplyTo?: string;
+  /** A secure reply: who wrote it (MessageHead.replyFrom). */
+  readonly replyFrom?: ReplyAuthor;
   /** The sealed MIME's From; default the tenant's display name and sender address (a reply: its recipient). */
   readonly from?: Address;
   /** Builds each recipient's notification; default buildPickupNotification (a reply says who replied). */
@@ -173,7 +175,7 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   const terms = messageTerms(tenant, message, now);
   const planned = await planRecipients(message, deps.random);
 
-  const { passcode, verification: _override, ...content } = message;
+  const { passcode, verification: _override, label, ...content } = message;
   const plaintext = composeMime({
     ...content,
     from: ctx.from ?? { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
@@ -206,7 +208,9 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   const head = newHead(tenant, id, now, terms, planned, fields, {
     ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
     ...(passcode !== undefined ? { passcode: true } : {}),
-    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo } : {}),
+    ...(label !== undefined ? { label } : {}),
+    attachments: summarizeAttachments(message.attachments),
+    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo, replyFrom: ctx.replyFrom ?? 'recipient' } : {}),
   });
   await deps.store.create(head, ciphertext);
   return notifyCommitted(deps, principal, head, planned, ctx, now);
@@ -230,7 +234,7 @@ export function keyServiceFailed(cause: unknown): DependencyError {
 /** A new message's head item, before the store adds its chunk count and size. */
 export function newHead(
   tenant: Tenant, id: string, now: Date, terms: MessageTerms, recipients: readonly RecipientPlan[], custody: CustodyHeadFields,
-  extra: Partial<Pick<NewMessageHead, 'maxViews' | 'passcode' | 'inReplyTo' | 'blob'>>,
+  extra: Partial<Pick<NewMessageHead, 'maxViews' | 'passcode' | 'label' | 'attachments' | 'inReplyTo' | 'replyFrom' | 'blob'>>,
 ): NewMessageHead {
   return {
     id,
@@ -286,7 +290,14 @@ export async function notifyCommitted(
 
   const emailed = recipients.filter((r): r is RecipientPlan & { secret: string } => r.secret !== undefined);
   const outcomes = await mapLimited(emailed, NOTIFY_CONCURRENCY, async (recipient) => {
-    const notification = (ctx.notification ?? buildPickupNotification)({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt, portalOrigin: deps.portalOrigin, ...(head.replyTo ? { replyTo: head.replyTo } : {}), ...(head.passcode ? { passcode: true } : {}), ...(head.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}) });
+    const notification = (ctx.notification ?? buildPickupNotification)({
+      tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
+      link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt,
+      ...(head.replyTo ? { replyTo: head.replyTo } : {}),
+      ...(head.passcode ? { passcode: true } : {}),
+      ...(head.verification === 'email-code' ? { code: true } : {}),
+      ...(head.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}),
+    });
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {

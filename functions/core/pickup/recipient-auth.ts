@@ -33,8 +33,6 @@ export interface RecipientAuthDeps {
   /** The tenant's name and sender address for the code email. */
   readonly tenants: TenantDirectory;
   readonly random: RandomBytes;
-  /** Where the code email's logo is served from; without it the email has no logo. */
-  readonly portalOrigin?: string;
 }
 
 /** What a recipient presents. All but `token` are optional; see docs/protocol.md §5.4. */
@@ -217,7 +215,7 @@ async function sendCode(deps: RecipientAuthDeps, head: MessageHead, recipient: R
   }
   const email = buildCodeEmail({
     tenant, code, reference: { messageId: head.id, rid: recipient.rid },
-    to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, ...(deps.portalOrigin ? { portalOrigin: deps.portalOrigin } : {}),
+    to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
   });
   let outcome: { status: 'notified' | 'failed'; reason?: string };
   try {

@@ -153,7 +153,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const storage = composeStorage(config, onSdkClient);
     await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
     const reader = composeReader(config, logger, storage);
-    const mail = composePortalMail(config, logger, onSdkClient);
+    const mail = composePortalMail(config, logger, storage.tenants, onSdkClient);
     const app = createApp({
       logger,
       api: composeSender(config, logger, storage, onSdkClient),

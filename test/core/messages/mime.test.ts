@@ -136,3 +136,22 @@ describe('composeMime', () => {
     expect(new TextDecoder().decode(composeMime(mail, zeros))).toContain('boundary="=_sealpost_1_AAAAAAAAAAAAAAAA"');
   });
 });
+
+describe('composeMime with an inline picture (a notification\'s logo)', () => {
+  it('puts the picture beside the HTML in multipart/related under its Content-ID, which both parsers read back', async () => {
+    const png = new Uint8Array(randomBytes(300));
+
+    const mime = composeMime({ ...aMail({ html: '<p><img src="cid:brand-logo" alt="Acme"></p>' }), inline: [{ cid: 'brand-logo', contentType: 'image/png', content: png }] }, random);
+
+    const text = new TextDecoder().decode(mime);
+    expect(text).toMatch(/Content-Type: multipart\/alternative;[\s\S]*Content-Type: text\/plain[\s\S]*Content-Type: multipart\/related;[\s\S]*Content-Type: text\/html[\s\S]*Content-ID: <brand-logo>\r\nContent-Disposition: inline/);
+    const parsed = await parse(mime);
+    expect(parsed.attachments).toHaveLength(1);
+    expect(parsed.attachments[0]).toMatchObject({ contentId: '<brand-logo>', disposition: 'inline', mimeType: 'image/png' });
+    expect(bytesOf(parsed.attachments[0]!.content)).toEqual(png);
+    const py = python(mime);
+    expect(py.defects).toEqual([]);
+    expect(py.parts.map((p) => p.type)).toEqual(['text/plain', 'text/html', 'image/png']);
+    expect(py.parts[2]?.sha256).toBe(await sha256(png));
+  });
+});
