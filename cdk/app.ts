@@ -12,11 +12,14 @@
  *                                  the index names to create now, comma-separated (docs/deploy.md)
  *   waf                            'false' leaves out the per-IP rate rules (AWS WAF) on CloudFront;
  *                                  on by default (cdk/constructs/firewall.ts)
+ *   maxUploadMib                   the largest sealed upload in MiB (SEALPOST_MAX_UPLOAD_MIB), e.g. 140;
+ *                                  unset, the sender API's default of 40 MiB (docs/storage-costs.md)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, RemovalPolicy, Tags, type Environment } from 'aws-cdk-lib';
 import { INDEX } from '../functions/adapters/dynamodb/table.ts';
+import { MAX_UPLOAD_MIB } from '../functions/config.ts';
 import type { IndexKey } from './constructs/data.ts';
 import { SealpostFirewallStack, SealpostStack, type SealpostConfig } from './sealpost-stack.ts';
 
@@ -99,6 +102,16 @@ export function readConfig(tryGetContext: (key: string) => unknown): SealpostCon
     }
   }
 
+  // The sender API checks it again at start (functions/config.ts); here a bad value fails the synth, not the deploy.
+  const maxUploadRaw = tryGetContext('maxUploadMib');
+  let maxUploadMib: number | undefined;
+  if (maxUploadRaw !== undefined && maxUploadRaw !== null && maxUploadRaw !== '') {
+    const digits = String(maxUploadRaw).trim();
+    const mib = Number(digits);
+    if (!/^\d+$/.test(digits) || mib < 1 || mib > MAX_UPLOAD_MIB) problems.push(`maxUploadMib "${String(maxUploadRaw)}" must be a whole number of MiB from 1 to ${MAX_UPLOAD_MIB}`);
+    else maxUploadMib = mib;
+  }
+
   if (problems.length > 0) throw new ContextError(problems);
   return {
     stage,
@@ -108,6 +121,7 @@ export function readConfig(tryGetContext: (key: string) => unknown): SealpostCon
     removalPolicy: allowDestroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(tableIndexes ? { tableIndexes } : {}),
     waf,
+    ...(maxUploadMib !== undefined ? { maxUploadMib } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * The sealpost deployment: composes one construct per concern and binds them together. Resources
- * get generated names; the only fixed logical ids are the table's and the key's (see data.ts, keys.ts).
+ * get generated names; the only fixed logical ids are those whose replacement would lose data: the
+ * table's and its key's (see data.ts, keys.ts), the blob bucket's and its key's (blobs.ts).
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
+import { Blobs } from './constructs/blobs.ts';
 import { Data, type IndexKey } from './constructs/data.ts';
 import { Edge, type CustomDomain } from './constructs/edge.ts';
 import { Firewall } from './constructs/firewall.ts';
@@ -30,6 +32,8 @@ export interface SealpostConfig {
   readonly tableIndexes?: readonly IndexKey[];
   /** Per-IP rate rules (AWS WAF) on the distribution: on by default. */
   readonly waf: boolean;
+  /** The largest sealed upload in MiB (SEALPOST_MAX_UPLOAD_MIB); absent, the sender API's default. */
+  readonly maxUploadMib?: number;
 }
 
 export interface SealpostStackProps extends StackProps {
@@ -51,6 +55,7 @@ export class SealpostFirewallStack extends Stack {
 export class SealpostStack extends Stack {
   readonly keys: Keys;
   readonly data: Data;
+  readonly blobs: Blobs;
   readonly functions: Functions;
   readonly api: Api;
   readonly edge: Edge;
@@ -67,6 +72,7 @@ export class SealpostStack extends Stack {
 
     this.keys = new Keys(this, 'Keys', { removalPolicy });
     this.data = new Data(this, 'Data', { keys: this.keys, removalPolicy, ...(config.tableIndexes ? { indexes: config.tableIndexes } : {}) });
+    this.blobs = new Blobs(this, 'Blobs', { removalPolicy, ...(config.maxUploadMib !== undefined ? { maxUploadMib: config.maxUploadMib } : {}) });
     this.functions = new Functions(this, 'Functions', { removalPolicy });
     this.mail = new Mail(this, 'Mail', { sender: config.sender });
     this.api = new Api(this, 'Api', { senderApi: this.functions.senderApi, portal: this.functions.portal });
@@ -75,6 +81,7 @@ export class SealpostStack extends Stack {
     this.edge = new Edge(this, 'Edge', {
       apiDomainName: this.api.originDomainName,
       removalPolicy,
+      blobBucket: this.blobs.bucket,
       ...(webAclArn ? { webAclArn } : {}),
       ...(config.customDomain ? { customDomain: config.customDomain } : {}),
     });
@@ -84,6 +91,11 @@ export class SealpostStack extends Stack {
     this.data.bindTable(portal, 'recipient');
     this.data.bindTable(sesEvents, 'mail-feedback');
     this.data.bindTable(maintenance, 'maintenance');
+    // Sealed uploads' parts: sender-api writes, checks, commits and deletes them; the portal presigns
+    // their downloads; maintenance deletes expired messages' parts. ses-events never touches them.
+    this.blobs.bindBlobs(senderApi, 'sender');
+    this.blobs.bindBlobs(portal, 'recipient');
+    this.blobs.bindBlobs(maintenance, 'maintenance');
     // Webhook secrets: the admin API wraps them (and unwraps one to sign a ping); maintenance unwraps
     // them to sign deliveries. Message Center secrets: sender-api wraps them at send and unwraps
     // them for recovery; the portal only unwraps one for a signed-in recipient. ses-events only gets

@@ -21,7 +21,19 @@ export interface Config {
    * anything that did not come through CloudFront (and its WAF). Absent locally.
    */
   readonly edgeSecret?: string;
+  /**
+   * The private bucket of sealed uploads' ciphertext (S3). Without it the sealed-upload API
+   * (/v1/uploads) is not offered; messages sent through the JSON API never need it.
+   */
+  readonly blobBucket?: string;
+  /** The largest sealed message a sealed upload accepts, in bytes (SEALPOST_MAX_UPLOAD_MIB, default 40 MiB). */
+  readonly maxUploadBytes: number;
 }
+
+/** 40 MiB: a 25 MiB attachment is about 34 MiB once base64-encoded into MIME, plus the body and OpenPGP's few bytes per 256 KiB. */
+export const DEFAULT_MAX_UPLOAD_MIB = 40;
+/** What one setting may raise it to: 2 GiB (S3 and the commit check stream; the browser is the limit). */
+export const MAX_UPLOAD_MIB = 2048;
 
 import { LOG_LEVELS, type LogLevel } from './core/shared/index.ts';
 
@@ -53,7 +65,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kmsKeyId: env.SEALPOST_KMS_KEY_ID as string,
     webhooksAllowLocal: parseFlag(env, 'SEALPOST_WEBHOOKS_ALLOW_LOCAL'),
     ...(env.SEALPOST_EDGE_SECRET ? { edgeSecret: edgeSecret(env.SEALPOST_EDGE_SECRET) } : {}),
+    ...(env.SEALPOST_BLOB_BUCKET ? { blobBucket: bucketName(env.SEALPOST_BLOB_BUCKET) } : {}),
+    maxUploadBytes: maxUploadMib(env.SEALPOST_MAX_UPLOAD_MIB) * 1024 * 1024,
   };
+}
+
+function bucketName(value: string): string {
+  // Path-style addressing (adapters/s3/blob-store.ts) and CloudFront's origin path need a plain name.
+  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(value)) throw new ConfigError('SEALPOST_BLOB_BUCKET must be an S3 bucket name of 3–63 lowercase letters, digits and "-" (no dots)');
+  return value;
+}
+
+function maxUploadMib(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_MAX_UPLOAD_MIB;
+  const mib = Number(value);
+  if (!/^\d+$/.test(value) || mib < 1 || mib > MAX_UPLOAD_MIB) throw new ConfigError(`SEALPOST_MAX_UPLOAD_MIB must be a whole number of MiB from 1 to ${MAX_UPLOAD_MIB}`);
+  return mib;
 }
 
 function edgeSecret(value: string): string {

@@ -11,7 +11,8 @@
  * - only entries (the composition roots) import adapters, read process.env (with config.ts) or
  *   call createApp, and only the local entry starts the AWS stand-ins; adapters import only core
  *   and their own technology's folder; http imports no adapter and no AWS SDK; web/ reaches the
- *   server's code only through core indexes (and types from http).
+ *   server's code only through core indexes (and types from http); the SDK (functions/sdk/, which
+ *   browsers run too) imports only core indexes, its own folder and browser-safe packages.
  *
  * The rules are a pure function of the graph, so each is also shown to fail on a small graph that
  * breaks it.
@@ -127,6 +128,9 @@ function violations(graph: Graph, readText: (path: string) => string): string[] 
       if (file.startsWith('functions/http/') && (to.startsWith('@aws-sdk/') || to.startsWith('functions/entries/') || to === 'functions/config.ts')) {
         say(file, to, 'http takes its dependencies from createApp(deps), never from the SDK, config or an entry');
       }
+      if (file.startsWith('functions/sdk/') && !to.startsWith('functions/sdk/') && (target === undefined ? !isPackage(to) || /^(node:|@aws-sdk\/|hono)/.test(to) : false)) {
+        say(file, to, 'the SDK runs in browsers too: it imports only core indexes, its own folder and browser-safe packages');
+      }
       if (file.startsWith('web/') && to.startsWith('functions/') && target === undefined && !(typeOnly && to.startsWith('functions/http/'))) {
         say(file, to, 'the browser reaches server code only through core indexes (and types from http)');
       }
@@ -211,6 +215,9 @@ describe('the shape of the house', () => {
       ['an adapter imports another technology', 'functions/adapters/dynamodb/store.ts', 'functions/adapters/ses/notifier.ts', 'its own technology'],
       ['the browser imports a core file', 'web/src/lib/x.ts', `${CORE}messages/send.ts`, 'only through its index'],
       ['a Lambda entry imports a stand-in', 'functions/entries/x.ts', 'functions/stand-ins/stand-ins.ts', 'only the local entry'],
+      ['the SDK imports a Node module', 'functions/sdk/client.ts', 'node:crypto', 'the SDK runs in browsers too'],
+      ['the SDK imports an adapter', 'functions/sdk/client.ts', 'functions/adapters/dynamodb/store.ts', 'only entries'],
+      ['the SDK imports http', 'functions/sdk/client.ts', 'functions/http/schemas.ts', 'the SDK runs in browsers too'],
     ])('refuses a graph where %s', (_what, file, to, why) => {
       const found = check([[file, [edge(to)]]]);
 

@@ -7,8 +7,14 @@ describe('loadConfig', () => {
   it('reads a valid environment into typed config with defaults', () => {
     expect(loadConfig({ ...base, AWS_REGION: 'eu-west-1' })).toEqual({
       tableName: 'sealpost', portalOrigin: 'https://secure.example.org', region: 'eu-west-1', webDir: 'dist/web', logLevel: 'info',
-      kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false,
+      kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false, maxUploadBytes: 40 * 1024 * 1024,
     });
+  });
+
+  it('reads the blob bucket and the sealed-upload limit, refusing names and numbers S3 and the setting would not take', () => {
+    expect(loadConfig({ ...base, SEALPOST_BLOB_BUCKET: 'sealpost-blobs-1', SEALPOST_MAX_UPLOAD_MIB: '140' })).toMatchObject({ blobBucket: 'sealpost-blobs-1', maxUploadBytes: 140 * 1024 * 1024 });
+    for (const bucket of ['Sealpost', 'sealpost.blobs', 'ab', '-sealpost']) expect(() => loadConfig({ ...base, SEALPOST_BLOB_BUCKET: bucket })).toThrow(/SEALPOST_BLOB_BUCKET/);
+    for (const mib of ['0', '2049', '1.5', 'forty', '-1']) expect(() => loadConfig({ ...base, SEALPOST_MAX_UPLOAD_MIB: mib })).toThrow(/SEALPOST_MAX_UPLOAD_MIB/);
   });
 
   it('names every missing variable without echoing any value', () => {

@@ -11,9 +11,11 @@
  *   dist/web/assets/inbox.css
  *   dist/web/assets/reply.js      the "Reply securely" form, loaded by pickup.js with import() only when pressed
  *   dist/web/assets/reply.css     (appended by reply.js itself); neither counts in the pickup page's weight
+ *   dist/web/assets/inbox-bar.js  the way back to the inbox, loaded by pickup.js only for a message opened there
  *
  * Run with `npx tsx web/build.ts` (add `--analyze` for a per-module size breakdown).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +28,11 @@ const webDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(webDir, '..');
 
 type PageName = 'pickup' | 'admin' | 'inbox';
-/** A page, or 'reply': the lazily loaded reply form, downloaded only by recipients who reply. */
-type AssetGroup = PageName | 'reply';
+/**
+ * A page, or a script the pickup page loads when needed: 'reply', the reply form, downloaded only
+ * by recipients who reply; 'inbox-bar', the way back to the inbox, only for a message opened there.
+ */
+type AssetGroup = PageName | 'reply' | 'inbox-bar';
 
 export interface WebAsset {
   /** Which page the file belongs to: recipients download only the pickup files. */
@@ -46,14 +51,6 @@ export interface BuildWebOptions {
 }
 
 /**
- * OpenPGP.js's lightweight build loads rarely used algorithms with dynamic import(). A message sealed
- * by sealpost needs none of them (a password, AES-256, SEIPDv2, iterated S2K, no compression), and
- * bundling them would triple the page weight, so they become a module that fails: such a message is
- * rejected as undecryptable. noble_hashes stays — it is tiny and a fallback for hashing.
- */
-const OPENPGP_UNUSED = ['argon2id', 'legacy_ciphers', 'nacl-fast', 'noble_curves', 'noble_hashes', 'unbzip2-stream'];
-
-/**
  * postal-mime decodes HTML entities only when it turns HTML into text for a message whose parts mix
  * both kinds outside a multipart/alternative. Its table of all 2,231 HTML entities weighs more than
  * DOMPurify, so it is replaced by the common ones; an unknown named entity stays as written.
@@ -69,20 +66,9 @@ const COMMON_ENTITIES: Readonly<Record<string, string>> = {
 };
 
 function trimDependencies(hits: Set<string>): Plugin {
-  const unused = new RegExp(`^\\./(${OPENPGP_UNUSED.join('|')})(?:\\.min)?\\.mjs$`);
   return {
     name: 'sealpost-trim-dependencies',
     setup(builder) {
-      builder.onResolve({ filter: unused }, (args) => {
-        if (!args.importer.includes(`${path.sep}openpgp${path.sep}`)) return undefined;
-        const name = unused.exec(args.path)?.[1] ?? args.path;
-        hits.add(name);
-        return { path: name, namespace: 'sealpost-unsupported' };
-      });
-      builder.onLoad({ filter: /.*/, namespace: 'sealpost-unsupported' }, (args) => ({
-        contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the sealpost protocol`)});`,
-        loader: 'js',
-      }));
       builder.onResolve({ filter: /^\.\/html-entities\.js$/ }, (args) => {
         if (!args.importer.includes(`${path.sep}postal-mime${path.sep}`)) return undefined;
         hits.add('html-entities');
@@ -105,12 +91,13 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 
   const hits = new Set<string>();
   const result = await buildPage('pickup', outDir, assetsDir, { metafile: true, plugins: [trimDependencies(hits)] });
-  const expected = [...OPENPGP_UNUSED, 'html-entities'];
-  const missed = expected.filter((name) => !hits.has(name));
-  if (missed.length > 0) {
+  if (!hits.has('html-entities')) {
     // A dependency changed shape: review the trimming above rather than ship a silently bigger page.
-    throw new Error(`web build: expected to replace ${missed.join(', ')}; check web/build.ts against the installed packages`);
+    throw new Error('web build: expected to replace postal-mime\'s html-entities; check web/build.ts against the installed packages');
   }
+  // The page decrypts with the protocol's own WebCrypto module (core/protocol/openpgp-subset.ts).
+  const openpgp = Object.keys(result.metafile?.inputs ?? {}).filter((input) => input.includes('node_modules/openpgp/'));
+  if (openpgp.length > 0) throw new Error(`web build: the pickup page must not bundle OpenPGP.js (${openpgp[0]})`);
   if (options.analyze) console.log(await analyzeMetafile(result.metafile ?? { inputs: {}, outputs: {} }));
 
   // The admin console is its own small bundle, so the pickup page carries none of it (and vice versa).
@@ -119,12 +106,15 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
   await buildPage('inbox', outDir, assetsDir);
   // The reply form: a script (no page) that pickup.js imports at the press of "Reply securely".
   await buildScript('reply', assetsDir);
+  // The inbox bar: a script that pickup.js imports only for a message opened from the inbox.
+  await buildScript('inbox-bar', assetsDir);
 
   const files = [
     ['pickup', 'pickup.html'], ['pickup', 'assets/pickup.js'], ['pickup', 'assets/pickup.css'],
     ['admin', 'admin.html'], ['admin', 'assets/admin.js'], ['admin', 'assets/admin.css'],
     ['inbox', 'inbox.html'], ['inbox', 'assets/inbox.js'], ['inbox', 'assets/inbox.css'],
     ['reply', 'assets/reply.js'], ['reply', 'assets/reply.css'],
+    ['inbox-bar', 'assets/inbox-bar.js'],
   ] as const;
   return Promise.all(
     files.map(async ([page, file]) => {
@@ -145,7 +135,7 @@ async function buildPage(name: PageName, outDir: string, assetsDir: string, extr
   return result;
 }
 
-/** src/<name>.ts → assets/<name>.js and <name>.css → assets/<name>.css, without a page. */
+/** src/<name>.ts → assets/<name>.js and, if there is one, <name>.css → assets/<name>.css, without a page. */
 async function buildScript(name: AssetGroup, assetsDir: string, extra: Partial<Pick<BuildOptions, 'metafile' | 'plugins'>> = {}) {
   const result = await build({
     entryPoints: [path.join(webDir, 'src', `${name}.ts`)],
@@ -159,6 +149,7 @@ async function buildScript(name: AssetGroup, assetsDir: string, extra: Partial<P
     logLevel: 'warning',
     ...extra,
   });
+  if (!existsSync(path.join(webDir, `${name}.css`))) return result;
   await build({
     entryPoints: [path.join(webDir, `${name}.css`)],
     outfile: path.join(assetsDir, `${name}.css`),
@@ -172,11 +163,11 @@ async function buildScript(name: AssetGroup, assetsDir: string, extra: Partial<P
 function printSizes(assets: readonly WebAsset[]): void {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
   console.log(`${'file'.padEnd(22)}${'raw'.padStart(10)}${'gzip'.padStart(10)}`);
-  for (const page of ['pickup', 'admin', 'inbox', 'reply'] as const) {
+  for (const page of ['pickup', 'admin', 'inbox', 'reply', 'inbox-bar'] as const) {
     const files = assets.filter((asset) => asset.page === page);
     for (const asset of files) console.log(`${asset.file.padEnd(22)}${kb(asset.bytes)}${kb(asset.gzipBytes)}`);
     const total = (key: 'bytes' | 'gzipBytes'): number => files.reduce((sum, asset) => sum + asset[key], 0);
-    const label = page === 'reply' ? 'reply form (lazy)' : `${page} page total`;
+    const label = page === 'reply' ? 'reply form (lazy)' : page === 'inbox-bar' ? 'inbox bar (lazy)' : `${page} page total`;
     console.log(`${label.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
   }
 }

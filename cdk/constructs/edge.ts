@@ -1,11 +1,12 @@
 /**
  * The public edge: one CloudFront distribution for the whole portal origin. `/assets/*` comes from
- * a private S3 bucket (Origin Access Control), cached; everything else goes to the HTTP API,
- * uncached. Every response, from either origin, carries the application's strict security headers.
+ * a private S3 bucket (Origin Access Control), cached; `/blobs/*` are sealed uploads' parts, fetched
+ * through presigned URLs from the blob bucket, uncached; everything else goes to the HTTP API,
+ * uncached. Every response, from any origin, carries the application's strict security headers.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -15,10 +16,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { BLOB_PREFIX } from '../../functions/adapters/s3/keys.ts';
 import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
 import { VIEWER_HOST_HEADER, VIEWER_IP_HEADER } from '../../functions/http/request-info.ts';
 import { EDGE_SECRET_HEADER } from '../../functions/http/middleware/edge-guard.ts';
 import { DIST_DIR, LOG_RETENTION } from './functions.ts';
+
+/** The path of sealed uploads' parts on the portal origin: a presigned GetObject URL minus its bucket (blob-store.ts downloadUrl). */
+export const BLOB_PATH_PATTERN = `/${BLOB_PREFIX}/*`;
 
 /** What the portal's own /assets route sends (functions/http/routes/portal.ts); deploys invalidate anyway. */
 export const ASSET_CACHE_CONTROL = 'public, max-age=300';
@@ -38,6 +43,8 @@ export interface EdgeProps {
   readonly webDir?: string;
   /** The WAF web ACL (in us-east-1) to attach, if any (constructs/firewall.ts). */
   readonly webAclArn?: string;
+  /** The bucket of sealed uploads' parts (constructs/blobs.ts), served at BLOB_PATH_PATTERN. */
+  readonly blobBucket: s3.IBucket;
 }
 
 type ResponseHeaders = Pick<cloudfront.ResponseHeadersPolicyProps, 'securityHeadersBehavior' | 'customHeadersBehavior'>;
@@ -123,6 +130,8 @@ export class Edge extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly assetsBucket: s3.Bucket;
   readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+  /** What CloudFront passes on to S3 for a part: the query string (the presigned signature), nothing of the viewer. */
+  readonly blobRequestPolicy: cloudfront.OriginRequestPolicy;
   readonly assetsDeployment: s3deploy.BucketDeployment;
   /** The https origin of the portal: the custom domain, or CloudFront's own domain name. */
   readonly portalOrigin: string;
@@ -160,6 +169,12 @@ export class Edge extends Construct {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       code: cloudfront.FunctionCode.fromInline(viewerHostFunctionCode()),
     });
+    this.blobRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'BlobRequests', {
+      comment: 'sealpost: presigned S3 GETs: the whole query string, no viewer header or cookie',
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.none(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
     const custom = props.customDomain;
     this.edgeSecret = new secretsmanager.Secret(this, 'EdgeSecret', {
       description: 'sealpost: proves a request to the HTTP API came through CloudFront',
@@ -195,6 +210,7 @@ export class Edge extends Construct {
           compress: true,
           responseHeadersPolicy: this.responseHeadersPolicy,
         },
+        [BLOB_PATH_PATTERN]: this.blobBehavior(props.blobBucket),
       },
       ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       ...(custom
@@ -217,6 +233,48 @@ export class Edge extends Construct {
       distributionPaths: ['/assets/*'],
       logGroup: new logs.LogGroup(this, 'DeployAssetsLogs', { retention: LOG_RETENTION, removalPolicy: props.removalPolicy }),
     });
+  }
+
+  /**
+   * Sealed uploads' parts, from the portal's own origin (so the page's CSP stays connect-src 'self'):
+   * the portal hands the browser `/blobs/<id>/<n>?X-Amz-…`, a presigned GetObject URL without its
+   * `/<bucket>` (functions/adapters/s3/blob-store.ts downloadUrl), and CloudFront puts the bucket
+   * back as the origin path and sends the request to S3's regional REST endpoint, where the
+   * signature was made (path-style, functions/entries/compose/blobs.ts).
+   *
+   * - A custom origin, not an S3 origin with OAC or OAI: those sign or authorise CloudFront's own
+   *   request and would replace or conflict with the recipient's presigned signature, which is the
+   *   only authorisation and must reach S3 unchanged. The bucket stays private: no bucket policy
+   *   grants CloudFront anything.
+   * - The Host CloudFront sends a custom origin is the origin's domain name unless the viewer's Host
+   *   is forwarded (CloudFront Developer Guide, "Request and response behavior for custom origins",
+   *   Host header): so nothing of the viewer is forwarded, and the signed host (`host` is the only
+   *   signed header of a presigned GET) is what S3 receives. All query strings are forwarded: they
+   *   are the signature, credential, expiry and security token.
+   * - No edge secret header here: it is for the HTTP API only, and must not leave for another origin.
+   * - GET and HEAD only; nothing cached (every URL is one recipient's, briefly valid); ciphertext is
+   *   not compressible.
+   * Evidence that a SigV4 presigned URL survives this path is third-party (a note in
+   * github.com/aldy120/cloudfront-note issue 19: works when Host is not forwarded); CloudFront also
+   * adds headers of its own (X-Amz-Cf-Id, Via, X-Forwarded-For) that are not signed. Only a deployed
+   * smoke test proves it: docs/deploy.md says so.
+   */
+  private blobBehavior(bucket: s3.IBucket): cloudfront.BehaviorOptions {
+    const stack = Stack.of(this);
+    return {
+      origin: new origins.HttpOrigin(`s3.${stack.region}.${stack.urlSuffix}`, {
+        originPath: `/${bucket.bucketName}`,
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      }),
+      // A signed URL over plain http would already be exposed; refuse rather than redirect.
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: this.blobRequestPolicy,
+      compress: false,
+      responseHeadersPolicy: this.responseHeadersPolicy,
+    };
   }
 
   /** Gives `fn` the portal origin (SEALPOST_PORTAL_ORIGIN), from which it builds pickup links. */

@@ -7,6 +7,15 @@
  * until its rate falls. It only works if every request passes CloudFront, which the edge secret
  * ensures (functions/http/middleware/edge-guard.ts).
  *
+ * Sealed uploads' parts (GET /blobs/*, constructs/edge.ts) are deliberately not counted. A recipient
+ * opening a 25 MiB attachment fetches about 9 parts, and at the 140 MiB setting 35, per open; a
+ * limit that lets that through several times in five minutes would no longer protect the counted
+ * actions, and one that does not would block a recipient in the middle of a download. Counting them
+ * buys nothing either: every part URL a browser gets comes from an open, which the first rule
+ * counts; it is valid for one object and a short time; and S3 answers anything else with a 403 that
+ * it does not bill to the bucket owner (S3 User Guide, "Billing for Amazon S3 error responses").
+ * What remains is CloudFront's and WAF's per-request price for junk GETs, which any path has.
+ *
  * A CloudFront web ACL must be created in us-east-1 (CloudFront's region); cdk/app.ts puts this
  * construct in the main stack when that is in us-east-1 and in a small stack of its own there
  * otherwise. On by default; `-c waf=false` leaves it out.

@@ -20,7 +20,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_ENTRIES, PORTAL_WEB_DIR, type LambdaEntry } from '../build.ts';
+import { LAMBDA_ENTRIES, LAMBDA_NODE_OPTIONS, PORTAL_WEB_DIR, type LambdaEntry } from '../build.ts';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -123,7 +123,7 @@ export class Functions extends Construct {
       logGroup,
       // Configuration only; secrets never go into the environment.
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         SEALPOST_LOG_LEVEL: 'info',
         // The portal bundle carries the built pickup page (cdk/build.ts copies it there).
         ...(entry === 'portal' ? { SEALPOST_WEB_DIR: `/var/task/${PORTAL_WEB_DIR}` } : {}),

@@ -55,12 +55,13 @@ export class Mail extends Construct {
     return Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName });
   }
 
-  /** Gives `fn` the configuration set (SEALPOST_SES_CONFIGURATION_SET) and ses:SendEmail through it from our identity only. */
+  /** Gives `fn` the configuration set (SEALPOST_SES_CONFIGURATION_SET) and ses:SendRawEmail through it from our identity only. */
   bindSender(fn: lambda.Function): void {
     fn.addEnvironment('SEALPOST_SES_CONFIGURATION_SET', this.configurationSet.configurationSetName);
     fn.addToRolePolicy(new iam.PolicyStatement({
-      // SES v1 SendEmail; SES authorizes it against the sending identity and the configuration set.
-      actions: ['ses:SendEmail'],
+      // SES v1 SendRawEmail (the email carries the logo inline); SES authorizes it against the
+      // sending identity and the configuration set.
+      actions: ['ses:SendRawEmail'],
       resources: [this.identity.emailIdentityArn, this.configurationSetArn],
     }));
   }

@@ -2,7 +2,7 @@
  * Request schemas of the admin API (/v1/admin/*), the message controls (PATCH /v1/messages/{id})
  * and the events feed. Validation happens here; core receives typed, decoded values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isEventPosition, EVENT_TYPES, type EventType } from '../core/audit/index.ts';
 import { MAX_LOGO_BYTES, type SettingsPatch } from '../core/tenants/index.ts';
 import {

@@ -1,7 +1,9 @@
 /**
- * createApp(deps): the HTTP surface as a Hono app. It imports no AWS SDK; entries build the
- * adapters and pass them in. Each route group is mounted only when its dependencies are given, so a
- * deployable carries (and can serve) only what it needs.
+ * createApp(deps, ...groups): the HTTP surface as a Hono app. It imports no AWS SDK; entries build
+ * the adapters and pass them in. The route groups are modules of their own (api-routes.ts,
+ * portal-routes.ts), and each entry passes only those it serves: a deployable then carries (and can
+ * serve) only the routes it needs, and loads no other group's code or schemas when it starts. Each
+ * group mounts its routes only when its dependencies are given.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -11,20 +13,14 @@ import { requestId } from './middleware/request-id.ts';
 import { edgeGuard } from './middleware/edge-guard.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { errorToResponse, problem } from './problem.ts';
-import { messageRoutes, type MessageRoutesDeps } from './routes/messages.ts';
-import { adminRoutes, type AdminRoutesDeps } from './routes/admin.ts';
-import { eventRoutes } from './routes/events.ts';
-import { requireKey } from './middleware/auth.ts';
-import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
+import type { MessageRoutesDeps } from './routes/messages.ts';
+import type { AdminRoutesDeps } from './routes/admin.ts';
 import type { WebhookAdminDeps } from '../core/webhooks/index.ts';
-import { portalRoutes, type PortalDeps } from './routes/portal.ts';
-import { brandRoutes, type BrandRoutesDeps } from './routes/brand.ts';
-import { consoleRoutes } from './routes/console.ts';
-import { openApiRoutes } from './routes/openapi.ts';
+import type { PortalDeps } from './routes/portal.ts';
+import type { BrandRoutesDeps } from './routes/brand.ts';
+import type { InboxRoutesDeps } from './routes/inbox.ts';
+import type { UploadDeps } from '../core/messages/index.ts';
 import { faviconRoutes } from './routes/favicon.ts';
-import { adminRecoveryRoutes } from './routes/admin-recovery.ts';
-import { inboxRoutes, type InboxRoutesDeps } from './routes/inbox.ts';
-import { replyRoutes } from './routes/reply.ts';
 import type { RecoveryDeps } from '../core/message-center/index.ts';
 import type { ReplyDeps } from '../core/replies/index.ts';
 import { MAX_REQUEST_BYTES } from './schemas.ts';
@@ -37,6 +33,8 @@ export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {
   readonly recovery?: RecoveryDeps;
   /** Secure replies (POST /m/{id}/reply): sealed by the sender API's pipeline. */
   readonly reply?: ReplyDeps;
+  /** Sealed uploads (/v1/uploads), when the deployment has a blob store (S3). */
+  readonly uploads?: Pick<UploadDeps, 'uploads' | 'blobs' | 'maxUploadBytes'>;
 };
 
 export interface AppDeps {
@@ -52,7 +50,12 @@ export interface AppDeps {
   readonly inbox?: InboxRoutesDeps;
 }
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+/** Mounts a group of routes on the app, for the dependencies it finds in `deps` (none: nothing). */
+export type RouteGroup = (app: Hono<AppEnv>, deps: AppDeps) => void;
+
+export function createApp(deps: AppDeps, ...groups: readonly RouteGroup[]): Hono<AppEnv> {
+  // An app of no group would answer 404 to everything: say so rather than serve it.
+  if (groups.length === 0) throw new Error('createApp: name the route groups the app serves (apiGroup, portalGroup, inboxGroup)');
   const app = new Hono<AppEnv>();
   app.use('*', requestId(deps.requestIds));
   app.use('*', securityHeaders());
@@ -65,26 +68,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/', faviconRoutes());
-  if (deps.api) {
-    const api = deps.api;
-    // The API description is public; mounted first so no later /v1 middleware can put a key on it.
-    app.route('/v1', openApiRoutes(api.portalOrigin));
-    app.route('/v1/messages', messageRoutes(api));
-    app.use('/v1/events', requireKey(api.tenants, 'send', api.clock));
-    app.route('/v1/events', eventRoutes(api));
-    // Every admin route, present and future, sits behind an admin key.
-    app.use('/v1/admin/*', requireKey(api.tenants, 'admin', api.clock));
-    app.route('/v1/admin', adminRoutes(api));
-    if (api.webhookAdmin) app.route('/v1/admin/webhooks', adminWebhookRoutes(api.webhookAdmin));
-    if (api.recovery) app.route('/v1/admin', adminRecoveryRoutes(api.recovery));
-    if (api.reply) app.route('/', replyRoutes(api.reply));
-  }
-  if (deps.portal) {
-    app.route('/', portalRoutes(deps.portal));
-    app.route('/', brandRoutes(deps.portal));
-    app.route('/', consoleRoutes(deps.portal.web));
-  }
-  if (deps.inbox) app.route('/', inboxRoutes(deps.inbox));
+  for (const mount of groups) mount(app, deps);
 
   app.notFound((c) => problem(c, 404, 'not-found', 'Not found', 'There is nothing at this address.'));
   app.onError((error, c) => errorToResponse(error, c, deps.logger));

@@ -7,7 +7,7 @@
  * test/http/openapi.test.ts checks the table against the routes the app registers and against the
  * curl examples of the README and docs/, and its examples against the schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 // A named import (hence no import attribute): esbuild then bundles only this key of package.json.
 import { version as packageVersion } from '../../package.json';
 import { EVENT_TYPES } from '../core/audit/index.ts';
@@ -16,6 +16,7 @@ import { createWebhookRequestSchema, deliveriesQuerySchema } from './routes/admi
 import { INBOX_COOKIE, signInRequestSchema, verifyRequestSchema } from './routes/inbox.ts';
 import { replyRequestSchema } from './routes/reply.ts';
 import { codeRequestSchema, openRequestSchema, sendRequestSchema } from './schemas.ts';
+import { completeUploadSchema, openUploadSchema, partsSchema } from './upload-schemas.ts';
 import * as R from './response-schemas.ts';
 import { OPERATION_EXAMPLES, curlSample } from './openapi-examples.ts';
 
@@ -29,6 +30,9 @@ const emptyRequestSchema = z.object({}).describe('Any JSON value; send {}');
 /** Every schema the document names, by component name: request bodies and JSON responses. */
 export const COMPONENT_SCHEMAS = {
   SendRequest: sendRequestSchema,
+  OpenUploadRequest: openUploadSchema,
+  PartsRequest: partsSchema,
+  CompleteUploadRequest: completeUploadSchema,
   OpenRequest: openRequestSchema,
   CodeRequest: codeRequestSchema,
   ReplyRequest: replyRequestSchema,
@@ -40,6 +44,9 @@ export const COMPONENT_SCHEMAS = {
   CreateKeyRequest: createKeySchema,
   CreateWebhookRequest: createWebhookRequestSchema,
   SendReceipt: R.sendReceiptSchema,
+  OpenedUpload: R.openedUploadSchema,
+  PartUploads: R.partUploadsSchema,
+  PartDownloads: R.partDownloadsSchema,
   RecipientStatus: R.recipientStatusSchema,
   MessageSummary: R.messageSummarySchema,
   MessageStatus: R.messageStatusSchema,
@@ -84,6 +91,7 @@ const eventQuery = z.strictObject({
 
 export const TAGS = [
   { name: 'Messages', description: 'Send secure messages and follow, change or revoke them (send key).' },
+  { name: 'Uploads', description: 'Sealed uploads: messages sealed on your machine (the sealpost CLI and SDK), up to 40 MiB by default; sealpost only ever holds their ciphertext (send key). See docs/protocol.md §21.' },
   { name: 'Events', description: 'The organisation\'s audit trail as a feed (send key).' },
   { name: 'Settings', description: 'The organisation\'s settings and branding (admin key).' },
   { name: 'Keys', description: 'API keys of the organisation (admin key).' },
@@ -128,7 +136,7 @@ const body204 = { 204: { description: 'Done; no body' } };
 
 export const OPERATIONS: readonly OperationSpec[] = [
   { method: 'post', path: '/v1/messages', operationId: 'sendMessage', tag: 'Messages', scope: 'send', summary: 'Send a message',
-    description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An attachment of type message/* or multipart/* (a forwarded email, say) is sealed as application/octet-stream under its file name, so the recipient can only download it. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again. "verification" overrides the organisation\'s setting for this message ("email-code": recipients must also enter a 6-digit code emailed when they open it). "passcode" is mixed into every recipient\'s key and never stored: tell recipients by another channel (phone, SMS). When the organisation has Message Center on, the recipients\' keys are also kept, wrapped by KMS, for their inbox and for emergency recovery.',
+    description: 'Builds the MIME message, seals it once for all recipients and emails each recipient a personal link. Give "text", "html" or both. Subject, bodies and decoded attachments may total 4 MiB. An attachment of type message/* or multipart/* (a forwarded email, say) is sealed as application/octet-stream under its file name, so the recipient can only download it. An address given twice (ignoring case) gets one notification. With Idempotency-Key, a retry with the byte-identical body within 24 hours returns the first response and sends nothing again. "verification" overrides the organisation\'s setting for this message ("email-code": recipients must also enter a 6-digit code emailed when they open it). "passcode" is mixed into every recipient\'s key and never stored: tell recipients by another channel (phone, SMS). When the organisation has Message Center on, the recipients\' keys are also kept, wrapped by KMS, for their inbox and for emergency recovery. "label" (optional) is the one field stored in the clear: the recipient\'s inbox lists it so messages can be told apart, so keep it free of anything confidential.',
     body: { schema: 'SendRequest' }, headers: { 'Idempotency-Key': 'Optional, 1–255 visible ASCII characters, scoped to your organisation' },
     responses: { 201: { description: 'Sent; each recipient\'s outcome is listed (a recipient SES refused is "failed", the answer still 201)', json: 'SendReceipt', headers: { Location: LOCATION } } },
     problems: { 409: 'A request with this Idempotency-Key is still being processed', 413: 'The body is over 5,998,976 bytes, its JSON holds more than 10,000 values, or the decoded content is over 4 MiB', 422: 'A field breaks a rule (errors lists them), the Idempotency-Key is malformed, or (idempotency-mismatch) the key was used with a different body', 502: 'No notification was confirmed, so the message was discarded; recipients lists why. Safe to send again' } },
@@ -145,6 +153,22 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: 'delete', path: '/v1/messages/{id}', operationId: 'revokeMessage', tag: 'Messages', scope: 'send', summary: 'Revoke a message',
     description: 'Marks the message revoked and deletes its ciphertext; every link answers "not available" from then on. Repeating it also answers 204.',
     responses: body204, problems: { 404: 'No such message for your organisation' } },
+  { method: 'post', path: '/v1/uploads', operationId: 'openUpload', tag: 'Uploads', scope: 'send', summary: 'Open a sealed upload',
+    description: 'Starts a message you seal yourself: say how many recipients it is sealed for. The answer gives its id, the part size, the most bytes this deployment accepts, the headers to seal the MIME with and (Message Center) a custody password to seal for as well. The upload must be completed within 12 hours. The sealpost SDK and CLI do all of this for you.',
+    body: { schema: 'OpenUploadRequest' }, responses: { 201: { description: 'Opened', json: 'OpenedUpload', headers: { Location: LOCATION, 'Cache-Control': 'no-store' } } },
+    problems: { 503: 'Storage or key management failed; nothing was stored' } },
+  { method: 'post', path: '/v1/uploads/{id}/parts', operationId: 'getPartUploadUrls', tag: 'Uploads', scope: 'send', summary: 'URLs to upload parts',
+    description: 'Declare the sealed message (its size in bytes and its checksum: the SHA-256, base64, of the concatenated binary SHA-256 digests of its parts) and ask for the parts you want to put, each with its own SHA-256 (base64). The first request fixes the declaration; every later one repeats it. Every part but the last has exactly partBytes; each URL accepts exactly its part, with the headers given, for an hour. Ask again for fresh URLs (retries, any order, at most 100 parts per request).',
+    body: { schema: 'PartsRequest' }, responses: { 200: { description: 'The URLs', json: 'PartUploads', headers: { 'Cache-Control': 'no-store' } } },
+    problems: { 404: 'No open upload of yours with this id (or it expired)', 409: 'The upload was declared otherwise, or is being completed or was completed', 413: 'The declared size is over maxBytes' } },
+  { method: 'post', path: '/v1/uploads/{id}/complete', operationId: 'completeUpload', tag: 'Uploads', scope: 'send', summary: 'Check and send a sealed upload',
+    description: 'Names the recipients in order, each with its secret (sealpost emails it the link, after the # of the link, and keeps only hashes; with a passcode also the key the message is sealed for) or with only its token hashes (you deliver the link yourself; not for Message Center). sealpost reads every part once and refuses (422, changing nothing) a message whose checksum, shape (RFC 9580: one SKESK v6 per recipient, plus the custody key for Message Center, then one SEIPD v2) or secrets do not fit; then it commits and notifies exactly as POST /v1/messages does. With Idempotency-Key, a retry returns the first receipt.',
+    body: { schema: 'CompleteUploadRequest' }, headers: { 'Idempotency-Key': 'Optional, 1–255 visible ASCII characters, scoped to your organisation' },
+    responses: { 201: { description: 'Sent; each recipient\'s outcome ("sender" for a link you deliver)', json: 'SendReceipt', headers: { Location: LOCATION } } },
+    problems: { 404: 'No open upload of yours with this id (or it expired)', 409: 'Being completed by another request, already completed, or the Idempotency-Key is in use', 422: 'A field breaks a rule, or the uploaded message does not fit (errors says how); nothing was stored or sent', 502: 'No notification was confirmed, so the message was discarded' } },
+  { method: 'delete', path: '/v1/uploads/{id}', operationId: 'abandonUpload', tag: 'Uploads', scope: 'send', summary: 'Abandon an upload',
+    description: 'An open upload can no longer be completed, and its parts are deleted.',
+    responses: body204, problems: { 404: 'No open upload of yours with this id', 409: 'Completed or abandoned meanwhile' } },
   { method: 'get', path: '/v1/events', operationId: 'listEvents', tag: 'Events', scope: 'send', summary: 'The audit trail as a feed',
     description: 'Every event of your organisation (messages, settings, keys, webhooks) in the order it was recorded, newest last. Follow cursor until hasMore is false; keep the last cursor to poll for new events later. A cursor never points past the last 10 seconds, so a poll may return a recent event again (deduplicate by id) but never skips one. With order=newest the pages go the other way, from the newest event back to since: for reading the trail, not for polling.',
     query: { schema: eventQuery, parse: parseEventQuery }, responses: { 200: { description: 'One page', json: 'EventFeedPage' } }, problems: { 422: 'An unknown type, a malformed since or cursor, or limit out of range' } },
@@ -188,9 +212,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
     description: 'The static page that opens a message in the browser, with at most the sending organisation\'s brand. It reads and changes nothing; the secret stays in the link\'s fragment.',
     responses: { 200: { description: 'The page', media: html } } },
   { method: 'post', path: '/m/{id}/open', operationId: 'openMessage', tag: 'Portal', scope: 'none', summary: 'Download the ciphertext',
-    description: 'With the link token and the access token derived from the link\'s secret (and the passcode, if the message has one), returns part "part" (default 0) of the binary OpenPGP message; Sealpost-Parts says how many there are. Only part 0 counts as a view. A message that needs an email code answers 403 verification-required and emails a code; send it as "code" (a right code answers with Sealpost-Grant, which later parts need as "grant"). Wrong codes and passcodes are counted: 5 lock the recipient\'s pickup for 15 minutes. Every other failure — unknown id, expired, revoked, wrong token, no such part, views used up — gives the same 404. A recovery link opens the same way, with its link token as "link". See docs/protocol.md §5.',
+    description: 'With the link token and the access token derived from the link\'s secret (and the passcode, if the message has one), returns part "part" (default 0) of the binary OpenPGP message; Sealpost-Parts says how many there are. A message sealed on the sender\'s machine (a sealed upload) answers part 0 with JSON instead: a same-origin URL and the size of each of its parts, to GET within 15 minutes. Only part 0 counts as a view. A message that needs an email code answers 403 verification-required and emails a code; send it as "code" (a right code answers with Sealpost-Grant, which later parts need as "grant"). Wrong codes and passcodes are counted: 5 lock the recipient\'s pickup for 15 minutes. Every other failure — unknown id, expired, revoked, wrong token, no such part, views used up — gives the same 404. A recovery link opens the same way, with its link token as "link". See docs/protocol.md §5.',
     body: { schema: 'OpenRequest' },
-    responses: { 200: { description: 'One part of the ciphertext (at most 3,000,000 bytes)', media: { 'application/octet-stream': {} }, headers: { 'Sealpost-Parts': 'How many parts the ciphertext has', 'Sealpost-Grant': 'After a right code: the grant for later parts and a reply (valid 10 minutes)', 'Sealpost-Wrapped-Secret': 'Only for a recovery link: the recipient\'s secret wrapped under the link\'s own secret (docs/protocol.md)' } } },
+    responses: { 200: { description: 'One part of the ciphertext (at most 3,000,000 bytes), or for a sealed upload where to download its parts', media: { 'application/octet-stream': {}, 'application/json': { schema: { $ref: '#/components/schemas/PartDownloads' } } }, headers: { 'Sealpost-Parts': 'How many parts the ciphertext has', 'Sealpost-Grant': 'After a right code: the grant for later parts and a reply (valid 10 minutes)', 'Sealpost-Wrapped-Secret': 'Only for a recovery link: the recipient\'s secret wrapped under the link\'s own secret (docs/protocol.md)' } } },
     problems: {
       403: 'verification-required (a code was emailed: sentTo, expiresAt), code-wrong or passcode-wrong (attemptsLeft)',
       404: 'message-unavailable: one answer for every other failure',

@@ -4,9 +4,10 @@
  * the compile-time checks at the bottom fail `tsc` as soon as a schema and its core type differ in
  * a field, a type or whether a field is optional.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { createKey, KeySummary, SettingsView, updateSettings } from '../core/tenants/index.ts';
-import type { listMessages, MessageStatus, MessageSummary, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
+import type { listMessages, MessageStatus, MessageSummary, OpenedUpload, partUploads, RecipientStatus, SendReceipt } from '../core/messages/index.ts';
+import type { PartDownload } from '../core/pickup/index.ts';
 import { EVENT_TYPES, type EventFeedPage, type PublicEvent } from '../core/audit/index.ts';
 import type { CreatedWebhook, DeliveryView, PingResult, WebhookView } from '../core/webhooks/index.ts';
 import type { InboxItem, openFromInbox, requestSignIn, RecoveryLink } from '../core/message-center/index.ts';
@@ -21,7 +22,7 @@ export const sendReceiptSchema = z.object({
   expiresAt: isoTime,
   recipients: z.array(z.object({
     email: z.string(),
-    status: z.enum(['notified', 'failed']).describe('"notified": SES accepted the notification (not proof of delivery)'),
+    status: z.enum(['notified', 'failed', 'sender']).describe('"notified": SES accepted the notification (not proof of delivery); "sender": you deliver the link yourself (a sealed upload with deliverLinksMyself)'),
     reason: z.string().optional().describe('Why the notification failed'),
   })),
 });
@@ -29,12 +30,17 @@ export const sendReceiptSchema = z.object({
 export const recipientStatusSchema = z.object({
   email: z.string(),
   kind: z.enum(['to', 'cc']),
-  status: z.string().describe('"pending", "notified" or "failed": the outcome of the send'),
+  status: z.string().describe('"pending", "notified", "failed" or "sender" (the sender delivers the link): the outcome of the send'),
   reason: z.string().optional(),
   notifiedAt: isoTime.optional(),
   firstOpenedAt: isoTime.optional(),
   lastOpenedAt: isoTime.optional(),
   opens: z.number().int().describe('Counted views (downloads of part 0)'),
+});
+
+const attachmentSummarySchema = z.object({
+  count: z.number().int().describe('How many files the sender attached'),
+  bytes: z.number().int().describe('Their decoded size in bytes, together'),
 });
 
 export const messageSummarySchema = z.object({
@@ -50,7 +56,10 @@ export const messageSummarySchema = z.object({
   verification: z.enum(['none', 'email-code']).optional().describe('What a recipient proves beyond the link. Absent only once just the history remains'),
   passcode: z.literal(true).optional().describe('Present when recipients also need the passcode you gave them'),
   replies: z.array(z.object({ id: z.string() })).optional().describe('Secure replies to this message (their message ids), oldest first'),
+  label: z.string().optional().describe('The label you gave when sending: stored and shown in the clear (also in the recipient\'s inbox)'),
+  attachments: attachmentSummarySchema.optional().describe('Absent for messages sent before this was kept'),
   inReplyTo: z.string().optional().describe('For a secure reply: the id of the message it answers'),
+  replyFrom: z.enum(['recipient', 'tenant']).optional().describe('For a secure reply: "recipient" (a recipient answered you) or "tenant" (your organisation answered a recipient\'s reply)'),
   recipients: z.array(recipientStatusSchema),
 });
 
@@ -210,6 +219,8 @@ export const inboxItemSchema = z.object({
   expiresAt: isoTime,
   read: z.boolean().describe('The recipient has opened it at least once'),
   replied: z.boolean().describe('The recipient has replied to it'),
+  label: z.string().optional().describe('The sender\'s label for telling messages apart, stored in the clear; absent when the sender gave none'),
+  attachments: attachmentSummarySchema.optional().describe('Absent for messages sent before this was kept'),
 });
 
 export const inboxListSchema = z.object({ messages: z.array(inboxItemSchema).describe('Newest first, at most 50; only active messages kept for the inbox') });
@@ -228,6 +239,34 @@ export const recoveryLinkSchema = z.object({
 
 type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const openedUploadSchema = z.object({
+  id: z.string().describe('The upload\'s id, which becomes the message\'s id'),
+  expiresAt: isoTime.describe('When an unfinished upload is given up'),
+  partBytes: z.number().int().describe('Every part but the last has exactly this size (4 MiB)'),
+  maxBytes: z.number().int().describe('The largest sealed message this deployment accepts (SEALPOST_MAX_UPLOAD_MIB)'),
+  link: z.string().describe('The pickup link without its fragment: a recipient\'s link is this, "#", and its secret'),
+  mime: z.object({
+    from: z.object({ email: z.string(), name: z.string().optional() }),
+    replyTo: z.string().optional(),
+    messageId: z.string().describe('The Message-ID header to seal with'),
+  }).describe('The headers to seal the MIME with, so the message reads as one sealpost sealed itself'),
+  custodyPassword: z.string().optional().describe('Message Center only: seal for this password too, and give it back at completion'),
+});
+
+export const partUploadsSchema = z.object({
+  parts: z.array(z.object({
+    index: z.number().int(),
+    bytes: z.number().int().describe('The exact size this part must have'),
+    url: z.string().describe('PUT the part here, with exactly these headers'),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: isoTime,
+  })),
+});
+
+export const partDownloadsSchema = z.object({
+  parts: z.array(z.object({ url: z.string().describe('Same-origin; GET it within 15 minutes'), bytes: z.number().int() })),
+});
+
 /**
  * Mutual assignability alone lets a schema miss an optional field of the core type ({a} and
  * {a, b?} are assignable both ways), so the field names must also be equal, at every depth.
@@ -266,4 +305,7 @@ export type ResponseSchemaChecks = [
   Expect<Mirrors<typeof inboxListSchema, { messages: InboxItem[] }>>,
   Expect<Mirrors<typeof inboxOpenSchema, Awaited<ReturnType<typeof openFromInbox>>>>,
   Expect<Mirrors<typeof recoveryLinkSchema, RecoveryLink>>,
+  Expect<Mirrors<typeof openedUploadSchema, OpenedUpload>>,
+  Expect<Mirrors<typeof partUploadsSchema, { parts: Awaited<ReturnType<typeof partUploads>> }>>,
+  Expect<Mirrors<typeof partDownloadsSchema, { parts: PartDownload[] }>>,
 ];

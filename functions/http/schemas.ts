@@ -2,7 +2,7 @@
  * Request schemas of the sender API (zod) and the response types the web client and tests use.
  * Validation happens here, at the edge; core receives typed, decoded values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
   type Address,
@@ -13,6 +13,8 @@ import type { OutboundMessage } from '../core/messages/index.ts';
 export const MAX_TO = 50;
 export const MAX_CC = 50;
 export const MAX_ATTACHMENTS = 20;
+/** The longest label a sender may set (MessageHead.label). */
+export const MAX_LABEL = 100;
 /** The largest view limit a sender may set (omit maxViews for unlimited). */
 export const MAX_VIEWS = 1000;
 /** Decoded bodies + attachments. Lambda requests stop at 6 MB, and base64 inflates by a third. */
@@ -56,6 +58,11 @@ export const sendRequestSchema = z.strictObject({
     .refine((v) => !CONTROL_CHARS.test(v), 'must not contain line breaks or control characters')
     .refine((v) => normalizePasscode(v) !== '', 'must not be only white space')
     .optional(),
+  label: z.string().min(1, 'must not be empty').max(MAX_LABEL, `is longer than ${MAX_LABEL} characters`)
+    .refine((v) => !CONTROL_CHARS.test(v), 'must not contain line breaks or control characters')
+    .refine((v) => v.trim() !== '', 'must not be only white space')
+    .optional()
+    .describe('Optional. A short label that lets recipients tell this message apart in their Message Center inbox (e.g. "Lab results, March"). Stored and shown IN THE CLEAR — to the recipient\'s inbox, your console and this API, and to whoever operates this deployment — never sealed; so put nothing confidential in it. It is not put in the notification email.'),
 }).refine((m) => m.text !== undefined || m.html !== undefined, { message: 'give "text", "html" or both', path: ['text'] });
 
 export type SendRequest = z.input<typeof sendRequestSchema>;
@@ -123,5 +130,6 @@ export function parseSendRequest(body: unknown): OutboundMessage {
     ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
     ...(m.verification !== undefined ? { verification: m.verification } : {}),
     ...(m.passcode !== undefined ? { passcode: m.passcode } : {}),
+    ...(m.label !== undefined ? { label: m.label.trim() } : {}),
   };
 }

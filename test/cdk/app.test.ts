@@ -59,6 +59,15 @@ describe('context validation', () => {
     expect(problemsOf({ senderDomain: 'example.com', tableIndexes: ',' })).toEqual([expect.stringContaining('tableIndexes')]);
   });
 
+  it('accepts maxUploadMib only as a whole number of MiB from 1 to 2048, and leaves it unset by default', () => {
+    expect(readConfig(context({ senderDomain: 'example.com', maxUploadMib: '140' })).maxUploadMib).toBe(140);
+    expect(readConfig(context({ senderDomain: 'example.com', maxUploadMib: 2048 })).maxUploadMib).toBe(2048);
+    expect(readConfig(context({ senderDomain: 'example.com' })).maxUploadMib).toBeUndefined();
+    for (const bad of ['0', '2049', '1.5', '-3', 'lots', '140MiB', ' ']) {
+      expect(problemsOf({ senderDomain: 'example.com', maxUploadMib: bad }), bad).toEqual([expect.stringMatching(/^maxUploadMib ".*" must be a whole number of MiB from 1 to 2048$/)]);
+    }
+  });
+
   it('makes the error message list the problems', () => {
     expect(() => readConfig(context({}))).toThrow(/^invalid context:\n {2}- give the SES sender identity/);
   });
@@ -97,7 +106,9 @@ describe('stages', () => {
     expect(resources.SealpostKey?.DeletionPolicy).toBe('Delete');
     expect(resources.SealpostKey?.Properties.PendingWindowInDays).toBe(7);
     for (const type of ['AWS::Logs::LogGroup', 'AWS::S3::Bucket']) expect(new Set(retention(resources, type)), type).toEqual(new Set(['Delete']));
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    expect(resources.SealpostBlobKey?.DeletionPolicy).toBe('Delete');
+    // The assets bucket and the blob bucket are emptied first, or CloudFormation could not delete them.
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
 });
 

@@ -70,13 +70,15 @@ describe('response headers policy', () => {
   it('is on every behaviour', () => {
     const policyId = logicalId(stack, stack.edge.responseHeadersPolicy);
 
-    expect(behaviours(template).map((b) => b.ResponseHeadersPolicyId)).toEqual([{ Ref: policyId }, { Ref: policyId }]);
+    expect(behaviours(template).map((b) => b.ResponseHeadersPolicyId)).toEqual([{ Ref: policyId }, { Ref: policyId }, { Ref: policyId }]);
   });
 });
 
 describe('distribution', () => {
-  it('redirects every behaviour to HTTPS and speaks HTTP/2 and HTTP/3', () => {
-    expect(behaviours(template).map((b) => b.ViewerProtocolPolicy)).toEqual(['redirect-to-https', 'redirect-to-https']);
+  it('redirects every behaviour to HTTPS, but refuses plain http for presigned part URLs, and speaks HTTP/2 and HTTP/3', () => {
+    expect(behaviours(template).map((b) => [b.PathPattern ?? '(default)', b.ViewerProtocolPolicy])).toEqual([
+      ['(default)', 'redirect-to-https'], ['/assets/*', 'redirect-to-https'], ['/blobs/*', 'https-only'],
+    ]);
     expect(distributionConfig(template).HttpVersion).toBe('http2and3');
   });
 
@@ -106,7 +108,8 @@ describe('distribution', () => {
     const origin = (config.Origins as Props[]).find((o) => o.Id === assets.TargetOriginId) as Props;
     const [oac] = resources(template, 'AWS::CloudFront::OriginAccessControl');
 
-    expect(config.CacheBehaviors).toHaveLength(1);
+    // The other behaviour is /blobs/* (blobs.test.ts).
+    expect((config.CacheBehaviors as Props[]).map((b) => b.PathPattern)).toEqual(['/assets/*', '/blobs/*']);
     expect(assets).toMatchObject({ CachePolicyId: CACHING_OPTIMIZED, AllowedMethods: ['GET', 'HEAD'] });
     expect(origin.DomainName).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.edge.assetsBucket), 'RegionalDomainName'] });
     expect(origin.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [oac?.id, 'Id'] });
@@ -133,9 +136,12 @@ describe('distribution', () => {
 });
 
 describe('assets bucket', () => {
+  const assetsBucket = () => resources(template, 'AWS::S3::Bucket').find((b) => b.id === logicalId(stack, stack.edge.assetsBucket));
+  const assetsPolicy = () => resources(template, 'AWS::S3::BucketPolicy').find((p) => p.Bucket?.Ref === logicalId(stack, stack.edge.assetsBucket));
+
   it('blocks all public access, requires TLS and is encrypted with S3-managed keys', () => {
-    const [bucket] = resources(template, 'AWS::S3::Bucket');
-    const [policy] = resources(template, 'AWS::S3::BucketPolicy');
+    const bucket = assetsBucket();
+    const policy = assetsPolicy();
     const denies = (policy?.PolicyDocument.Statement as Props[]).filter((s) => s.Effect === 'Deny');
 
     expect(bucket?.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
@@ -144,7 +150,7 @@ describe('assets bucket', () => {
   });
 
   it('lets only this distribution read objects', () => {
-    const [policy] = resources(template, 'AWS::S3::BucketPolicy');
+    const policy = assetsPolicy();
     const allows = (policy?.PolicyDocument.Statement as Props[]).filter((s) => s.Effect === 'Allow');
 
     expect(allows).toHaveLength(1);

@@ -35,6 +35,8 @@ describe('rate rules', () => {
     expect(matching(`/m/${id}/open`)).toEqual(['recipient-opens']);
     expect([`/m/${id}/code`, `/m/${id}/reply`, '/inbox/api/t_abc/sign-in', '/inbox/api/t_abc/verify'].map(matching)).toEqual(Array(4).fill(['recipient-answers']));
     expect([`/m/${id}`, `/m/${id}/open/x`, '/inbox/api/t_abc/messages', '/v1/messages', '/m/short/open'].map(matching)).toEqual(Array(5).fill([]));
+    // Sealed uploads' parts are GETs, and not counted: a large message must not lock its recipient out (firewall.ts).
+    expect(matching(`/blobs/${id}/3`)).toEqual([]);
   });
 });
 

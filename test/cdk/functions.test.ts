@@ -60,11 +60,15 @@ describe('functions', () => {
     // function's configuration can invoke the function anyway).
     const edgeSecret = { SEALPOST_EDGE_SECRET: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: logicalId(stack, stack.edge.edgeSecret) }, ':SecretString:::}}']] } };
 
-    expect(env('sender-api')).toEqual({ ...common, ...configurationSet, ...edgeSecret });
+    // Sealed uploads' parts: sender-api writes them, the portal presigns downloads, maintenance deletes
+    // expired ones; ses-events never touches them. SEALPOST_MAX_UPLOAD_MIB only when set (blobs.test.ts).
+    const blobBucket = { SEALPOST_BLOB_BUCKET: { Ref: 'SealpostBlobBucket' } };
+
+    expect(env('sender-api')).toEqual({ ...common, ...configurationSet, ...edgeSecret, ...blobBucket });
     // The portal sends verification and inbox sign-in codes through the same configuration set.
-    expect(env('portal')).toEqual({ ...common, ...configurationSet, ...edgeSecret, SEALPOST_WEB_DIR: '/var/task/web' });
+    expect(env('portal')).toEqual({ ...common, ...configurationSet, ...edgeSecret, ...blobBucket, SEALPOST_WEB_DIR: '/var/task/web' });
     expect(env('ses-events')).toEqual(common);
-    expect(env('maintenance')).toEqual(common);
+    expect(env('maintenance')).toEqual({ ...common, ...blobBucket });
   });
 
   it('all name the stack key by its ARN, the key that wraps stored secrets', () => {

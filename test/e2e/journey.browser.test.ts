@@ -1,7 +1,7 @@
 /**
  * The product's core journey in real headless Chromium against the real local stack (the same
  * startLocal that `npm start` runs): send through the API, read the notification from the local
- * mailbox, open the link, click, read, download, revoke, and see "not available".
+ * mailbox, open the link, click, read, download, revoke, and see "no longer available" at once.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -101,10 +101,11 @@ describeBrowser('recipient journey (local stack + Chromium)', () => {
     const revoked = await fetch(`${stack.appUrl}/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } });
     expect(revoked.status).toBe(204);
     await page.goto('about:blank');
+    // The page says so at once: no "a message is waiting", no click that only then says it is gone.
     await page.goto(link.url);
-    await page.locator('#open-button').click();
     await page.locator('#view-unavailable').waitFor({ state: 'visible' });
-    expect(await page.locator('#view-unavailable').innerText()).toMatch(/not available/);
+    expect(await page.locator('#view-unavailable').innerText()).toMatch(/no longer available/);
+    expect(await page.locator('#view-ready').isVisible()).toBe(false);
     await context.close();
 
     // Nothing the server kept holds the content, the secret or the token.

@@ -36,11 +36,11 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
   }, 60_000);
   afterAll(async () => { await Promise.all([browser?.close(), stack?.close()]); });
 
-  const send = async (to: string, subject: string, text: string): Promise<string> => {
+  const send = async (to: string, subject: string, text: string, extra: Record<string, unknown> = {}): Promise<string> => {
     const res = await fetch(`${stack.appUrl}/v1/messages`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ to: [to], subject, text }),
+      body: JSON.stringify({ to: [to], subject, text, ...extra }),
     });
     expect(res.status).toBe(201);
     return (await res.json() as { id: string }).id;
@@ -62,9 +62,11 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
     await page.getByRole('heading', { level: 1, name: subject }).waitFor();
   };
 
-  it('signs in at /inbox/demo with an emailed code, lists the message, and opens it', async () => {
+  it('signs in at /inbox/demo with an emailed code, lists the message by its label, opens it in one step, and comes back to it read', async () => {
     const subject = 'Your invoice for March';
-    const id = await send('alice@example.com', subject, 'The invoice is attached to your account.');
+    const id = await send('alice@example.com', subject, 'The invoice is attached to your account.', {
+      label: 'Invoice, March', attachments: [{ filename: 'invoice.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7').toString('base64') }],
+    });
     const context = await browser.newContext();
     const page = await context.newPage();
 
@@ -78,16 +80,21 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
     await page.getByLabel('Code').fill(code!);
     await page.getByRole('button', { name: 'Sign in' }).click();
 
-    const open = page.getByRole('button', { name: /^Open the message from / });
+    const open = page.getByRole('button', { name: /^Open “Invoice, March” from Demo Health Clinic/ });
     await open.waitFor();
-    expect(await open.count()).toBe(1);
+    expect(await page.getByRole('button', { name: /^Open / }).count()).toBe(1);
     await open.click();
+    // One step: the message opens without a second click, under a way back to the list.
     await page.waitForURL(`${stack.appUrl}/m/${id}`);
-    await openOnPage(page, subject);
+    await page.getByRole('heading', { level: 1, name: subject }).waitFor();
 
     expect(await page.locator('pre.text-body').innerText()).toContain('The invoice is attached to your account.');
     expect(await page.locator('.recovery-note').count()).toBe(0);
     expect((await detailOf(id)).events.map((e) => e.type)).toContain('opened');
+    await page.getByRole('link', { name: 'Back to your messages' }).click();
+    await page.getByRole('heading', { name: 'Your secure messages' }).waitFor();
+    await expect.poll(() => page.getByRole('listitem').first().textContent()).toContain('Read');
+    expect(await page.getByRole('listitem').first().textContent()).toContain('1 attachment');
     await context.close();
   });
 
@@ -108,7 +115,8 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
     await page.goto('about:blank');
     await page.goto(url);
     await page.getByRole('button', { name: 'Open message' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Message not available' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'This message is no longer available' }).waitFor();
+    expect(await page.locator('#unavailable-text').textContent()).toBe('A recovery link opens the message once. If you need it again, ask Demo Health Clinic for a new link.');
 
     expect(text).toContain('Statement: balance 0.00.');
     expect(note).toBe('Opened with a recovery link from Demo Health Clinic.');
@@ -116,7 +124,7 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
     await context.close();
   });
 
-  it('sends a secure reply that reaches the organisation, opens there, and is listed on the original', async () => {
+  it('sends a secure reply that reaches the organisation, opens there as a reply, is listed on the original, and is answered back to the recipient', async () => {
     const subject = 'Your appointment on Monday';
     const id = await send('frank@example.com', subject, 'Please confirm your appointment.');
     const notification = await waitForMail('frank@example.com', '');
@@ -134,12 +142,24 @@ describeBrowser('Message Center (local stack + Chromium)', () => {
     const reply = parseLink(replyMail.body.text ?? '');
     const staff = await context.newPage();
     await staff.goto(reply.url);
+    const staffGreeting = await staff.locator('#ready-title').textContent();
     await openOnPage(staff, `Re: ${subject}`);
     expect(await staff.locator('pre.text-body').innerText()).toContain('Thanks, received.');
 
     const detail = await detailOf(id);
     expect(detail.events.map((e) => e.type)).toContain('replied');
     expect(detail.replies).toEqual([{ id: reply.id }]);
+    // Who wrote to whom: the organisation is not told it "sent you a message", and its answer goes to Frank.
+    expect(staffGreeting).toBe('A secure reply for Demo Health Clinic');
+    await staff.getByRole('button', { name: 'Reply securely' }).click();
+    expect(await staff.locator('.reply-hint').textContent()).toContain('Your reply is encrypted for frank@example.com');
+    await staff.getByLabel('Your reply').fill('See you on Monday.');
+    await staff.getByRole('button', { name: 'Send reply' }).click();
+    await expect.poll(() => staff.locator('.reply-status').textContent(), { timeout: 15_000 }).toBe('Your reply was sent securely to frank@example.com.');
+    const answer = await waitForMail('frank@example.com', 'Demo Health Clinic replied securely');
+    const frank = await context.newPage();
+    await frank.goto(parseLink(answer.body.text ?? '').url);
+    expect(await frank.locator('#ready-title').textContent()).toBe('Demo Health Clinic sent you a secure reply');
     await context.close();
   });
 }, { timeout: 90_000 });

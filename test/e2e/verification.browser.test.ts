@@ -76,17 +76,17 @@ describeBrowser('verification beyond the link (local stack + Chromium)', () => {
   it('asks for the passcode: a wrong one shows the attempts left, the right one opens', async () => {
     const id = await send({ passcode: '31.01.1970' }, 'dave@example.com');
     const [notification] = await mailTo('dave@example.com');
-    expect(notification?.body.text).toContain('You will also need the passcode Demo Health Clinic gave you.');
+    expect(notification?.body.text).toContain('To open it you will also need the passcode Demo Health Clinic gave you.');
     expect(JSON.stringify(notification)).not.toContain('31.01.1970');
     const link = parseLink(notification?.body.text ?? '');
     const context = await browser.newContext();
     const page = await context.newPage();
 
     await page.goto(link.url);
-    const field = page.getByLabel('Passcode');
+    const field = page.getByLabel('Passcode', { exact: true });
     await field.fill('01.31.1970');
     await page.getByRole('button', { name: 'Open message' }).click();
-    await expect.poll(() => page.locator('#open-error').textContent()).toBe('That passcode is not right. 4 attempts left.');
+    await expect.poll(() => page.locator('#open-error').textContent()).toBe('That passcode is not right — check capital letters. 4 attempts left.');
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'passcode-wrong.png') });
     await field.fill('31.01.1970');
     await page.getByRole('button', { name: 'Open message' }).click();

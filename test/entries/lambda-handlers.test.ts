@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
+import { createDecryptor, decrypt, deriveAccessToken, deriveLinkToken } from '../../functions/core/protocol/index.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { seedLocal } from '../../functions/entries/local/bootstrap.ts';
 import { capturedMail, startDynamoDb, startMailbox, type StandIn } from '../../functions/stand-ins/stand-ins.ts';
@@ -79,8 +79,11 @@ describe('Lambda entries', () => {
     }), lambdaContext);
     expect(opened.statusCode).toBe(200);
     expect(opened.isBase64Encoded).toBe(true);
-    const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.from(opened.body, 'base64')), link.secret));
+    const ciphertext = new Uint8Array(Buffer.from(opened.body, 'base64'));
+    const mime = new TextDecoder().decode(await new OpenPgpSealer().open(ciphertext, link.secret));
     expect(mime).toContain('lambda body');
+    // …and the page's own decryptor reads it the same.
+    expect(new TextDecoder().decode(await decrypt(ciphertext, link.secret))).toBe(mime);
 
     const status = await senderApi(httpApiEvent('GET', `/v1/messages/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } }), lambdaContext);
     const body = JSON.parse(status.body) as { events: { type: string }[]; recipients: { status: string; opens: number }[] };
@@ -101,6 +104,9 @@ describe('Lambda entries', () => {
     const linkToken = await deriveLinkToken(link.secret);
 
     const pieces: Buffer[] = [];
+    // The page's decryptor takes each part as it arrives.
+    const decryptor = createDecryptor(link.secret);
+    const streamed: Uint8Array[] = [];
     let parts = 1;
     for (let part = 0; part < parts; part++) {
       const res = await portal(httpApiEvent('POST', `/m/${id}/open`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: linkToken, token, part }) }), lambdaContext);
@@ -109,11 +115,14 @@ describe('Lambda entries', () => {
       expect(JSON.stringify(res).length).toBeLessThan(6 * 1000 * 1000);
       parts = Number(res.headers['sealpost-parts']);
       pieces.push(Buffer.from(res.body, 'base64'));
+      streamed.push(await decryptor.push(new Uint8Array(pieces.at(-1) as Buffer)));
     }
+    streamed.push(await decryptor.finish());
 
     expect(parts).toBe(2);
     const mime = new TextDecoder().decode(await new OpenPgpSealer().open(new Uint8Array(Buffer.concat(pieces)), link.secret));
-    expect(mime).toContain('filename=big.bin');
+    expect(mime).toContain('filename="big.bin"');
+    expect(Buffer.concat(streamed).equals(Buffer.from(mime))).toBe(true);
   });
 
   it('ses-events: records SES bounce and delivery notifications in the message trail', async () => {
@@ -170,12 +179,20 @@ describe('Lambda entries', () => {
     expect(has(portalInputs, 'client-ses')).toBe(true);
     expect(has(sesInputs, 'client-ses')).toBe(false);
     for (const files of [senderApi, portalInputs, sesInputs]) {
-      expect(has(files, 'functions/local/')).toBe(false);
+      expect(has(files, 'functions/stand-ins/')).toBe(false);
       expect(has(files, 'dynalite')).toBe(false);
       expect(has(files, 'web/src/')).toBe(false);
     }
     expect(has(senderApi, 'node_modules/openpgp/')).toBe(true);
     expect(has(sesInputs, 'hono')).toBe(false);
+    // Each HTTP entry carries its own route groups only (app.ts): no API schemas or OpenAPI document
+    // in the portal, no pickup page in the sender API (whose API description still names the inbox's schemas).
+    for (const route of ['functions/http/openapi.ts', 'functions/http/routes/messages.ts', 'functions/http/routes/admin-webhooks.ts']) {
+      expect(has(portalInputs, route), route).toBe(false);
+    }
+    for (const route of ['functions/http/routes/portal.ts', 'functions/http/routes/console.ts']) {
+      expect(has(senderApi, route), route).toBe(false);
+    }
   });
 
   it('each entry serves only its own routes', async () => {

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../functions/config.ts';
 import { composeKeys } from '../../functions/entries/compose/custody.ts';
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 const config: Config = {
   tableName: 'sealpost-test', portalOrigin: 'http://localhost:3000', region: 'us-east-1', webDir: 'dist/web', logLevel: 'error',
-  kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false,
+  kmsKeyId: 'alias/sealpost', webhooksAllowLocal: false, maxUploadBytes: 40 * 1024 * 1024,
 };
 
 describe('the SDK clients of the composition', () => {
@@ -47,14 +47,14 @@ describe('the SDK clients of the composition', () => {
     const seen = (client: SdkClient) => { clients.push(client); };
     const { dynamo } = composeStorage(config, seen);
     composeKeys(config, seen);
-    composePortalMail(config, new CapturingLogger(), seen);
+    composePortalMail(config, new CapturingLogger(), { getLogo: async () => undefined }, seen);
     const [, kms, ses] = clients as [unknown, KMSClient, SESClient];
     const started = Date.now();
 
     const outcomes = await Promise.all([
       dynamo.send(new GetItemCommand({ TableName: config.tableName, Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
       kms.send(new EncryptCommand({ KeyId: config.kmsKeyId, Plaintext: new Uint8Array(32) })),
-      ses.send(new SendEmailCommand({ Source: 'a@example.com', Destination: { ToAddresses: ['b@example.com'] }, Message: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } })),
+      ses.send(new SendRawEmailCommand({ RawMessage: { Data: new TextEncoder().encode('From: a@example.com\r\nTo: b@example.com\r\nSubject: s\r\n\r\nt') } })),
     ].map((call) => call.then(() => 'answered', (error: { name?: string }) => error.name)));
 
     expect(clients).toHaveLength(3);

@@ -3,11 +3,13 @@ import { randomBytes } from 'node:crypto';
 import {
   apiKeyRecordFor, generateApiKey, hashApiKey, keyIdFromHash, defaultSettings, type Tenant, type TenantSettings,
 } from '../../functions/core/tenants/index.ts';
-import { NodemailerMimeComposer } from '../../functions/adapters/mime/nodemailer-composer.ts';
 import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { inboxGroup, portalGroup } from '../../functions/http/portal-routes.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import type { NewMessageHead } from '../../functions/core/messages/index.ts';
+import type { WebAssets } from '../../functions/core/shared/index.ts';
 import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
 } from './fakes.ts';
@@ -17,6 +19,7 @@ import { InMemoryReplyRecorder } from './reply-fakes.ts';
 import { authorizeRecipient, issueGrant } from '../../functions/core/pickup/index.ts';
 import type { AuthorizeRecipient } from '../../functions/core/replies/index.ts';
 import { messageCenterCustody } from '../../functions/core/message-center/index.ts';
+import { InMemoryBlobStore, InMemoryUploadStore } from './upload-fakes.ts';
 
 export function aTenant(overrides: Partial<Omit<Tenant, 'settings'>> & { settings?: Partial<TenantSettings> } = {}): Tenant {
   const { settings, ...rest } = overrides;
@@ -72,7 +75,6 @@ export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new In
     events: new InMemoryEventLog(clock),
     idempotency: new InMemoryIdempotencyStore(),
     sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
     notifier: new RecordingNotifier(),
     clock,
     random: (n: number) => new Uint8Array(randomBytes(n)),
@@ -85,7 +87,7 @@ export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new In
  * The whole app on fakes. `ownCustodyRoutes`: leave the inbox and recovery routes unmounted, for a
  * test that mounts them with its own deps.
  */
-export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRoutes?: boolean } = {}) {
+export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRoutes?: boolean; web?: WebAssets } = {}) {
   const tenants = new InMemoryTenantDirectory();
   const keys: Record<string, string> = {};
   /** Each tenant's admin key (scope admin; real key format). */
@@ -102,7 +104,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     adminKeys[tenant.id] = adminKey;
   }
   const clock = aClock();
-  const deps = { ...aSendingWorld(clock, tenants), web: TEST_WEB };
+  const deps = { ...aSendingWorld(clock, tenants), web: options.web ?? TEST_WEB };
   const webhookAdmin = {
     webhooks: new InMemoryWebhookStore(),
     events: deps.events,
@@ -120,8 +122,12 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
   // keys and inbox stay on the returned deps, so tests can look at (and break) what custody uses.
   const send = { ...deps, keys: keys2, inbox, custody: messageCenterCustody({ keys: keys2, inbox, random: deps.random }) };
   const authorize: AuthorizeRecipient = (messageId, credentials, ctx) => authorizeRecipient(send, messageId, credentials, ctx);
+  const blobs = new InMemoryBlobStore();
+  const uploads = new InMemoryUploadStore();
   const api = {
     ...send,
+    blobs,
+    uploads: { uploads, blobs, maxUploadBytes: 40 * 1024 * 1024 },
     webhookAdmin,
     ...(options.ownCustodyRoutes ? {} : {
       recovery: { store: deps.store, recoveries, keys: keys2, events: deps.events, clock, random: deps.random, logger: deps.logger, portalOrigin: deps.portalOrigin },
@@ -134,8 +140,8 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
     inboxWeb: { inboxPage: '<!doctype html><title>inbox</title>' },
     pace: NO_PACE,
   };
-  const app = createApp({ logger: deps.logger, api, portal: { ...deps, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps);
-  return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock };
+  const app = createApp({ logger: deps.logger, api, portal: { ...deps, downloads: blobs, recoveries }, ...(options.ownCustodyRoutes ? {} : { inbox: inboxDeps }) } satisfies AppDeps, apiGroup, portalGroup, inboxGroup);
+  return { app, deps: send, webhookAdmin, inbox, recoveries, keys, adminKeys, clock, blobs, uploads };
 }
 
 /** Pulls the message id and secret out of a notification link. */

@@ -80,9 +80,14 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
   readonly chunks = new Map<string, Uint8Array>();
   failCreate = false;
 
-  async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
+  async create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void> {
     if (this.failCreate) throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'fake');
     if (this.heads.has(head.id)) throw new DependencyError('duplicate id', 'fake');
+    if (head.blob) {
+      this.heads.set(head.id, { ...head, chunkCount: 0, ciphertextBytes: head.blob.parts.reduce((a, b) => a + b, 0) });
+      return;
+    }
+    if (!ciphertext) throw new Error('a head without blob needs its ciphertext');
     this.chunks.set(head.id, ciphertext.slice());
     this.heads.set(head.id, { ...head, chunkCount: 1, ciphertextBytes: ciphertext.length });
   }
@@ -95,12 +100,13 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     if (!data) throw new Error('ciphertext missing');
     return data.slice(index * this.partBytes, (index + 1) * this.partBytes);
   }
-  async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]) {
+  async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]) {
     const head = this.heads.get(id);
     if (!head) throw new Error('no head');
     const recipients = head.recipients.map((r): RecipientRecord => {
       const o = outcomes.find((x) => x.rid === r.rid);
       if (!o) return r;
+      if (o.status === 'sender') return { ...r, status: 'sender' };
       return o.status === 'notified' ? { ...r, status: 'notified', notifiedAt: o.at } : { ...r, status: 'failed', failureReason: o.reason ?? 'rejected' };
     });
     this.heads.set(id, { ...head, recipients });

@@ -4,7 +4,7 @@
  *
  * - `initialize` step (outermost, runs synchronously inside `client.send`): numbers each call —
  *   one `send`, however many HTTP attempts the SDK's retry makes of it — per service, command and
- *   target (what it touches: `MSG#/HEAD`, `IDEM`, `SendEmail`, `Decrypt webhook-signing`, …), so
+ *   target (what it touches: `MSG#/HEAD`, `IDEM`, `SendRawEmail`, `Decrypt webhook-signing`, …), so
  *   "the 2nd UpdateItem of MSG#/HEAD" names the same logical call in every run of a flow.
  * - `deserialize` step, *below* the SDK's deserializer and inside its retry loop: sees each HTTP
  *   attempt. A faulted attempt gets a synthetic HTTP error response that the SDK's own
@@ -191,7 +191,7 @@ export class FaultInjector {
     this.counts.set(id, ordinal);
     const call: AwsCall = {
       service, command, target, ordinal, partitions, attempts: 0,
-      write: service === 'SES' ? command === 'SendEmail' : service === 'DynamoDB' && DYNAMO_WRITES.has(command),
+      write: service === 'SES' ? command === 'SendRawEmail' : service === 'DynamoDB' && DYNAMO_WRITES.has(command),
     };
     this.calls.push(call);
     this.byContext.set(context, call);

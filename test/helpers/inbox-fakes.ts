@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SECRET_BYTES, deriveAccessToken, encodeSecret, hashAccessToken } from '../../functions/core/protocol/index.ts';
 import {
-  inboxEntries, messageCenterCustody, wrapSecrets, SIGN_IN_LIMITS, type InboxEntry, type InboxEntryInput, type InboxSession, type InboxStore, type IssueOutcome,
+  inboxEntries, messageCenterCustody, SIGN_IN_LIMITS, type InboxEntry, type InboxEntryInput, type InboxSession, type InboxStore, type IssueOutcome,
   type RecoveryStore, type RedeemOutcome, type SignInLimits,
 } from '../../functions/core/message-center/index.ts';
 import type { MessageHead, RecoveryGrant, NewMessageHead } from '../../functions/core/messages/index.ts';
@@ -154,10 +154,11 @@ export async function seedMessage(
     return { email, rid: `r${i}`, kind: 'to' as const, tokenHash: await hashAccessToken(await deriveAccessToken(secret)), status: 'notified' as const, opens: 0 };
   }));
   const custody = options.custody ?? 'message-center';
-  const kept = custody === 'message-center'
-    ? await messageCenterCustody({ keys: deps.keys, inbox: { putEntries: async () => undefined }, random: (n) => new Uint8Array(randomBytes(n)) }).keep(tenantId, options.id, secrets)
-    : undefined;
-  const fields = kept && options.legacy ? { custody, wrappedSecrets: await wrapSecrets(deps.keys, tenantId, options.id, secrets) } : kept?.fields ?? { custody };
+  const custodian = messageCenterCustody({ keys: deps.keys, inbox: { putEntries: async () => undefined }, random: (n) => new Uint8Array(randomBytes(n)) });
+  const key = custody === 'message-center' && !options.legacy ? await custodian.drawKey(tenantId, options.id) : undefined;
+  const fields = custody === 'message-center'
+    ? { custody, wrappedSecrets: await custodian.keepSecrets(tenantId, options.id, secrets), ...(key ? { wrappedCustodyKey: key.wrapped } : {}) }
+    : { custody };
   const head: NewMessageHead = {
     id: options.id, tenantId, createdAt: options.createdAt ?? '2026-11-29T11:00:00.000Z', expiresAt: options.expiresAt ?? '2026-12-13T11:00:00.000Z',
     state: 'active', recipients, auditRetentionDays: 2192,
@@ -167,7 +168,7 @@ export async function seedMessage(
   await deps.store.create(head, new TextEncoder().encode(`ciphertext of ${options.id}`));
   await deps.inbox?.putEntries(inboxEntries(head));
   const seeded = recipients.map((r, i) => ({ email: r.email, rid: r.rid, secret: encodeSecret(secrets[i]!) }));
-  return kept && !options.legacy ? Object.assign(seeded, { custodyKey: kept.passwords[0] as string }) : seeded;
+  return key ? Object.assign(seeded, { custodyKey: key.password }) : seeded;
 }
 
 /** A 22-character message id from a short label (deterministic, well formed). */

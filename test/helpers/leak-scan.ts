@@ -1,4 +1,7 @@
-/** Scans everything the server kept — every DynamoDB item and every log line — for forbidden strings. */
+/**
+ * Reads everything the table keeps: as one text to scan for forbidden strings (with every log line),
+ * or as a snapshot to prove that nothing changed.
+ */
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 
 function flatten(value: AttributeValue | undefined, out: string[]): void {
@@ -15,21 +18,43 @@ function flatten(value: AttributeValue | undefined, out: string[]): void {
   if (value.M) for (const [k, v] of Object.entries(value.M)) { out.push(k); flatten(v, out); }
 }
 
-export async function dumpTable(endpoint: string, tableName: string): Promise<{ items: number; text: string }> {
+/** Every item of the table, as DynamoDB returns them. */
+async function scanTable(endpoint: string, tableName: string): Promise<Record<string, AttributeValue>[]> {
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const parts: string[] = [];
-  let items = 0;
+  const items: Record<string, AttributeValue>[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) {
-      items++;
-      for (const [k, v] of Object.entries(item)) { parts.push(k); flatten(v, parts); }
+  try {
+    do {
+      const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  } finally {
+    client.destroy();
+  }
+  return items;
+}
+
+export async function dumpTable(endpoint: string, tableName: string): Promise<{ items: number; text: string }> {
+  const parts: string[] = [];
+  const items = await scanTable(endpoint, tableName);
+  for (const item of items) {
+    for (const [k, v] of Object.entries(item)) { parts.push(k); flatten(v, parts); }
+  }
+  return { items: items.length, text: parts.join('\n') };
+}
+
+/** The whole table as sorted lines, one item each (keys sorted, binary as base64): equal snapshots, equal tables. */
+export async function snapshotTable(endpoint: string, tableName: string): Promise<string[]> {
+  const canonical = (value: unknown): unknown => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  client.destroy();
-  return { items, text: parts.join('\n') };
+    return value;
+  };
+  return (await scanTable(endpoint, tableName)).map((item) => JSON.stringify(canonical(item))).sort();
 }
 
 /** Every forbidden needle found in the haystack (empty when clean). */

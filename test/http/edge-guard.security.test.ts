@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
 import { aSendRequest, buildTestApp } from '../helpers/builders.ts';
 
 const SECRET = 'e'.repeat(24) + 'dge-secret-of-the-deployment';
 
 async function guarded(edgeSecret?: string) {
   const t = await buildTestApp();
-  const app = createApp({ logger: t.deps.logger, api: t.deps, ...(edgeSecret ? { edgeSecret } : {}) });
+  const app = createApp({ logger: t.deps.logger, api: t.deps, ...(edgeSecret ? { edgeSecret } : {}) }, apiGroup);
   const send = (headers: Record<string, string>) => app.request('/v1/messages', {
     method: 'POST', headers: { Authorization: `Bearer ${t.keys.acme}`, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(aSendRequest()),
   });

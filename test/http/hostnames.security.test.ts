@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { approveHostname } from '../../functions/core/tenants/index.ts';
 import { TEST_WEB, aSendRequest, buildTestApp, sendJson } from '../helpers/builders.ts';
 
@@ -13,7 +15,7 @@ const PICKUP_HTML = readFileSync(new URL('../../web/pickup.html', import.meta.ur
 
 async function attackerWorld() {
   const t = await buildTestApp();
-  const app = createApp({ logger: t.deps.logger, api: t.deps, portal: { ...t.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } });
+  const app = createApp({ logger: t.deps.logger, api: t.deps, portal: { ...t.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } }, apiGroup, portalGroup);
   const patch = (tenant: string, body: unknown) => app.request('/v1/admin/settings', {
     method: 'PATCH', headers: { Authorization: `Bearer ${t.adminKeys[tenant]}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });

@@ -38,7 +38,7 @@ describe('POST /v1/messages', () => {
     const ciphertext = deps.store.chunks.get(id) as Uint8Array;
     for (const { secret } of links) {
       const mime = new TextDecoder().decode(await deps.sealer.open(ciphertext, secret));
-      expect(mime).toMatch(/^Subject: =\?UTF-8\?Q\?R=C3=A9sultats\?=/m);
+      expect(mime).toMatch(/^Subject: =\?UTF-8\?B\?UsOpc3VsdGF0cw==\?=/m); // "Résultats", RFC 2047
       expect(mime).toContain('plain body');
       expect(mime).toContain('report.pdf');
       expect(mime).toMatch(/^From: Acme Health <notices@acme\.example>/m);
@@ -124,6 +124,43 @@ describe('POST /v1/messages', () => {
 
     expect((await res.json() as { recipients: unknown[] }).recipients).toHaveLength(2);
     expect(deps.notifier.sent).toHaveLength(2);
+  });
+});
+
+describe('the label and the attachment summary', () => {
+  it('keeps the sender\'s label (trimmed) and the attachments\' count and size in the head, shows them in the status, and never in the email', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const sent = await sendJson(app, keys.acme, aSendRequest({
+      label: '  Lab results, March ', attachments: [
+        { filename: 'a.pdf', contentType: 'application/pdf', content: base64('12345') }, { filename: 'b.txt', contentType: 'text/plain', content: base64('abc') },
+      ],
+    }));
+    const { id } = await sent.json() as { id: string };
+
+    const status = await (await app.request(`/v1/messages/${id}`, { headers: { Authorization: `Bearer ${keys.acme}` } })).json() as Record<string, unknown>;
+
+    expect(deps.store.heads.get(id)).toMatchObject({ label: 'Lab results, March', attachments: { count: 2, bytes: 8 } });
+    expect(status).toMatchObject({ label: 'Lab results, March', attachments: { count: 2, bytes: 8 } });
+    expect(JSON.stringify(deps.notifier.sent)).not.toContain('Lab results');
+  });
+
+  it('counts no attachments as zero, and stores no label when none is given', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const { id } = await (await sendJson(app, keys.acme, aSendRequest())).json() as { id: string };
+
+    expect(deps.store.heads.get(id)?.attachments).toEqual({ count: 0, bytes: 0 });
+    expect(deps.store.heads.get(id)).not.toHaveProperty('label');
+  });
+
+  it('refuses an empty, blank, too long or control-character label', async () => {
+    const { app, deps, keys } = await buildTestApp();
+
+    const answers = await Promise.all(['', '   ', 'x'.repeat(101), 'a\nb', 'x\u202ey'].map((label) => sendJson(app, keys.acme, aSendRequest({ label }))));
+
+    expect(answers.map((r) => r.status)).toEqual([422, 422, 422, 422, 422]);
+    expect((await answers[2]!.json() as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['label']);
+    expect(deps.store.heads.size).toBe(0);
   });
 });
 

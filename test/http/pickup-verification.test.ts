@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
 import { issueGrant } from '../../functions/core/pickup/index.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
@@ -462,11 +464,22 @@ describe('passcode', () => {
     const { id } = await t.send({ passcode: 'Unusual-PASS 42' });
 
     const [notification] = t.deps.notifier.sent;
-    expect(notification?.text).toContain('You will also need the passcode Acme Health gave you.');
-    expect(notification?.html).toContain('You will also need the passcode Acme Health gave you.');
+    expect(notification?.text).toContain('To open it you will also need the passcode Acme Health gave you.');
+    expect(notification?.html).toContain('To open it you will also need the passcode Acme Health gave you.');
     const kept = JSON.stringify([...t.deps.store.heads.values(), t.deps.events.events, t.deps.logger.lines, t.deps.notifier.sent]);
     expect(kept).not.toContain('Unusual-PASS');
     expect(t.deps.store.heads.get(id)?.recipients.every((r) => r.linkTokenHash !== undefined && r.linkTokenHash !== r.tokenHash)).toBe(true);
+  });
+
+  it('tells the recipient of a message that needs both a passcode and a code about both', async () => {
+    const t = await setup('email-code');
+
+    await t.send({ passcode: 'Unusual-PASS 42' });
+
+    const [notification] = t.deps.notifier.sent;
+    const both = 'To open it you will also need the passcode Acme Health gave you, and a 6-digit code that we email you when you open it.';
+    expect(notification?.text).toContain(both);
+    expect(notification?.html).toContain(both);
   });
 
   it('refuses an empty, blank, too long or control-character passcode, and an unknown verification, when sending', async () => {
@@ -543,7 +556,7 @@ const PICKUP_HTML = readFileSync(new URL('../../web/pickup.html', import.meta.ur
 describe('GET /m/:id page facts', () => {
   async function portal() {
     const t = await setup('none');
-    const app = createApp({ logger: t.deps.logger, api: t.deps, portal: { ...t.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } });
+    const app = createApp({ logger: t.deps.logger, api: t.deps, portal: { ...t.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } }, apiGroup, portalGroup);
     return { ...t, page: async (id: string) => (await app.request(`/m/${id}`)).text() };
   }
 
@@ -555,9 +568,13 @@ describe('GET /m/:id page facts', () => {
     const a = await t.page(withPasscode);
     const b = await t.page(without);
 
-    expect(a).toContain('<label for="passcode-input">Passcode</label><input id="passcode-input"');
+    expect(a).toContain('<label for="passcode-input">Passcode</label><span class="input-with-action"><input id="passcode-input" name="passcode" type="password"');
+    expect(a).toContain('Capital letters count.');
     expect(b).not.toContain('passcode-input');
-    for (const page of [a, b]) expect(page).toContain('<p class="fineprint custody">Only the link in your email can open this message.</p>');
+    for (const page of [a, b]) {
+      expect(page).toContain('<p class="fineprint custody">Only the link in your email can open this message.</p>');
+      expect(page).toContain('<meta name="pickup-message" content="live" data-kind="message">');
+    }
     expect(a.match(/sealpost/gi)).toEqual(['sealpost']);
   });
 
@@ -573,15 +590,33 @@ describe('GET /m/:id page facts', () => {
     expect(page).toContain('<p class="fineprint custody">&lt;b&gt;Acme&lt;/b&gt; &amp; Co&#39;s Message Center can also open this message.</p>');
   });
 
-  it('fills nothing for an unknown, revoked or expired message', async () => {
+  it('says only "unavailable", the same for an unknown, malformed, revoked or expired message, and fills nothing else', async () => {
     const t = await portal();
     const { id } = await t.send({ passcode: 'x', expiresInDays: 1 });
+    const revoked = (await t.send()).id;
+    await t.app.request(`/v1/messages/${revoked}`, { method: 'DELETE', headers: { Authorization: `Bearer ${t.keys.acme}` } });
 
     const unknown = await t.page('AAAAAAAAAAAAAAAAAAAAAA');
+    const malformed = await t.page('not-an-id');
+    const gone = await t.page(revoked);
     t.advance(2 * 86_400_000);
     const expired = await t.page(id);
 
-    expect(new Set([unknown, expired])).toEqual(new Set([PICKUP_HTML]));
+    const unavailable = PICKUP_HTML.replace('<!--page:state--><!--/page:state-->', '<meta name="pickup-message" content="unavailable">');
+    expect(new Set([unknown, malformed, gone, expired])).toEqual(new Set([unavailable]));
     expect(PICKUP_HTML).toContain('<!--page:passcode--><!--/page:passcode-->');
+  });
+
+  it('tells a reply by who wrote it: a recipient\'s reply to the organisation, or the organisation\'s answer', async () => {
+    const t = await portal();
+    const { id } = await t.send();
+    const head = t.deps.store.heads.get(id)!;
+    t.deps.store.heads.set(id, { ...head, inReplyTo: 'BBBBBBBBBBBBBBBBBBBBBB' });
+    const toTenant = await t.page(id);
+    t.deps.store.heads.set(id, { ...head, inReplyTo: 'BBBBBBBBBBBBBBBBBBBBBB', replyFrom: 'tenant' });
+    const fromTenant = await t.page(id);
+
+    expect(toTenant).toContain('data-kind="reply-to-tenant"');
+    expect(fromTenant).toContain('data-kind="reply-from-tenant"');
   });
 });

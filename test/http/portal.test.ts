@@ -3,6 +3,8 @@ import { deriveAccessToken, deriveLinkToken } from '../../functions/core/protoco
 import type { Tenant } from '../../functions/core/tenants/index.ts';
 import { DependencyError } from '../../functions/core/shared/index.ts';
 import { createApp } from '../../functions/http/app.ts';
+import { apiGroup } from '../../functions/http/api-routes.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson, TEST_WEB } from '../helpers/builders.ts';
 import { aBrandedTenant, aPng, withLogo } from '../helpers/brand-fakes.ts';
 import { readFileSync } from 'node:fs';
@@ -60,13 +62,15 @@ describe('GET /m/:id', () => {
 
 /** The real page template, as web/build.ts copies it. */
 const PICKUP_HTML = readFileSync(new URL('../../web/pickup.html', import.meta.url), 'utf8');
+/** What every id without a live message gets: the neutral page, told there is nothing to open (and nothing else). */
+const UNAVAILABLE_HTML = PICKUP_HTML.replace('<!--page:state--><!--/page:state-->', '<meta name="pickup-message" content="unavailable">');
 
 /** A portal serving the real template, with tenant "acme" branded (escaped-looking name, colour, logo, hostname). */
 async function brandedPortal(acmeOverrides: Parameters<typeof aBrandedTenant>[0] = {}) {
   const ctx = await buildTestApp({ tenants: [aBrandedTenant(acmeOverrides), aTenant({ id: 'other', settings: { displayName: 'Other Org', senderAddress: 'x@other.example' } })] });
   const acme = withLogo(ctx.deps.tenants, ctx.deps.tenants.tenants.get('acme')!, aPng(), 'image/png');
   ctx.deps.tenants.hosts.set('secure.acme.example', 'acme');
-  const app = createApp({ logger: ctx.deps.logger, api: ctx.deps, portal: { ...ctx.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } });
+  const app = createApp({ logger: ctx.deps.logger, api: ctx.deps, portal: { ...ctx.deps, web: { ...TEST_WEB, pickupPage: PICKUP_HTML } } }, apiGroup, portalGroup);
   const send = async (tenant: string) => {
     const res = await sendJson(app, ctx.keys[tenant], aSendRequest());
     return (await res.json() as { id: string }).id;
@@ -110,8 +114,8 @@ describe('GET /m/:id branding', () => {
     const forwarded = await app.request('https://abc123.execute-api.us-east-1.amazonaws.com/m/AAAAAAAAAAAAAAAAAAAAAA', { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
     const ownForwarded = await app.request(`https://abc123.execute-api.us-east-1.amazonaws.com/m/${id}`, { headers: { 'X-Sealpost-Viewer-Host': 'secure.acme.example' } });
 
-    expect(unknownOnHost).toBe(PICKUP_HTML);
-    expect(await forwarded.text()).toBe(PICKUP_HTML);
+    expect(unknownOnHost).toBe(UNAVAILABLE_HTML);
+    expect(await forwarded.text()).toBe(UNAVAILABLE_HTML);
     expectAcmeBrand(await ownForwarded.text(), acme);
   });
 
@@ -160,7 +164,7 @@ describe('GET /m/:id branding', () => {
     expect(otherPage).not.toContain('theme.css'); // no colour, no stylesheet
   });
 
-  it('serves the neutral template for an unknown hostname and id, a disabled tenant, and a released hostname', async () => {
+  it('serves the neutral "unavailable" page for an unknown hostname and id, a disabled tenant, and a released hostname', async () => {
     const { app, deps, send } = await brandedPortal();
     const id = await send('acme');
 
@@ -170,8 +174,8 @@ describe('GET /m/:id branding', () => {
     await deps.tenants.setDisabled('acme', true);
     const disabledByMessage = await (await app.request(`http://portal.test/m/${id}`)).text();
 
-    expect(new Set([unknown, released, disabledByMessage])).toEqual(new Set([PICKUP_HTML]));
-    expect(PICKUP_HTML.match(/sealpost/gi)).toEqual(['sealpost']);
+    expect(new Set([unknown, released, disabledByMessage])).toEqual(new Set([UNAVAILABLE_HTML]));
+    expect(UNAVAILABLE_HTML.match(/sealpost/gi)).toEqual(['sealpost']);
     expect(PICKUP_HTML).toContain('A secure message is waiting for you');
   });
 

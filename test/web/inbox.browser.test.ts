@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 
 import { loadInboxAssets, loadWebAssets } from '../../functions/adapters/fs/web-assets.ts';
 import { createApp } from '../../functions/http/app.ts';
+import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { inboxRoutes } from '../../functions/http/routes/inbox.ts';
 import { buildWeb } from '../../web/build.ts';
 import { aClock, aTenant } from '../helpers/builders.ts';
@@ -43,10 +44,13 @@ describeBrowser('inbox page', () => {
     await buildWeb({ outDir: distDir });
     tenants.tenants.set('acme', aTenant({ settings: { displayName: HOSTILE, messageCenter: true } }));
     [, alice] = await seedMessage({ store, inbox, keys }, { id: messageIdOf('first'), emails: ['bob@example.com', 'alice@example.com'], createdAt: '2026-11-20T10:00:00.000Z' });
-    await seedMessage({ store, inbox, keys }, { id: messageIdOf('second'), emails: ['alice@example.com'], createdAt: '2026-11-28T10:00:00.000Z' });
+    await seedMessage({ store, inbox, keys }, {
+      id: messageIdOf('second'), emails: ['alice@example.com'], createdAt: '2026-11-28T10:00:00.000Z',
+      head: { label: 'Blood test results', attachments: { count: 2, bytes: 1500 } },
+    });
     const logger = new CapturingLogger();
     const deps = { store, events: new InMemoryEventLog(clock), tenants, clock, logger, notifier, random: (n: number) => new Uint8Array(randomBytes(n)) };
-    const app = createApp({ logger, portal: { ...deps, web: loadWebAssets(distDir) } });
+    const app = createApp({ logger, portal: { ...deps, web: loadWebAssets(distDir) } }, portalGroup);
     app.route('/', inboxRoutes({ ...deps, inbox, keys, portalOrigin: 'http://localhost', inboxWeb: loadInboxAssets(distDir), issueGrant: async () => 'G'.repeat(43), pace: NO_PACE }));
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -100,7 +104,7 @@ describeBrowser('inbox page', () => {
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
     expect(notifier.sent.length).toBe(before + 1);
     const code = /\b(\d{6})\b/.exec(notifier.sent.at(-1)?.text ?? '')?.[1] ?? '';
-    await page.getByLabel('Code').fill(code);
+    await page.getByLabel('6-digit code').fill(code);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Your secure messages' }).waitFor();
   }
@@ -121,7 +125,7 @@ describeBrowser('inbox page', () => {
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 
-  it('opens a message by handing the recipient\'s secret and grant to the pickup page in the fragment', async () => {
+  it('opens a message by handing the recipient\'s secret and grant to the pickup page in the fragment, keeping the list in history', async () => {
     const page = await aPage();
     await signIn(page);
     // The pickup page itself is another suite's: here it only shows where the hand-over went.
@@ -131,11 +135,29 @@ describeBrowser('inbox page', () => {
     await page.getByRole('button', { name: /Open the message .* received Nov 20, 2026/ }).click();
     await page.waitForURL(/\/m\//);
     const url = new URL(page.url());
+    const handedOver = await page.evaluate(() => JSON.parse(sessionStorage.getItem('sealpost.inbox.open') ?? 'null') as unknown);
 
     expect(url.pathname).toBe(`/m/${messageIdOf('first')}`);
     expect(url.hash).toBe(`#${alice?.secret}:${'G'.repeat(43)}`);
-    // replace(): the inbox page's entry became the pickup page's, no new one was added.
-    expect(await page.evaluate(() => history.length)).toBe(entries);
+    // assign(): Back returns to the list.
+    expect(await page.evaluate(() => history.length)).toBe(entries + 1);
+    // What the message page learns of the list: ids only, never a secret.
+    expect(handedOver).toEqual({ tenantId: 'acme', home: '/inbox/acme', ids: [messageIdOf('second'), messageIdOf('first')], opening: messageIdOf('first') });
+    expect(JSON.stringify(handedOver)).not.toContain(alice?.secret ?? '-');
+  });
+
+  it('tells the rows apart by label, names the attachments, and shows read and replied', async () => {
+    const page = await aPage();
+    await signIn(page);
+
+    const rows = await page.getByRole('listitem').allTextContents();
+
+    expect(rows[0]).toContain('Blood test results');
+    expect(rows[0]).toContain('2 attachments, 1.5 kB');
+    expect(rows[0]).toContain('Unread');
+    expect(rows[1]).toContain(`Secure message from ${HOSTILE}`);
+    expect(rows[1]).not.toContain('attachment');
+    expect(await page.getByRole('button', { name: /^Open “Blood test results” from / }).count()).toBe(1);
   });
 
   it('signs out and then asks for the address again', async () => {

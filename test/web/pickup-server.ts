@@ -6,9 +6,11 @@
  * /brand/* is served by the production brand routes.
  * A stored message may also need a code (`code`: the one right code; POST /m/{id}/code resends it)
  * or a passcode (its `token` is then derived with it, and `link` identifies the recipient), with
- * the answers of docs/protocol.md §5.4: five wrong answers lock. `facts` fill the page's slots.
+ * the answers of docs/protocol.md §5.4: five wrong answers lock. `facts` fill the page's slots; an id
+ * with no stored message gets the portal's "unavailable" page.
  * A message with `wrappedSecret` stands for a recovery link's open (the header on every 200), and
  * POST /m/{id}/reply checks the same credentials as an open, then answers 201 `{id, expiresAt}`.
+ * With `partBytes`, a message is served in parts (`Sealpost-Parts`, `"part": n`) like a large one.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,6 +37,8 @@ export interface StoredMessage {
   readonly wrappedSecret?: string;
   /** …and this `Sealpost-Recovered-Key` header (absent: as a server from before custody keys). */
   readonly recoveredKey?: 'custody' | 'recipient';
+  /** Serve the ciphertext in parts of this many bytes (Sealpost-Parts), as the portal does a large message; default one part. */
+  readonly partBytes?: number;
   /** Answer the next code request with 429 code-rate-limited for this many seconds. */
   rateLimitCodes?: number;
   failures?: number;
@@ -136,14 +140,21 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
       }
       if (stored.wrappedSecret !== undefined) res.setHeader('Sealpost-Wrapped-Secret', stored.wrappedSecret);
       if (stored.recoveredKey !== undefined) res.setHeader('Sealpost-Recovered-Key', stored.recoveredKey);
-      return send(res, 200, 'application/octet-stream', stored.ciphertext);
+      if (stored.partBytes === undefined) return send(res, 200, 'application/octet-stream', stored.ciphertext);
+      const parts = Math.max(1, Math.ceil(stored.ciphertext.length / stored.partBytes));
+      const part = typeof body.part === 'number' ? body.part : 0;
+      if (!Number.isInteger(part) || part < 0 || part >= parts) return problem(res, 404, 'Not available');
+      res.setHeader('Sealpost-Parts', String(parts));
+      return send(res, 200, 'application/octet-stream', stored.ciphertext.subarray(part * stored.partBytes, (part + 1) * stored.partBytes));
     }
     const pageId = /^\/m\/([^/]+)\/?$/.exec(url.pathname)?.[1];
     if (req.method === 'GET' && pageId !== undefined) {
       const template = await readFile(path.join(distDir, 'pickup.html'), 'utf8');
       const tenantId = brandedIds.get(decodeURIComponent(pageId));
       const tenant = tenantId === undefined ? undefined : await options.tenants?.getTenant(tenantId);
-      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant), messages.get(decodeURIComponent(pageId))?.facts));
+      // As the portal: a stored message's facts (or none: as a lookup that failed), "unavailable" for any other id.
+      const stored = messages.get(decodeURIComponent(pageId));
+      return send(res, 200, 'text/html; charset=utf-8', renderPickupPage(template, tenant && brandPageOf(tenant), stored ? stored.facts : 'unavailable'));
     }
     if (req.method === 'GET' && brand && url.pathname.startsWith('/brand/')) {
       const answer = await brand.request(url.pathname + url.search);

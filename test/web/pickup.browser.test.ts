@@ -16,7 +16,8 @@ import { aBrandedTenant, SIMPLE_SVG, svgBytes, withLogo } from '../helpers/brand
 import { InMemoryTenantDirectory } from '../helpers/fakes.ts';
 
 const SCREENSHOT_DIR = path.join(tmpdir(), 'sealpost-pickup-screenshots');
-const UNAVAILABLE = 'This message is not available. It may have expired, been revoked by the sender, or the link may be wrong.';
+const UNAVAILABLE = 'This message is no longer available.';
+const UNAVAILABLE_WHY = 'It may have expired, or the sender may have withdrawn it. A link that was mistyped also ends here.';
 
 /** One branded tenant ("<b>Acme & Co</b>", teal, an SVG logo) for the branded page. */
 const brandDirectory = new InMemoryTenantDirectory();
@@ -59,7 +60,7 @@ describeBrowser('pickup page', () => {
     const stored: StoredMessage = {
       token: await deriveAccessToken(key), link: await deriveLinkToken(secret), ciphertext: await seal(await composeMime(aMailMessage()), key),
       ...(options.code ? { code: options.code } : {}),
-      ...(options.facts ? { facts: options.facts } : options.passcode ? { facts: { passcode: true, custody: 'link', tenantName: 'Acme' } } : {}),
+      ...(options.facts ? { facts: options.facts } : options.passcode ? { facts: { kind: 'message', passcode: true, custody: 'link', tenantName: 'Acme' } } : {}),
     };
     server.messages.set(id, stored);
     return { link: `${server.origin}/m/${id}#${secret}`, stored };
@@ -81,7 +82,7 @@ describeBrowser('pickup page', () => {
       link: await deriveLinkToken(r),
       ciphertext: await seal(await composeMime(aMailMessage()), await deriveMessageKey(secret, options.passcode)),
       wrappedSecret: encodeWrappedSecret(other.wrappedSecret),
-      facts: { passcode: options.passcode !== undefined, custody: 'message-center', tenantName: brandedTenant.settings.displayName },
+      facts: { kind: 'message', passcode: options.passcode !== undefined, custody: 'message-center', tenantName: brandedTenant.settings.displayName },
     };
     server.messages.set(id, stored);
     server.brandedIds.set(id, brandedTenant.id);
@@ -101,7 +102,7 @@ describeBrowser('pickup page', () => {
       ciphertext: await seal(await composeMime(aMailMessage()), [await deriveMessageKey(secret, options.passcode), Buffer.from(custodyKey).toString('base64url')]),
       wrappedSecret: encodeWrappedSecret(material.wrappedSecret),
       recoveredKey: 'custody',
-      facts: { passcode: options.passcode !== undefined, custody: 'message-center', tenantName: brandedTenant.settings.displayName },
+      facts: { kind: 'message', passcode: options.passcode !== undefined, custody: 'message-center', tenantName: brandedTenant.settings.displayName },
     };
     server.messages.set(id, stored);
     server.brandedIds.set(id, brandedTenant.id);
@@ -110,6 +111,12 @@ describeBrowser('pickup page', () => {
 
   const posts = (id: string, kind = 'open') => server.requests.filter((r) => r.method === 'POST' && r.path === `/m/${id}/${kind}`).map((r) => r.body ?? {});
   const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id);
+  /** Goes to `link`, presses "Open message" and waits for the message (the builders' subject). */
+  const openLink = async (page: Page, link: string): Promise<void> => {
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+  };
 
   async function aPage(viewport = { width: 1280, height: 860 }): Promise<{ page: Page; seen: string[]; cspErrors: string[] }> {
     context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US', timezoneId: 'UTC' });
@@ -262,6 +269,32 @@ describeBrowser('pickup page', () => {
     expect(cspErrors.filter((text) => !text.startsWith('Executing inline event handler'))).toEqual([]);
   });
 
+  it('puts a quiet placeholder with the description where a blocked picture would show a broken image, and drops tracking pixels', async () => {
+    const link = await aStoredMessage('placeholders', aMailMessage({
+      html: `<p>Map:</p><img src="${remote.origin}/map.png" alt="Clinic map" width="200" height="80">`
+        + `<img src="${remote.origin}/pixel.gif" width="1" height="1" alt="">`
+        + `<img src="cid:missing@example" alt="">`
+        + '<span class="sealpost-image-placeholder">forged</span>',
+    }));
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.locator('iframe.html-body').waitFor();
+
+    const inner = await (await page.$('iframe.html-body'))?.contentFrame();
+    const boxes = await inner?.evaluate(() => [...document.querySelectorAll('.sealpost-image-placeholder')].map((box) => ({
+      text: box.textContent, label: box.getAttribute('aria-label'), role: box.getAttribute('role'), style: box.getAttribute('style'),
+    })));
+    const images = await inner?.evaluate(() => document.images.length);
+
+    expect(boxes).toEqual([
+      { text: 'Clinic map — remote image not loaded', label: 'Clinic map (remote image not loaded)', role: 'img', style: 'width:200px;height:80px' },
+      { text: 'Image not available', label: 'Image not available', role: 'img', style: null },
+    ]);
+    expect(images).toBe(0);
+    expect(remote.requests).toEqual([]);
+  });
+
   it('switches between the formatted and the plain-text body', async () => {
     const link = await aStoredMessage('both', aMailMessage({ html: '<p>Formatted <b>hello</b></p>' }));
     const { page } = await aPage();
@@ -304,10 +337,10 @@ describeBrowser('pickup page', () => {
     await page.goto(`${server.origin}/m/guarded#${otherSecret}`);
 
     await page.getByRole('button', { name: 'Open message' }).click();
-    const heading = page.getByRole('heading', { name: 'Message not available' });
+    const heading = page.getByRole('heading', { name: 'This message is no longer available' });
     await heading.waitFor();
 
-    expect(await page.locator('#unavailable-text').textContent()).toBe(UNAVAILABLE);
+    expect(await page.locator('#unavailable-text').textContent()).toBe(UNAVAILABLE_WHY);
     expect(await page.locator('#status').textContent()).toBe(UNAVAILABLE);
     await expect(heading.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
   });
@@ -347,6 +380,121 @@ describeBrowser('pickup page', () => {
       expect(page.url()).toBe(`${server.origin}/m/cut-short`);
     });
   }
+
+  it('says at once that a message is no longer available when the server knows there is none, with or without a key, and asks for nothing', async () => {
+    const { secret } = await aSecret();
+    const { page, seen } = await aPage();
+
+    const shown: string[] = [];
+    for (const url of [`${server.origin}/m/never-sent#${secret}`, `${server.origin}/m/never-sent`]) {
+      await page.goto(url);
+      await page.getByRole('heading', { name: 'This message is no longer available' }).waitFor();
+      shown.push(await page.locator('#view-unavailable').innerText());
+    }
+
+    expect(shown[0]).toContain(UNAVAILABLE_WHY);
+    expect(shown[1]).toBe(shown[0]);
+    expect(await page.getByRole('button', { name: 'Open message' }).isVisible()).toBe(false);
+    expect(seen.filter((entry) => !entry.startsWith('GET '))).toEqual([]);
+  });
+
+  it('says to open the email\'s link again, not that the link is incomplete, when an opened message is reloaded', async () => {
+    const link = await aStoredMessage('reloaded');
+    const { page } = await aPage();
+    await openLink(page, link);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Open the link in your email again' }).waitFor();
+
+    expect(await page.locator('#reload-text').textContent()).toBe('For your security, this page never keeps the key to your message, so the message closed when the page reloaded.');
+    expect(await page.locator('#view-incomplete').isVisible()).toBe(false);
+    expect(await page.evaluate(() => JSON.stringify(history.state))).not.toMatch(/[A-Za-z0-9_-]{43}/);
+    expect(opens('reloaded')).toBe(1);
+  });
+
+  it('says the same after a reload before the message was opened: the key left the address bar on the first load', async () => {
+    const link = await aStoredMessage('reloaded-early');
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).waitFor();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Open the link in your email again' }).waitFor();
+
+    expect(await page.locator('#reload-text').textContent()).toContain('the key to your message left the address bar as soon as the page first opened');
+    expect(opens('reloaded-early')).toBe(0);
+  });
+
+  it('greets the organisation\'s staff with a reply for them, and sends their answer to the recipient who replied', async () => {
+    const { secret, token } = await aSecret();
+    server.messages.set('a-reply', {
+      token,
+      ciphertext: await seal(await composeMime(aMailMessage({
+        from: { name: 'Alice Example', address: 'alice@example.com' }, to: ['notices@acme.example'], cc: [], replyTo: 'alice@example.com', subject: 'Re: Lab results',
+      })), secret),
+      facts: { kind: 'reply-to-tenant', passcode: false, custody: 'link', tenantName: brandedTenant.settings.displayName },
+    });
+    server.brandedIds.set('a-reply', brandedTenant.id);
+    const { page } = await aPage();
+    await page.goto(`${server.origin}/m/a-reply#${secret}`);
+    const greeting = await page.locator('#ready-title').textContent();
+    const title = await page.title();
+
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+    await page.getByLabel('Your reply').fill('Thank you, Alice.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+
+    expect(greeting).toBe('A secure reply for <b>Acme & Co</b>');
+    expect(title).toBe('Secure reply for <b>Acme & Co</b>');
+    await expect.poll(() => page.locator('.reply-status').textContent()).toBe('Your reply was sent securely to alice@example.com.');
+  });
+
+  it('opens a message handed over by the inbox at once, under the inbox bar, and opens it again through the inbox on reload', async () => {
+    const { secret, token } = await aSecret();
+    const ids = ['AAAAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBBBB', 'CCCCCCCCCCCCCCCCCCCCCC'] as const;
+    server.messages.set(ids[1], { token, ciphertext: await seal(await composeMime(aMailMessage({ subject: 'From the inbox' })), secret), facts: { kind: 'message', passcode: false, custody: 'message-center', tenantName: 'Acme' } });
+    const { page } = await aPage();
+    const inboxOpens: string[] = [];
+    await page.route('**/inbox/api/acme/messages/*/open', (route) => {
+      inboxOpens.push(new URL(route.request().url()).pathname);
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ secret }) });
+    });
+    await page.goto(`${server.origin}/inbox-stand-in`).catch(() => undefined);
+    await page.evaluate((handed) => sessionStorage.setItem('sealpost.inbox.open', JSON.stringify(handed)), { tenantId: 'acme', home: '/inbox/acme', ids, opening: ids[1] });
+
+    await page.goto(`${server.origin}/m/${ids[1]}#${secret}`);
+    await page.getByRole('heading', { level: 1, name: 'From the inbox' }).waitFor();
+    const bar = {
+      back: await page.getByRole('link', { name: 'Back to your messages' }).getAttribute('href'),
+      position: await page.locator('#inbox-position').textContent(),
+      signOut: await page.getByRole('button', { name: 'Sign out' }).isVisible(),
+    };
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'From the inbox' }).waitFor();
+
+    expect(bar).toEqual({ back: '/inbox/acme', position: '2 of 3', signOut: true });
+    expect(inboxOpens).toEqual([`/inbox/api/acme/messages/${ids[1]}/open`]);
+    expect(opens(ids[1])).toBe(2);
+    expect(await page.evaluate(() => sessionStorage.getItem('sealpost.inbox.last'))).toBe(ids[1]);
+    expect(await page.getByRole('button', { name: 'Next message' }).isEnabled()).toBe(true);
+  });
+
+  it('takes no inbox hand-over meant for another message: a link opened later in the same tab is a plain link', async () => {
+    const link = await aStoredMessage('plain-link');
+    const { page, seen } = await aPage();
+    await page.goto(`${server.origin}/inbox-stand-in`).catch(() => undefined);
+    await page.evaluate(() => sessionStorage.setItem('sealpost.inbox.open', JSON.stringify({ tenantId: 'acme', home: '/inbox/acme', ids: [], opening: 'ZZZZZZZZZZZZZZZZZZZZZZ' })));
+
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).waitFor();
+
+    expect(await page.locator('#inbox-nav').count()).toBe(0);
+    expect(opens('plain-link')).toBe(0);
+    // An emailed link never downloads the inbox bar.
+    expect(seen.filter((entry) => entry.includes('/assets/inbox-bar.js'))).toEqual([]);
+    expect(await page.evaluate(() => sessionStorage.getItem('sealpost.inbox.open'))).toBeNull();
+  });
 
   it('starts over when the full link is pasted into a tab that shows the incomplete state', async () => {
     const link = await aStoredMessage('pasted');
@@ -474,7 +622,7 @@ describeBrowser('pickup page', () => {
     expect(cspErrors).toEqual([]);
   });
 
-  it('shows the lock with the time to come back, and keeps "send a new code" disabled while rate-limited', async () => {
+  it('shows the lock with the time to come back in the recipient\'s time zone, and disables the whole form until then', async () => {
     const { link, stored } = await aGuardedMessage('locking', { code: '000111' });
     const { page } = await aPage();
     await page.goto(link);
@@ -485,22 +633,55 @@ describeBrowser('pickup page', () => {
     stored.failures = 4;
     await input.fill('999999');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#code-error').textContent()).toMatch(/^Too many wrong attempts\. Try again after \d{1,2}:\d{2}/);
+    await expect.poll(() => page.locator('#code-error').textContent())
+      .toMatch(/^Too many wrong attempts\. For your security, opening this message is paused until \d{1,2}:\d{2} [AP]M UTC \(about 15 minutes\)\.$/);
 
-    stored.failures = 0;
+    expect(await input.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Verify and open' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Send a new code' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Verify and open' }).click({ force: true });
+    expect(posts('locking')).toHaveLength(2);
+  });
+
+  it('keeps "send a new code" disabled while rate-limited', async () => {
+    const { link, stored } = await aGuardedMessage('rate-limited', { code: '000111' });
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByLabel('6-digit code').waitFor();
+
     stored.rateLimitCodes = 30;
     await page.getByRole('button', { name: 'Send a new code' }).click();
+
     await expect.poll(() => page.locator('#code-sent').textContent()).toBe('We sent you a code a moment ago. Enter it below, or ask for a new one in 30 seconds.');
     expect(await page.getByRole('button', { name: 'Send a new code' }).isDisabled()).toBe(true);
-    expect(posts('locking', 'code')).toHaveLength(1);
+    expect(posts('rate-limited', 'code')).toHaveLength(1);
+  });
+
+  it('says that wrong codes and wrong passcodes count together when the message has both', async () => {
+    const { link } = await aGuardedMessage('both', { code: '000111', passcode: 'Blue' });
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByLabel('Passcode', { exact: true }).fill('Blue');
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const input = page.getByLabel('6-digit code');
+    await input.waitFor();
+
+    await input.fill('999999');
+    await page.keyboard.press('Enter');
+
+    await expect.poll(() => page.locator('#code-error').textContent()).toBe('That code is not right, or it has expired. 4 attempts left (wrong passcodes count too).');
+    expect(await page.locator('#code-limit').textContent()).toBe('After 5 wrong attempts in all — codes and passcodes count together — opening this message pauses for 15 minutes.');
   });
 
   it('shows a labelled passcode field, asks for it when empty, counts a wrong one, and decrypts with the right one', async () => {
     const { link } = await aGuardedMessage('passcoded', { passcode: '1970-01-31' });
     const { page } = await aPage();
     await page.goto(link);
-    const field = page.getByLabel('Passcode');
+    const field = page.getByLabel('Passcode', { exact: true });
     await field.waitFor();
+    expect(await field.getAttribute('type')).toBe('password');
+    expect(await page.locator('#passcode-hint').textContent()).toContain('Capital letters count.');
 
     await page.getByRole('button', { name: 'Open message' }).click();
     expect(await page.locator('#open-error').textContent()).toBe('Enter the passcode the sender gave you.');
@@ -509,7 +690,7 @@ describeBrowser('pickup page', () => {
 
     await field.fill('1970-01-30');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#open-error').textContent()).toBe('That passcode is not right. 4 attempts left.');
+    await expect.poll(() => page.locator('#open-error').textContent()).toBe('That passcode is not right — check capital letters. 4 attempts left.');
     await field.fill(' 1970-01-31 ');
     await page.getByRole('button', { name: 'Open message' }).click();
     await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
@@ -520,9 +701,29 @@ describeBrowser('pickup page', () => {
     expect(JSON.stringify(server.requests)).not.toContain('1970-01');
   });
 
+  it('masks the passcode, unmasks it on request, and warns while Caps Lock is on', async () => {
+    const { link } = await aGuardedMessage('masked', { passcode: 'Blue' });
+    const { page } = await aPage();
+    await page.goto(link);
+    const field = page.getByLabel('Passcode', { exact: true });
+    await field.waitFor();
+
+    await page.getByRole('button', { name: 'Show passcode' }).click();
+    const shown = { type: await field.getAttribute('type'), pressed: await page.locator('#passcode-show').getAttribute('aria-pressed') };
+    await page.getByRole('button', { name: 'Hide passcode' }).click();
+    await field.evaluate((input) => input.dispatchEvent(new KeyboardEvent('keyup', { key: 'A', modifierCapsLock: true } as KeyboardEventInit)));
+
+    expect(shown).toEqual({ type: 'text', pressed: 'true' });
+    expect(await field.getAttribute('type')).toBe('password');
+    expect(await page.locator('#passcode-caps').isVisible()).toBe(true);
+    expect(await field.getAttribute('aria-describedby')).toBe('passcode-hint passcode-caps');
+    await field.evaluate((input) => input.dispatchEvent(new KeyboardEvent('keyup', { key: 'a' })));
+    expect(await page.locator('#passcode-caps').isVisible()).toBe(false);
+  });
+
   it('shows who can open the message: the link only, or the tenant\'s Message Center (as text)', async () => {
-    const { link: linkOnly } = await aGuardedMessage('custody-link', { facts: { passcode: false, custody: 'link', tenantName: 'Acme' } });
-    const { link: center } = await aGuardedMessage('custody-mc', { facts: { passcode: false, custody: 'message-center', tenantName: '<b>Acme & Co</b>' } });
+    const { link: linkOnly } = await aGuardedMessage('custody-link', { facts: { kind: 'message', passcode: false, custody: 'link', tenantName: 'Acme' } });
+    const { link: center } = await aGuardedMessage('custody-mc', { facts: { kind: 'message', passcode: false, custody: 'message-center', tenantName: '<b>Acme & Co</b>' } });
     const { page } = await aPage();
 
     await page.goto(linkOnly);
@@ -589,7 +790,7 @@ describeBrowser('pickup page', () => {
     const { page } = await aPage();
 
     await page.goto(link);
-    await page.getByLabel('Passcode').fill('Blue Fox 7');
+    await page.getByLabel('Passcode', { exact: true }).fill('Blue Fox 7');
     await page.getByRole('button', { name: 'Open message' }).click();
 
     await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
@@ -655,9 +856,7 @@ describeBrowser('pickup page', () => {
   it('offers the reply button again when the reply form cannot be loaded', async () => {
     const link = await aStoredMessage('reply-offline');
     const { page } = await aPage();
-    await page.goto(link);
-    await page.getByRole('button', { name: 'Open message' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
+    await openLink(page, link);
     await page.route('**/assets/reply.js', (route) => route.abort());
 
     await page.getByRole('button', { name: 'Reply securely' }).click();

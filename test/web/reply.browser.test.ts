@@ -24,7 +24,7 @@ import { mountReply } from ${JSON.stringify(path.join(webDir, 'src/reply.ts'))};
 window.__sent = [];
 mountReply(document.getElementById('host'), {
   originalSubject: document.getElementById('host').dataset.subject,
-  tenantName: 'Acme Health',
+  addressee: 'Acme Health',
   send: async (body) => {
     window.__sent.push(body);
     if (window.__mode === 'limited') throw new Error('You can send at most 5 replies to a message per hour. Try again in 12 minutes.');

@@ -1,15 +1,22 @@
 /**
- * The Message Center inbox page: email → code → the list of messages → open one (which hands over
- * to the pickup page with the recipient's secret in the fragment) → sign out.
+ * The Message Center inbox page: email → code → the list of messages → open one (the pickup page,
+ * with the recipient's secret in the fragment, opens it at once and shows the way back, the
+ * previous and next message and sign-out) → back here, where the list shows what was read and
+ * answered → sign out.
  *
- * The session is an HttpOnly cookie this script cannot read. Server data reaches the DOM only as
- * text (lib/dom.ts `h`). The secret the server unwraps for "Open" goes straight into the pickup
- * page's fragment with location.replace, so it is neither kept here nor left in this page's history.
+ * Each row names the sender's label (stored in the clear, so a recipient can tell messages apart;
+ * the subject is sealed and the server never knew it), the attachments where known, and whether the
+ * message was read or answered. The session is an HttpOnly cookie this script cannot read. Server
+ * data reaches the DOM only as text (lib/dom.ts `h`). The secret the server unwraps for "Open" goes
+ * straight into the pickup page's fragment, which that page removes from the address bar and
+ * history at once: it is never kept here. What the pickup page learns of this list (its order, for
+ * next/previous) is ids only (lib/inbox-context.ts).
  */
-import { h } from './lib/dom.ts';
+import { formatBytes, h } from './lib/dom.ts';
 import {
   listMessages, openInboxMessage, pickupUrl, requestCode, signOutOfInbox, tenantIdOf, verifyCode, type Failure, type InboxMessage,
 } from './lib/inbox-api.ts';
+import { handOver, takeLastOpened, takeSignedOut } from './lib/inbox-context.ts';
 
 type View = 'loading' | 'email' | 'code' | 'list' | 'incomplete' | 'error';
 const VIEWS: readonly View[] = ['loading', 'email', 'code', 'list', 'incomplete', 'error'];
@@ -21,7 +28,7 @@ const TEXT = {
   wrong: 'That code is not right, or it has expired. Check the newest email, or ask for a new code.',
   locked: 'Too many wrong codes. For your security, signing in is paused for 15 minutes; then ask for a new code.',
   badEmail: 'Enter an email address, like name@example.com.',
-  badCode: 'Enter the six digits from the email.',
+  badCode: 'Enter the 6 digits from the email.',
   unavailable: 'This message is no longer available. It may have expired or been withdrawn.',
   transient: 'We could not reach your inbox right now. Please try again in a moment.',
   offline: 'We could not reach the server. Check your connection and try again.',
@@ -38,6 +45,13 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 const formatDate = (iso: string): string => {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : dateFormat.format(date);
+};
+
+/** "2 attachments, 1.2 MB" (none when there are none, or nobody counted them). */
+const attachmentsText = (message: InboxMessage): string | undefined => {
+  const files = message.attachments;
+  if (!files || files.count === 0) return undefined;
+  return `${files.count} attachment${files.count === 1 ? '' : 's'}, ${formatBytes(files.bytes)}`;
 };
 
 function start(): void {
@@ -86,19 +100,27 @@ function start(): void {
     button.setAttribute('aria-busy', String(on));
   };
 
+  let listed: InboxMessage[] = [];
   const renderItem = (message: InboxMessage): HTMLLIElement => {
-    const open = h('button', { type: 'button', class: 'button button-small' }, 'Open');
-    open.setAttribute('aria-label', `Open the message from ${message.sender}, received ${formatDate(message.createdAt)}`);
+    const title = message.label ?? `Secure message from ${message.sender}`;
+    const files = attachmentsText(message);
+    const open = h('button', { type: 'button', class: 'button button-small', 'data-id': message.id }, 'Open');
+    const received = `received ${formatDate(message.createdAt)}`;
+    open.setAttribute('aria-label', message.label === undefined
+      ? `Open the message from ${message.sender}, ${received}`
+      : `Open “${message.label}” from ${message.sender}, ${received}`);
     open.addEventListener('click', () => void openMessage(message, open));
     const badges = h('span', { class: 'badges' },
       h('span', { class: message.read ? 'badge' : 'badge badge-new' }, message.read ? 'Read' : 'Unread'),
-      message.replied ? h('span', { class: 'badge' }, 'Replied') : null);
+      message.replied ? h('span', { class: 'badge badge-replied' }, 'Replied') : null);
     return h('li', { class: message.read ? 'item' : 'item item-unread' },
       h('div', { class: 'item-main' },
-        h('p', { class: 'item-sender' }, message.sender, ' ', badges),
+        h('p', { class: message.label === undefined ? 'item-title item-title-plain' : 'item-title' }, title, ' ', badges),
         h('p', { class: 'item-meta' },
+          message.label === undefined ? null : `${message.sender} · `,
           'Received ', h('time', { datetime: message.createdAt }, formatDate(message.createdAt)),
-          ' · available until ', h('time', { datetime: message.expiresAt }, formatDate(message.expiresAt)))),
+          files ? ` · ${files}` : null),
+        h('p', { class: 'item-meta' }, 'Available until ', h('time', { datetime: message.expiresAt }, formatDate(message.expiresAt)))),
       open);
   };
 
@@ -107,9 +129,15 @@ function start(): void {
     const result = await listMessages(tenantId);
     if (result.kind === 'signed-out') return show('email', TEXT.signedOut, focus);
     if (result.kind === 'error') return fail(result, () => void loadList(true));
-    byId('list').replaceChildren(...result.messages.map(renderItem));
-    byId('list-empty').hidden = result.messages.length > 0;
-    show('list', `${result.messages.length} ${result.messages.length === 1 ? 'message' : 'messages'}.`, focus);
+    listed = result.messages;
+    byId('list').replaceChildren(...listed.map(renderItem));
+    byId('list-empty').hidden = listed.length > 0;
+    const count = `${listed.length} ${listed.length === 1 ? 'message' : 'messages'}.`;
+    // Back from a message: its row (now read, perhaps replied) gets the focus, where the recipient left off.
+    const last = takeLastOpened();
+    const row = last === undefined ? null : byId('list').querySelector<HTMLButtonElement>(`button[data-id="${last}"]`);
+    show('list', row ? `Back to your messages. ${count}` : count, focus && !row);
+    row?.focus();
   };
 
   const openMessage = async (message: InboxMessage, button: HTMLButtonElement): Promise<void> => {
@@ -123,8 +151,10 @@ function start(): void {
       return loadList(true);
     }
     if (result.kind === 'error') return fail(result, () => void loadList(true));
-    // replace(): the pickup page (which removes the fragment at once) takes this page's place in history.
-    location.replace(pickupUrl(message.id, result.secret, result.grant));
+    // assign(): Back from the message returns to this list. The pickup page removes the fragment
+    // (the secret) from the address bar and its history entry before anything else runs.
+    handOver({ tenantId, home: location.pathname, ids: listed.map((m) => m.id) }, message.id);
+    location.assign(pickupUrl(message.id, result.secret, result.grant));
   };
 
   byId<HTMLFormElement>('email-form').addEventListener('submit', (event) => {
@@ -141,6 +171,7 @@ function start(): void {
       if (result.kind === 'error') return fieldError('email', TEXT.badEmail);
       address = email;
       byId('code-address').textContent = email;
+      byId('signed-out').hidden = true;
       byId<HTMLInputElement>('code').value = '';
       fieldError('code', null);
       show('code', TEXT.sent, true);
@@ -171,10 +202,20 @@ function start(): void {
     void signOutOfInbox(tenantId).then(() => {
       busy(signOutButton, false);
       byId('list').replaceChildren();
+      byId('signed-out').hidden = false;
       show('email', 'You are signed out.', true);
     });
   });
 
+  // Back from a message may restore this page as it was: list again, so read and replied are current.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) void loadList(false);
+  });
+  if (takeSignedOut()) {
+    show('email', 'You are signed out.', false);
+    byId('signed-out').hidden = false;
+    return;
+  }
   void loadList(false);
 }
 

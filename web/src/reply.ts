@@ -41,8 +41,11 @@ export interface MountReplyOptions {
    * recipient as it is, so reject with plain language ("You have sent 5 replies this hour…").
    */
   send(body: ReplyBody): Promise<{ id: string }>;
-  /** The organisation's name for the confirmation; "the sender" without it. */
-  readonly tenantName?: string;
+  /**
+   * Who the reply goes to, for the hint and the confirmation: the organisation's name, or — for its
+   * staff answering a recipient's reply — that recipient; "the sender" without it.
+   */
+  readonly addressee?: string;
 }
 
 const TEXT = {
@@ -100,10 +103,10 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
   loadStylesheet();
   const id = `reply-${++mounted}`;
   const subject = replySubject(options.originalSubject);
-  const tenantName = options.tenantName?.trim() || 'the sender';
+  const addressee = options.addressee?.trim() || 'the sender';
 
   const openButton = h('button', { type: 'button', class: 'button reply-open', 'aria-expanded': 'false', 'aria-controls': `${id}-form` }, TEXT.open);
-  const textArea = h('textarea', { id: `${id}-text`, name: 'text', rows: '6', class: 'reply-text', 'aria-describedby': `${id}-hint ${id}-error` });
+  const textArea = h('textarea', { id: `${id}-text`, name: 'text', rows: '6', class: 'reply-text control', 'aria-describedby': `${id}-hint ${id}-error` });
   const fileInput = h('input', { id: `${id}-files`, name: 'files', type: 'file', multiple: '', class: 'reply-files', 'aria-describedby': `${id}-hint ${id}-error` });
   const error = h('p', { id: `${id}-error`, class: 'reply-error', role: 'alert', hidden: '' });
   const sendButton = h('button', { type: 'submit', class: 'button' }, TEXT.send);
@@ -116,7 +119,7 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
     h('label', { for: fileInput.id, class: 'reply-label' }, 'Attach files (optional)'),
     fileInput,
     h('p', { id: `${id}-hint`, class: 'reply-hint' },
-      `Up to ${MAX_REPLY_FILES} files, 4 MB in total. Your reply is encrypted for ${tenantName} before it is stored.`),
+      `Up to ${MAX_REPLY_FILES} files, 4 MB in total. Your reply is encrypted for ${addressee} before it is stored.`),
     error,
     h('div', { class: 'reply-actions' }, sendButton, cancelButton),
   );
@@ -172,7 +175,7 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
     settle();
     form.reset();
     setOpen(false);
-    status.textContent = `Your reply was sent securely to ${tenantName}.`;
+    status.textContent = `Your reply was sent securely to ${addressee}.`;
     openButton.focus();
   };
 
@@ -221,7 +224,8 @@ export function mountReply(container: HTMLElement, options: MountReplyOptions): 
 export interface PortalReplyOptions {
   readonly messageId: string;
   readonly originalSubject: string;
-  readonly tenantName?: string | undefined;
+  /** Who the reply goes to (MountReplyOptions.addressee). */
+  readonly addressee?: string | undefined;
   /** What the page opened the message with (link, token, and the grant a code earned), read at each send. */
   credentials(): Credentials;
   /** A code sent along was used up: the server's new grant replaces it. */
@@ -246,7 +250,7 @@ function refusalText(answer: Exclude<ReplyResult, { kind: 'sent' }>): string {
 export function mountPortalReply(container: HTMLElement, options: PortalReplyOptions): void {
   mountReply(container, {
     originalSubject: options.originalSubject,
-    ...(options.tenantName === undefined ? {} : { tenantName: options.tenantName }),
+    ...(options.addressee === undefined ? {} : { addressee: options.addressee }),
     send: async (body) => {
       const answer = await sendReply(options.messageId, options.credentials(), body);
       if (answer.kind !== 'sent') throw new Error(refusalText(answer));

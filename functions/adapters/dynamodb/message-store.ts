@@ -52,8 +52,11 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     this.verification = new DynamoDbVerificationWrites(client, tableName);
   }
 
-  async create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void> {
-    const chunkCount = Math.max(1, Math.ceil(ciphertext.length / CHUNK_BYTES));
+  async create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void> {
+    // A sealed upload's ciphertext is in the blob store already: only its head is written here.
+    if (head.blob ? ciphertext !== undefined : ciphertext === undefined) throw new RangeError('a head has its ciphertext either in chunks or in the blob store');
+    const bytes = ciphertext ?? new Uint8Array(0);
+    const chunkCount = head.blob ? 0 : Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
     const chunkTtl = ttlFor(new Date(head.expiresAt));
     // Each put is "if absent": an id that exists is never overwritten, and a put whose answer was
     // lost but which did land (putIfAbsent reads it back) counts as done, not as a collision.
@@ -65,11 +68,12 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       for (let i = 0; i < indexes.length; i += WRITE_CONCURRENCY) {
         await Promise.all(indexes.slice(i, i + WRITE_CONCURRENCY).map((index) => put({
           ...marshall(key.chunk(head.id, index)),
-          data: { B: ciphertext.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
+          data: { B: bytes.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
           [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
         })));
       }
-      const stored: MessageHead = { ...head, chunkCount, ciphertextBytes: ciphertext.length };
+      const ciphertextBytes = head.blob ? head.blob.parts.reduce((sum, n) => sum + n, 0) : bytes.length;
+      const stored: MessageHead = { ...head, chunkCount, ciphertextBytes };
       await put({
         ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
         [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
@@ -116,7 +120,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     return concat(parts, total);
   }
 
-  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void> {
+  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]): Promise<void> {
     if (outcomes.length === 0) return;
     const sets: string[] = [];
     const values: Record<string, AttributeValue> = {};
@@ -130,7 +134,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
         names['#notifiedAt'] = 'notifiedAt';
         sets.push(`${slot}.#notifiedAt = :a${i}`);
         values[`:a${i}`] = { S: outcome.at };
-      } else {
+      } else if (outcome.status === 'failed') {
         names['#failureReason'] = 'failureReason';
         sets.push(`${slot}.#failureReason = :f${i}`);
         values[`:f${i}`] = { S: outcome.reason ?? 'rejected' };

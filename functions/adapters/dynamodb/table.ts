@@ -6,6 +6,7 @@
  *   APIKEY#<keyId>           APIKEY           hash of an API key, its tenant and scope
  *   MSG#<messageId>          HEAD             message head: tenant, recipients (token hashes), state, expiry
  *   MSG#<messageId>          CHUNK#<00000>    ciphertext bytes, ≤ 300 KB each
+ *   MSG#<messageId>          UPLOAD           a sealed upload: the message before its head (its parts are in S3)
  *   MSG#<messageId>          EVENT#<iso>#<stage>#<r>  audit event (<stage>: lifecycle order; <r>: 12 base64url characters, random or derived from a source id)
  *   IDEM#<tenantId>#<hash>   IDEM             idempotency record of POST /v1/messages
  *   TENANT#<tenantId>        EVENT#<iso>#…    audit event of the tenant itself (settings, keys, webhooks)
@@ -63,6 +64,7 @@ export const key = {
   apiKey: (keyId: string) => ({ pk: `${P.apiKey}${keyId}`, sk: 'APIKEY' }),
   head: (messageId: string) => ({ pk: `${P.message}${messageId}`, sk: 'HEAD' }),
   chunk: (messageId: string, index: number) => ({ pk: `${P.message}${messageId}`, sk: `CHUNK#${String(index).padStart(5, '0')}` }),
+  upload: (messageId: string) => ({ pk: `${P.message}${messageId}`, sk: 'UPLOAD' }),
   idempotency: (tenantId: string, keyHash: string) => ({ pk: `${P.idempotency}${tenantId}#${keyHash}`, sk: 'IDEM' }),
   logo: (tenantId: string, digest: string) => ({ pk: `${P.tenant}${tenantId}`, sk: `LOGO#${digest}` }),
   host: (hostname: string) => ({ pk: `${P.host}${hostname}`, sk: 'HOST' }),

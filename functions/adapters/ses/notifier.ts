@@ -1,21 +1,18 @@
 /**
- * Notifier on Amazon SES (v1 SendEmail): one email per recipient, text and HTML parts. A rejected
- * recipient becomes a "failed" outcome with a reason the sender can act on; the SES error name and
- * status are logged here (never the request, which carries the link), never returned verbatim.
+ * Notifier on Amazon SES (v1 SendRawEmail): one email per recipient, text and HTML parts, and the
+ * tenant's logo as an inline picture (multipart/related, named by its Content-ID) so that mail
+ * clients which block remote images still show it. Core's MIME writer (the one sealed messages use)
+ * writes it. A rejected recipient becomes a "failed" outcome with a reason the sender can act on;
+ * the SES error name and status are logged here (never the request, which carries the link), never
+ * returned verbatim.
  */
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import type { Address, Logger, Notifier, PickupNotification } from '../../core/shared/index.ts';
-import type { RecipientOutcome } from '../../core/messages/index.ts';
+import { randomBytes } from 'node:crypto';
+import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { composeMime } from '../../core/messages/index.ts';
+import { toBase64Url, type Logger, type Notifier, type NotifyOutcome, type PickupNotification } from '../../core/shared/index.ts';
 import { MESSAGE_TAG, RECIPIENT_TAG } from './tags.ts';
 
-/** RFC 5322 mailbox for SES's Source/To: quoted ASCII display name, or an RFC 2047 encoded word. */
-export function formatMailbox(address: Address): string {
-  if (!address.name) return address.email;
-  const name = /^[\x20-\x7e]*$/.test(address.name)
-    ? `"${address.name.replace(/(["\\])/g, '\\$1')}"`
-    : `=?UTF-8?B?${Buffer.from(address.name, 'utf8').toString('base64')}?=`;
-  return `${name} <${address.email}>`;
-}
+const random = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
 
 const REJECTIONS: Record<string, string> = {
   MessageRejected: 'SES rejected the email (for example: the address is on the suppression list, or the sending account is in the SES sandbox and the address is not verified).',
@@ -29,16 +26,18 @@ const REJECTIONS: Record<string, string> = {
 export class SesNotifier implements Notifier {
   constructor(private readonly client: SESClient, private readonly options: { configurationSetName?: string; logger?: Logger } = {}) {}
 
-  async send(notification: PickupNotification): Promise<Omit<RecipientOutcome, 'email'>> {
+  async send(notification: PickupNotification): Promise<NotifyOutcome> {
     try {
-      await this.client.send(new SendEmailCommand({
-        Source: formatMailbox(notification.from),
-        Destination: { ToAddresses: [formatMailbox(notification.to)] },
-        ...(notification.replyTo ? { ReplyToAddresses: [notification.replyTo] } : {}),
-        Message: {
-          Subject: { Data: notification.subject, Charset: 'UTF-8' },
-          Body: { Text: { Data: notification.text, Charset: 'UTF-8' }, Html: { Data: notification.html, Charset: 'UTF-8' } },
-        },
+      const domain = notification.from.email.split('@')[1] ?? 'sealpost.invalid';
+      const mime = composeMime({
+        from: notification.from, to: [notification.to], cc: [],
+        ...(notification.replyTo ? { replyTo: notification.replyTo } : {}),
+        subject: notification.subject, text: notification.text, html: notification.html, attachments: [],
+        date: new Date(), messageId: `<${toBase64Url(random(16))}@${domain}>`,
+        ...(notification.inline ? { inline: notification.inline } : {}),
+      }, random);
+      await this.client.send(new SendRawEmailCommand({
+        RawMessage: { Data: mime },
         // Echoed back in SES event notifications (bounce, complaint, delivery) to find the recipient.
         Tags: [{ Name: MESSAGE_TAG, Value: notification.reference.messageId }, { Name: RECIPIENT_TAG, Value: notification.reference.rid }],
         ...(this.options.configurationSetName ? { ConfigurationSetName: this.options.configurationSetName } : {}),

@@ -107,25 +107,21 @@ export async function unwrapCustodyKey(keys: KeyWrapper, head: Pick<MessageHead,
 }
 
 /**
- * Message Center's part of a send (the send path's SecretCustody): before anything is sealed or
- * stored, the recipients' secrets are wrapped in one KMS call and a fresh custody key in another
- * (its own context), and the custody key is returned as one more password to seal for; after the
- * head is committed, the inbox entries.
+ * Message Center's part of a send (the send path's SecretCustody): a fresh custody key wrapped under
+ * its own context, the recipients' secrets wrapped in one KMS call, and after the head is committed
+ * the inbox entries.
  */
 export function messageCenterCustody(deps: { readonly keys: KeyWrapper; readonly inbox: Pick<InboxStore, 'putEntries'>; readonly random: RandomBytes }): SecretCustody {
   return {
-    keep: async (tenantId, messageId, secrets) => {
+    drawKey: async (tenantId, messageId) => {
       const custodyKey = deps.random(SECRET_BYTES);
       try {
-        const [wrappedSecrets, wrappedCustodyKey] = await Promise.all([
-          wrapSecrets(deps.keys, tenantId, messageId, secrets),
-          deps.keys.wrap(custodyKey, recoveryContext(tenantId, messageId)),
-        ]);
-        return { fields: { custody: 'message-center', wrappedSecrets, wrappedCustodyKey }, passwords: [encodeSecret(custodyKey)] };
+        return { password: encodeSecret(custodyKey), wrapped: await deps.keys.wrap(custodyKey, recoveryContext(tenantId, messageId)) };
       } finally {
         custodyKey.fill(0);
       }
     },
+    keepSecrets: (tenantId, messageId, secrets) => wrapSecrets(deps.keys, tenantId, messageId, secrets),
     list: (head) => deps.inbox.putEntries(inboxEntries(head)),
   };
 }

@@ -19,7 +19,7 @@ import {
 } from '../shared/index.ts';
 import { SIGN_IN_LIMITS, type InboxSession, type InboxStore, type SignInLimits } from './ports.ts';
 import { buildSignInCodeEmail } from './sign-in-email.ts';
-import { isWellFormedMessageId, type MessageHead, type MessageStore } from '../messages/index.ts';
+import { isWellFormedMessageId, type AttachmentSummary, type MessageHead, type MessageStore } from '../messages/index.ts';
 import type { Tenant, TenantDirectory } from '../tenants/index.ts';
 
 /** A session ends this long after sign-in, whatever the activity. */
@@ -42,7 +42,7 @@ export interface InboxDeps {
   readonly clock: Clock;
   readonly random: RandomBytes;
   readonly logger: Logger;
-  /** Where the email's logo is loaded from. */
+  /** The portal's own origin (the inbox API accepts POSTs from its pages too). */
   readonly portalOrigin: string;
   /**
    * Issues a verification grant for a recipient whose address the session proved (the pickup side
@@ -159,7 +159,7 @@ async function issueSignInCode(deps: InboxDeps, tenantId: string, email: string,
   const outcome = await deps.inbox.issueCode(tenantId, address, await signInCodeHash(tenantId, address, code), now, deps.limits ?? SIGN_IN_LIMITS);
   if (hasMessages && outcome === 'issued') {
     const limits = deps.limits ?? SIGN_IN_LIMITS;
-    const mail = buildSignInCodeEmail({ tenant, to: { email: address }, code, validMinutes: Math.round(limits.codeTtlMs / 60_000), portalOrigin: deps.portalOrigin });
+    const mail = buildSignInCodeEmail({ tenant, to: { email: address }, code, validMinutes: Math.round(limits.codeTtlMs / 60_000) });
     try {
       const result = await deps.notifier.send(mail);
       if (result.status === 'failed') deps.logger.warn('inbox_code_not_sent', { tenantId, reason: result.reason });
@@ -219,6 +219,10 @@ export interface InboxItem {
   readonly expiresAt: string;
   readonly read: boolean;
   readonly replied: boolean;
+  /** The sender's label (stored in the clear), so the recipient can tell messages apart. */
+  readonly label?: string;
+  /** How many files it carries and their size, when known. */
+  readonly attachments?: AttachmentSummary;
 }
 
 /**
@@ -246,6 +250,8 @@ export async function listInbox(deps: InboxDeps, session: InboxSession): Promise
       expiresAt: head.expiresAt,
       read: (recipient?.opens ?? 0) > 0,
       replied: (recipient?.replies ?? 0) > 0,
+      ...(head.label !== undefined ? { label: head.label } : {}),
+      ...(head.attachments ? { attachments: head.attachments } : {}),
     });
   }
   return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));

@@ -27,7 +27,7 @@ import {
 } from '../shared/index.ts';
 import type { RecoveryStore } from './ports.ts';
 import { hashAccessToken } from '../protocol/index.ts';
-import { openMessage, readPartOrUnavailable, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
+import { ciphertextFor, openMessage, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
 import { isWellFormedMessageId, type MessageHead, type RecoveryGrant, type MessageStore } from '../messages/index.ts';
 import type { Principal } from '../tenants/index.ts';
 
@@ -187,22 +187,20 @@ const LINK_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * recipient. Undefined when it is not one (the caller goes on with the recipient path, which then
  * answers 404 as for any unknown credential).
  */
-async function openByRecovery(deps: PortalOpenDeps, messageId: string, credentials: RecipientCredentials, part: number, ctx: { sourceIp?: string; userAgent?: string }): Promise<RecoveredPart | undefined> {
-  if (!deps.recoveries || credentials.link === undefined || !LINK_PATTERN.test(credentials.link) || !isWellFormedMessageId(messageId)) return undefined;
-  const head = await deps.store.getHead(messageId);
+async function openByRecovery(
+  deps: PortalOpenDeps, head: MessageHead | undefined, link: string, part: number, ctx: { sourceIp?: string; userAgent?: string },
+): Promise<RecoveredPart | undefined> {
   const now = deps.clock();
-  if (!head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
-  const linkHash = await hashAccessToken(credentials.link);
+  if (!deps.recoveries || !head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
+  const linkHash = await hashAccessToken(link);
   if (!matchRecovery(head, linkHash, now)) return undefined;
   const tenant = await deps.tenants.getTenant(head.tenantId);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
-  const parts = deps.store.partCount(head);
-  if (part >= parts) throw new MessageUnavailableError();
   // Read before the one-time use: an unreadable message must not burn the link.
-  const ciphertext = await readPartOrUnavailable(deps, head, part);
+  const body = await ciphertextFor(deps, head, part);
   const opened = await openRecovery({ recoveries: deps.recoveries, events: deps.events, logger: deps.logger }, head, linkHash, now, part, ctx);
   if (!opened) throw new MessageUnavailableError();
-  return { ciphertext, part, parts, ...opened };
+  return { ...body, part, ...opened };
 }
 
 /**
@@ -218,5 +216,9 @@ export async function openMessageOrRecovery(
 ): Promise<OpenedPart | RecoveredPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
-  return (await openByRecovery(deps, messageId, credentials, part, ctx)) ?? openMessage(deps, messageId, credentials, ctx);
+  const { link } = credentials;
+  if (!deps.recoveries || link === undefined || !LINK_PATTERN.test(link) || !isWellFormedMessageId(messageId)) return openMessage(deps, messageId, credentials, ctx);
+  // One read of the head serves both paths: the recovery check and, when it is not one, the recipient's open.
+  const head = { value: await deps.store.getHead(messageId) };
+  return (await openByRecovery(deps, head.value, link, part, ctx)) ?? openMessage(deps, messageId, credentials, { ...ctx, head });
 }

@@ -5,7 +5,7 @@
  * colour); everything the tenant typed is HTML-escaped.
  */
 import { escapeHtml, type Address, type PickupNotification } from '../shared/index.ts';
-import { brandedEmailHtml, emailLogoUrl, type Tenant } from '../tenants/index.ts';
+import { brandedEmail, type Tenant } from '../tenants/index.ts';
 
 /**
  * SES tags of a sign-in email. They name no message (the mail-feedback processor finds no head for
@@ -19,15 +19,12 @@ export interface SignInCodeEmailInput {
   /** Six digits. */
   readonly code: string;
   readonly validMinutes: number;
-  /** Absolute origin for the logo (emails have no base URL). */
-  readonly portalOrigin: string;
 }
 
 export function buildSignInCodeEmail(input: SignInCodeEmailInput): PickupNotification {
   const { tenant, to, code, validMinutes } = input;
-  if (!/^\d{6}$/.test(code)) throw new RangeError('a sign-in code has six digits');
+  if (!/^\d{6}$/.test(code)) throw new RangeError('a sign-in code has 6 digits');
   const sender = tenant.settings.displayName;
-  const logoUrl = emailLogoUrl(tenant, input.portalOrigin);
   // Don't put the code in the subject: it would show in lock-screen previews and mail lists.
   const subject = `Your sign-in code for ${sender}`;
   const text = [
@@ -41,7 +38,7 @@ export function buildSignInCodeEmail(input: SignInCodeEmailInput): PickupNotific
     'If you did not try to sign in, you can ignore this email: nobody can sign in without the code.',
   ].join('\n');
   const e = escapeHtml;
-  const html = brandedEmailHtml(tenant, logoUrl, `<h1 style="font-size:20px;margin:0 0 16px">Your sign-in code for ${e(sender)}</h1>
+  const frame = brandedEmail(tenant, `<h1 style="font-size:20px;margin:0 0 16px">Your sign-in code for ${e(sender)}</h1>
 <p style="font-size:15px;line-height:1.5;margin:0 0 16px">Type this code on the sign-in page of the secure inbox:</p>
 <p style="font-size:32px;letter-spacing:6px;font-weight:bold;font-family:Consolas,Menlo,monospace;margin:0 0 24px">${e(code)}</p>
 <p style="font-size:13px;line-height:1.5;color:#52606d;margin:0 0 8px">It works for ${validMinutes} minutes, once. ${e(sender)} will never ask you for this code by phone or email, and this email contains no link.</p>
@@ -52,6 +49,6 @@ export function buildSignInCodeEmail(input: SignInCodeEmailInput): PickupNotific
     to,
     subject,
     text,
-    html,
+    ...frame,
   };
 }

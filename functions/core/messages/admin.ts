@@ -1,16 +1,19 @@
 /** What a sender may do with messages it sent: list them, see status and history, change expiry, revoke. */
 import { appendEvents, publicEvent, type PublicEvent, type StoredEvent, type EventLog } from '../audit/index.ts';
-import { ConflictError, NotFoundError, ValidationError, addDays, isExpired, type Clock, type Logger } from '../shared/index.ts';
+import { ConflictError, NotFoundError, ValidationError, addDays, describeError, isExpired, type Clock, type Logger } from '../shared/index.ts';
 import { isWellFormedMessageId } from './ids.ts';
-import type { MessageHead } from './model.ts';
+import type { AttachmentSummary, MessageHead, ReplyAuthor } from './model.ts';
 import type { Principal } from '../tenants/index.ts';
-import type { MessageStore } from './ports.ts';
+import type { BlobStore, MessageStore } from './ports.ts';
+import { deleteCiphertext } from './send.ts';
 
 export interface MessageAdminDeps {
   readonly store: MessageStore;
   readonly events: EventLog;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where sealed uploads' ciphertext is (S3): revoking or expiring such a message deletes its parts there. */
+  readonly blobs?: Pick<BlobStore, 'delete'>;
 }
 
 export type MessageState = 'active' | 'expired' | 'revoked';
@@ -48,10 +51,16 @@ export interface MessageSummary {
   readonly verification?: 'none' | 'email-code';
   /** Present (true) when recipients also need the sender's passcode. */
   readonly passcode?: true;
+  /** The sender's label, stored in the clear (MessageHead.label). */
+  readonly label?: string;
+  /** How many files it carries and their size (absent for messages sent before this was kept). */
+  readonly attachments?: AttachmentSummary;
   /** Secure replies to this message, oldest first. */
   readonly replies?: readonly { readonly id: string }[];
   /** For a secure reply: the message it answers. */
   readonly inReplyTo?: string;
+  /** For a secure reply: who wrote it (a recipient, or your organisation answering a reply). */
+  readonly replyFrom?: ReplyAuthor;
   readonly recipients: readonly RecipientStatus[];
 }
 
@@ -89,8 +98,10 @@ function summary(head: MessageHead, now: Date): MessageSummary {
     custody: head.custody ?? 'link',
     verification: head.verification ?? 'none',
     ...(head.passcode ? { passcode: true as const } : {}),
+    ...(head.label !== undefined ? { label: head.label } : {}),
+    ...(head.attachments ? { attachments: head.attachments } : {}),
     ...(head.replyIds && head.replyIds.length > 0 ? { replies: head.replyIds.map((id) => ({ id })) } : {}),
-    ...(head.inReplyTo ? { inReplyTo: head.inReplyTo } : {}),
+    ...(head.inReplyTo ? { inReplyTo: head.inReplyTo, replyFrom: head.replyFrom ?? 'recipient' } : {}),
     recipients: head.recipients.map((r) => ({
       email: r.email, kind: r.kind, status: r.status, opens: r.opens,
       ...(r.failureReason ? { reason: r.failureReason } : {}),
@@ -188,7 +199,7 @@ export async function revokeMessage(deps: MessageAdminDeps, principal: Principal
       sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
     }]);
   }
-  await deps.store.deleteChunks(messageId, revoked?.chunkCount ?? head.chunkCount);
+  await deleteCiphertext(deps, messageId, { chunkCount: revoked?.chunkCount ?? head.chunkCount, ...(head.blob ? { blob: head.blob } : {}) });
 }
 
 /**
@@ -203,6 +214,12 @@ export async function recordExpirations(deps: MessageAdminDeps, limit = 100): Pr
     if (!(await deps.store.markExpired(head.id, now))) continue;
     recorded++;
     await appendEvents(deps, [{ messageId: head.id, tenantId: head.tenantId, type: 'expired', at: head.expiresAt, actor: 'system', retentionDays: head.auditRetentionDays }]);
+    // Chunks in the table expire by TTL; parts in the blob store are deleted now (the bucket's
+    // lifecycle deletes anything left after the longest message life).
+    if (head.blob) {
+      await deleteCiphertext(deps, head.id, { chunkCount: 0, blob: head.blob })
+        .catch((e: unknown) => deps.logger.warn('expired_parts_delete_failed', { messageId: head.id, error: describeError(e) }));
+    }
   }
   return recorded;
 }

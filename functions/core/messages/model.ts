@@ -3,7 +3,8 @@ import type { Address, NotifyOutcome } from '../shared/index.ts';
 import type { VerificationPolicy } from '../tenants/index.ts';
 
 export type RecipientKind = 'to' | 'cc';
-export type DeliveryStatus = 'pending' | 'notified' | 'failed';
+/** 'sender': the sender delivers this recipient's link itself (a sealed upload with deliverLinksMyself). */
+export type DeliveryStatus = 'pending' | 'notified' | 'failed' | 'sender';
 
 export interface RecipientRecord extends Address {
   /** Short, non-secret reference of the recipient within its message (r0, r1, …). */
@@ -72,6 +73,11 @@ export interface MessageHead {
    * secrets are also kept, wrapped by KMS, for the recipient's inbox and emergency recovery).
    */
   readonly custody?: Custody;
+  /**
+   * Where the ciphertext is when it is not in the table's chunks: parts (objects) in the blob store
+   * (S3), with their sizes in order. A sealed upload's message; `chunkCount` is then 0.
+   */
+  readonly blob?: { readonly parts: readonly number[] };
   /** message-center custody: every recipient's 32-byte secret in rid order, wrapped by KMS in one call. */
   readonly wrappedSecrets?: Uint8Array;
   /**
@@ -81,8 +87,21 @@ export interface MessageHead {
    * sent before it existed.
    */
   readonly wrappedCustodyKey?: Uint8Array;
+  /**
+   * The sender's short label for recipients to tell messages apart ("Lab results, March"). Stored
+   * and shown in the clear (the inbox list, the console, the API), never in the sealed message or
+   * the notification email; absent when the sender gave none.
+   */
+  readonly label?: string;
+  /** What the sender attached, counted at send (absent on messages sent before it was kept). */
+  readonly attachments?: AttachmentSummary;
   /** For a secure reply: the message it answers. */
   readonly inReplyTo?: string;
+  /**
+   * For a secure reply: who wrote it — a recipient answering the organisation ("recipient", also
+   * what a reply without this field is) or the organisation answering a recipient's reply ("tenant").
+   */
+  readonly replyFrom?: ReplyAuthor;
   /** Secure replies to this message (their message ids), oldest first. */
   readonly replyIds?: readonly string[];
   /** One-time recovery links issued by an admin (message-center custody only). */
@@ -90,6 +109,25 @@ export interface MessageHead {
 }
 
 export type Custody = 'link' | 'message-center';
+
+/** Who wrote a secure reply: a recipient (to the organisation) or the organisation (to a recipient). */
+export type ReplyAuthor = 'recipient' | 'tenant';
+
+/** How many files a message carries and their decoded size in bytes: metadata the server saw at send. */
+export interface AttachmentSummary {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** The attachments of `attachments`, counted. */
+export function summarizeAttachments(attachments: readonly { readonly content: Uint8Array }[]): AttachmentSummary {
+  return { count: attachments.length, bytes: attachments.reduce((sum, a) => sum + a.content.length, 0) };
+}
+
+/** Who wrote `head`: the organisation for a message it sent, else the reply's author. */
+export function authorOf(head: Pick<MessageHead, 'inReplyTo' | 'replyFrom'>): ReplyAuthor {
+  return head.inReplyTo === undefined ? 'tenant' : head.replyFrom ?? 'recipient';
+}
 
 /** A recovery link's record: its token hash and the key it unlocks, wrapped under the link's own key. */
 export interface RecoveryGrant {
@@ -142,10 +180,15 @@ export interface OutboundMessage {
   readonly verification?: VerificationPolicy;
   /** A passcode shared with recipients out of band (phone, SMS); mixed into their keys, never stored. */
   readonly passcode?: string;
+  /** A short label stored in the clear for recipients' inbox lists (MessageHead.label). */
+  readonly label?: string;
 }
 
-export interface RecipientOutcome extends NotifyOutcome {
+export interface RecipientOutcome {
   readonly email: string;
+  /** 'sender': sealpost sent nothing; the sender delivers the link (deliverLinksMyself). */
+  readonly status: NotifyOutcome['status'] | 'sender';
+  readonly reason?: string;
 }
 
 /** The 201 body of POST /v1/messages. Holds no secret, so it may be replayed for an Idempotency-Key. */

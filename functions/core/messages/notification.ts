@@ -4,17 +4,14 @@
  * because the notification travels as ordinary email. It carries the tenant's brand (name, logo,
  * colour); sealpost appears only in the "Secured by" line. Everything the tenant typed is escaped.
  */
-import { escapeHtml, type Address, type PickupNotification } from '../shared/index.ts';
-import { brandedEmailHtml, emailColor, emailLogoUrl, type Tenant } from '../tenants/index.ts';
+import { escapeHtml, formatUtcExpiry, type Address, type PickupNotification } from '../shared/index.ts';
+import { brandedEmail, emailColor, type Tenant } from '../tenants/index.ts';
 
 
 export function pickupLink(portalOrigin: string, messageId: string, secret: string): string {
   return `${portalOrigin.replace(/\/+$/, '')}/m/${encodeURIComponent(messageId)}#${secret}`;
 }
 
-function formatExpiry(expiresAt: Date): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(expiresAt) + ' UTC';
-}
 
 export interface PickupNotificationInput {
   tenant: Tenant;
@@ -22,28 +19,36 @@ export interface PickupNotificationInput {
   to: Address;
   link: string;
   expiresAt: Date;
-  /** Origin the logo is served from (absolute: emails have no base URL); defaults to the link's origin. */
-  portalOrigin?: string;
   /** Reply-To of the email: the message's reply-to address; defaults to the tenant's. */
   replyTo?: string;
   /** The message needs a passcode: the email says so (never what it is). */
   passcode?: boolean;
+  /** The message needs a code emailed when it is opened: the email says so, so the second email is expected. */
+  code?: boolean;
   /** Message Center custody: the tenant's inbox, where the message can also be opened after signing in. */
   inboxUrl?: string;
 }
 
-/** The sentence a passcode message's notification adds (the passcode itself never travels with the link). */
-export function passcodeSentence(tenant: Tenant): string {
-  return `You will also need the passcode ${tenant.settings.displayName} gave you.`;
+/**
+ * What a recipient will need besides the link, in one sentence (or none): the passcode the
+ * organisation gave them (never the passcode itself) and/or the code emailed when they open it.
+ */
+export function proofSentence(tenant: Tenant, needs: { passcode?: boolean; code?: boolean }): string | undefined {
+  const passcode = `the passcode ${tenant.settings.displayName} gave you`;
+  const code = 'a 6-digit code that we email you when you open it';
+  if (needs.passcode && needs.code) return `To open it you will also need ${passcode}, and ${code}.`;
+  if (needs.passcode) return `To open it you will also need ${passcode}.`;
+  if (needs.code) return `To open it you will also need ${code}.`;
+  return undefined;
 }
 
 export function buildPickupNotification(input: PickupNotificationInput): PickupNotification {
   const { tenant, to, link } = input;
   const sender = tenant.settings.displayName;
   const color = emailColor(tenant);
-  const logoUrl = emailLogoUrl(tenant, input.portalOrigin ?? new URL(link).origin);
+  const proof = proofSentence(tenant, input);
   const replyTo = input.replyTo ?? tenant.settings.replyTo;
-  const expiry = formatExpiry(input.expiresAt);
+  const expiry = formatUtcExpiry(input.expiresAt);
   const subject = `${sender} sent you a secure message`;
   const custody = input.inboxUrl
     ? `You can also open it from ${sender}'s Message Center, signing in with a code sent to this address: ${input.inboxUrl}`
@@ -55,17 +60,17 @@ export function buildPickupNotification(input: PickupNotificationInput): PickupN
     link,
     '',
     `The link works until ${expiry}.`,
-    ...(input.passcode ? [passcodeSentence(tenant)] : []),
+    ...(proof ? [proof] : []),
     custody,
     'The message is decrypted in your browser; the portal itself cannot read it.',
     '',
     `If you were not expecting a message from ${sender}, you can ignore this email.`,
   ].join('\n');
   const e = escapeHtml;
-  const html = brandedEmailHtml(tenant, logoUrl, `<h1 style="font-size:20px;margin:0 0 16px">${e(sender)} sent you a secure message</h1>
+  const frame = brandedEmail(tenant, `<h1 style="font-size:20px;margin:0 0 16px">${e(sender)} sent you a secure message</h1>
 <p style="font-size:15px;line-height:1.5;margin:0 0 24px">Use the button below to open it. The message is decrypted in your browser; the portal itself cannot read it.</p>
 <p style="margin:0 0 24px"><a href="${e(link)}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:${color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">Open secure message</a></p>
-${input.passcode ? `<p style="font-size:15px;line-height:1.5;margin:0 0 16px">${e(passcodeSentence(tenant))}</p>\n` : ''}<p style="font-size:13px;line-height:1.5;color:#52606d;margin:0 0 8px">The link works until ${e(expiry)}. ${e(custody)}</p>
+${proof ? `<p style="font-size:15px;line-height:1.5;margin:0 0 16px">${e(proof)}</p>\n` : ''}<p style="font-size:13px;line-height:1.5;color:#52606d;margin:0 0 8px">The link works until ${e(expiry)}. ${e(custody)}</p>
 <p style="font-size:13px;line-height:1.5;color:#52606d;margin:0">If you were not expecting a message from ${e(sender)}, you can ignore this email.</p>`);
   return {
     reference: input.reference,
@@ -74,6 +79,6 @@ ${input.passcode ? `<p style="font-size:15px;line-height:1.5;margin:0 0 16px">${
     ...(replyTo ? { replyTo } : {}),
     subject,
     text,
-    html,
+    ...frame,
   };
 }

@@ -1,4 +1,4 @@
-/** Ports of messages: the store (head and ciphertext chunks), idempotency, sealing and MIME. */
+/** Ports of messages: the store (head and ciphertext chunks), the blob store of sealed uploads, idempotency and sealing. */
 import type { Address } from '../shared/index.ts';
 import type { MessageHead, OutboundMessage, SendReceipt } from './model.ts';
 
@@ -10,8 +10,12 @@ export type NewMessageHead = Omit<MessageHead, 'chunkCount' | 'ciphertextBytes'>
  * is written last, conditionally, and is the commit point.
  */
 export interface MessageStore {
-  /** Stores chunks, then the head (fails if the id exists). Throws DependencyError on failure. */
-  create(head: NewMessageHead, ciphertext: Uint8Array): Promise<void>;
+  /**
+   * Stores chunks, then the head (fails if the id exists). Throws DependencyError on failure. A head
+   * with `blob` has its ciphertext in the blob store already: only the head is written (no
+   * `ciphertext` is given).
+   */
+  create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void>;
   /** The head as stored, without any expiry/state check: callers check those themselves. */
   getHead(messageId: string): Promise<MessageHead | undefined>;
   /**
@@ -22,7 +26,7 @@ export interface MessageStore {
   /** Reads part `index` (0-based) of the ciphertext. Throws if a chunk is missing (treated as unavailable). */
   readPart(head: MessageHead, index: number): Promise<Uint8Array>;
   /** Records per-recipient delivery outcomes (one conditional update of the head). */
-  recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed'; reason?: string; at: string }[]): Promise<void>;
+  recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]): Promise<void>;
   /**
    * Marks the message revoked if it belongs to `tenantId` and is still active (one conditional
    * update): from then on every read refuses it. Returns the head's chunk count for the cleanup that
@@ -67,6 +71,12 @@ export interface IdempotencyStore {
 /** Encrypts once for many passwords (OpenPGP, RFC 9580). */
 export interface Sealer {
   seal(plaintext: Uint8Array, passwords: readonly string[]): Promise<Uint8Array>;
+  /**
+   * Whether `password` opens one of the session-key packets (`sessionKeyPackets`: an OpenPGP
+   * message of only SKESKs): then a fingerprint of the session key it yields (SHA-256, hex: equal
+   * fingerprints, equal keys), else undefined. Decrypts no content.
+   */
+  unlock(sessionKeyPackets: Uint8Array, password: string): Promise<string | undefined>;
   open(ciphertext: Uint8Array, password: string): Promise<Uint8Array>;
 }
 
@@ -77,27 +87,99 @@ export interface MailToSeal extends OutboundMessage {
   readonly messageId: string;
 }
 
-/** Renders a message as RFC 5322 MIME bytes. */
-export interface MimeComposer {
-  compose(mail: MailToSeal): Promise<Uint8Array>;
-}
-
 /** The custody fields of a new head: what the send path spreads into it. */
 export type CustodyHeadFields =
   | { readonly custody: 'message-center'; readonly wrappedSecrets: Uint8Array; readonly wrappedCustodyKey: Uint8Array }
   | { readonly custody: 'link' };
 
 /**
- * What Message Center adds to a send (message-center/custody.ts implements it): the recipients'
- * secrets and a custody key kept under the key service before anything is sealed or stored, and
- * the inbox entries after the head is committed.
+ * What Message Center adds to a send (message-center/custody.ts implements it): a custody key the
+ * message is also sealed for (so a recovery needs no recipient's secret) and the recipients' secrets,
+ * both kept under the key service before anything is stored, and the inbox entries after the head
+ * is committed.
  */
 export interface SecretCustody {
-  /**
-   * The head fields that keep `secrets` (32 bytes each, in rid order), and the extra passwords the
-   * message must be sealed for (the custody key, for recovery). Throws when the key service fails.
-   */
-  keep(tenantId: string, messageId: string, secrets: readonly Uint8Array[]): Promise<{ readonly fields: CustodyHeadFields; readonly passwords: readonly string[] }>;
+  /** A fresh custody key for message `messageId`: the password to seal for, and its wrapped form for the head. Throws when the key service fails. */
+  drawKey(tenantId: string, messageId: string): Promise<{ readonly password: string; readonly wrapped: Uint8Array }>;
+  /** The recipients' secrets (32 bytes each, in rid order), wrapped in one call. Throws when the key service fails. */
+  keepSecrets(tenantId: string, messageId: string, secrets: readonly Uint8Array[]): Promise<Uint8Array>;
   /** Lists a committed message in its recipients' inboxes. Throws on failure (the caller logs it: the link still opens it). */
   list(head: NewMessageHead): Promise<void>;
+}
+
+/** One part of a sealed upload as its sender declares it: its size and SHA-256 (base64). */
+export interface PartDeclaration {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** How the sender puts one part: a URL that accepts exactly that part, and the headers to send with it. */
+export interface PartUpload {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The ciphertext of sealed uploads, as numbered parts (objects) outside the table (S3). A part is
+ * written only by its sender, through a URL that accepts exactly the declared size and checksum; it
+ * stays "pending" (and expires) until its message is committed.
+ */
+export interface BlobStore {
+  /** A URL for the sender to PUT part `index` of message `messageId`, valid `expiresInSeconds`. */
+  uploadUrl(messageId: string, index: number, part: PartDeclaration, expiresInSeconds: number): Promise<PartUpload>;
+  /** The bytes of part `index`, in chunks as they arrive, or undefined when there is no such part. */
+  read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Marks `parts` parts committed, so they no longer expire as an unfinished upload. */
+  commit(messageId: string, parts: number): Promise<void>;
+  /** Deletes `parts` parts (an aborted upload, a revoked or expired message). */
+  delete(messageId: string, parts: number): Promise<void>;
+}
+
+/** Where a recipient's browser fetches the parts of a message in the blob store. */
+export interface BlobDownloads {
+  /** A same-origin URL (path and query) to GET part `index`, valid `expiresInSeconds`. */
+  downloadUrl(messageId: string, index: number, expiresInSeconds: number): Promise<string>;
+}
+
+/** An open sealed upload: the message it will become, until it is completed or expires. */
+export interface UploadRecord {
+  /** The message id (the upload is the message before its head exists). */
+  readonly id: string;
+  readonly tenantId: string;
+  readonly createdAt: string;
+  /** When an unfinished upload is given up (its pending parts expire in the blob store). */
+  readonly expiresAt: string;
+  /** How many recipients the message is sealed for: one SKESK each. */
+  readonly recipients: number;
+  /** The sealed size, which fixes the part layout (messages/upload.ts partLayout); declared once, with the first part URLs. */
+  readonly bytes?: number;
+  /** The composite SHA-256 of the parts (base64), declared with `bytes`. */
+  readonly sha256?: string;
+  /** Message Center: the custody key the sender seals for, wrapped by KMS (see message-center/custody.ts)… */
+  readonly wrappedCustodyKey?: Uint8Array;
+  /** …and a hash of its password, which the sender gives back at completion (never the password itself). */
+  readonly custodyPasswordHash?: string;
+  /** `completing`: one request holds it while it checks and commits. */
+  readonly state: 'open' | 'completing' | 'committed';
+}
+
+/** Open uploads. Every change is one conditional write on the tenant's own upload. */
+export interface UploadStore {
+  /** Stores a new upload; false if the id exists. */
+  create(upload: UploadRecord): Promise<boolean>;
+  get(id: string): Promise<UploadRecord | undefined>;
+  /**
+   * Fixes the sealed size and checksum of an open, unexpired upload of the tenant, once: true when
+   * they are now what is given (set by this call or an earlier one with the same values), false
+   * when the upload is not open or was declared otherwise.
+   */
+  declare(tenantId: string, id: string, bytes: number, sha256: string, now: Date): Promise<boolean>;
+  /** Takes an open, unexpired upload of the tenant for completion (open → completing); false when it is not that. */
+  claim(tenantId: string, id: string, now: Date): Promise<boolean>;
+  /** Gives a claimed upload back (completing → open) after a completion that failed before its commit. */
+  release(tenantId: string, id: string): Promise<void>;
+  /** Records that the upload became a message (completing → committed). */
+  finish(tenantId: string, id: string): Promise<void>;
+  /** Forgets an open upload of the tenant; false when there is none. */
+  abort(tenantId: string, id: string): Promise<boolean>;
 }

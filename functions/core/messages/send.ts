@@ -9,17 +9,17 @@ import {
 } from '../shared/index.ts';
 import { appendEvents, type EventLog } from '../audit/index.ts';
 import { newMessageId } from './ids.ts';
-import type { OutboundMessage, RecipientKind, RecipientOutcome, RecipientRecord, SendReceipt } from './model.ts';
-import type { Principal } from '../tenants/index.ts';
+import { summarizeAttachments, type OutboundMessage, type RecipientKind, type RecipientOutcome, type RecipientRecord, type ReplyAuthor, type SendReceipt } from './model.ts';
+import type { Principal, Tenant, VerificationPolicy } from '../tenants/index.ts';
 import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
-import type { CustodyHeadFields, IdempotencyStore, MessageStore, MimeComposer, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
+import type { BlobStore, CustodyHeadFields, IdempotencyStore, MessageStore, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
+import { composeMime } from './mime.ts';
 
 export interface SendDeps {
   readonly store: MessageStore;
   readonly events: EventLog;
   readonly idempotency: IdempotencyStore;
   readonly sealer: Sealer;
-  readonly mime: MimeComposer;
   readonly notifier: Notifier;
   readonly clock: Clock;
   readonly random: RandomBytes;
@@ -40,6 +40,8 @@ export interface SendContext {
   readonly actor?: string;
   /** A secure reply: the id of the message it answers, kept in the head. */
   readonly inReplyTo?: string;
+  /** A secure reply: who wrote it (MessageHead.replyFrom). */
+  readonly replyFrom?: ReplyAuthor;
   /** The sealed MIME's From; default the tenant's display name and sender address (a reply: its recipient). */
   readonly from?: Address;
   /** Builds each recipient's notification; default buildPickupNotification (a reply says who replied). */
@@ -49,7 +51,8 @@ export interface SendContext {
 /** How many notifications go out at once: enough to be quick, few enough to stay under SES send rates. */
 const NOTIFY_CONCURRENCY = 8;
 
-interface PlannedRecipient extends Address {
+/** A recipient of a message being sealed: its fresh secret, its key (the OpenPGP password) and the hashes the head keeps. */
+export interface PlannedRecipient extends Address {
   readonly rid: string;
   readonly kind: RecipientKind;
   readonly secret: string;
@@ -88,109 +91,213 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 export async function sendMessage(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext): Promise<SendReceipt> {
-  const { tenant } = principal;
+  return withIdempotency(deps, principal.tenant.id, ctx, (now) => sealStoreAndNotify(deps, principal, message, ctx, now));
+}
+
+/**
+ * Runs a send under the sender's Idempotency-Key (when there is one): a repeat with the same key and
+ * body gets the first receipt again, a repeat while the first runs a conflict, a repeat with another
+ * body a mismatch. A send that fails frees the key, so the sender's retry is a fresh attempt.
+ */
+export async function withIdempotency(
+  deps: Pick<SendDeps, 'idempotency' | 'clock' | 'logger'>,
+  tenantId: string,
+  ctx: Pick<SendContext, 'idempotencyKey' | 'requestHash'>,
+  send: (now: Date) => Promise<SendReceipt>,
+): Promise<SendReceipt> {
   const now = deps.clock();
-  const keyHash = ctx.idempotencyKey === undefined ? undefined : await sha256Base64Url(`${tenant.id}\n${ctx.idempotencyKey}`);
+  const keyHash = ctx.idempotencyKey === undefined ? undefined : await sha256Base64Url(`${tenantId}\n${ctx.idempotencyKey}`);
 
   let claim: string | undefined;
   if (keyHash) {
-    const begun = await deps.idempotency.begin(tenant.id, keyHash, ctx.requestHash, now);
+    const begun = await deps.idempotency.begin(tenantId, keyHash, ctx.requestHash, now);
     if (begun.state === 'new') claim = begun.claim;
     if (begun.state === 'done') return begun.receipt;
-    if (begun.state === 'in-flight') throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry in a few seconds.');
+    if (begun.state === 'in-flight') throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry in a few seconds.', { retryAfter: 2 });
     if (begun.state === 'mismatch') throw new IdempotencyKeyMismatchError();
   }
 
   try {
-    const receipt = await sealStoreAndNotify(deps, principal, message, ctx, now);
+    const receipt = await send(now);
     if (keyHash) {
-      await deps.idempotency.complete(tenant.id, keyHash, receipt)
+      await deps.idempotency.complete(tenantId, keyHash, receipt)
         .catch((e: unknown) => deps.logger.error('idempotency_complete_failed', { messageId: receipt.id, error: describeError(e) }));
     }
     return receipt;
   } catch (error) {
     // Nothing was delivered: free the key so the sender's retry is a fresh attempt.
-    if (keyHash) await deps.idempotency.release(tenant.id, keyHash, claim).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: describeError(e) }));
+    if (keyHash) await deps.idempotency.release(tenantId, keyHash, claim).catch((e: unknown) => deps.logger.error('idempotency_release_failed', { error: describeError(e) }));
     throw error;
   }
+}
+
+/** What a tenant's settings and a sender's request make of a new message's terms. */
+export interface MessageTerms {
+  readonly expiresAt: Date;
+  readonly replyTo?: string;
+  readonly verification: VerificationPolicy;
+}
+
+/** The expiry (refused beyond the tenant's maximum), reply-to and verification of a new message. */
+export function messageTerms(tenant: Tenant, request: Pick<OutboundMessage, 'expiresInDays' | 'replyTo' | 'verification'>, now: Date): MessageTerms {
+  const { defaultExpiryDays, maxExpiryDays } = tenant.settings;
+  if (request.expiresInDays !== undefined && request.expiresInDays > maxExpiryDays) {
+    throw new ValidationError(`expiresInDays: your organisation allows at most ${maxExpiryDays} days`, [{ field: 'expiresInDays', message: `must be at most ${maxExpiryDays}` }]);
+  }
+  const replyTo = request.replyTo ?? tenant.settings.replyTo;
+  return {
+    expiresAt: addDays(now, Math.min(request.expiresInDays ?? defaultExpiryDays, maxExpiryDays)),
+    ...(replyTo ? { replyTo } : {}),
+    verification: request.verification ?? tenant.settings.verification,
+  };
+}
+
+/**
+ * Each distinct recipient with a fresh secret: its key (the secret, or the secret mixed with the
+ * passcode — before anything is derived from it, and nowhere else) and the hashes the head keeps.
+ * The same planning seals on the server and on a sender's machine (the SDK).
+ */
+export async function planRecipients(message: Pick<OutboundMessage, 'to' | 'cc' | 'passcode'>, random: RandomBytes): Promise<PlannedRecipient[]> {
+  return Promise.all(distinctRecipients(message).map(async ({ address, kind }, index) => {
+    const secret = encodeSecret(random(32));
+    const key = await deriveMessageKey(secret, message.passcode);
+    return {
+      ...address, kind, rid: `r${index}`, secret, key,
+      tokenHash: await hashAccessToken(await deriveAccessToken(key)),
+      linkTokenHash: await hashAccessToken(await deriveLinkToken(secret)),
+    };
+  }));
 }
 
 async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message: OutboundMessage, ctx: SendContext, now: Date): Promise<SendReceipt> {
   const { tenant } = principal;
   const id = newMessageId(deps.random);
-  const { defaultExpiryDays, maxExpiryDays } = tenant.settings;
-  if (message.expiresInDays !== undefined && message.expiresInDays > maxExpiryDays) {
-    throw new ValidationError(`expiresInDays: your organisation allows at most ${maxExpiryDays} days`, [{ field: 'expiresInDays', message: `must be at most ${maxExpiryDays}` }]);
-  }
-  const expiresAt = addDays(now, Math.min(message.expiresInDays ?? defaultExpiryDays, maxExpiryDays));
-  const replyTo = message.replyTo ?? tenant.settings.replyTo;
-  const verification = message.verification ?? tenant.settings.verification;
-  const planned: PlannedRecipient[] = await Promise.all(
-    distinctRecipients(message).map(async ({ address, kind }, index) => {
-      const secret = encodeSecret(deps.random(32));
-      // The passcode goes into the key before anything is derived from it, and nowhere else.
-      const key = await deriveMessageKey(secret, message.passcode);
-      return {
-        ...address, kind, rid: `r${index}`, secret, key,
-        tokenHash: await hashAccessToken(await deriveAccessToken(key)),
-        linkTokenHash: await hashAccessToken(await deriveLinkToken(secret)),
-      };
-    }),
-  );
+  const terms = messageTerms(tenant, message, now);
+  const planned = await planRecipients(message, deps.random);
 
-  const { passcode, verification: _override, ...content } = message;
-  const plaintext = await deps.mime.compose({
+  const { passcode, verification: _override, label, ...content } = message;
+  const plaintext = composeMime({
     ...content,
     from: ctx.from ?? { email: tenant.settings.senderAddress, name: tenant.settings.displayName },
-    ...(replyTo ? { replyTo } : {}),
+    ...(terms.replyTo ? { replyTo: terms.replyTo } : {}),
     date: now,
     messageId: `<${id}@sealpost>`,
-  });
+  }, deps.random);
   // Message Center: the link secrets (not the passcode-mixed keys) are kept, wrapped by KMS, and a
   // custody key is drawn and wrapped under its own context, before anything is sealed or stored: a
   // KMS failure stores and sends nothing. The message is also sealed for the custody key, so a
   // recovery never needs a recipient's secret. A reply is always link-only (it goes to the
   // organisation's own address, not to an inbox).
-  const secretBytes = planned.map((r) => fromBase64Url(r.secret));
-  const messageCenter = tenant.settings.messageCenter && ctx.inReplyTo === undefined;
-  if (messageCenter && !deps.custody) {
-    throw new DependencyError('Message Center is on, but this deployment has no key service configured. Nothing was stored or sent.', 'kms');
+  const custody = ctx.inReplyTo === undefined ? messageCenterFor(deps, tenant) : undefined;
+  let fields: CustodyHeadFields = { custody: 'link' };
+  const passwords = planned.map((r) => r.key);
+  if (custody) {
+    const secretBytes = planned.map((r) => fromBase64Url(r.secret));
+    try {
+      const [key, wrappedSecrets] = await Promise.all([custody.drawKey(tenant.id, id), custody.keepSecrets(tenant.id, id, secretBytes)]);
+      fields = { custody: 'message-center', wrappedSecrets, wrappedCustodyKey: key.wrapped };
+      passwords.push(key.password);
+    } catch (error) {
+      throw keyServiceFailed(error);
+    } finally {
+      secretBytes.forEach((b) => b.fill(0));
+    }
   }
-  const kept: { fields: CustodyHeadFields; passwords: readonly string[] } = !messageCenter || !deps.custody
-    ? { fields: { custody: 'link' }, passwords: [] }
-    : await deps.custody.keep(tenant.id, id, secretBytes).catch((error: unknown) => {
-      throw new DependencyError('Message Center could not keep the message\'s keys (the key service failed), so nothing was stored or sent. It is safe to retry.', 'kms', error);
-    });
-  secretBytes.forEach((b) => b.fill(0));
-  const custody = kept.fields;
-  const ciphertext = await deps.sealer.seal(plaintext, [...planned.map((r) => r.key), ...kept.passwords]);
+  const ciphertext = await deps.sealer.seal(plaintext, passwords);
 
-  const head: NewMessageHead = {
+  const head = newHead(tenant, id, now, terms, planned, fields, {
+    ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
+    ...(passcode !== undefined ? { passcode: true } : {}),
+    ...(label !== undefined ? { label } : {}),
+    attachments: summarizeAttachments(message.attachments),
+    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo, replyFrom: ctx.replyFrom ?? 'recipient' } : {}),
+  });
+  await deps.store.create(head, ciphertext);
+  return notifyCommitted(deps, principal, head, planned, ctx, now);
+}
+
+/**
+ * Message Center's custody for a new message of `tenant`, decided by its setting at this moment, or
+ * undefined for standard mode. Message Center on without a key service refuses the send.
+ */
+export function messageCenterFor(deps: Pick<SendDeps, 'custody'>, tenant: Tenant): SecretCustody | undefined {
+  if (!tenant.settings.messageCenter) return undefined;
+  if (!deps.custody) throw new DependencyError('Message Center is on, but this deployment has no key service configured. Nothing was stored or sent.', 'kms');
+  return deps.custody;
+}
+
+/** The answer to a key service failure while keeping a Message Center message's keys. */
+export function keyServiceFailed(cause: unknown): DependencyError {
+  return new DependencyError('Message Center could not keep the message\'s keys (the key service failed), so nothing was stored or sent. It is safe to retry.', 'kms', cause);
+}
+
+/** A new message's head item, before the store adds its chunk count and size. */
+export function newHead(
+  tenant: Tenant, id: string, now: Date, terms: MessageTerms, recipients: readonly RecipientPlan[], custody: CustodyHeadFields,
+  extra: Partial<Pick<NewMessageHead, 'maxViews' | 'passcode' | 'label' | 'attachments' | 'inReplyTo' | 'replyFrom' | 'blob'>>,
+): NewMessageHead {
+  return {
     id,
     tenantId: tenant.id,
     createdAt: now.toISOString(),
-    expiresAt: expiresAt.toISOString(),
+    expiresAt: terms.expiresAt.toISOString(),
     state: 'active',
-    ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
-    ...(replyTo ? { replyTo } : {}),
-    ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo } : {}),
+    ...(terms.replyTo ? { replyTo: terms.replyTo } : {}),
     auditRetentionDays: tenant.settings.auditRetentionDays,
-    verification,
-    ...(passcode !== undefined ? { passcode: true } : {}),
+    verification: terms.verification,
+    ...extra,
     ...custody,
-    recipients: planned.map(({ secret: _secret, key: _key, ...r }): RecipientRecord => ({ ...r, status: 'pending', opens: 0 })),
+    recipients: recipients.map(({ rid, kind, email, name, tokenHash, linkTokenHash }): RecipientRecord => ({
+      rid, kind, email, ...(name ? { name } : {}), tokenHash, linkTokenHash, status: 'pending', opens: 0,
+    })),
   };
-  await deps.store.create(head, ciphertext);
+}
+
+/** A recipient as the commit needs it: the secret only when sealpost emails the link. */
+export interface RecipientPlan extends Address {
+  readonly rid: string;
+  readonly kind: RecipientKind;
+  readonly tokenHash: string;
+  readonly linkTokenHash: string;
+  /** Absent when the sender delivers the link itself: nothing is emailed to this recipient. */
+  readonly secret?: string;
+}
+
+/**
+ * After the head is committed: inbox entries (Message Center), the `created` event, one
+ * notification per recipient that has a secret here (a recipient whose link the sender delivers
+ * gets nothing), the per-recipient outcome, and the receipt. When no notification could be sent to
+ * anyone who needed one, the secrets existed only in those emails: the message is discarded.
+ */
+export async function notifyCommitted(
+  deps: SendDeps & { readonly blobs?: Pick<BlobStore, 'delete'> },
+  principal: Principal,
+  head: NewMessageHead,
+  recipients: readonly RecipientPlan[],
+  ctx: SendContext,
+  now: Date,
+): Promise<SendReceipt> {
+  const { tenant } = principal;
+  const id = head.id;
+  const expiresAt = new Date(head.expiresAt);
   // The inbox lists are a convenience: a failure leaves the message openable by its link.
-  if (custody.custody === 'message-center') {
+  if (head.custody === 'message-center') {
     await deps.custody?.list(head).catch((e: unknown) => deps.logger.error('inbox_entries_failed', { messageId: id, error: describeError(e) }));
   }
   const actor = ctx.actor ?? `key:${principal.keyId}`;
   const base = { messageId: id, tenantId: tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: tenant.settings.auditRetentionDays };
   await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
 
-  const outcomes = await mapLimited(planned, NOTIFY_CONCURRENCY, async (recipient) => {
-    const notification = (ctx.notification ?? buildPickupNotification)({ tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt, portalOrigin: deps.portalOrigin, ...(replyTo ? { replyTo } : {}), ...(passcode !== undefined ? { passcode: true } : {}), ...(custody.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}) });
+  const emailed = recipients.filter((r): r is RecipientPlan & { secret: string } => r.secret !== undefined);
+  const outcomes = await mapLimited(emailed, NOTIFY_CONCURRENCY, async (recipient) => {
+    const notification = (ctx.notification ?? buildPickupNotification)({
+      tenant, reference: { messageId: id, rid: recipient.rid }, to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
+      link: pickupLink(deps.portalOrigin, id, recipient.secret), expiresAt,
+      ...(head.replyTo ? { replyTo: head.replyTo } : {}),
+      ...(head.passcode ? { passcode: true } : {}),
+      ...(head.verification === 'email-code' ? { code: true } : {}),
+      ...(head.custody === 'message-center' ? { inboxUrl: `${deps.portalOrigin.replace(/\/+$/, '')}/inbox/${encodeURIComponent(tenant.id)}` } : {}),
+    });
     try {
       return { recipient, ...(await deps.notifier.send(notification)), at: deps.clock().toISOString() };
     } catch (error) {
@@ -198,13 +305,16 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
       return { recipient, status: 'failed' as const, reason: 'The notification service failed; the email was not sent.', at: deps.clock().toISOString() };
     }
   });
+  const byRid = new Map(outcomes.map((o) => [o.recipient.rid, o]));
+  const receiptRecipients: RecipientOutcome[] = recipients.map((recipient) => {
+    const outcome = byRid.get(recipient.rid);
+    if (!outcome) return { email: recipient.email, status: 'sender' };
+    return outcome.status === 'failed' ? { email: recipient.email, status: 'failed', reason: outcome.reason ?? 'rejected' } : { email: recipient.email, status: outcome.status };
+  });
 
-  const receiptRecipients: RecipientOutcome[] = outcomes.map(({ recipient, status, reason }) =>
-    status === 'failed' ? { email: recipient.email, status, reason: reason ?? 'rejected' } : { email: recipient.email, status });
-
-  if (outcomes.every((o) => o.status === 'failed')) {
+  if (outcomes.length > 0 && outcomes.every((o) => o.status === 'failed') && outcomes.length === recipients.length) {
     // The secrets existed only in those emails: nobody can open the ciphertext. Discard it.
-    const discarded = await discard(deps, tenant.id, id);
+    const discarded = await discard(deps, tenant.id, head);
     await appendEvents(deps, outcomes.map((o) => ({ ...base, type: 'notify_failed' as const, at: o.at, actor: 'system', recipient: o.recipient.email, detail: o.reason })));
     throw new DeliveryFailedError(
       discarded
@@ -215,8 +325,12 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     );
   }
 
+  const delivery = [
+    ...outcomes.map((o) => ({ rid: o.recipient.rid, status: o.status, reason: o.reason, at: o.at })),
+    ...recipients.filter((r) => r.secret === undefined).map((r) => ({ rid: r.rid, status: 'sender' as const, at: now.toISOString() })),
+  ];
   await deps.store
-    .recordDelivery(id, outcomes.map((o) => ({ rid: o.recipient.rid, status: o.status, reason: o.reason, at: o.at })))
+    .recordDelivery(id, delivery)
     .catch((e: unknown) => deps.logger.error('record_delivery_failed', { messageId: id, error: describeError(e) }));
   await appendEvents(deps, outcomes.map((o) => ({
     ...base,
@@ -231,16 +345,26 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
 }
 
 /** Revokes and deletes a message nobody can open; reports whether that fully succeeded. */
-async function discard(deps: SendDeps, tenantId: string, messageId: string): Promise<boolean> {
+async function discard(deps: Pick<SendDeps, 'store' | 'clock' | 'logger'> & { readonly blobs?: Pick<BlobStore, 'delete'> }, tenantId: string, head: NewMessageHead): Promise<boolean> {
   try {
-    const revoked = await deps.store.revoke(tenantId, messageId, deps.clock());
-    if (revoked) await deps.store.deleteChunks(messageId, revoked.chunkCount);
+    const revoked = await deps.store.revoke(tenantId, head.id, deps.clock());
+    if (revoked) await deleteCiphertext(deps, head.id, { chunkCount: revoked.chunkCount, ...(head.blob ? { blob: head.blob } : {}) });
     return revoked !== undefined;
   } catch (error) {
-    deps.logger.error('discard_failed', { messageId, error: describeError(error) });
+    deps.logger.error('discard_failed', { messageId: head.id, error: describeError(error) });
     return false;
   }
 }
 
-
-
+/** Deletes a message's ciphertext wherever it is: the table's chunks, or the blob store's parts. */
+export async function deleteCiphertext(
+  deps: { readonly store: Pick<MessageStore, 'deleteChunks'>; readonly blobs?: Pick<BlobStore, 'delete'> },
+  messageId: string,
+  where: { readonly chunkCount: number; readonly blob?: { readonly parts: readonly number[] } },
+): Promise<void> {
+  if (where.chunkCount > 0) await deps.store.deleteChunks(messageId, where.chunkCount);
+  if (where.blob && where.blob.parts.length > 0) {
+    if (!deps.blobs) throw new Error('this message\'s ciphertext is in the blob store, which this deployment did not give');
+    await deps.blobs.delete(messageId, where.blob.parts.length);
+  }
+}

@@ -5,7 +5,7 @@
  * notification, in the tenant's email frame (tenants/email-frame.ts).
  */
 import { escapeHtml, type Address, type PickupNotification } from '../shared/index.ts';
-import { brandedEmailHtml, emailLogoUrl, type Tenant } from '../tenants/index.ts';
+import { brandedEmail, type Tenant } from '../tenants/index.ts';
 import { VERIFICATION_POLICY } from './verification.ts';
 
 export interface CodeEmailInput {
@@ -13,8 +13,6 @@ export interface CodeEmailInput {
   readonly reference: { readonly messageId: string; readonly rid: string };
   readonly to: Address;
   readonly code: string;
-  /** Where the logo is served from (absolute: emails have no base URL); without it, no logo. */
-  readonly portalOrigin?: string;
 }
 
 export function buildCodeEmail(input: CodeEmailInput): PickupNotification {
@@ -31,8 +29,7 @@ export function buildCodeEmail(input: CodeEmailInput): PickupNotification {
     'If you did not try to open a message, ignore this email: nobody can open it with the code alone.',
   ].join('\n');
   const e = escapeHtml;
-  const logoUrl = input.portalOrigin === undefined ? undefined : emailLogoUrl(tenant, input.portalOrigin);
-  const html = brandedEmailHtml(tenant, logoUrl, `<h1 style="font-size:20px;margin:0 0 16px">Your code to open the secure message from ${e(sender)}</h1>
+  const frame = brandedEmail(tenant, `<h1 style="font-size:20px;margin:0 0 16px">Your code to open the secure message from ${e(sender)}</h1>
 <p style="font-size:32px;font-weight:bold;letter-spacing:6px;font-family:Menlo,Consolas,monospace;margin:0 0 16px">${e(code)}</p>
 <p style="font-size:15px;line-height:1.5;margin:0 0 16px">Type it on the page where you opened the message. It works for ${minutes} minutes, once.</p>
 <p style="font-size:13px;line-height:1.5;color:#52606d;margin:0">If you did not try to open a message, ignore this email: nobody can open it with the code alone.</p>`);
@@ -42,6 +39,6 @@ export function buildCodeEmail(input: CodeEmailInput): PickupNotification {
     to: input.to,
     subject: `${sender} — your code to open a secure message`,
     text,
-    html,
+    ...frame,
   };
 }

@@ -6,23 +6,60 @@
  */
 import { DependencyError, MessageUnavailableError, describeError } from '../shared/index.ts';
 import { appendEvents } from '../audit/index.ts';
-import { authorizeRecipient, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
+import { authorizeRecipient, type AuthContext, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
 import { withinPartWindow } from './verification.ts';
-import type { MessageHead } from '../messages/index.ts';
+import type { BlobDownloads, MessageHead } from '../messages/index.ts';
 
-export type PickupDeps = RecipientAuthDeps;
+export interface PickupDeps extends RecipientAuthDeps {
+  /** Where browsers download the parts of messages whose ciphertext is in the blob store (sealed uploads). */
+  readonly downloads?: BlobDownloads;
+}
+
+/** How long the download URLs of an open stay valid: enough for a large message on a slow line. */
+export const DOWNLOAD_URL_SECONDS = 15 * 60;
 
 /** The audit-trail window of an open: its UTC hour. */
 export function openWindow(now: Date): string {
   return now.toISOString().slice(0, 13);
 }
 
-export interface OpenedPart {
-  readonly ciphertext: Uint8Array;
+/** One part of a message in the blob store: a same-origin URL that serves it for a while, and its size. */
+export interface PartDownload {
+  readonly url: string;
+  readonly bytes: number;
+}
+
+/**
+ * What an open returns: part `part` of the ciphertext itself (a message in the table's chunks), or —
+ * for a message in the blob store — where to download each of its parts (they are only ciphertext).
+ */
+export type OpenedBody = { readonly ciphertext: Uint8Array } | { readonly downloads: readonly PartDownload[] };
+
+export type OpenedPart = OpenedBody & {
   readonly part: number;
   readonly parts: number;
   /** A grant issued by this request (a code was verified): the client sends it for later parts. */
   readonly grant?: string;
+};
+
+/**
+ * The body of an open of part `part`, read before the open is counted (an unreadable message must not
+ * use up a view). A message in the blob store is opened whole by part 0: its answer lists every part.
+ */
+export async function ciphertextFor(deps: PickupDeps, head: MessageHead, part: number): Promise<OpenedBody & { readonly parts: number }> {
+  if (head.blob) {
+    if (part !== 0) throw new MessageUnavailableError();
+    if (!deps.downloads) {
+      deps.logger.error('blob_downloads_missing', { messageId: head.id });
+      throw new DependencyError('This message cannot be downloaded right now. Try again later.', 's3');
+    }
+    const downloads = deps.downloads;
+    const urls = await Promise.all(head.blob.parts.map(async (bytes, index) => ({ url: await downloads.downloadUrl(head.id, index, DOWNLOAD_URL_SECONDS), bytes })));
+    return { downloads: urls, parts: head.blob.parts.length };
+  }
+  const parts = deps.store.partCount(head);
+  if (part >= parts) throw new MessageUnavailableError();
+  return { ciphertext: await readPartOrUnavailable(deps, head, part), parts };
 }
 
 /**
@@ -49,23 +86,22 @@ export async function openMessage(
   deps: PickupDeps,
   messageId: string,
   credentials: RecipientCredentials,
-  ctx: { sourceIp?: string; userAgent?: string; part?: number } = {},
+  ctx: { sourceIp?: string; userAgent?: string; part?: number; head?: AuthContext['head'] } = {},
 ): Promise<OpenedPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
   const { head, recipient, grant } = await authorizeRecipient(deps, messageId, credentials, {
     ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
     ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
+    ...(ctx.head !== undefined ? { head: ctx.head } : {}),
     grantOnly: part > 0,
   });
   const now = deps.clock();
-  const parts = deps.store.partCount(head);
-  if (part >= parts) throw new MessageUnavailableError();
   // With a view limit, the later parts of a large message belong to the view that part 0 counted:
   // they are served only shortly after it, so a used-up link cannot fetch the rest again.
   if (part > 0 && head.maxViews !== undefined && !withinPartWindow(recipient.lastOpenedAt, now)) throw new MessageUnavailableError();
 
-  const ciphertext = await readPartOrUnavailable(deps, head, part);
+  const body = await ciphertextFor(deps, head, part);
   if (part === 0) {
     // The conditional update is the commit point: a revoke that raced us wins, and so does the
     // view limit. Every open is counted. The audit trail gets "opened" for a recipient's first view
@@ -82,5 +118,5 @@ export async function openMessage(
       }]);
     }
   }
-  return { ciphertext, part, parts, ...(grant !== undefined ? { grant } : {}) };
+  return { ...body, part, ...(grant !== undefined ? { grant } : {}) };
 }

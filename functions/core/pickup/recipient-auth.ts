@@ -33,8 +33,6 @@ export interface RecipientAuthDeps {
   /** The tenant's name and sender address for the code email. */
   readonly tenants: TenantDirectory;
   readonly random: RandomBytes;
-  /** Where the code email's logo is served from; without it the email has no logo. */
-  readonly portalOrigin?: string;
 }
 
 /** What a recipient presents. All but `token` are optional; see docs/protocol.md §5.4. */
@@ -56,6 +54,8 @@ export interface AuthContext {
   readonly grantOnly?: boolean;
   /** POST /m/:id/code: send a new code, whatever grant or code came along. */
   readonly resend?: boolean;
+  /** The head as this request has just read it (`value` undefined: there is none): it is not read again. */
+  readonly head?: { readonly value: MessageHead | undefined };
 }
 
 export interface AuthorizedRecipient {
@@ -97,7 +97,7 @@ export async function authorizeRecipient(
     throw new MessageUnavailableError();
   }
   const now = deps.clock();
-  const head = await deps.store.getHead(messageId);
+  const head = ctx.head ? ctx.head.value : await deps.store.getHead(messageId);
   if (!available(head, now)) throw new MessageUnavailableError();
   const tokenHash = await hashAccessToken(token);
   // A message that stores link tokens is matched by the link only: matching by the token would let
@@ -215,7 +215,7 @@ async function sendCode(deps: RecipientAuthDeps, head: MessageHead, recipient: R
   }
   const email = buildCodeEmail({
     tenant, code, reference: { messageId: head.id, rid: recipient.rid },
-    to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) }, ...(deps.portalOrigin ? { portalOrigin: deps.portalOrigin } : {}),
+    to: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
   });
   let outcome: { status: 'notified' | 'failed'; reason?: string };
   try {

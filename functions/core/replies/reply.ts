@@ -8,13 +8,13 @@
 import { appendEvents } from '../audit/index.ts';
 import {
   DependencyError, DeliveryFailedError, MessageUnavailableError, PayloadTooLargeError, ReplyRateLimitedError, ValidationError, describeError, escapeHtml,
-  isExpired, type PickupNotification,
+  formatUtcExpiry, isExpired, type PickupNotification,
 } from '../shared/index.ts';
 import {
-  isMimeContainerType, sendMessage, type Attachment, type MessageHead, type OutboundMessage, type PickupNotificationInput, type RecipientRecord, type SendContext, type SendDeps,
+  authorOf, isMimeContainerType, sendMessage, type Attachment, type MessageHead, type OutboundMessage, type PickupNotificationInput, type RecipientRecord, type SendContext, type SendDeps,
 } from '../messages/index.ts';
 import type { RecipientCredentials } from '../pickup/index.ts';
-import { brandedEmailHtml, emailColor, emailLogoUrl, type Principal, type TenantDirectory } from '../tenants/index.ts';
+import { brandedEmail, emailColor, type Principal, type TenantDirectory } from '../tenants/index.ts';
 
 /** Decoded subject + text + attachments, as for the sender API (a Lambda request stops at 6 MB). */
 export const MAX_REPLY_CONTENT_BYTES = 4 * 1024 * 1024;
@@ -146,6 +146,10 @@ export async function sendReply(
   }
 
   const actor = `recipient:${recipient.rid}`;
+  // A reply answers its original's author: the organisation's staff answering a recipient's reply
+  // write as the organisation, and their reply goes to that recipient.
+  const replyFrom = authorOf(head) === 'tenant' ? 'recipient' : 'tenant';
+  const replier = replyFrom === 'tenant' ? tenant.settings.displayName : recipient.email;
   const outbound: OutboundMessage = {
     to: [{ email: head.replyTo ?? tenant.settings.replyTo ?? tenant.settings.senderAddress }],
     cc: [],
@@ -164,8 +168,9 @@ export async function sendReply(
     ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
     actor,
     inReplyTo: head.id,
-    from: { email: recipient.email, name: recipient.name ?? recipient.email },
-    notification: (input) => buildReplyNotification({ ...input, replier: recipient.email }),
+    replyFrom,
+    from: { email: recipient.email, name: replyFrom === 'tenant' ? tenant.settings.displayName : recipient.name ?? recipient.email },
+    notification: (input) => buildReplyNotification({ ...input, replier }),
   };
   let receipt: { id: string; expiresAt: string };
   try {
@@ -201,21 +206,17 @@ export async function sendReply(
 }
 
 
-function formatExpiry(expiresAt: Date): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(expiresAt) + ' UTC';
-}
 
 /**
- * The notification of a reply, to the organisation: who replied and the link, in the tenant's
- * brand, from its sender address. Like every notification it says nothing of the content (no
+ * The notification of a reply: who replied (a recipient's address, or the organisation's name when
+ * its staff answer a reply) and the link, in the tenant's brand, from its sender address. Like every notification it says nothing of the content (no
  * subject, no text, no file names). It has no Reply-To: answering it by ordinary email would send
  * plaintext to the recipient; the way back is a secure reply from the portal.
  */
 export function buildReplyNotification(input: PickupNotificationInput & { readonly replier: string }): PickupNotification {
   const { tenant, to, link, replier } = input;
   const color = emailColor(tenant);
-  const logoUrl = emailLogoUrl(tenant, input.portalOrigin ?? new URL(link).origin);
-  const expiry = formatExpiry(input.expiresAt);
+  const expiry = formatUtcExpiry(input.expiresAt);
   const headline = `${replier} replied securely to your message`;
   const text = [
     `${headline}.`,
@@ -228,7 +229,7 @@ export function buildReplyNotification(input: PickupNotificationInput & { readon
     'The reply is decrypted in your browser; the portal itself cannot read it.',
   ].join('\n');
   const e = escapeHtml;
-  const html = brandedEmailHtml(tenant, logoUrl, `<h1 style="font-size:20px;margin:0 0 16px">${e(headline)}</h1>
+  const frame = brandedEmail(tenant, `<h1 style="font-size:20px;margin:0 0 16px">${e(headline)}</h1>
 <p style="font-size:15px;line-height:1.5;margin:0 0 24px">Use the button below to open it. The reply is decrypted in your browser; the portal itself cannot read it.</p>
 <p style="margin:0 0 24px"><a href="${e(link)}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:${color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">Open secure reply</a></p>
 <p style="font-size:13px;line-height:1.5;color:#52606d;margin:0">The link works until ${e(expiry)}. Keep this email: the link is the only key to the reply, and it cannot be resent.</p>`);
@@ -238,6 +239,6 @@ export function buildReplyNotification(input: PickupNotificationInput & { readon
     to,
     subject: headline,
     text,
-    html,
+    ...frame,
   };
 }

@@ -80,6 +80,14 @@ export class MessageUnavailableError extends AppError {
 /** A request conflicts with state, e.g. an idempotency key reused with a different body, or still in flight. */
 export class ConflictError extends AppError {
   readonly kind = 'conflict';
+  /** `retryAfter`: the conflict is another request still running; the same request may succeed after that many seconds. */
+  constructor(detail: string, options: { readonly retryAfter?: number } = {}) {
+    super(detail);
+    if (options.retryAfter !== undefined) {
+      Object.defineProperty(this, 'retryAfter', { value: options.retryAfter, enumerable: true });
+      Object.defineProperty(this, 'extensions', { value: { retryAfter: options.retryAfter }, enumerable: true });
+    }
+  }
 }
 
 /**

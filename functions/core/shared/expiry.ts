@@ -26,3 +26,17 @@ export function ttlFor(at: Date): number {
 export function isExpired(expiresAt: string, now: Date): boolean {
   return !(Date.parse(expiresAt) > now.getTime());
 }
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * An expiry as notification emails state it: `December 20, 2026 at 8:05 PM UTC` — what
+ * Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }) writes,
+ * without its cost: building the first formatter loads ICU's locale data, about 10 ms of a cold
+ * start's first send, and ICU versions differ in the space before AM/PM.
+ */
+export function formatUtcExpiry(at: Date): string {
+  const hour = at.getUTCHours();
+  const minutes = String(at.getUTCMinutes()).padStart(2, '0');
+  return `${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${hour % 12 || 12}:${minutes} ${hour < 12 ? 'AM' : 'PM'} UTC`;
+}

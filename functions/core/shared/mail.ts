@@ -25,6 +25,28 @@ export interface PickupNotification {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /**
+   * The tenant's PNG logo, which `html` shows as `<img src="cid:<cid>">`: the email carries the
+   * picture itself (tenants/email-frame.ts `embeddingLogos` reads its bytes into `inline`), so mail
+   * clients that block remote images still show it.
+   */
+  readonly logo?: EmailLogo;
+  /** Pictures sent inside the email (multipart/related), each named in `html` by its Content-ID. */
+  readonly inline?: readonly InlineImage[];
+}
+
+/** Which logo an email shows, by reference: the tenant and the logo's digest (its bytes are stored apart). */
+export interface EmailLogo {
+  readonly tenantId: string;
+  readonly digest: string;
+  /** The Content-ID `html` names it by (without angle brackets). */
+  readonly cid: string;
+}
+
+export interface InlineImage {
+  readonly cid: string;
+  readonly contentType: 'image/png';
+  readonly content: Uint8Array;
 }
 
 export interface Notifier {

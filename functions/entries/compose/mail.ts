@@ -1,20 +1,27 @@
 /**
- * Outgoing mail for the portal: the SES notifier that sends verification codes. Its own module so
- * the portal bundle gets the SES client without the sender's sealing and MIME code. The SDK finds
- * AWS_ENDPOINT_URL_SES by itself (the local mailbox in npm start).
+ * Outgoing mail: the SES notifier, with each tenant's logo put inside the emails (embeddingLogos).
+ * For the portal it sends verification and sign-in codes. Its own module so the portal bundle gets
+ * the SES client without the sender's sealing code. The SDK finds AWS_ENDPOINT_URL_SES by itself
+ * (the local mailbox in npm start).
  */
 import { SESClient } from '@aws-sdk/client-ses';
 import { SesNotifier } from '../../adapters/ses/notifier.ts';
 import type { Config } from '../../config.ts';
 import type { Logger, Notifier } from '../../core/shared/index.ts';
+import { embeddingLogos, type LogoReader } from '../../core/tenants/index.ts';
 import { secureRandom } from './storage.ts';
 import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
-/** What the portal needs beyond reading: a notifier for codes, randomness for codes and grants, the origin for logos. */
-export function composePortalMail(config: Config, logger: Logger, onClient?: SdkClientHook): { notifier: Notifier; random: (length: number) => Uint8Array; portalOrigin: string } {
+/** The notifier every entry that sends mail uses: SES, with the logo (read through `logos`) inline. */
+export function composeNotifier(config: Config, logger: Logger, logos: LogoReader, onClient?: SdkClientHook): Notifier {
   const ses = built(new SESClient(clientOptions(config)), onClient);
+  return embeddingLogos(new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }), logos, logger);
+}
+
+/** What the portal needs beyond reading: a notifier for codes, randomness for codes and grants, its origin. */
+export function composePortalMail(config: Config, logger: Logger, logos: LogoReader, onClient?: SdkClientHook): { notifier: Notifier; random: (length: number) => Uint8Array; portalOrigin: string } {
   return {
-    notifier: new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }),
+    notifier: composeNotifier(config, logger, logos, onClient),
     random: secureRandom,
     portalOrigin: config.portalOrigin,
   };

@@ -7,10 +7,11 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { Config } from '../../config.ts';
 
-export type SdkClient = DynamoDBClient | SESClient | KMSClient;
+export type SdkClient = DynamoDBClient | SESClient | KMSClient | S3Client;
 
 /** Sees each SDK client once, right after it is built (tests only). */
 export type SdkClientHook = (client: SdkClient) => void;

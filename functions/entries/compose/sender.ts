@@ -1,8 +1,5 @@
-/** The sender and admin API: sealing (openpgp), MIME (nodemailer), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
-import { SESClient } from '@aws-sdk/client-ses';
-import { NodemailerMimeComposer } from '../../adapters/mime/nodemailer-composer.ts';
+/** The sender and admin API: sealing (openpgp), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
 import { OpenPgpSealer } from '../../adapters/openpgp/sealer.ts';
-import { SesNotifier } from '../../adapters/ses/notifier.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
 import type { ApiDeps } from '../../http/app.ts';
@@ -12,29 +9,32 @@ import { composeCustody, composeKeys } from './custody.ts';
 import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts';
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
-import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
+import type { SdkClientHook } from './sdk-clients.ts';
+import { composeNotifier } from './mail.ts';
+import { composeBlobs } from './blobs.ts';
+import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {
-  // The SDK finds AWS_ENDPOINT_URL_SES by itself.
-  const ses = built(new SESClient(clientOptions(config)), onClient);
   const keys = composeKeys(config, onClient);
   const custody = composeCustody(config, logger, storage, keys);
+  const blobs = composeBlobs(config, onClient);
   const send = {
     tenants: storage.tenants,
     store: storage.store,
     events: storage.events,
     idempotency: storage.idempotency,
     sealer: new OpenPgpSealer(),
-    mime: new NodemailerMimeComposer(),
-    notifier: new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }),
+    notifier: composeNotifier(config, logger, storage.tenants, onClient),
     clock: systemClock,
     random: secureRandom,
     portalOrigin: config.portalOrigin,
     logger,
     custody: messageCenterCustody({ keys, inbox: custody.inbox, random: secureRandom }),
+    ...(blobs ? { blobs } : {}),
   };
   return {
     ...send,
+    ...(blobs ? { uploads: { uploads: new DynamoDbUploadStore(storage.dynamo, config.tableName), blobs, maxUploadBytes: config.maxUploadBytes } } : {}),
     webhookAdmin: composeWebhooks(config, logger, storage, onClient),
     recovery: custody.recovery,
     // Secure replies: the recipient is checked exactly as for an open, then the reply goes through

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { generateApiKey } from '../../core/tenants/index.ts';
 import { loadWebAssets } from '../../adapters/fs/web-assets.ts';
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
@@ -14,10 +14,15 @@ import { composeSender } from '../compose/sender.ts';
 import { composeReader, composeStorage, secureRandom } from '../compose/storage.ts';
 import { composePortalMail } from '../compose/mail.ts';
 import { createApp } from '../../http/app.ts';
+import { apiGroup } from '../../http/api-routes.ts';
+import { inboxGroup, portalGroup } from '../../http/portal-routes.ts';
 import { DEMO_TENANT, LOCAL_TABLE_NAME as TABLE_NAME, seedLocal } from './bootstrap.ts';
 import { DEV_KEYS, existingDevKey, type KeySource } from './dev-keys.ts';
 import { freePort, startDynamoDb, startMailbox } from '../../stand-ins/stand-ins.ts';
 import { startKms } from '../../stand-ins/kms-stand-in.ts';
+import { startS3 } from '../../stand-ins/s3-stand-in.ts';
+import { composeBlobs, composeDownloads } from '../compose/blobs.ts';
+import { SECURITY_HEADERS } from '../../http/middleware/security-headers.ts';
 import { runMaintenance, type MaintenanceSummary } from '../../core/maintenance/index.ts';
 import { composeWebhooks } from '../compose/webhooks.ts';
 import { composeInbox, composeKeys, composeRecoveries } from '../compose/custody.ts';
@@ -49,6 +54,21 @@ export interface LocalOptions {
   readonly onSdkClient?: SdkClientHook;
   /** Tests only: how long an inbox code request takes at least (default SIGN_IN_ANSWER_MS, as in AWS). */
   readonly signInAnswerMs?: number;
+  /**
+   * Tests only: told of every request once the app has answered it, with the request target exactly
+   * as it arrived (path and query, undecoded), so a test can prove what reached the server's URLs.
+   * It sees, and changes, nothing else: the response is the app's own.
+   */
+  readonly onRequest?: (seen: SeenRequest) => void;
+}
+
+/** A request as the local server received it (LocalOptions.onRequest). */
+export interface SeenRequest {
+  readonly method: string;
+  /** The raw request target: path and query as sent, not decoded or normalised. */
+  readonly target: string;
+  readonly headers: Headers;
+  readonly status: number;
 }
 
 export interface LocalStack {
@@ -56,6 +76,9 @@ export interface LocalStack {
   readonly dynamoDbEndpoint: string;
   readonly mailboxUrl: string;
   readonly kmsEndpoint: string;
+  /** The S3 stand-in (sealed uploads' parts), and the bucket the stack uses in it. */
+  readonly s3Endpoint: string;
+  readonly blobBucket: string;
   readonly apiKey: string;
   readonly apiKeySource: KeySource;
   readonly adminKey: string;
@@ -90,7 +113,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     await Promise.all([mailbox.close(), dynamo.close()]);
     throw error;
   });
-  const closeStandIns = () => Promise.all([mailbox.close(), dynamo.close(), kms.close()]);
+  const s3 = await startS3({ port: 0, ...(options.inMemory ? {} : { dataDir }) }).catch(async (error: unknown) => {
+    await Promise.all([mailbox.close(), dynamo.close(), kms.close()]);
+    throw error;
+  });
+  const closeStandIns = () => Promise.all([mailbox.close(), dynamo.close(), kms.close(), s3.close()]);
 
   // Port 0 (tests): pick the port first, because the portal origin in every link must name it.
   const port = options.port === 0 ? await freePort() : options.port ?? 3000;
@@ -99,6 +126,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SES: mailbox.endpoint,
     AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    SEALPOST_BLOB_BUCKET: LOCAL_BLOB_BUCKET,
     SEALPOST_KMS_KEY_ID: kms.keyId,
     // Local mode only: webhook receivers on this machine over plain http.
     SEALPOST_WEBHOOKS_ALLOW_LOCAL: 'true',
@@ -121,16 +150,23 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const storage = composeStorage(config, onSdkClient);
     await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
     const reader = composeReader(config, logger, storage);
-    const mail = composePortalMail(config, logger, onSdkClient);
+    const mail = composePortalMail(config, logger, storage.tenants, onSdkClient);
     const app = createApp({
       logger,
       api: composeSender(config, logger, storage, onSdkClient),
-      portal: { ...reader, ...mail, recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
+      portal: { ...reader, ...mail, downloads: composeDownloads(config), recoveries: composeRecoveries(config, storage), web: loadWebAssets(config.webDir) },
       inbox: composeInbox(config, logger, storage, mail.notifier, composeKeys(config, onSdkClient), options.signInAnswerMs),
-    });
-    const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
+    }, apiGroup, portalGroup, inboxGroup);
+    const maintenance = startMaintenanceLoop({ ...reader, ...composeWebhooks(config, logger, storage, onSdkClient), blobs: composeBlobs(config, onSdkClient) }, options.maintenanceIntervalMs ?? 2000);
+    const { onRequest } = options;
+    const served = withBlobProxy(app.fetch, s3.endpoint, LOCAL_BLOB_BUCKET);
+    const fetch = onRequest === undefined ? served : async (request: Request, env: HttpBindings | Http2Bindings) => {
+      const response = await served(request, env);
+      onRequest({ method: request.method, target: env.incoming.url ?? '', headers: request.headers, status: response.status });
+      return response;
+    };
     const server = await new Promise<ServerType>((resolveServer, reject) => {
-      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
+      const s = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolveServer(s));
       s.once('error', reject);
     });
     return {
@@ -138,6 +174,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       dynamoDbEndpoint: dynamo.endpoint,
       mailboxUrl: mailbox.endpoint,
       kmsEndpoint: kms.endpoint,
+      s3Endpoint: s3.endpoint,
+      blobBucket: LOCAL_BLOB_BUCKET,
       apiKey: send.key,
       apiKeySource: send.source,
       adminKey: admin.key,
@@ -156,6 +194,32 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     await closeStandIns();
     throw error;
   }
+}
+
+/** The bucket sealed uploads use in the S3 stand-in. */
+export const LOCAL_BLOB_BUCKET = 'sealpost-blobs-local';
+
+const BLOB_PATH = /^\/blobs\/[A-Za-z0-9_-]{1,64}\/\d{1,6}$/;
+
+/**
+ * What CloudFront's /blobs/* behaviour does in AWS: GET and HEAD of /blobs/<id>/<n>?<presigned
+ * query> go to the bucket (the stand-in) at /<bucket>/blobs/…, unchanged but for the host, and the
+ * answer comes back with the portal's security headers and no caching. Everything else goes to the app.
+ */
+function withBlobProxy(fetchApp: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>, s3Endpoint: string, bucket: string) {
+  return async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith('/blobs/')) return fetchApp(request, env);
+    const headers = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' };
+    if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { ...headers, Allow: 'GET, HEAD' } });
+    if (!BLOB_PATH.test(url.pathname)) return new Response(null, { status: 404, headers });
+    const answer = await globalThis.fetch(`${s3Endpoint}/${bucket}${url.pathname}${url.search}`, { method: request.method });
+    const passed = ['content-type', 'content-length', 'etag', 'last-modified'].flatMap((name) => {
+      const value = answer.headers.get(name);
+      return value === null ? [] : [[name, value] as [string, string]];
+    });
+    return new Response(request.method === 'HEAD' ? null : answer.body, { status: answer.status, headers: { ...Object.fromEntries(passed), ...headers } });
+  };
 }
 
 /**

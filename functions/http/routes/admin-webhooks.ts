@@ -10,7 +10,7 @@
  *   POST   /:id/ping          a signed test delivery, sent now
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../schemas.ts';
 import { EVENT_TYPES } from '../../core/audit/index.ts';
 import {

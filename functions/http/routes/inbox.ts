@@ -16,7 +16,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, describeError, EMAIL_PATTERN, escapeHtml } from '../../core/shared/index.ts';
 import {
   SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
@@ -58,7 +58,7 @@ export const signInRequestSchema = z.strictObject({
 });
 export const verifyRequestSchema = z.strictObject({
   email: z.string().max(254, 'must be at most 254 characters').regex(EMAIL_PATTERN, 'must be an email address'),
-  code: z.string().regex(/^\d{6}$/, 'must be the six digits from the email'),
+  code: z.string().regex(/^\d{6}$/, 'must be the 6 digits from the email'),
 });
 export type SignInRequest = z.input<typeof signInRequestSchema>;
 export type VerifyRequest = z.input<typeof verifyRequestSchema>;

@@ -18,15 +18,21 @@ export interface MessageRoutesDeps extends SendDeps, MessageAdminDeps {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** The request's Idempotency-Key header, if any, checked for shape. */
+export function idempotencyKeyOf(c: { req: { header(name: string): string | undefined } }): string | undefined {
+  const idempotencyKey = c.req.header('Idempotency-Key');
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new ValidationError('Idempotency-Key must be 1–255 visible ASCII characters.', [{ field: 'Idempotency-Key', message: 'invalid' }]);
+  }
+  return idempotencyKey;
+}
+
 export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requireKey(deps.tenants, 'send', deps.clock));
 
   app.post('/', async (c) => {
-    const idempotencyKey = c.req.header('Idempotency-Key');
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new ValidationError('Idempotency-Key must be 1–255 visible ASCII characters.', [{ field: 'Idempotency-Key', message: 'invalid' }]);
-    }
+    const idempotencyKey = idempotencyKeyOf(c);
     const { value, raw } = await readJson(c);
     const message = parseSendRequest(value);
     const requestHash = await sha256Base64Url(raw);

@@ -3,7 +3,7 @@
  * reply. Mounted on the portal app, which already limits the raw body size.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_REPLY_ATTACHMENTS, sendReply, type ReplyDeps } from '../../core/replies/index.ts';
 import { CONTROL_CHARS } from '../../core/shared/index.ts';
 import { methodNotAllowed } from '../problem.ts';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
 import { encodeSecret } from '../../../functions/core/protocol/index.ts';
-import { NodemailerMimeComposer } from '../../../functions/adapters/mime/nodemailer-composer.ts';
 import { OpenPgpSealer } from '../../../functions/adapters/openpgp/sealer.ts';
 
 const sealer = new OpenPgpSealer();
@@ -52,41 +51,5 @@ describe('OpenPgpSealer', () => {
     const decrypted = await message.decrypt(undefined, [secretOf(2)]);
     const inner = decrypted.packets.map((p) => (p.constructor as unknown as { tag: number }).tag);
     expect(inner).toEqual([openpgp.enums.packet.literalData]);
-  });
-});
-
-describe('NodemailerMimeComposer', () => {
-  it('renders From, To, Cc, Date, Subject, alternatives and attachments as RFC 5322 MIME', async () => {
-    const mime = new TextDecoder().decode(await new NodemailerMimeComposer().compose({
-      from: { email: 'notices@acme.example', name: 'Acme Health' },
-      to: [{ email: 'alice@example.com', name: 'Alice Ä' }],
-      cc: [{ email: 'carol@example.com' }],
-      subject: 'Lab results',
-      text: 'plain',
-      html: '<p>rich</p>',
-      attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', content: new Uint8Array([1, 2, 3]) }],
-      date: new Date('2026-11-29T12:00:00Z'),
-      messageId: '<abc@sealpost>',
-    }));
-
-    expect(mime).toMatch(/^From: Acme Health <notices@acme\.example>\r$/m);
-    expect(mime).toMatch(/^To: =\?UTF-8\?Q\?Alice_=C3=84\?= <alice@example\.com>\r$/m);
-    expect(mime).toMatch(/^Cc: carol@example\.com\r$/m);
-    expect(mime).toMatch(/^Date: Sun, 29 Nov 2026 12:00:00 \+0000\r$/m);
-    expect(mime).toMatch(/^Message-ID: <abc@sealpost>\r$/m);
-    expect(mime).toContain('multipart/alternative');
-    expect(mime).toMatch(/Content-Type: application\/pdf; name=report\.pdf/);
-    expect(mime).toContain('AQID');
-  });
-
-  it('does not read local files or URLs named in the message', async () => {
-    const mime = new TextDecoder().decode(await new NodemailerMimeComposer().compose({
-      from: { email: 'a@acme.example' }, to: [{ email: 'b@example.com' }], cc: [], subject: 's',
-      html: '<img src="file:///etc/passwd"><img src="http://169.254.169.254/">', attachments: [],
-      date: new Date(), messageId: '<x@sealpost>',
-    }));
-
-    expect(mime).not.toContain('root:');
-    expect(mime).toContain('file:///etc/passwd');
   });
 });

@@ -79,17 +79,16 @@ describe('custody', () => {
     const custody = messageCenterCustody({ keys, inbox, random });
     const secrets = secretsOf(2);
 
-    const kept = await custody.keep('acme', 'm1', secrets);
-    await custody.list({ ...aHead('m1', new Uint8Array(), 2), ...kept.fields });
-    const fields = kept.fields as Extract<typeof kept.fields, { custody: 'message-center' }>;
-    const custodyKey = await unwrapCustodyKey(keys, { id: 'm1', tenantId: 'acme', ...fields });
+    const key = await custody.drawKey('acme', 'm1');
+    const wrappedSecrets = await custody.keepSecrets('acme', 'm1', secrets);
+    await custody.list({ ...aHead('m1', wrappedSecrets, 2), custody: 'message-center' });
+    const custodyKey = await unwrapCustodyKey(keys, { id: 'm1', tenantId: 'acme', custody: 'message-center', wrappedCustodyKey: key.wrapped });
 
-    expect(fields.custody).toBe('message-center');
     expect(keys.wrapCalls).toBe(2);
-    expect(kept.passwords).toEqual([toBase64Url(custodyKey)]);
-    expect(secrets.map((s) => toBase64Url(s))).not.toContain(kept.passwords[0]);
-    await expect(keys.unwrap(fields.wrappedCustodyKey, custodyContext('acme', 'm1'))).rejects.toThrow();
-    await expect(keys.unwrap(fields.wrappedSecrets, recoveryContext('acme', 'm1'))).rejects.toThrow();
+    expect(key.password).toBe(toBase64Url(custodyKey));
+    expect(secrets.map((s) => toBase64Url(s))).not.toContain(key.password);
+    await expect(keys.unwrap(key.wrapped, custodyContext('acme', 'm1'))).rejects.toThrow();
+    await expect(keys.unwrap(wrappedSecrets, recoveryContext('acme', 'm1'))).rejects.toThrow();
     expect((await inbox.listEntries('acme', 'r1@example.com', 10)).map((e) => [e.messageId, e.rid])).toEqual([['m1', 'r1']]);
     expect(inboxEntries({ ...aHead('m2', new Uint8Array(), 2), custody: 'link' })).toEqual([]);
   });

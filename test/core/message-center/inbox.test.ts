@@ -230,7 +230,7 @@ describe('sessions', () => {
 });
 
 describe('listInbox', () => {
-  it('lists only the signed-in address\'s available messages of that tenant, newest first, with read and replied', async () => {
+  it('lists only the signed-in address\'s available messages of that tenant, newest first, with read, replied, label and attachments', async () => {
     const { deps } = setup();
     const alice = 'alice@example.com';
     const ids = {
@@ -238,7 +238,7 @@ describe('listInbox', () => {
       expired: messageIdOf('expired'), standard: messageIdOf('standard'), elsewhere: messageIdOf('elsewhere'),
     };
     await seedMessage(deps, { id: ids.older, emails: ['bob@example.com', 'ALICE@example.com'], createdAt: '2026-11-20T10:00:00.000Z' });
-    await seedMessage(deps, { id: ids.newer, emails: [alice], createdAt: '2026-11-28T10:00:00.000Z' });
+    await seedMessage(deps, { id: ids.newer, emails: [alice], createdAt: '2026-11-28T10:00:00.000Z', head: { label: 'Lab results', attachments: { count: 2, bytes: 2048 } } });
     await seedMessage(deps, { id: ids.bobs, emails: ['bob@example.com'] });
     await seedMessage(deps, { id: ids.revoked, emails: [alice], head: { state: 'revoked' } });
     await seedMessage(deps, { id: ids.expired, emails: [alice], expiresAt: '2026-11-29T11:00:00.000Z' });
@@ -251,7 +251,7 @@ describe('listInbox', () => {
     const items = await listInbox(deps, session);
 
     expect(items).toEqual([
-      { id: ids.newer, sender: 'Acme Health', createdAt: '2026-11-28T10:00:00.000Z', expiresAt: '2026-12-13T11:00:00.000Z', read: false, replied: false },
+      { id: ids.newer, sender: 'Acme Health', createdAt: '2026-11-28T10:00:00.000Z', expiresAt: '2026-12-13T11:00:00.000Z', read: false, replied: false, label: 'Lab results', attachments: { count: 2, bytes: 2048 } },
       { id: ids.older, sender: 'Acme Health', createdAt: '2026-11-20T10:00:00.000Z', expiresAt: '2026-12-13T11:00:00.000Z', read: true, replied: true },
     ]);
   });

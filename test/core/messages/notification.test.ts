@@ -6,7 +6,7 @@ import { aBrandedTenant } from '../../helpers/brand-fakes.ts';
 
 const LINK = pickupLink('https://portal.test', 'AbCdEfGhIjKlMnOpQrStUv', 'S'.repeat(43));
 
-function notify(tenant: Tenant, extra: { portalOrigin?: string; replyTo?: string } = {}) {
+function notify(tenant: Tenant, extra: { replyTo?: string; passcode?: boolean; code?: boolean } = {}) {
   return buildPickupNotification({
     tenant,
     reference: { messageId: 'AbCdEfGhIjKlMnOpQrStUv', rid: 'r0' },
@@ -44,14 +44,27 @@ describe('buildPickupNotification', () => {
     expect(plain.html).toContain(`background:${DEFAULT_BUTTON_COLOR};color:#ffffff`);
   });
 
-  it('shows a PNG logo by its absolute URL on the portal origin, with the name as alt text', () => {
+  it('shows a PNG logo from inside the email (cid:), names it for the notifier to embed, with the name as alt text', () => {
     const tenant = withPngLogo(aBrandedTenant({ id: 'acme co' }));
 
-    const fromOption = notify(tenant, { portalOrigin: 'https://secure.acme.example/' });
-    const fromLink = notify(tenant);
+    const n = notify(tenant);
 
-    expect(fromOption.html).toContain('<img src="https://secure.acme.example/brand/acme%20co/logo/dGVzdC1kaWdlc3QtdGVzdC1kaWdlc3QtdGVzdC1kaWc" alt="&lt;b&gt;Acme &amp; Co&lt;/b&gt;" height="40"');
-    expect(fromLink.html).toContain('<img src="https://portal.test/brand/acme%20co/logo/dGVzdC1kaWdlc3QtdGVzdC1kaWdlc3QtdGVzdC1kaWc"');
+    expect(n.html).toContain('<img src="cid:brand-logo" alt="&lt;b&gt;Acme &amp; Co&lt;/b&gt;" height="40"');
+    expect(n.html).not.toContain('/brand/');
+    expect(n.logo).toEqual({ tenantId: 'acme co', digest: 'dGVzdC1kaWdlc3QtdGVzdC1kaWdlc3QtdGVzdC1kaWc', cid: 'brand-logo' });
+  });
+
+  it('says what is needed besides the link: the passcode, the emailed code, or both in one sentence', () => {
+    const tenant = aTenant({ settings: { displayName: 'Harbour Clinic' } });
+    const sentences = [{}, { passcode: true }, { code: true }, { passcode: true, code: true }].map((needs) => notify(tenant, needs));
+
+    expect(sentences.map((n) => /To open it[^.]*\./.exec(n.text)?.[0])).toEqual([
+      undefined,
+      'To open it you will also need the passcode Harbour Clinic gave you.',
+      'To open it you will also need a 6-digit code that we email you when you open it.',
+      'To open it you will also need the passcode Harbour Clinic gave you, and a 6-digit code that we email you when you open it.',
+    ]);
+    expect(sentences[3]?.html).toContain('the passcode Harbour Clinic gave you, and a 6-digit code that we email you when you open it.');
   });
 
   it('shows no image when the tenant has no logo, or an SVG one (which mail clients do not show)', () => {
@@ -59,6 +72,7 @@ describe('buildPickupNotification', () => {
 
     expect(notify(aBrandedTenant()).html).not.toContain('<img');
     expect(notify(svgLogo).html).not.toContain('<img');
+    expect(notify(svgLogo)).not.toHaveProperty('logo');
   });
 
   it('replies to the message reply-to address, else the tenant one, else nobody in particular', () => {
@@ -73,7 +87,7 @@ describe('buildPickupNotification', () => {
     expect(n.html.match(/sealpost/gi)).toEqual(['sealpost']);
     expect(n.html).toContain('Secured by sealpost');
     expect(n.text).not.toMatch(/sealpost/i);
-    expect(Object.keys(n).sort()).toEqual(['from', 'html', 'reference', 'replyTo', 'subject', 'text', 'to']);
+    expect(Object.keys(n).sort()).toEqual(['from', 'html', 'logo', 'reference', 'replyTo', 'subject', 'text', 'to']);
     expect(n.html).toContain(`href="${LINK}"`);
   });
 });

@@ -5,6 +5,7 @@ import {
 import type { Tenant } from '../../../functions/core/tenants/index.ts';
 import { MAX_REPLY_CONTENT_BYTES, REPLY_LIMIT, sendReply, type ReplyInput } from '../../../functions/core/replies/index.ts';
 import { aTenant, parseLink } from '../../helpers/builders.ts';
+import { deriveAccessToken, deriveLinkToken } from '../../../functions/core/protocol/index.ts';
 import { aReplyWorld } from '../../helpers/reply-fakes.ts';
 import { smuggledBytes } from '../../helpers/smuggled-message.ts';
 
@@ -108,7 +109,7 @@ describe('sendReply', () => {
       expect(mime).toMatch(/^Reply-To: alice@example\.com/m);
       expect(mime).toMatch(/^Subject: Re: Lab results/m);
       expect(mime).toContain('Thank you, see the form attached.');
-      expect(mime).toContain('filename=form.pdf');
+      expect(mime).toContain('filename="form.pdf"');
       expect(mime).not.toMatch(/text\/html/);
     });
 
@@ -133,6 +134,28 @@ describe('sendReply', () => {
       expect(notification?.text).toContain('alice@example.com replied securely to your message');
       expect(notification?.replyTo).toBeUndefined();
       expect(JSON.stringify(notification)).not.toMatch(/TopSecret/);
+    });
+  });
+
+  describe('who wrote to whom', () => {
+    it('marks a recipient\'s reply as written by the recipient, and the organisation\'s answer to it as written by the organisation, to that recipient', async () => {
+      const { reply, deps, replyNotifications, original } = await anOpenedMessage();
+      const first = await reply();
+      const toClinic = parseLink(replyNotifications()[0]?.text ?? '');
+      const staff = { link: await deriveLinkToken(toClinic.secret), token: await deriveAccessToken(toClinic.secret) };
+      const sentBefore = deps.notifier.sent.length;
+
+      const answer = await sendReply(deps, first.id, staff, aReply({ subject: 'Re: Re: Lab results', text: 'Thank you, Alice.' }), {});
+
+      const [notification] = deps.notifier.sent.slice(sentBefore);
+      expect(deps.store.heads.get(original.id)).not.toHaveProperty('replyFrom');
+      expect(deps.store.heads.get(first.id)?.replyFrom).toBe('recipient');
+      expect(deps.store.heads.get(answer.id)).toMatchObject({ inReplyTo: first.id, replyFrom: 'tenant', replyTo: 'notices@acme.example' });
+      expect(notification?.to.email).toBe('alice@example.com');
+      expect(notification?.subject).toBe('Acme Health replied securely to your message');
+      const mime = new TextDecoder().decode(await deps.sealer.open(deps.store.chunks.get(answer.id) as Uint8Array, parseLink(notification?.text ?? '').secret));
+      expect(mime).toMatch(/^From: Acme Health <notices@acme\.example>/m);
+      expect(mime).toMatch(/^To: alice@example\.com/m);
     });
   });
 

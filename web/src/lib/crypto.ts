@@ -7,7 +7,9 @@
  *   2. Derive the message key (the secret, mixed with the passcode if the message has one), the
  *      access token and the link token with the module the server uses too, so both sides agree
  *      byte for byte. The tokens prove possession of the link (and passcode); they decrypt nothing.
- *   3. Decrypt the ciphertext the server returned. The OpenPGP password is the message key.
+ *   3. Decrypt the ciphertext the server returned. The OpenPGP password is the message key. The
+ *      decryptor is the protocol module's too (core/protocol/openpgp-subset.ts): the fixed RFC 9580
+ *      subset sealpost seals, with WebCrypto alone, so the page carries no OpenPGP library.
  *
  * A recovery link (Message Center) carries its own secret R instead of the recipient's: the open
  * answer then holds the recipient's secret S wrapped under R, unwrapped here (unwrapRecoveredSecret,
@@ -15,10 +17,9 @@
  *
  * The secret, passcode and key are kept only in memory by the caller: never stored, logged or sent.
  */
-import { decrypt, readMessage } from 'openpgp/lightweight';
-
 import {
-  canonicalSecret, deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret,
+  canonicalSecret, createDecryptor, decrypt, deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret,
+  type DecryptOptions, type Decryptor,
 } from '../../../functions/core/protocol/index.ts';
 
 export { deriveAccessToken, deriveLinkToken, deriveMessageKey, isWellFormedSecret, unwrapRecoveredSecret };
@@ -46,20 +47,29 @@ export class DecryptionError extends Error {
 }
 
 /**
- * Decrypts a binary OpenPGP message (SEIPDv2, password-encrypted with the message key) and returns
- * the plaintext bytes — an RFC 5322 message.
- *
- * Only what the sealpost protocol uses is bundled: web/build.ts replaces OpenPGP.js's lazily loaded
- * extras (public-key curves, legacy ciphers, bzip2, Argon2) with a stub that fails, so a message
- * sealed any other way is rejected here instead of pulling in code the page otherwise never needs.
+ * Decrypts a binary OpenPGP message (v6 SKESK, SEIPD v2 with AES-256-GCM, password-encrypted with
+ * the message key) and returns the plaintext bytes — an RFC 5322 message. A message sealed any other
+ * way is refused (docs/protocol.md §3).
  */
 export async function decryptMessage(ciphertext: Uint8Array, key: string): Promise<Uint8Array> {
   try {
-    const message = await readMessage({ binaryMessage: ciphertext });
-    const { data } = await decrypt({ message, passwords: [key], format: 'binary' });
-    return data;
+    return await decrypt(ciphertext, key);
   } catch (cause) {
-    // OpenPGP.js messages can echo packet details; the page shows its own wording instead.
+    // The page shows its own wording, whatever went wrong.
     throw new DecryptionError('the message could not be decrypted', { cause });
   }
+}
+
+/**
+ * Decrypts a message as its parts arrive: `push` each part in order, then `finish`. Plaintext comes
+ * out chunk by chunk as each is authenticated, but it is the whole message only once `finish`
+ * resolves — nothing may be shown or saved as the message before that. Every failure is a
+ * DecryptionError.
+ */
+export function createMessageDecryptor(key: string, options: DecryptOptions = {}): Decryptor {
+  const decryptor = createDecryptor(key, options);
+  const wrap = (work: Promise<Uint8Array>) => work.catch((cause: unknown) => {
+    throw new DecryptionError('the message could not be decrypted', { cause });
+  });
+  return { push: (bytes) => wrap(decryptor.push(bytes)), finish: () => wrap(decryptor.finish()) };
 }

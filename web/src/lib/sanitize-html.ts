@@ -21,11 +21,16 @@ export interface SanitizedHtml {
 /** Maps a Content-ID (no angle brackets) to a `data:image/…` URL of the inline part, if there is one. */
 export type ContentIdResolver = (contentId: string) => string | undefined;
 
+/** The class of the box that stands in for a picture the frame does not load (never one a message can set: classes are checked). */
+const PLACEHOLDER_CLASS = 'sealpost-image-placeholder';
+
 const FRAME_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'";
 
 // Applied before the message's own styles, so a message that styles itself still wins.
 const FRAME_BASE_CSS =
-  'html{color-scheme:light}body{margin:0;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff;overflow-wrap:break-word}img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}';
+  'html{color-scheme:light}body{margin:0;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff;overflow-wrap:break-word}img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}'
+  // A picture that is not shown: a quiet box with its description where the broken-image icon would be.
+  + `.${PLACEHOLDER_CLASS}{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;max-width:100%;min-width:2em;min-height:2em;padding:4px 8px;border:1px dashed #8a93a3;border-radius:4px;background:#f3f4f7;color:#4b5563;font:13px/1.3 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;text-align:center;vertical-align:middle;overflow:hidden}`;
 
 const FORBID_TAGS = [
   'form', 'input', 'button', 'select', 'option', 'optgroup', 'textarea', 'datalist', 'output',
@@ -44,6 +49,7 @@ const REMOTE = /^\s*(?:[a-z][a-z0-9+.-]*:)?\/\//i;
 export function sanitizeMessageHtml(html: string, resolveContentId: ContentIdResolver): SanitizedHtml {
   let blockedRemote = 0;
   const usedContentIds = new Set<string>();
+  const unshown: { readonly image: Element; readonly remote: boolean }[] = [];
 
   const mapUrl = (value: string): string | undefined => {
     const url = value.trim();
@@ -63,10 +69,14 @@ export function sanitizeMessageHtml(html: string, resolveContentId: ContentIdRes
     if (URL_LIST_ATTR.includes(data.attrName) && /(?:^|[\s,])(?:[a-z][a-z0-9+.-]*:)?\/\//i.test(data.attrValue)) blockedRemote++;
   });
   DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+    // A message may not use the placeholder's own class (it would pass for a blocked picture).
+    if (node.classList?.contains(PLACEHOLDER_CLASS)) node.classList.remove(PLACEHOLDER_CLASS);
     if (node.hasAttribute('src')) {
+      const before = blockedRemote;
       const mapped = mapUrl(node.getAttribute('src') ?? '');
       if (mapped === undefined || node.nodeName !== 'IMG') node.removeAttribute('src');
       else node.setAttribute('src', mapped);
+      if (mapped === undefined && node.nodeName === 'IMG') unshown.push({ image: node, remote: blockedRemote > before });
     }
     if (node.nodeName === 'A' && node.hasAttribute('href')) {
       node.setAttribute('target', '_blank');
@@ -96,6 +106,7 @@ export function sanitizeMessageHtml(html: string, resolveContentId: ContentIdRes
   }
 
   const element = root instanceof Element ? root : null;
+  for (const { image, remote } of unshown) replaceWithPlaceholder(image, remote);
   const styles: string[] = [];
   for (const styleElement of element?.querySelectorAll('style') ?? []) {
     const cleaned = cleanCss(styleElement.textContent ?? '', mapUrl);
@@ -129,6 +140,35 @@ export function cleanCss(css: string, mapUrl: (url: string) => string | undefine
   if (/url\s*\((?!"data:image\/)/i.test(rewritten)) return undefined;
   const trimmed = rewritten.trim();
   return trimmed === '' ? undefined : trimmed;
+}
+
+const dimension = (value: string | null): number | undefined => {
+  const n = value !== null && /^\s*\d{1,4}\s*(?:px)?\s*$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * Puts a neutral box with the picture's description where a picture that is not loaded (a remote
+ * one, or an inline part that is missing) would show the browser's broken-image icon. A picture
+ * declared smaller than 16 px is a tracking pixel: it leaves no trace at all.
+ */
+function replaceWithPlaceholder(image: Element, remote: boolean): void {
+  const width = dimension(image.getAttribute('width'));
+  const height = dimension(image.getAttribute('height'));
+  if ((width !== undefined && width < 16) || (height !== undefined && height < 16)) {
+    image.remove();
+    return;
+  }
+  const alt = image.getAttribute('alt')?.trim() ?? '';
+  const what = remote ? 'Remote image not loaded' : 'Image not available';
+  const box = image.ownerDocument.createElement('span');
+  box.className = PLACEHOLDER_CLASS;
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', alt ? `${alt} (${what.toLowerCase()})` : what);
+  box.textContent = alt ? `${alt} — ${what.toLowerCase()}` : what;
+  const size = [width === undefined ? '' : `width:${Math.min(width, 2000)}px`, height === undefined ? '' : `height:${Math.min(height, 2000)}px`].filter(Boolean);
+  if (size.length > 0) box.setAttribute('style', size.join(';'));
+  image.replaceWith(box);
 }
 
 function decodeCid(value: string): string | undefined {

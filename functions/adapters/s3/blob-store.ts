@@ -1,0 +1,96 @@
+/**
+ * The blob store on S3: a sealed upload's ciphertext as objects `blobs/<messageId>/<index>` in one
+ * private bucket (SSE-KMS, lifecycle: the CDK stack's Blobs construct).
+ *
+ * - A part is written by its sender through a presigned PUT whose signature covers its size, its
+ *   SHA-256 (`x-amz-checksum-sha256`, which S3 checks against the bytes) and the tag
+ *   `sealpost-state=pending`: the URL accepts exactly the declared part and nothing else.
+ * - Committing re-tags the parts `committed`; the bucket's lifecycle deletes `pending` objects a day
+ *   after they were written (an upload nobody completed), and every object after the longest
+ *   message life.
+ * - A recipient's browser downloads a part through a presigned GET, served from the portal's own
+ *   origin: the URL's path is `/blobs/…` (the bucket's name is the CloudFront origin's path, and
+ *   locally the dev server's proxy adds it), so the page's Content-Security-Policy stays 'self'.
+ *
+ * Path-style addressing everywhere, so that the signed host is the regional endpoint CloudFront
+ * forwards to (and the local stand-in's).
+ */
+import {
+  DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload } from '../../core/messages/index.ts';
+import { DependencyError } from '../../core/shared/index.ts';
+import { PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
+
+export class S3BlobStore implements BlobStore, BlobDownloads {
+  constructor(private readonly client: S3Client, private readonly bucket: string) {}
+
+  async uploadUrl(messageId: string, index: number, part: PartDeclaration, expiresInSeconds: number): Promise<PartUpload> {
+    const headers = { 'content-length': String(part.bytes), 'x-amz-checksum-sha256': part.sha256, 'x-amz-tagging': PENDING_TAGGING };
+    const url = await getSignedUrl(this.client, new PutObjectCommand({
+      Bucket: this.bucket, Key: blobKey(messageId, index), ContentLength: part.bytes, ChecksumSHA256: part.sha256, Tagging: PENDING_TAGGING,
+    }), {
+      expiresIn: expiresInSeconds,
+      // Signed headers, not query parameters: the PUT must carry them, and S3 checks the bytes against the checksum.
+      unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-tagging']),
+      signableHeaders: new Set(['content-length']),
+    });
+    return { url, headers };
+  }
+
+  async read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: blobKey(messageId, index) }));
+      return Body === undefined ? undefined : readingOrFailing(Body as AsyncIterable<Uint8Array>);
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+      throw new DependencyError('The uploaded parts could not be read right now. Nothing was sent; retry.', 's3', error);
+    }
+  }
+
+  async commit(messageId: string, parts: number): Promise<void> {
+    try {
+      for (let i = 0; i < parts; i += 8) {
+        await Promise.all(Array.from({ length: Math.min(8, parts - i) }, (_, j) => this.client.send(new PutObjectTaggingCommand({
+          Bucket: this.bucket, Key: blobKey(messageId, i + j), Tagging: { TagSet: [{ Key: STATE_TAG, Value: 'committed' }] },
+        }))));
+      }
+    } catch (error) {
+      throw new DependencyError('The uploaded parts could not be kept. Nothing was sent; retry.', 's3', error);
+    }
+  }
+
+  async delete(messageId: string, parts: number): Promise<void> {
+    try {
+      for (let i = 0; i < parts; i += 1000) {
+        await this.client.send(new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: Array.from({ length: Math.min(1000, parts - i) }, (_, j) => ({ Key: blobKey(messageId, i + j) })), Quiet: true },
+        }));
+      }
+    } catch (error) {
+      throw new DependencyError('The message\'s stored ciphertext could not all be deleted yet. Retry.', 's3', error);
+    }
+  }
+
+  async downloadUrl(messageId: string, index: number, expiresInSeconds: number): Promise<string> {
+    const url = new URL(await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: blobKey(messageId, index) }), { expiresIn: expiresInSeconds }));
+    const bucketPath = `/${this.bucket}/`;
+    if (!url.pathname.startsWith(bucketPath)) throw new Error('the S3 client must use path-style addressing');
+    return `/${url.pathname.slice(bucketPath.length)}${url.search}`;
+  }
+}
+
+/**
+ * The body's chunks, with a connection lost halfway (the stream's own error, e.g. "aborted") turned
+ * into the DependencyError a failed read is, rather than an unexplained 500.
+ */
+async function* readingOrFailing(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw new DependencyError('The uploaded parts could not be read right now. Nothing was sent; retry.', 's3', error);
+  }
+}

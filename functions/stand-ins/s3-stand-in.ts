@@ -1,0 +1,260 @@
+/**
+ * A local S3 endpoint for `npm start` and the tests: the subset of the S3 REST API that sealpost's
+ * blob store and the sealpost CLI use, path-style (`/<bucket>/<key>`), so that the real SDK, its
+ * presigned URLs and our adapter run unchanged — PutObject (with `x-amz-checksum-sha256` checked
+ * and `x-amz-tagging` kept), GetObject (with Range), HeadObject, PutObjectTagging, GetObjectTagging
+ * and DeleteObjects.
+ *
+ * Presigned URLs are checked as S3 checks them (Signature Version 4 in the query, against the local
+ * credentials; expiry; every signed header present with its signed value), so a URL that would
+ * fail or accept too much in AWS does so here. Otherwise a development stand-in, not a security
+ * boundary: requests signed in the Authorization header are not verified, objects live in memory
+ * or in plain files under `<dataDir>/s3/`, there are no lifecycle rules, and anyone who can reach
+ * 127.0.0.1 is answered. Never point anything real at it.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { StandIn } from './stand-ins.ts';
+
+/** The most one object may hold here: more than any part sealpost writes (4 MiB). */
+const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+
+interface StoredObject {
+  readonly body: Buffer;
+  readonly sha256: string;
+  readonly etag: string;
+  tags: Record<string, string>;
+  readonly modified: string;
+}
+
+interface ObjectStore {
+  get(key: string): Promise<StoredObject | undefined>;
+  put(key: string, object: StoredObject): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+function memoryStore(): ObjectStore {
+  const objects = new Map<string, StoredObject>();
+  return {
+    get: async (key) => objects.get(key),
+    put: async (key, object) => { objects.set(key, object); },
+    delete: async (key) => { objects.delete(key); },
+  };
+}
+
+/** Objects as files: the body, and its metadata beside it (keys are base64url-encoded file names). */
+function fileStore(dir: string): ObjectStore {
+  const path = (key: string) => join(dir, Buffer.from(key).toString('base64url'));
+  return {
+    async get(key) {
+      try {
+        const meta = JSON.parse(await readFile(`${path(key)}.json`, 'utf8')) as Omit<StoredObject, 'body'>;
+        return { ...meta, body: await readFile(path(key)) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async put(key, { body, ...meta }) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path(key), body);
+      await writeFile(`${path(key)}.json`, JSON.stringify(meta));
+    },
+    async delete(key) {
+      await rm(path(key), { force: true });
+      await rm(`${path(key)}.json`, { force: true });
+    },
+  };
+}
+
+const xmlEscape = (text: string) => text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string);
+const xmlUnescape = (text: string) => text.replace(/&(lt|gt|amp|apos|quot);/g, (_m, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e] as string);
+
+function sendXml(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}): void {
+  const body = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': String(body.length), ...headers });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendXml(res, status, `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${randomBytes(8).toString('hex')}</RequestId></Error>`);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_OBJECT_BYTES) throw Object.assign(new Error('too large'), { s3: 'EntityTooLarge' });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tagsOf(text: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+function tagsFromXml(xml: string): Record<string, string> {
+  return Object.fromEntries([...xml.matchAll(/<Tag>\s*<Key>([^<]*)<\/Key>\s*<Value>([^<]*)<\/Value>\s*<\/Tag>/g)].map((m) => [xmlUnescape(m[1] as string), xmlUnescape(m[2] as string)]));
+}
+
+function objectHeaders(object: StoredObject, withChecksum: boolean): Record<string, string> {
+  return {
+    ETag: object.etag,
+    'Last-Modified': object.modified,
+    'Content-Type': 'application/octet-stream',
+    ...(withChecksum ? { 'x-amz-checksum-sha256': object.sha256 } : {}),
+    'x-amz-tagging-count': String(Object.keys(object.tags).length),
+  };
+}
+
+/** RFC 3986 encoding, as SigV4 canonicalises query parameters. */
+const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
+
+/**
+ * Checks a presigned request (Signature Version 4, query parameters) the way S3 does; returns why it
+ * fails, or undefined when it holds. https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+ */
+export function presignedRequestProblem(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, secretAccessKey: string, now: Date): string | undefined {
+  const raw = req.url ?? '/';
+  const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '';
+  const params = new URLSearchParams(query);
+  if (params.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return 'X-Amz-Algorithm must be AWS4-HMAC-SHA256';
+  const [, date, region, service, terminator] = (params.get('X-Amz-Credential') ?? '').split('/');
+  const amzDate = params.get('X-Amz-Date') ?? '';
+  const expires = Number(params.get('X-Amz-Expires'));
+  const signedHeaders = (params.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
+  const signature = params.get('X-Amz-Signature') ?? '';
+  if (!date || !region || service !== 's3' || terminator !== 'aws4_request' || !amzDate.startsWith(date)) return 'the credential scope is malformed';
+  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604800) return 'X-Amz-Date or X-Amz-Expires is malformed';
+  if (now.getTime() > signedAt + expires * 1000) return 'Request has expired';
+  if (!signedHeaders.includes('host')) return 'host must be a signed header';
+  const headerLines: string[] = [];
+  for (const name of signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) return `the signed header ${name} is missing`;
+    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
+  }
+  const canonicalQuery = [...params.entries()].filter(([k]) => k !== 'X-Amz-Signature')
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const path = raw.split('?')[0] as string;
+  const canonicalRequest = [req.method, path, canonicalQuery, headerLines.join(''), signedHeaders.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
+  const scope = `${date}/${region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), 's3'), 'aws4_request');
+  const expected = hmac(key, stringToSign);
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+}
+
+async function handle(store: ObjectStore, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://s3.local');
+  if (url.searchParams.has('X-Amz-Signature')) {
+    const problem = presignedRequestProblem(req, secretAccessKey, new Date());
+    if (problem) return sendError(res, 403, problem === 'Request has expired' ? 'AccessDenied' : 'SignatureDoesNotMatch', problem);
+  }
+  const [, bucket, ...rest] = url.pathname.split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  const id = `${bucket}/${key}`;
+  const method = req.method ?? 'GET';
+  if (!bucket) return sendError(res, 400, 'InvalidRequest', 'Only path-style requests (/<bucket>/<key>) are served here.');
+
+  if (method === 'POST' && url.searchParams.has('delete') && key === '') {
+    const xml = (await readBody(req)).toString('utf8');
+    const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1] as string));
+    for (const k of keys) await store.delete(`${bucket}/${k}`);
+    return sendXml(res, 200, `<DeleteResult>${keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`);
+  }
+  if (key === '') return sendError(res, 400, 'NotImplemented', 'This stand-in serves objects, not bucket operations.');
+
+  if (url.searchParams.has('tagging')) {
+    const object = await store.get(id);
+    if (!object) return sendError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+    if (method === 'PUT') {
+      object.tags = tagsFromXml((await readBody(req)).toString('utf8'));
+      await store.put(id, object);
+      return sendXml(res, 200, '<Tagging/>');
+    }
+    const tags = Object.entries(object.tags).map(([k, v]) => `<Tag><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value></Tag>`).join('');
+    return sendXml(res, 200, `<Tagging><TagSet>${tags}</TagSet></Tagging>`);
+  }
+
+  switch (method) {
+    case 'PUT': {
+      const body = await readBody(req);
+      const sha256 = createHash('sha256').update(body).digest('base64');
+      const declared = req.headers['x-amz-checksum-sha256'];
+      if (typeof declared === 'string' && declared !== sha256) return sendError(res, 400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
+      const declaredLength = Number(req.headers['content-length']);
+      if (Number.isFinite(declaredLength) && declaredLength !== body.length) return sendError(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
+      const tagging = req.headers['x-amz-tagging'];
+      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+      await store.put(id, { body, sha256, etag, tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString() });
+      res.writeHead(200, { ETag: etag, 'x-amz-checksum-sha256': sha256, 'Content-Length': '0' });
+      return void res.end();
+    }
+    case 'GET':
+    case 'HEAD': {
+      const object = await store.get(id);
+      if (!object) {
+        if (method === 'HEAD') return void res.writeHead(404).end();
+        return sendError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+      }
+      const withChecksum = req.headers['x-amz-checksum-mode'] === 'ENABLED';
+      const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+      if (range && method === 'GET') {
+        const start = Number(range[1]);
+        const end = Math.min(range[2] ? Number(range[2]) : object.body.length - 1, object.body.length - 1);
+        if (start > end) return sendError(res, 416, 'InvalidRange', 'The requested range is not satisfiable.');
+        const slice = object.body.subarray(start, end + 1);
+        res.writeHead(206, { ...objectHeaders(object, false), 'Content-Range': `bytes ${start}-${end}/${object.body.length}`, 'Content-Length': String(slice.length) });
+        return void res.end(slice);
+      }
+      const cacheControl = url.searchParams.get('response-cache-control');
+      res.writeHead(200, { ...objectHeaders(object, withChecksum), ...(cacheControl ? { 'Cache-Control': cacheControl } : {}), 'Content-Length': String(object.body.length) });
+      return void res.end(method === 'HEAD' ? undefined : object.body);
+    }
+    case 'DELETE':
+      await store.delete(id);
+      return void res.writeHead(204).end();
+    default:
+      return sendError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+  }
+}
+
+/**
+ * The S3 stand-in on 127.0.0.1; objects under `<dataDir>/s3` when `dataDir` is given, in memory
+ * otherwise. Presigned URLs are verified against `secretAccessKey` (the local credentials).
+ */
+export async function startS3(options: { port?: number; dataDir?: string; secretAccessKey?: string } = {}): Promise<StandIn> {
+  const store = options.dataDir ? fileStore(join(options.dataDir, 's3')) : memoryStore();
+  const secret = options.secretAccessKey ?? 'local';
+  const server = createServer((req, res) => {
+    handle(store, secret, req, res).catch((error: unknown) => {
+      const code = (error as { s3?: string }).s3;
+      if (!res.headersSent) sendError(res, code ? 400 : 500, code ?? 'InternalError', code ? 'Your proposed upload exceeds the maximum allowed size.' : 'We encountered an internal error.');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

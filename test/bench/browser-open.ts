@@ -1,0 +1,178 @@
+/**
+ * Opening a large message in the real pickup page in headless Chromium — from the press of "Open
+ * message" to the message on screen: fetch (in parts, as the portal serves a large message) →
+ * decrypt → parse → render — against the floor no page can beat: one WebCrypto AES-256-GCM decrypt
+ * of as many bytes, in the same page. Also the peak memory of the tab's renderer process while it
+ * opens (VmHWM, reset just before the press), and, in the same page, the steps on their own: the
+ * parts fetched as the page fetches them, and the page's decryptor (core/protocol, bundled here as
+ * the page bundles it) decrypting them.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { composeMime } from '../../functions/core/messages/index.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { CHUNKS_PER_PART, CHUNK_BYTES } from '../../functions/adapters/dynamodb/message-store.ts';
+import { aSecret } from '../web/pickup-fixtures.ts';
+import { startPickupServer } from '../web/pickup-server.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { median } from './cold-start.ts';
+
+export interface BrowserOpen {
+  /** The sealed message's size, as the page downloads it. */
+  readonly bytes: number;
+  readonly openMs: number;
+  readonly aesGcmMs: number;
+  /** Median of the per-run ratios (each run times both in the same page). */
+  readonly ratio: number;
+  /** The steps alone, in the same page: fetching the parts, and the page's decryptor on them. */
+  readonly fetchMs: number;
+  readonly decryptMs: number;
+  /** Median of the per-run decrypt / AES-GCM ratios. */
+  readonly decryptRatio: number;
+  /** Peak resident memory of the tab's renderer process during the open. */
+  readonly peakMiB: number;
+}
+
+/** A sealed message of about `bytes`: a short text and one attachment (base64 in the MIME, as the sender API composes it). */
+async function sealedMessage(bytes: number, password: string): Promise<Uint8Array> {
+  // base64 is 4/3 of the bytes, plus a line break per 76 characters.
+  const attachment = new Uint8Array(Math.floor(((bytes - 4096) * 3) / 4 * (76 / 78)));
+  for (let i = 0; i < attachment.length; i += 65536) crypto.getRandomValues(attachment.subarray(i, i + 65536));
+  const mime = composeMime({
+    from: { name: 'Bench', email: 'bench@example.com' }, to: [{ email: 'recipient@example.org' }], cc: [],
+    subject: 'A large message', text: 'The file is attached.', messageId: 'bench', date: new Date(),
+    attachments: [{ filename: 'large.bin', contentType: 'application/octet-stream', content: attachment }],
+  }, (n) => crypto.getRandomValues(new Uint8Array(n)));
+  return new OpenPgpSealer().seal(mime, [password]);
+}
+
+/** Renderer processes of the browser, by pid. */
+async function renderers(browser: Browser): Promise<number[]> {
+  const cdp = await browser.newBrowserCDPSession();
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo') as { processInfo: { type: string; id: number }[] };
+  await cdp.detach();
+  return processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+}
+
+const peakKiB = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+/** Resets the kernel's peak-RSS mark of `pid` (proc(5), clear_refs "5"). */
+const resetPeak = (pid: number): void => writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+/** Presses "Open message" and resolves with the time until the message view shows (in the page's own clock). */
+function openInPage(page: Page): Promise<number> {
+  return page.evaluate(() => new Promise<number>((resolve, reject) => {
+    const view = document.getElementById('view-message') as HTMLElement;
+    const failed = document.getElementById('view-error') as HTMLElement;
+    const start = performance.now();
+    const observer = new MutationObserver(() => {
+      if (!view.hidden) {
+        observer.disconnect();
+        resolve(performance.now() - start);
+      } else if (!failed.hidden) {
+        observer.disconnect();
+        reject(new Error(`the page failed: ${failed.textContent ?? ''}`));
+      }
+    });
+    observer.observe(document.body, { attributes: true, subtree: true, attributeFilter: ['hidden'] });
+    (document.getElementById('open-button') as HTMLButtonElement).click();
+  }));
+}
+
+/** One WebCrypto AES-256-GCM decrypt of `bytes` bytes, in the page. */
+function aesGcmInPage(page: Page, bytes: number): Promise<number> {
+  return page.evaluate(async (length) => {
+    const data = new Uint8Array(length);
+    for (let i = 0; i < length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));
+    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, data);
+    const start = performance.now();
+    await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, sealed);
+    return performance.now() - start;
+  }, bytes);
+}
+
+/** The page's decryptor as a script for the bench to put into the page (CDP evaluation, which the page's CSP does not govern). */
+async function decryptorScript(): Promise<string> {
+  const result = await build({
+    stdin: { contents: "import { decrypt } from './functions/core/protocol/index.ts'; globalThis.__sealpostDecrypt = decrypt;", resolveDir: join(import.meta.dirname, '..', '..'), loader: 'ts' },
+    bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, write: false,
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
+/**
+ * Fetches every part as the page does (api.ts), then decrypts the joined bytes with the page's
+ * decryptor. A script of its own (not a function handed to evaluate): the bench's loader would
+ * name its inner functions with a helper the page does not have.
+ */
+const STEPS = `(async ({ id, token, secret }) => {
+  const start = performance.now();
+  const pieces = [];
+  for (let part = 0, parts = 1; part < parts; part++) {
+    const answer = await fetch('/m/' + id + '/open', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, part }) });
+    if (part === 0) parts = Number(answer.headers.get('Sealpost-Parts') || '1');
+    pieces.push(new Uint8Array(await answer.arrayBuffer()));
+  }
+  const bytes = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) { bytes.set(piece, at); at += piece.length; }
+  const fetched = performance.now();
+  await globalThis.__sealpostDecrypt(bytes, secret);
+  return { fetchMs: fetched - start, decryptMs: performance.now() - fetched };
+})`;
+
+function stepsInPage(page: Page, id: string, token: string, secret: string): Promise<{ fetchMs: number; decryptMs: number }> {
+  return page.evaluate(`${STEPS}(${JSON.stringify({ id, token, secret })})`) as Promise<{ fetchMs: number; decryptMs: number }>;
+}
+
+export async function measureBrowserOpen(webDir: string, sizes: readonly number[], runs: number): Promise<BrowserOpen[]> {
+  const script = await decryptorScript();
+  const server = await startPickupServer(webDir);
+  const browser = await launchChromium();
+  const results: BrowserOpen[] = [];
+  try {
+    for (const [n, size] of sizes.entries()) {
+      const { secret, token } = await aSecret();
+      const ciphertext = await sealedMessage(size, secret);
+      const id = `bench-${n}`;
+      server.messages.set(id, { token, ciphertext, partBytes: CHUNKS_PER_PART * CHUNK_BYTES });
+      const opens: number[] = [];
+      const floors: number[] = [];
+      const peaks: number[] = [];
+      const fetches: number[] = [];
+      const decrypts: number[] = [];
+      for (let run = 0; run < runs + 1; run++) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        await page.goto(`${server.origin}/m/${id}#${secret}`);
+        await page.waitForSelector('#open-button:not([disabled])');
+        const pids = await renderers(browser);
+        pids.forEach(resetPeak);
+        const openMs = await openInPage(page);
+        const peak = Math.max(...pids.map(peakKiB)) / 1024;
+        const aesGcmMs = await aesGcmInPage(page, ciphertext.length);
+        await page.evaluate(script);
+        const steps = await stepsInPage(page, id, token, secret);
+        await context.close();
+        if (run === 0) continue; // warm-up: the browser's first page pays its own start
+        opens.push(openMs);
+        floors.push(aesGcmMs);
+        peaks.push(peak);
+        fetches.push(steps.fetchMs);
+        decrypts.push(steps.decryptMs);
+      }
+      const over = (times: readonly number[]) => median(times.map((t, i) => t / (floors[i] as number)));
+      results.push({
+        bytes: ciphertext.length, openMs: median(opens), aesGcmMs: median(floors), ratio: over(opens), peakMiB: Math.max(...peaks),
+        fetchMs: median(fetches), decryptMs: median(decrypts), decryptRatio: over(decrypts),
+      });
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return results;
+}

@@ -1,0 +1,68 @@
+/**
+ * Sealing and opening 10 MiB as the product does — sealed on the server with openpgp.js (the sender
+ * API's sealer), opened with the protocol's WebCrypto decryptor (the page's) — against the floor no
+ * sealing can beat: the same bytes encrypted and decrypted once with raw AES-256-GCM (node:crypto).
+ * openpgp.js's own open is measured too (data only: nothing in the product opens with it).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { decrypt, encodeSecret } from '../../functions/core/protocol/index.ts';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { median } from './cold-start.ts';
+
+export interface SealOpen {
+  readonly bytes: number;
+  readonly sealOpenMs: number;
+  readonly rawAesGcmMs: number;
+  /** Median of the per-round ratios (each round times both, back to back). */
+  readonly ratio: number;
+  readonly sealMs: number;
+  readonly openMs: number;
+  readonly openpgpOpenMs: number;
+}
+
+/** Each timed run starts from a collected heap when the bench runs with --expose-gc, so one run's garbage is not the next one's pause. */
+const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  collect();
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function rawAesGcm(key: Buffer, plaintext: Uint8Array): void {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAuthTag(cipher.getAuthTag());
+  Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+}
+
+export async function measureSealOpen(runs: number, bytes = 10 * 1024 * 1024): Promise<SealOpen> {
+  const sealer = new OpenPgpSealer();
+  const plaintext = new Uint8Array(randomBytes(bytes));
+  const secret = encodeSecret(new Uint8Array(randomBytes(32)));
+  const key = randomBytes(32);
+  let sealed = await sealer.seal(plaintext, [secret]);
+  const check = (opened: Uint8Array) => { if (opened.length !== bytes) throw new Error('seal + open lost bytes'); };
+  check(await decrypt(sealed, secret)); // warm-up, every side
+  check(await sealer.open(sealed, secret));
+  rawAesGcm(key, plaintext);
+  // Interleaved, so that a busy moment of the machine does not fall on one side only.
+  const seal: number[] = [];
+  const open: number[] = [];
+  const raw: number[] = [];
+  const openpgpOpen: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    seal.push(await timed(async () => { sealed = await sealer.seal(plaintext, [secret]); }));
+    open.push(await timed(async () => check(await decrypt(sealed, secret))));
+    raw.push(await timed(() => rawAesGcm(key, plaintext)));
+    openpgpOpen.push(await timed(async () => check(await sealer.open(sealed, secret))));
+  }
+  const sealOpen = seal.map((s, i) => s + (open[i] as number));
+  return {
+    bytes, sealOpenMs: median(sealOpen), rawAesGcmMs: median(raw), ratio: median(sealOpen.map((t, i) => t / (raw[i] as number))),
+    sealMs: median(seal), openMs: median(open), openpgpOpenMs: median(openpgpOpen),
+  };
+}

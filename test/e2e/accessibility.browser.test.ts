@@ -1,0 +1,303 @@
+/**
+ * Accessibility of every state of the recipient pages, against the real local stack (the same as
+ * `npm start`) with a branded tenant (a colour and a PNG logo), in real Chromium:
+ *
+ * - axe-core reports no violation, at 1280×800 and 390×844, and in dark mode;
+ * - the edges of form controls and outlined buttons, and the focus ring of everything Tab reaches,
+ *   are at least 3:1 against what is around them (WCAG 1.4.11, which axe does not check);
+ * - the journeys work with the keyboard alone.
+ *
+ * Pickup: ready, passcode, code, locked, message, reply, and each error (no longer available,
+ * incomplete link, reloaded, server error, undecryptable). Inbox: sign-in, code, list, empty,
+ * message (opened from the list), error. Set SEALPOST_SCREENSHOTS=<dir> to keep a screenshot of each.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { LocalStack } from '../../functions/entries/local/start-local.ts';
+import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
+import { axeViolations, focusRings, weakControlEdges } from '../helpers/accessibility.ts';
+import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { parseLink } from '../helpers/builders.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
+import { RED_PNG } from '../web/pickup-fixtures.ts';
+
+const SIZES = [{ name: 'desktop', width: 1280, height: 800 }, { name: 'phone', width: 390, height: 844 }] as const;
+const SHOTS = process.env.SEALPOST_SCREENSHOTS;
+const PASSCODE = 'Harbour-7';
+
+describeBrowser('accessibility of the recipient pages (axe-core, contrast, keyboard; local stack + Chromium)', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  const covered: string[] = [];
+
+  beforeAll(async () => {
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    [stack, browser] = await Promise.all([startTestStack({ signInAnswerMs: 0 }), launchChromium()]);
+    const admin = { Authorization: `Bearer ${stack.adminKey}` };
+    const current = await fetch(`${stack.appUrl}/v1/admin/settings`, { headers: admin });
+    const patched = await fetch(`${stack.appUrl}/v1/admin/settings`, {
+      method: 'PATCH',
+      headers: { ...admin, 'Content-Type': 'application/json', 'If-Match': current.headers.get('ETag') ?? '' },
+      body: JSON.stringify({ messageCenter: true, brand: { primaryColor: '#0f766e', logo: { contentType: 'image/png', data: RED_PNG.toString('base64') } } }),
+    });
+    expect(patched.status).toBe(200);
+  }, 90_000);
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+  afterAll(async () => {
+    await Promise.all([browser?.close(), stack?.close()]);
+  });
+
+  async function aPage(url?: string): Promise<Page> {
+    context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', viewport: SIZES[0] });
+    const page = await context.newPage();
+    if (url !== undefined) await page.goto(url);
+    return page;
+  }
+
+  const send = async (to: string, extra: Record<string, unknown> = {}): Promise<{ id: string; url: string }> => {
+    const before = await mailTo(to);
+    const res = await fetch(`${stack.appUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        to: [to], subject: 'Lab results', label: 'Lab results, March',
+        text: 'Your results are normal.\n\nSee https://example.com/results for details.',
+        html: '<p>Your results are <b>normal</b>.</p><p><img src="https://tracker.example/map.png" alt="Clinic map" width="160" height="60"></p>',
+        attachments: [{ filename: 'results.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7 results').toString('base64') }],
+        ...extra,
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = await res.json() as { id: string };
+    await expect.poll(async () => (await mailTo(to)).length, { timeout: 15_000 }).toBeGreaterThan(before.length);
+    return { id, url: parseLink((await mailTo(to)).at(-1)?.body.text ?? '').url };
+  };
+  const mailTo = async (to: string) => (await capturedMail(stack.mailboxUrl)).filter((m) => m.destination.to.some((t) => t.includes(to)));
+  const lastCode = async (to: string, subject: string): Promise<string> => {
+    await expect.poll(async () => (await mailTo(to)).some((m) => m.subject.includes(subject)), { timeout: 15_000 }).toBe(true);
+    const mail = (await mailTo(to)).filter((m) => m.subject.includes(subject)).at(-1);
+    return /^\s+(\d{6})$/m.exec(mail?.body.text ?? '')?.[1] ?? '';
+  };
+
+  /** Every check of this file, on the state `page` shows now, at both sizes and in dark mode. */
+  async function check(page: Page, where: string): Promise<void> {
+    const problems: string[] = [];
+    const run = async (label: string): Promise<void> => {
+      if (SHOTS) await page.screenshot({ path: join(SHOTS, `${where}-${label}.png`), fullPage: true });
+      problems.push(...(await axeViolations(page)).map((v) => `${label}: ${v}`));
+      problems.push(...(await weakControlEdges(page)).map((v) => `${label}: edge ${v}`));
+      problems.push(...(await focusRings(page)).weak.map((v) => `${label}: ${v}`));
+      covered.push(`${where} @ ${label}`);
+    };
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await run(size.name);
+    }
+    await page.setViewportSize(SIZES[0]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await run('dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(problems.join('\n'), where).toBe('');
+  }
+
+  const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+
+  it('finds what it looks for: a missing label, a faint field edge, a focus ring removed', async () => {
+    const page = await aPage();
+    await page.setContent(`<!doctype html><html lang="en"><title>t</title><body style="background:#fff"><main>
+      <input id="faint" style="border:1px solid #dde1e8;outline:none">
+      <label>Named <input id="named" style="border:1px solid #5a6375"></label></main></body></html>`);
+
+    const violations = await axeViolations(page);
+    const edges = await weakControlEdges(page);
+    const rings = await focusRings(page);
+
+    expect(violations.some((v) => v.startsWith('label ') && v.includes('#faint'))).toBe(true);
+    expect(edges).toEqual(['#faint: 1.31:1']);
+    expect(rings.weak).toEqual(['#faint: no focus ring of 2 px or more', '#named: no focus ring of 2 px or more']);
+  });
+
+  it('passes on the pickup page: ready, passcode, code, locked', async () => {
+    const page = await aPage((await send('ready@example.com')).url);
+    await page.getByRole('button', { name: 'Open message' }).waitFor();
+    await check(page, 'pickup-ready');
+
+    const guarded = await send('guarded@example.com', { passcode: PASSCODE, verification: 'email-code' });
+    await page.goto(guarded.url);
+    const passcode = page.getByLabel('Passcode', { exact: true });
+    await passcode.fill('wrong');
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await expect.poll(() => page.locator('#open-error').textContent()).toContain('not right');
+    await check(page, 'pickup-passcode');
+
+    await passcode.fill(PASSCODE);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await heading(page, 'Check your email');
+    await check(page, 'pickup-code');
+
+    for (let i = 0; i < 4; i++) {
+      await page.getByLabel('6-digit code').fill('000000');
+      await page.getByRole('button', { name: 'Verify and open' }).click();
+      await expect.poll(() => page.locator('#code-error').textContent()).toMatch(i < 3 ? new RegExp(`${3 - i} attempts? left`) : /paused until/);
+    }
+    await check(page, 'pickup-locked');
+  });
+
+  it('passes on the pickup page: message, reply, reloaded', async () => {
+    const page = await aPage((await send('reader@example.com')).url);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await heading(page, 'Lab results');
+    await page.locator('iframe.html-body').waitFor();
+    await check(page, 'pickup-message');
+
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+    await page.getByLabel('Your reply').waitFor();
+    await check(page, 'pickup-reply');
+
+    await page.reload();
+    await heading(page, 'Open the link in your email again');
+    await check(page, 'pickup-reloaded');
+  });
+
+  it('passes on the pickup page\'s errors: no longer available, incomplete link, server error, undecryptable', async () => {
+    const revoked = await send('gone@example.com');
+    await fetch(`${stack.appUrl}/v1/messages/${revoked.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } });
+    const page = await aPage(revoked.url);
+    await heading(page, 'This message is no longer available');
+    await check(page, 'pickup-unavailable');
+
+    const { id, url } = await send('errors@example.com');
+    await page.goto(`${stack.appUrl}/m/${id}`);
+    await heading(page, 'This link is incomplete');
+    await check(page, 'pickup-incomplete');
+
+    await page.route('**/m/*/open', (route) => route.fulfill({
+      status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unavailable', status: 503, requestId: 'req-a11y-1' }),
+    }));
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await heading(page, 'Something went wrong');
+    await check(page, 'pickup-error');
+
+    await page.unroute('**/m/*/open');
+    await page.route('**/m/*/open', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('not an OpenPGP message') }));
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await expect.poll(() => page.locator('#error-text').textContent()).toContain('could not be decrypted');
+    await check(page, 'pickup-undecryptable');
+  });
+
+  it('passes on the inbox: sign-in, code, list, message opened from it, empty, error', async () => {
+    const address = 'inbox@example.com';
+    const labelled = await send(address, { label: 'Appointment confirmed' });
+    const plain = await send(address, { label: undefined, attachments: [] });
+    const page = await aPage(`${stack.appUrl}/inbox/demo`);
+    await page.getByLabel('Email address').waitFor();
+    await check(page, 'inbox-sign-in');
+
+    await page.getByLabel('Email address').fill(address);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await heading(page, 'Check your email');
+    await check(page, 'inbox-code');
+
+    await page.getByLabel('6-digit code').fill(await lastCode(address, 'sign-in code'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading(page, 'Your secure messages');
+    await expect.poll(() => page.getByRole('listitem').count()).toBe(2);
+    await check(page, 'inbox-list');
+
+    await page.getByRole('button', { name: /^Open “Appointment confirmed”/ }).click();
+    await heading(page, 'Lab results');
+    await page.getByRole('link', { name: 'Back to your messages' }).waitFor();
+    await check(page, 'inbox-message');
+
+    for (const { id } of [labelled, plain]) await fetch(`${stack.appUrl}/v1/messages/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${stack.apiKey}` } });
+    await page.goto(`${stack.appUrl}/inbox/demo`);
+    await page.locator('#list-empty').waitFor();
+    await check(page, 'inbox-empty');
+
+    await page.route('**/inbox/api/demo/messages', (route) => route.fulfill({
+      status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unavailable', status: 503, requestId: 'req-a11y-2' }),
+    }));
+    await page.reload();
+    await heading(page, 'Something went wrong');
+    await check(page, 'inbox-error');
+  });
+
+  it('opens a message that needs a passcode and a code, and replies, with the keyboard alone', async () => {
+    const page = await aPage((await send('keys@example.com', { passcode: PASSCODE, verification: 'email-code' })).url);
+    await page.getByLabel('Passcode', { exact: true }).waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
+
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('passcode-input');
+    await page.keyboard.type(PASSCODE);
+    await page.keyboard.press('Enter');
+    await heading(page, 'Check your email');
+    expect(await focused()).toBe('code-input');
+    await page.keyboard.type(await lastCode('keys@example.com', 'your code'));
+    await page.keyboard.press('Enter');
+    await heading(page, 'Lab results');
+    expect(await focused()).toBe('message-subject');
+    for (let i = 0; i < 20 && (await focused()) !== 'Reply securely'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.localName)).toBe('textarea');
+    await page.keyboard.type('Thank you.');
+    for (let i = 0; i < 5 && (await focused()) !== 'Send reply'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+
+    await expect.poll(() => page.locator('.reply-status').textContent(), { timeout: 15_000 }).toBe('Your reply was sent securely to Demo Health Clinic.');
+  });
+
+  it('signs in, opens a message, steps to the next, goes back to the list and signs out, with the keyboard alone', async () => {
+    const address = 'journey@example.com';
+    const older = await send(address, { label: 'First letter' });
+    const newer = await send(address, { label: 'Second letter' });
+    const page = await aPage(`${stack.appUrl}/inbox/demo`);
+    await page.getByLabel('Email address').waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
+
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('email');
+    await page.keyboard.type(address);
+    await page.keyboard.press('Enter');
+    await heading(page, 'Check your email');
+    expect(await focused()).toBe('code');
+    await page.keyboard.type(await lastCode(address, 'sign-in code'));
+    await page.keyboard.press('Enter');
+    await heading(page, 'Your secure messages');
+    for (let i = 0; i < 10 && !(await focused()).startsWith('Open “Second letter”'); i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${stack.appUrl}/m/${newer.id}`);
+    await heading(page, 'Lab results');
+    for (let i = 0; i < 10 && (await focused()) !== 'Next message'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${stack.appUrl}/m/${older.id}`);
+    await heading(page, 'Lab results');
+    expect(await page.locator('#inbox-position').textContent()).toBe('2 of 2');
+    // The way back sits above the message, where the focus (on the subject) goes with Shift+Tab.
+    for (let i = 0; i < 10 && (await focused()) !== 'inbox-back'; i++) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Your secure messages');
+
+    await expect.poll(focused).toMatch(/^Open “First letter”/);
+    expect(await page.locator('#list .badge:not(.badge-replied)').allTextContents()).toEqual(['Read', 'Read']);
+    for (let i = 0; i < 10 && (await focused()) !== 'sign-out'; i++) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Email address').waitFor();
+    expect(await page.locator('#signed-out').isVisible()).toBe(true);
+  });
+
+  it('covered every state at both sizes and in dark mode', () => {
+    const states = ['pickup-ready', 'pickup-passcode', 'pickup-code', 'pickup-locked', 'pickup-message', 'pickup-reply', 'pickup-reloaded',
+      'pickup-unavailable', 'pickup-incomplete', 'pickup-error', 'pickup-undecryptable',
+      'inbox-sign-in', 'inbox-code', 'inbox-list', 'inbox-message', 'inbox-empty', 'inbox-error'];
+    expect([...covered].sort()).toEqual(states.flatMap((s) => ['desktop', 'phone', 'dark'].map((size) => `${s} @ ${size}`)).sort());
+  });
+}, { timeout: 180_000 });

@@ -1,0 +1,98 @@
+/**
+ * Sealed uploads end to end on the real local stack (DynamoDB, S3 and KMS stand-ins, the mailbox):
+ * the CLI seals on "this machine" and uploads; sealpost checks and sends; the recipient's link opens
+ * the ciphertext, which only the recipient's secret decrypts. What sealpost saw of it is recorded
+ * request by request (the CLI's every request body, the table, the bucket) and holds no plaintext.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import PostalMime from 'postal-mime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
+import { runCli } from '../../functions/entries/cli.ts';
+import type { LocalStack } from '../../functions/entries/local/start-local.ts';
+import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
+import { parseLink } from '../helpers/builders.ts';
+import { startTestStack } from '../helpers/local-stack.ts';
+
+let stack: LocalStack;
+const dir = mkdtempSync(join(tmpdir(), 'sealpost-sealed-'));
+beforeAll(async () => { stack = await startTestStack({ maintenanceIntervalMs: 0 }); }, 60_000);
+afterAll(async () => { await stack?.close(); });
+
+interface Seen { method: string; url: string; body: Buffer }
+
+/** Runs the CLI in-process against the stack, recording every request it makes (and so everything sealpost and its bucket receive from it). */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  let stdout = '';
+  let stderr = '';
+  const recording: typeof fetch = async (input, init) => {
+    const body = init?.body === undefined ? Buffer.alloc(0) : typeof init.body === 'string' ? Buffer.from(init.body) : Buffer.from(init.body as Uint8Array);
+    seen.push({ method: init?.method ?? 'GET', url: String(input), body });
+    return fetch(input, init);
+  };
+  const code = await runCli(args, {
+    env: { SEALPOST_URL: stack.appUrl, SEALPOST_API_KEY: stack.apiKey, ...env },
+    stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, isTty: false, fetch: recording,
+  });
+  return { code, stdout, stderr, seen };
+}
+
+async function openAs(id: string, secret: string, passcode?: string): Promise<Uint8Array> {
+  const key = await deriveMessageKey(secret, passcode);
+  const opened = await fetch(`${stack.appUrl}/m/${id}/open`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ link: await deriveLinkToken(secret), token: await deriveAccessToken(key) }),
+  });
+  expect(opened.status).toBe(200);
+  expect(opened.headers.get('content-type')).toContain('application/json');
+  const { parts } = await opened.json() as { parts: { url: string; bytes: number }[] };
+  const bytes: Buffer[] = [];
+  for (const part of parts) {
+    expect(part.url).toMatch(/^\/blobs\//);
+    const got = await fetch(`${stack.appUrl}${part.url}`);
+    expect(got.status).toBe(200);
+    const body = Buffer.from(await got.arrayBuffer());
+    expect(body.length).toBe(part.bytes);
+    bytes.push(body);
+  }
+  return new OpenPgpSealer().open(Buffer.concat(bytes), key);
+}
+
+describe('a message sealed by the CLI', () => {
+  it('is sent with a 9 MiB attachment, opens with the emailed link, and sealpost saw no plaintext', async () => {
+    const attachment = randomBytes(9 * 1024 * 1024);
+    const path = join(dir, 'scan.pdf');
+    writeFileSync(path, attachment);
+
+    const run = await cli(['send', '--to', 'alice@example.com', '--cc', 'bob@example.com', '--subject', 'Your scan', '--text', 'See attached MARKER-TEXT', '--attach', path, '--json']);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const receipt = JSON.parse(run.stdout) as { id: string; recipients: { email: string; status: string }[] };
+    expect(receipt.recipients).toEqual([{ email: 'alice@example.com', status: 'notified' }, { email: 'bob@example.com', status: 'notified' }]);
+    const mail = (await capturedMail(stack.mailboxUrl)).find((m) => m.destination.to.some((t) => t.includes('alice@example.com')) && m.body.html?.includes(receipt.id));
+    const link = parseLink(mail?.body.html ?? '');
+    const mime = await PostalMime.parse(await openAs(receipt.id, link.secret));
+    expect(mime.subject).toBe('Your scan');
+    expect(mime.from?.address).toBe('notices@demo-clinic.example');
+    expect(mime.text?.trim()).toBe('See attached MARKER-TEXT');
+    const got = Buffer.from(mime.attachments[0]?.content as ArrayBuffer);
+    expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(attachment).digest('hex'));
+
+    // Every byte the CLI sent anywhere: no plaintext (the text, a window of the attachment, or its base64).
+    const window = attachment.subarray(5_000_000, 5_000_048);
+    const base64Line = attachment.subarray(3 * 1_000_002, 3 * 1_000_002 + 57).toString('base64');
+    for (const request of run.seen) {
+      expect(request.body.includes('MARKER-TEXT'), request.url).toBe(false);
+      expect(request.body.includes(window), request.url).toBe(false);
+      expect(request.body.includes(base64Line), request.url).toBe(false);
+    }
+    // 9 MiB is about 12.2 MiB of MIME once base64-encoded: four parts of at most 4 MiB, each put straight into the bucket.
+    expect(run.seen.filter((r) => r.method === 'PUT').map((r) => new URL(r.url).origin)).toEqual(Array(4).fill(stack.s3Endpoint));
+  }, 120_000);
+});
