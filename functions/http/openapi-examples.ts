@@ -63,6 +63,37 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExample>> = {
     },
     response: { status: 201, headers: { Location: `/v1/messages/${ID}` }, body: { id: ID, expiresAt: EXPIRES, recipients: [{ email: 'alice@example.com', status: 'notified' }, { email: 'bob@example.com', status: 'notified' }] } },
   },
+  openUpload: {
+    body: { recipients: 2 },
+    response: {
+      status: 201, headers: { Location: `/v1/uploads/${ID}`, 'Cache-Control': 'no-store' },
+      body: {
+        id: ID, expiresAt: '2026-11-30T12:31:22.478Z', partBytes: 4194304, maxBytes: 41943040, link: `http://localhost:3000/m/${ID}`,
+        mime: { from: { email: 'notices@demo-clinic.example', name: 'Demo Health Clinic' }, messageId: `<${ID}@sealpost>` },
+      },
+    },
+  },
+  getPartUploadUrls: {
+    path: { id: '$ID' },
+    body: { bytes: 9437242, sha256: 'q1x3hL2yv9mZ0bJx6QnGfVd8mJ2W5rK3pT4uA7sE0cY=', parts: [{ index: 0, sha256: 'm8Ejd1CkYI0vNw1o7yB2Hq5JrS9tD3fL6aZxW4pG2uE=' }] },
+    response: {
+      status: 200, headers: { 'Cache-Control': 'no-store' },
+      body: { parts: [{ index: 0, bytes: 4194304, url: `http://localhost:3000/blobs/${ID}/0?X-Amz-Algorithm=AWS4-HMAC-SHA256&…`, headers: { 'Content-Length': '4194304', 'x-amz-checksum-sha256': 'm8Ejd1CkYI0vNw1o7yB2Hq5JrS9tD3fL6aZxW4pG2uE=' }, expiresAt: '2026-11-30T01:31:22.478Z' }] },
+    },
+  },
+  completeUpload: {
+    path: { id: '$ID' },
+    headers: { 'Idempotency-Key': 'scan-2026-0042' },
+    body: {
+      recipients: [
+        { email: 'alice@example.com', secret: 'Pm0MldRCMMugWegn0JpvsVpCD4ZjlpSyk_mBg3Sa6hw' },
+        { email: 'bob@example.com', kind: 'cc', tokenHash: 'dT8c3pYxVb1Qm0HnA5sKz7wR2eJ9gL4uF6oN3iC8yXk', linkTokenHash: 'hQ2vW7nR5kL0pZ3sM8xJ1cB6tY4gE9aD2fU7oN5iK3w' },
+      ],
+      expiresInDays: 7,
+    },
+    response: { status: 201, headers: { Location: `/v1/messages/${ID}` }, body: { id: ID, expiresAt: EXPIRES, recipients: [{ email: 'alice@example.com', status: 'notified' }, { email: 'bob@example.com', status: 'sender' }] } },
+  },
+  abandonUpload: { path: { id: '$ID' }, response: { status: 204 } },
   listMessages: { query: { limit: '25' }, response: { status: 200, body: { messages: [summary], cursor: `${T0}#${ID}` } } },
   getMessage: { path: { id: '$ID' }, response: { status: 200, body: { ...summary, events } } },
   changeMessageExpiry: {

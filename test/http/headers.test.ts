@@ -112,6 +112,8 @@ const CASES: Record<string, (w: World) => Promise<Probes>> = {
   'GET /v1/openapi.json': async () => ({ ok: [{ path: '/v1/openapi.json', status: 200, cache: STATIC }], errors: [wrongMethod('/v1/openapi.json')] }),
   'GET /v1/docs': async () => ({ ok: [{ path: '/v1/docs', status: 200, cache: STATIC }], errors: [wrongMethod('/v1/docs')] }),
   'GET /v1/docs.css': async () => ({ ok: [{ path: '/v1/docs.css', status: 200, cache: STATIC }], errors: [wrongMethod('/v1/docs.css')] }),
+  'GET /v1/docs.js': async () => ({ ok: [{ path: '/v1/docs.js', status: 200, cache: STATIC }], errors: [wrongMethod('/v1/docs.js')] }),
+  'GET /favicon.ico': async () => ({ ok: [{ path: '/favicon.ico', status: 200, cache: 'public, max-age=86400' }], errors: [wrongMethod('/favicon.ico')] }),
   'POST /v1/messages': async () => ({
     ok: [{ method: 'POST', path: '/v1/messages', key: 'send', json: sendBody, status: 201 }],
     errors: [
@@ -332,9 +334,9 @@ describe('security headers on every response', () => {
     return res;
   }
 
-  it('has a case for each of the 43 routes the app mounts, and for no other', () => {
+  it('has a case for each of the 45 routes the app mounts, and for no other', () => {
     expect(Object.keys(CASES).sort()).toEqual([...routes].sort());
-    expect(routes).toHaveLength(43);
+    expect(routes).toHaveLength(45);
   });
 
   it('puts exactly the headers on a normal request and on every error of each route', async () => {
@@ -345,8 +347,8 @@ describe('security headers on every response', () => {
       for (const probe of [...ok, ...errors]) await check(probe);
       perRoute.set(route, ok.length + errors.length);
     }
-    expect(perRoute.size).toBe(43);
-    expect([...perRoute.values()].reduce((a, b) => a + b)).toBe(110);
+    expect(perRoute.size).toBe(45);
+    expect([...perRoute.values()].reduce((a, b) => a + b)).toBe(114);
   });
 
   it('puts exactly the headers on a wrong method for every path, HEAD requests, unknown paths and /healthz', async () => {
@@ -372,7 +374,7 @@ describe('security headers on every response', () => {
     await check({ method: 'HEAD', path: `/m/${UNKNOWN_ID}`, status: 200 });
     await check({ method: 'HEAD', path: '/assets/pickup.js', status: 200, cache: STATIC });
     await check({ method: 'HEAD', path: '/healthz', status: 200 });
-    expect(paths).toHaveLength(36);
+    expect(paths).toHaveLength(38);
   });
 
   it('pins the policy: the Content-Security-Policy and every other header, as reviewed', async () => {
