@@ -303,7 +303,8 @@ function refused(detail: string, field = 'upload'): ValidationError {
  * (plus the custody key); every key sealpost was given opens one, all the same.
  */
 async function checkSealed(deps: UploadDeps, upload: UploadRecord & { sha256: string }, layout: readonly number[], plans: readonly (RecipientPlan & { key?: string })[], custodyPassword?: string): Promise<void> {
-  const reader = new SealedShapeReader();
+  // Never more session keys than the most recipients a message may have, plus custody: what is kept stays small.
+  const reader = new SealedShapeReader({ maxSessionKeys: MAX_UPLOAD_RECIPIENTS + 1 });
   const digests: Uint8Array[] = [];
   for (const [index, size] of layout.entries()) {
     const part = new Uint8Array(size);

@@ -60,6 +60,19 @@ async function expectRefused(world: UploadWorld, id: string, attempt: Promise<un
   return refusal;
 }
 
+/** The world with a sealer that records every unlock it is asked for (the session-key packets it was given). */
+function countingUnlocks(world: UploadWorld): { world: UploadWorld; unlocks: Uint8Array[] } {
+  const unlocks: Uint8Array[] = [];
+  const real = world.sealer;
+  const sealer = Object.assign(Object.create(real) as typeof real, {
+    unlock: (packets: Uint8Array, password: string) => {
+      unlocks.push(packets);
+      return real.unlock(packets, password);
+    },
+  });
+  return { world: { ...world, sealer }, unlocks };
+}
+
 async function failure(attempt: Promise<unknown>): Promise<AppError> {
   return attempt.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as AppError);
 }
@@ -259,6 +272,22 @@ describe('completeUpload', () => {
       });
 
       await expectRefused(world, upload.id, upload.complete(), /the encrypted data packet is not SEIPD v2/);
+    });
+
+    it.each<[string, openpgp.PartialConfig, RegExp]>([
+      ['an Argon2 S2K', { s2kType: openpgp.enums.s2k.argon2, s2kArgon2Params: { passes: 1, parallelism: 1, memoryExponent: 10 } }, /string-to-key \(type 4, 20 octets\) is not the one sealpost writes/],
+      ['an iterated S2K of a higher count', { s2kIterationCountByte: 96 }, /string-to-key \(type 3, 11 octets\) is not the one sealpost writes: iterated and salted \(type 3\), SHA-256, count byte 0/],
+    ])('refuses a message whose session keys use %s (the server would pay for it), before trying any secret', async (_what, config, why) => {
+      const counted = countingUnlocks(anUploadWorld());
+      const upload = await anUpload(counted.world, {
+        ciphertext: async (planned) => await openpgp.encrypt({
+          message: await openpgp.createMessage({ binary: new Uint8Array(2000) }), passwords: planned.map((r) => r.key), format: 'binary',
+          config: { aeadProtect: true, ...config },
+        }) as Uint8Array,
+      });
+
+      await expectRefused(counted.world, upload.id, upload.complete(), why);
+      expect(counted.unlocks).toEqual([]);
     });
 
     it('refuses a part swapped in from another upload of the same size (the checksum)', async () => {
