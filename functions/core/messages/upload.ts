@@ -108,6 +108,9 @@ function checkSize(deps: UploadDeps, bytes: number): void {
 }
 
 export async function openUpload(deps: UploadDeps, principal: Principal, request: OpenUploadRequest): Promise<OpenedUpload> {
+  if (!Number.isInteger(request.recipients) || request.recipients < 1 || request.recipients > MAX_UPLOAD_RECIPIENTS) {
+    throw new ValidationError(`An upload is for 1 to ${MAX_UPLOAD_RECIPIENTS} recipients.`, [{ field: 'recipients', message: `must be a whole number from 1 to ${MAX_UPLOAD_RECIPIENTS}` }]);
+  }
   const { tenant } = principal;
   const now = deps.clock();
   const id = newMessageId(deps.random);
@@ -258,6 +261,10 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
 async function planCompletion(upload: UploadRecord, completion: UploadCompletion): Promise<(RecipientPlan & { key?: string })[]> {
   const issues: FieldIssue[] = [];
   const { recipients } = completion;
+  // The bound holds here too, whatever the record says: every recipient may cost an unlock below.
+  if (recipients.length > MAX_UPLOAD_RECIPIENTS) {
+    throw new ValidationError('The recipients do not fit this upload.', [{ field: 'recipients', message: `names ${recipients.length} recipients; a message has at most ${MAX_UPLOAD_RECIPIENTS}` }]);
+  }
   if (recipients.length !== upload.recipients) {
     issues.push({ field: 'recipients', message: `names ${recipients.length} recipient(s); the upload was opened and sealed for ${upload.recipients}` });
   }
@@ -300,7 +307,12 @@ function refused(detail: string, field = 'upload'): ValidationError {
 /**
  * Reads every part once, in order (memory: one part): each has its layout size, together they
  * match the declared checksum and have sealpost's shape with exactly one session key per recipient
- * (plus the custody key); every key sealpost was given opens one, all the same.
+ * (plus the custody key); every key sealpost was given opens its own, all the same.
+ *
+ * A key is tried on one SKESK only, the one at its place: recipient i's is SKESK i, the custody
+ * key's the last (the order the message is sealed in, §21.1). Trying every key on every SKESK
+ * would be recipients² S2K derivations per completion; this is one per key, and distinct places
+ * make distinct SKESKs.
  */
 async function checkSealed(deps: UploadDeps, upload: UploadRecord & { sha256: string }, layout: readonly number[], plans: readonly (RecipientPlan & { key?: string })[], custodyPassword?: string): Promise<void> {
   // Never more session keys than the most recipients a message may have, plus custody: what is kept stays small.
@@ -337,13 +349,21 @@ async function checkSealed(deps: UploadDeps, upload: UploadRecord & { sha256: st
   if (shape.sessionKeys !== expected) {
     throw refused(`The message is sealed for ${shape.sessionKeys} key(s); ${plans.length} recipient(s)${upload.wrappedCustodyKey ? ' and the custody key' : ''} make ${expected}.`);
   }
-  const keys = [...plans.filter((p) => p.key !== undefined).map((p) => ({ who: p.rid, key: p.key as string })), ...(custodyPassword !== undefined ? [{ who: 'custody', key: custodyPassword }] : [])];
+  const keys = [
+    ...plans.flatMap((p, place) => (p.key !== undefined ? [{ who: String(place), place, key: p.key }] : [])),
+    ...(custodyPassword !== undefined ? [{ who: 'custody', place: plans.length, key: custodyPassword }] : []),
+  ];
   if (new Set(keys.map((k) => k.key)).size !== keys.length) throw refused('Two recipients were given the same secret.', 'recipients');
   let sessionKey: string | undefined;
-  for (const { who, key } of keys) {
-    const fingerprint = await deps.sealer.unlock(shape.sessionKeyPackets, key);
-    const field = who === 'custody' ? 'custodyPassword' : `recipients[${who.slice(1)}]`;
-    if (fingerprint === undefined) throw refused(who === 'custody' ? 'The message is not sealed for the custody key.' : `The secret of recipient ${who.slice(1)} opens none of the message's session keys.`, field);
+  for (const { who, place, key } of keys) {
+    const packet = shape.sessionKeyPacketList[place];
+    const fingerprint = packet === undefined ? undefined : await deps.sealer.unlock(packet, key);
+    const field = who === 'custody' ? 'custodyPassword' : `recipients[${who}]`;
+    if (fingerprint === undefined) {
+      throw refused(who === 'custody'
+        ? 'The message is not sealed for the custody key in its place (the last session key packet).'
+        : `The secret of recipient ${who} does not open session key packet ${who} (counted from 0): a message is sealed for its recipients in the order they are named, then the custody key.`, field);
+    }
     if (sessionKey !== undefined && fingerprint !== sessionKey) throw refused('The secrets open different session keys: the message is not one message for all its recipients.', field);
     sessionKey = fingerprint;
   }

@@ -21,6 +21,8 @@
 export interface SealedShape {
   /** The SKESK packets, headers included, concatenated in order: itself an OpenPGP message of only session keys. */
   readonly sessionKeyPackets: Uint8Array;
+  /** The same SKESK packets one by one, in order: each alone is an OpenPGP message a single password is tried on. */
+  readonly sessionKeyPacketList: readonly Uint8Array[];
   readonly sessionKeys: number;
   /** The SEIPD's AEAD chunk size octet (chunks of 2^(c+6) bytes). */
   readonly chunkSizeOctet: number;
@@ -162,7 +164,7 @@ export class SealedShapeReader {
   /** The shape, when the bytes ended exactly at the end of the encrypted data; ShapeError otherwise. */
   finish(): SealedShape {
     if (this.state !== 'done' || this.pending.length > 0) throw new ShapeError('the sealed message is cut short');
-    return { sessionKeyPackets: concat(...this.skesks), sessionKeys: this.skesks.length, chunkSizeOctet: this.chunkSizeOctet, bytes: this.total };
+    return { sessionKeyPackets: concat(...this.skesks), sessionKeyPacketList: [...this.skesks], sessionKeys: this.skesks.length, chunkSizeOctet: this.chunkSizeOctet, bytes: this.total };
   }
 }
 

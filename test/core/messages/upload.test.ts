@@ -8,7 +8,7 @@ import { deflateRawSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import {
-  UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
+  MAX_UPLOAD_RECIPIENTS, UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
   type OpenedUpload, type PlannedRecipient, type SendContext, type UploadCompletion,
 } from '../../../functions/core/messages/index.ts';
 import { unwrapCustodyKey, unwrapSecret } from '../../../functions/core/message-center/index.ts';
@@ -306,7 +306,25 @@ describe('completeUpload', () => {
       const world = anUploadWorld();
       const upload = await anUpload(world, { ciphertext: (planned) => sealFor([planned[0]!.key, encodeSecret(randomBytes(32))]) });
 
-      await expectRefused(world, upload.id, upload.complete(), /The secret of recipient 1 opens none of the message's session keys/, 'recipients[1]');
+      await expectRefused(world, upload.id, upload.complete(), /The secret of recipient 1 does not open session key packet 1/, 'recipients[1]');
+    });
+
+    it('refuses recipients named in another order than the message was sealed for (each secret opens its own place only)', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      const [alice, bob] = withSecrets(upload.planned);
+
+      await expectRefused(world, upload.id, upload.complete({ recipients: [{ ...bob!, kind: 'to' }, { ...alice!, kind: 'cc' }] }), /The secret of recipient 0 does not open session key packet 0 \(counted from 0\): a message is sealed for its recipients in the order they are named/, 'recipients[0]');
+    });
+
+    it('refuses a Message Center message sealed for the custody key anywhere but last', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world, {
+        principal: messageCenter,
+        ciphertext: (planned, opened) => sealFor([opened.custodyPassword!, ...planned.map((r) => r.key)]),
+      });
+
+      await expectRefused(world, upload.id, upload.complete(), /The secret of recipient 0 does not open session key packet 0/, 'recipients[0]');
     });
 
     it('refuses two recipients given the same secret', async () => {
@@ -371,6 +389,44 @@ describe('completeUpload', () => {
       const opened = await openUpload(world, acme, { recipients: 1 });
 
       await expectRefused(world, opened.id, completeUpload(world, acme, opened.id, completionFor(planned), ctx()), /No part was declared/);
+    });
+  });
+
+  describe('does work in proportion to its recipients, bounded', () => {
+    it('tries each key on one session key packet only, the one at its place, and the custody key on the last', async () => {
+      const counted = countingUnlocks(anUploadWorld());
+      const planned = await plan(['a@example.com', 'b@example.com'], ['c@example.com']);
+      const upload = await anUpload(counted.world, { principal: messageCenter, planned });
+      const reader = new SealedShapeReader();
+      reader.push(upload.ciphertext);
+      const skesks = reader.finish().sessionKeyPacketList;
+
+      await upload.complete();
+
+      expect(skesks).toHaveLength(4);
+      expect(counted.unlocks.map((p) => Buffer.from(p).toString('hex'))).toEqual(skesks.map((p) => Buffer.from(p).toString('hex')));
+    });
+
+    it('refuses to open an upload for more recipients than a message may have, or for none', async () => {
+      const world = anUploadWorld();
+
+      const tooMany = await failure(openUpload(world, acme, { recipients: MAX_UPLOAD_RECIPIENTS + 1 }));
+      const none = await failure(openUpload(world, acme, { recipients: 0 }));
+
+      expect(tooMany).toBeInstanceOf(ValidationError);
+      expect((tooMany as ValidationError).issues).toEqual([{ field: 'recipients', message: `must be a whole number from 1 to ${MAX_UPLOAD_RECIPIENTS}` }]);
+      expect(none).toBeInstanceOf(ValidationError);
+      expect(world.uploads.uploads.size).toBe(0);
+    });
+
+    it('refuses a completion naming more recipients than a message may have, even for an upload recorded for them, before any unlock', async () => {
+      const counted = countingUnlocks(anUploadWorld());
+      const upload = await anUpload(counted.world);
+      const many = Array.from({ length: MAX_UPLOAD_RECIPIENTS + 1 }, (_, i) => ({ ...withHashesOnly(upload.planned)[0]!, email: `r${i}@example.com` }));
+      counted.world.uploads.uploads.set(upload.id, { ...counted.world.uploads.uploads.get(upload.id)!, recipients: many.length });
+
+      await expectRefused(counted.world, upload.id, upload.complete({ recipients: many }), new RegExp(`names ${MAX_UPLOAD_RECIPIENTS + 1} recipients; a message has at most ${MAX_UPLOAD_RECIPIENTS}`), 'recipients');
+      expect(counted.unlocks).toEqual([]);
     });
   });
 
