@@ -42,6 +42,17 @@ export const PART_URL_SECONDS = 60 * 60;
 export const MAX_UPLOAD_RECIPIENTS = 100;
 /** Part URLs asked for in one request. */
 export const MAX_PARTS_PER_REQUEST = 100;
+/**
+ * How long a completion's claim holds before another may take it over: twice the sender API's
+ * 30-second function timeout (cdk/constructs/functions.ts), so the request that claimed it has
+ * certainly stopped by then, and a sender's retry is never turned away for good.
+ */
+export const UPLOAD_CLAIM_LEASE_MS = 60_000;
+
+/** Whether an upload's completion claim has outlived its lease (a claim from before `claimedAt` was recorded counts as such). */
+export function claimIsStale(upload: Pick<UploadRecord, 'state' | 'claimedAt'>, now: Date): boolean {
+  return upload.state === 'completing' && (upload.claimedAt === undefined || Date.parse(upload.claimedAt) < now.getTime() - UPLOAD_CLAIM_LEASE_MS);
+}
 
 export interface UploadDeps extends SendDeps {
   readonly uploads: UploadStore;
@@ -138,13 +149,23 @@ export async function openUpload(deps: UploadDeps, principal: Principal, request
   };
 }
 
-/** The tenant's own upload that is still open and unexpired, or the error that says why not. */
-async function openUploadOf(deps: UploadDeps, principal: Principal, id: string): Promise<UploadRecord> {
+const COMPLETED = 'This upload was completed: it is a message now (GET /v1/messages/{id}).';
+
+/**
+ * The tenant's own upload that is still open and unexpired, or the error that says why not. With
+ * `completing`, also one whose completion claim is stale: its request died, and this one takes over.
+ */
+async function openUploadOf(deps: UploadDeps, principal: Principal, id: string, options: { completing?: boolean } = {}): Promise<UploadRecord> {
   const upload = await deps.uploads.get(id);
   // Another tenant's upload is answered exactly as one that does not exist.
   if (!upload || upload.tenantId !== principal.tenant.id) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open.`);
-  if (upload.state === 'committed') throw new ConflictError('This upload was completed: it is a message now (GET /v1/messages/{id}).');
-  if (upload.state === 'completing') throw new ConflictError('This upload is being completed by another request. Retry in a few seconds.', { retryAfter: 2 });
+  if (upload.state === 'committed') throw new ConflictError(COMPLETED);
+  if (upload.state === 'completing') {
+    const stale = claimIsStale(upload, deps.clock());
+    if (!stale) throw new ConflictError('This upload is being completed by another request. Retry in a few seconds.', { retryAfter: 2 });
+    // Only a completion takes over: the dead request may have written the head, so nothing else may touch the parts.
+    if (!options.completing) throw new ConflictError('A completion of this upload stopped unfinished: complete it again (POST /v1/uploads/{id}/complete).');
+  }
   if (Date.parse(upload.expiresAt) <= deps.clock().getTime()) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open: it expired unfinished, and its parts are being deleted. Start again.`);
   return upload;
 }
@@ -210,7 +231,7 @@ export interface UploadCompletion {
 
 export async function completeUpload(deps: UploadDeps, principal: Principal, id: string, completion: UploadCompletion, ctx: SendContext): Promise<SendReceipt> {
   return withIdempotency(deps, principal.tenant.id, ctx, async (now) => {
-    const upload = await openUploadOf(deps, principal, id);
+    const upload = await openUploadOf(deps, principal, id, { completing: true });
     if (upload.bytes === undefined || upload.sha256 === undefined) throw refused('No part was declared: ask for part URLs (POST /v1/uploads/{id}/parts) and put every part first.', 'parts');
     const plans = await planCompletion(upload, completion);
     const custody = upload.wrappedCustodyKey ? deps.custody : undefined;
@@ -225,6 +246,13 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
     if (!(await deps.uploads.claim(principal.tenant.id, id, now))) throw new ConflictError('This upload is being completed by another request, or is no longer open.');
     let committed = false;
     try {
+      // A claim taken over from a request that died after its commit point finds the head: the
+      // upload is a message, and is only recorded as such (its notifications were that request's).
+      if (await deps.store.getHead(id)) {
+        committed = true;
+        await deps.uploads.finish(principal.tenant.id, id);
+        throw new ConflictError(COMPLETED);
+      }
       const layout = partLayout(upload.bytes);
       await checkSealed(deps, { ...upload, sha256: upload.sha256 }, layout, plans, completion.custodyPassword);
 

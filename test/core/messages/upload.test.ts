@@ -8,7 +8,7 @@ import { deflateRawSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_UPLOAD_RECIPIENTS, UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
+  MAX_UPLOAD_RECIPIENTS, UPLOAD_CLAIM_LEASE_MS, UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
   type OpenedUpload, type PlannedRecipient, type SendContext, type UploadCompletion,
 } from '../../../functions/core/messages/index.ts';
 import { unwrapCustodyKey, unwrapSecret } from '../../../functions/core/message-center/index.ts';
@@ -469,6 +469,64 @@ describe('completeUpload', () => {
       expect(error).toBeInstanceOf(ConflictError);
       expect(error.detail).toMatch(/it is a message now/);
       expect(world.notifier.sent).toHaveLength(2);
+    });
+
+    it('answers a completion while another request holds the upload with 409 and Retry-After, and takes the upload over once that claim is over 60 s old (its request died)', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      // A request claimed the upload and died (the function timed out) without giving it back.
+      expect(await world.uploads.claim(acme.tenant.id, upload.id, world.clock())).toBe(true);
+      const claimedAt = world.clock().getTime();
+
+      world.clock.set(new Date(claimedAt + UPLOAD_CLAIM_LEASE_MS).toISOString());
+      const whileHeld = await failure(upload.complete());
+      world.clock.set(new Date(claimedAt + UPLOAD_CLAIM_LEASE_MS + 1000).toISOString());
+      const receipt = await upload.complete();
+
+      expect(whileHeld).toBeInstanceOf(ConflictError);
+      expect(whileHeld.detail).toMatch(/being completed by another request/);
+      expect((whileHeld as ConflictError).retryAfter).toBe(2);
+      expect(receipt.recipients.map((r) => r.status)).toEqual(['notified', 'notified']);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
+      expect(world.notifier.sent).toHaveLength(2);
+    });
+
+    it('records as committed, and sends nothing again, an upload taken over from a request that died after writing its head', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      const finish = world.uploads.finish.bind(world.uploads);
+      world.uploads.finish = async () => {}; // the request dies right after its commit point
+      await upload.complete();
+      world.uploads.finish = finish;
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('completing');
+      world.clock.set(new Date(world.clock().getTime() + UPLOAD_CLAIM_LEASE_MS + 1000).toISOString());
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.detail).toMatch(/it is a message now/);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
+      expect(world.notifier.sent).toHaveLength(2);
+      expect(world.events.events.filter((e) => e.type === 'created')).toHaveLength(1);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed']);
+    });
+
+    it('does not let an upload whose completion died be abandoned or re-declared: only a completion takes it over', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      await world.uploads.claim(acme.tenant.id, upload.id, world.clock());
+      world.clock.set(new Date(world.clock().getTime() + UPLOAD_CLAIM_LEASE_MS + 1000).toISOString());
+      const { declaration, parts } = await declarationOf(upload.ciphertext);
+
+      const aborting = await failure(abortUpload(world, acme, upload.id));
+      const asking = await failure(partUploads(world, acme, upload.id, declaration, parts));
+
+      for (const error of [aborting, asking]) {
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error.detail).toMatch(/A completion of this upload stopped unfinished: complete it again/);
+      }
+      expect(world.blobs.objects.size).toBe(1);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('completing');
     });
 
     it('lets exactly one of two concurrent completions send the message', async () => {
