@@ -29,6 +29,12 @@ export class InMemoryBlobStore implements BlobStore, BlobDownloads {
       if (object) object.state = 'committed';
     }
   }
+  async uncommit(messageId: string, parts: number): Promise<void> {
+    for (let i = 0; i < parts; i++) {
+      const object = this.objects.get(`${messageId}/${i}`);
+      if (object) object.state = 'pending';
+    }
+  }
   async delete(messageId: string, parts: number): Promise<void> {
     for (let i = 0; i < parts; i++) this.objects.delete(`${messageId}/${i}`);
   }

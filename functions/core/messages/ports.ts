@@ -131,6 +131,8 @@ export interface BlobStore {
   read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Marks `parts` parts committed, so they no longer expire as an unfinished upload. */
   commit(messageId: string, parts: number): Promise<void>;
+  /** Marks `parts` parts pending again (a commit whose head was not written), so they expire as an unfinished upload's do. */
+  uncommit(messageId: string, parts: number): Promise<void>;
   /** Deletes `parts` parts (an aborted upload, a revoked or expired message). */
   delete(messageId: string, parts: number): Promise<void>;
 }

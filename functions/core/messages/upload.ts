@@ -275,7 +275,11 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
       // The parts stop being pending before the head exists, so nothing a head points at can expire
       // as an unfinished upload; the head is the commit point.
       await deps.blobs.commit(id, layout.length);
-      await deps.store.create(head);
+      try {
+        await deps.store.create(head);
+      } catch (error) {
+        if (!(await headLanded(deps, id, layout.length))) throw error;
+      }
       committed = true;
       await deps.uploads.finish(principal.tenant.id, id).catch((e: unknown) => deps.logger.warn('upload_finish_failed', { messageId: id, error: describeError(e) }));
       return await notifyCommitted(deps, principal, head, plans, ctx, now);
@@ -283,6 +287,28 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
       if (!committed) await deps.uploads.release(principal.tenant.id, id).catch((e: unknown) => deps.logger.warn('upload_release_failed', { messageId: id, error: describeError(e) }));
     }
   });
+}
+
+/**
+ * After a head write that failed: whether it landed all the same (its answer was lost), and if it
+ * surely did not, the parts made pending again — the upload is given back open, so they expire as
+ * an unfinished upload's do unless the sender completes it again. When nothing can be told, the
+ * parts stay committed (a live message's parts must never expire early): then they are unreadable,
+ * as no head names them, until the sender abandons the upload or the bucket's lifecycle deletes
+ * them after 100 days (docs/protocol.md §21.1).
+ */
+async function headLanded(deps: UploadDeps, id: string, parts: number): Promise<boolean> {
+  let head;
+  try {
+    head = await deps.store.getHead(id);
+  } catch (error) {
+    deps.logger.warn('upload_head_unknown', { messageId: id, error: describeError(error) });
+    return false;
+  }
+  // Ours: the claim held, and a head written before it was taken over was found right after the claim.
+  if (head) return true;
+  await deps.blobs.uncommit(id, parts).catch((e: unknown) => deps.logger.warn('upload_parts_uncommit_failed', { messageId: id, error: describeError(e) }));
+  return false;
 }
 
 /** The recipients' plans from the completion: hashes derived here from each secret (or taken as given), checked for sense. */

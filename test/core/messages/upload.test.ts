@@ -447,6 +447,73 @@ describe('completeUpload', () => {
       expect(world.notifier.sent).toHaveLength(2);
     });
 
+    it('puts the committed parts back to pending when the head cannot be stored, so they expire unless the sender retries', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world, { ciphertext: (planned) => sealer.seal(new Uint8Array(randomBytes(5 * MiB)), planned.map((r) => r.key)) });
+      world.store.failCreate = true;
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect(world.store.heads.has(upload.id)).toBe(false);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['pending', 'pending']);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+      world.store.failCreate = false;
+      await upload.complete();
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed', 'committed']);
+    });
+
+    it('leaves the parts committed when it cannot tell whether the head was written (a live message\'s parts never expire early)', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      world.store.failCreate = true;
+      const getHead = world.store.getHead.bind(world.store);
+      let reads = 0;
+      // The table answers the read after the claim, then nothing more.
+      world.store.getHead = async (id) => {
+        if (++reads > 1) throw new DependencyError('The table cannot be read right now.', 'fake');
+        return getHead(id);
+      };
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed']);
+      expect(world.logger.lines.some((l) => l.includes('"event":"upload_head_unknown"'))).toBe(true);
+      expect(world.notifier.sent).toEqual([]);
+    });
+
+    it('still answers the head\'s failure when putting the parts back to pending fails too, and logs it', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      world.store.failCreate = true;
+      world.blobs.uncommit = async () => { throw new DependencyError('The blob store cannot be reached.', 'fake'); };
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect(error.detail).toMatch(/could not be stored, so nothing was sent/);
+      expect(world.logger.lines.some((l) => l.includes('"event":"upload_parts_uncommit_failed"'))).toBe(true);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+    });
+
+    it('goes on as committed when the head was written although the answer to its write was lost', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      const create = world.store.create.bind(world.store);
+      world.store.create = async (head, ciphertext) => {
+        await create(head, ciphertext);
+        throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'fake');
+      };
+
+      const receipt = await upload.complete();
+
+      expect(receipt.recipients.map((r) => r.status)).toEqual(['notified', 'notified']);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed']);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
+      expect(world.notifier.sent).toHaveLength(2);
+    });
+
     it('answers a retry with the same Idempotency-Key with the same receipt, and emails nobody twice', async () => {
       const world = anUploadWorld();
       const upload = await anUpload(world);
