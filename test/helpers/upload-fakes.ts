@@ -3,7 +3,7 @@
  * (test/adapters/s3 and the e2e suites run the real adapters against the S3 stand-in). The blob
  * store's URLs are opaque here: a test puts a part with put() as a sender's PUT would.
  */
-import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload, UploadRecord, UploadStore } from '../../functions/core/messages/index.ts';
+import { UPLOAD_CLAIM_LEASE_MS, type BlobDownloads, type BlobStore, type PartDeclaration, type PartUpload, type UploadRecord, type UploadStore } from '../../functions/core/messages/index.ts';
 
 export class InMemoryBlobStore implements BlobStore, BlobDownloads {
   readonly objects = new Map<string, { bytes: Uint8Array; state: 'pending' | 'committed' }>();
@@ -27,6 +27,12 @@ export class InMemoryBlobStore implements BlobStore, BlobDownloads {
     for (let i = 0; i < parts; i++) {
       const object = this.objects.get(`${messageId}/${i}`);
       if (object) object.state = 'committed';
+    }
+  }
+  async uncommit(messageId: string, parts: number): Promise<void> {
+    for (let i = 0; i < parts; i++) {
+      const object = this.objects.get(`${messageId}/${i}`);
+      if (object) object.state = 'pending';
     }
   }
   async delete(messageId: string, parts: number): Promise<void> {
@@ -55,8 +61,11 @@ export class InMemoryUploadStore implements UploadStore {
   }
   async claim(tenantId: string, id: string, now: Date): Promise<boolean> {
     const u = this.uploads.get(id);
-    if (!u || u.tenantId !== tenantId || u.state !== 'open' || u.expiresAt <= now.toISOString()) return false;
-    this.uploads.set(id, { ...u, state: 'completing' });
+    if (!u || u.tenantId !== tenantId || u.expiresAt <= now.toISOString()) return false;
+    // As the table's condition: open, or completing with a claim older than the lease (or without a time).
+    const stale = new Date(now.getTime() - UPLOAD_CLAIM_LEASE_MS).toISOString();
+    if (!(u.state === 'open' || (u.state === 'completing' && (u.claimedAt === undefined || u.claimedAt < stale)))) return false;
+    this.uploads.set(id, { ...u, state: 'completing', claimedAt: now.toISOString() });
     return true;
   }
   async release(tenantId: string, id: string): Promise<void> { this.move(tenantId, id, 'completing', 'open'); }
@@ -69,6 +78,9 @@ export class InMemoryUploadStore implements UploadStore {
   }
   private move(tenantId: string, id: string, from: UploadRecord['state'], to: UploadRecord['state']): void {
     const u = this.uploads.get(id);
-    if (u && u.tenantId === tenantId && u.state === from) this.uploads.set(id, { ...u, state: to });
+    if (u && u.tenantId === tenantId && u.state === from) {
+      const { claimedAt: _claimedAt, ...rest } = u;
+      this.uploads.set(id, { ...rest, state: to });
+    }
   }
 }

@@ -199,6 +199,36 @@ describe('/v1/uploads', () => {
       expect(world.deps.notifier.sent).toEqual([]);
     });
 
+    it('answers an upload whose session keys use another S2K than sealpost\'s with a bounded 422 that names it', async () => {
+      const world = await buildTestApp();
+      const upload = await anUploadedMessage(world);
+      const forged = Uint8Array.from(upload.ciphertext);
+      forged[2 + 15] = 255; // the first SKESK's S2K count byte: the largest count there is
+      world.blobs.put(upload.id, 0, forged);
+
+      const problem = await problemOf(await upload.complete(), 422);
+
+      expect(problem.detail).toBe('The upload is not a message sealed the way sealpost seals: a session key packet\'s string-to-key (type 3, 11 octets) is not the one sealpost writes: iterated and salted (type 3), SHA-256, count byte 0. Nothing was stored or sent; the upload stays open until it expires.');
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+      expect(world.deps.notifier.sent).toEqual([]);
+    });
+
+    it('answers a completion of an upload another request holds with 409 and Retry-After, and completes it once that claim is over 60 s old', async () => {
+      const world = await buildTestApp();
+      const upload = await anUploadedMessage(world);
+      await world.uploads.claim('acme', upload.id, world.clock());
+      const claimedAt = world.clock().getTime();
+
+      const held = await upload.complete();
+      await problemOf(held, 409);
+      world.clock.set(new Date(claimedAt + 61_000).toISOString());
+      const taken = await upload.complete();
+
+      expect(held.headers.get('Retry-After')).toBe('2');
+      expect(taken.status).toBe(201);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
+    });
+
     it('answers another tenant\'s upload exactly as one that does not exist (404)', async () => {
       const world = await buildTestApp();
       const upload = await anUploadedMessage(world);

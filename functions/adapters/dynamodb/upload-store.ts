@@ -2,12 +2,13 @@
  * UploadStore on DynamoDB: one item per sealed upload, beside the head its message will have
  * (MSG#<id> / UPLOAD), so the sender API's grants on message items cover it. Every change is one
  * conditional write naming the tenant; a claim carries a token, so a claim whose answer was lost is
- * recognised as this request's own. The item expires (TTL) two days after the upload does.
+ * recognised as this request's own, and its time, so a claim whose request died is taken over once
+ * its lease has run out. The item expires (TTL) two days after the upload does.
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError, addDays, ttlFor } from '../../core/shared/index.ts';
-import type { UploadRecord, UploadStore } from '../../core/messages/index.ts';
+import { UPLOAD_CLAIM_LEASE_MS, type UploadRecord, type UploadStore } from '../../core/messages/index.ts';
 import { TTL_ATTRIBUTE, isConditionFailure, key, mayHaveApplied, putIfAbsent, writeToken } from './table.ts';
 
 export class DynamoDbUploadStore implements UploadStore {
@@ -52,10 +53,16 @@ export class DynamoDbUploadStore implements UploadStore {
       await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall(key.upload(id)),
-        UpdateExpression: 'SET #state = :completing, #claim = :token',
-        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :open AND #expiresAt > :now',
-        ExpressionAttributeNames: { '#state': 'state', '#claim': 'claim', '#tenantId': 'tenantId', '#expiresAt': 'expiresAt' },
-        ExpressionAttributeValues: marshall({ ':completing': 'completing', ':open': 'open', ':token': token, ':tenantId': tenantId, ':now': now.toISOString() }),
+        UpdateExpression: 'SET #state = :completing, #claim = :token, #claimedAt = :now',
+        // Open, or held by a request that has certainly died (a claim older than the lease, or one
+        // recorded before claims had a time): a retry is never turned away for good.
+        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #expiresAt > :now AND '
+          + '(#state = :open OR (#state = :completing AND (attribute_not_exists(#claimedAt) OR #claimedAt < :stale)))',
+        ExpressionAttributeNames: { '#state': 'state', '#claim': 'claim', '#claimedAt': 'claimedAt', '#tenantId': 'tenantId', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: marshall({
+          ':completing': 'completing', ':open': 'open', ':token': token, ':tenantId': tenantId, ':now': now.toISOString(),
+          ':stale': new Date(now.getTime() - UPLOAD_CLAIM_LEASE_MS).toISOString(),
+        }),
       }));
       return true;
     } catch (error) {
@@ -102,9 +109,9 @@ export class DynamoDbUploadStore implements UploadStore {
       await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall(key.upload(id)),
-        UpdateExpression: 'SET #state = :to REMOVE #claim',
+        UpdateExpression: 'SET #state = :to REMOVE #claim, #claimedAt',
         ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state IN (:from, :to)',
-        ExpressionAttributeNames: { '#state': 'state', '#claim': 'claim', '#tenantId': 'tenantId' },
+        ExpressionAttributeNames: { '#state': 'state', '#claim': 'claim', '#claimedAt': 'claimedAt', '#tenantId': 'tenantId' },
         ExpressionAttributeValues: marshall({ ':from': from, ':to': to, ':tenantId': tenantId }),
       }));
     } catch (error) {

@@ -7,7 +7,7 @@
  *   `sealpost-state=pending`: the URL accepts exactly the declared part and nothing else.
  * - Committing re-tags the parts `committed`; the bucket's lifecycle deletes `pending` objects a day
  *   after they were written (an upload nobody completed), and every object after the longest
- *   message life.
+ *   message life. A commit whose head was then not written is undone (re-tagged `pending`).
  * - A recipient's browser downloads a part through a presigned GET, served from the portal's own
  *   origin: the URL's path is `/blobs/…` (the bucket's name is the CloudFront origin's path, and
  *   locally the dev server's proxy adds it), so the page's Content-Security-Policy stays 'self'.
@@ -21,7 +21,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload } from '../../core/messages/index.ts';
 import { DependencyError } from '../../core/shared/index.ts';
-import { PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
+import { PENDING_STATE, PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
 
 export class S3BlobStore implements BlobStore, BlobDownloads {
   constructor(private readonly client: S3Client, private readonly bucket: string) {}
@@ -50,15 +50,23 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
     }
   }
 
-  async commit(messageId: string, parts: number): Promise<void> {
+  commit(messageId: string, parts: number): Promise<void> {
+    return this.tag(messageId, parts, 'committed', 'The uploaded parts could not be kept. Nothing was sent; retry.');
+  }
+
+  uncommit(messageId: string, parts: number): Promise<void> {
+    return this.tag(messageId, parts, PENDING_STATE, 'The uploaded parts could not be marked unfinished again.');
+  }
+
+  private async tag(messageId: string, parts: number, state: string, detail: string): Promise<void> {
     try {
       for (let i = 0; i < parts; i += 8) {
         await Promise.all(Array.from({ length: Math.min(8, parts - i) }, (_, j) => this.client.send(new PutObjectTaggingCommand({
-          Bucket: this.bucket, Key: blobKey(messageId, i + j), Tagging: { TagSet: [{ Key: STATE_TAG, Value: 'committed' }] },
+          Bucket: this.bucket, Key: blobKey(messageId, i + j), Tagging: { TagSet: [{ Key: STATE_TAG, Value: state }] },
         }))));
       }
     } catch (error) {
-      throw new DependencyError('The uploaded parts could not be kept. Nothing was sent; retry.', 's3', error);
+      throw new DependencyError(detail, 's3', error);
     }
   }
 

@@ -131,6 +131,8 @@ export interface BlobStore {
   read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Marks `parts` parts committed, so they no longer expire as an unfinished upload. */
   commit(messageId: string, parts: number): Promise<void>;
+  /** Marks `parts` parts pending again (a commit whose head was not written), so they expire as an unfinished upload's do. */
+  uncommit(messageId: string, parts: number): Promise<void>;
   /** Deletes `parts` parts (an aborted upload, a revoked or expired message). */
   delete(messageId: string, parts: number): Promise<void>;
 }
@@ -161,6 +163,8 @@ export interface UploadRecord {
   readonly custodyPasswordHash?: string;
   /** `completing`: one request holds it while it checks and commits. */
   readonly state: 'open' | 'completing' | 'committed';
+  /** While `completing`: when it was claimed. A claim older than UPLOAD_CLAIM_LEASE_MS is another request's to take over. */
+  readonly claimedAt?: string;
 }
 
 /** Open uploads. Every change is one conditional write on the tenant's own upload. */
@@ -174,7 +178,11 @@ export interface UploadStore {
    * when the upload is not open or was declared otherwise.
    */
   declare(tenantId: string, id: string, bytes: number, sha256: string, now: Date): Promise<boolean>;
-  /** Takes an open, unexpired upload of the tenant for completion (open → completing); false when it is not that. */
+  /**
+   * Takes an unexpired upload of the tenant for completion, recording `now` as `claimedAt`, with one
+   * conditional write: an open one (open → completing), or one whose claim is older than
+   * UPLOAD_CLAIM_LEASE_MS (or has no `claimedAt`) — a request that died holding it. False otherwise.
+   */
   claim(tenantId: string, id: string, now: Date): Promise<boolean>;
   /** Gives a claimed upload back (completing → open) after a completion that failed before its commit. */
   release(tenantId: string, id: string): Promise<void>;

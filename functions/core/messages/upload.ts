@@ -17,9 +17,9 @@
  * Nothing is notified before the commit, and an upload that is never completed leaves nothing
  * readable: no head points at its parts, which are tagged pending and expire.
  */
-import { canonicalSecret, deriveAccessToken, deriveLinkToken, deriveMessageKey, hashAccessToken, SealedShapeReader, ShapeError } from '../protocol/index.ts';
+import { canonicalSecret, deriveAccessToken, deriveLinkToken, deriveMessageKey, hashAccessToken } from '../protocol/index.ts';
 import {
-  ConflictError, NotFoundError, PayloadTooLargeError, ValidationError, describeError, fromBase64Url, toBase64,
+  ConflictError, NotFoundError, PayloadTooLargeError, ValidationError, describeError, fromBase64Url,
   type Address, type FieldIssue,
 } from '../shared/index.ts';
 import type { Principal, VerificationPolicy } from '../tenants/index.ts';
@@ -31,6 +31,9 @@ import {
   type RecipientPlan, type SendContext, type SendDeps,
 } from './send.ts';
 import { pickupLink } from './notification.ts';
+import { MAX_UPLOAD_RECIPIENTS, checkSealed, refused } from './upload-check.ts';
+
+export { MAX_UPLOAD_RECIPIENTS, compositeChecksum, sha256Of } from './upload-check.ts';
 
 /** Every part but the last has exactly this size: 4 MiB, so a part is one request anywhere. */
 export const UPLOAD_PART_BYTES = 4 * 1024 * 1024;
@@ -38,10 +41,19 @@ export const UPLOAD_PART_BYTES = 4 * 1024 * 1024;
 export const UPLOAD_LIFETIME_MS = 12 * 60 * 60 * 1000;
 /** How long a part's upload URL is valid (a new one is had by asking again). */
 export const PART_URL_SECONDS = 60 * 60;
-/** The most recipients a message may have (to + cc). */
-export const MAX_UPLOAD_RECIPIENTS = 100;
 /** Part URLs asked for in one request. */
 export const MAX_PARTS_PER_REQUEST = 100;
+/**
+ * How long a completion's claim holds before another may take it over: twice the sender API's
+ * 30-second function timeout (cdk/constructs/functions.ts), so the request that claimed it has
+ * certainly stopped by then, and a sender's retry is never turned away for good.
+ */
+export const UPLOAD_CLAIM_LEASE_MS = 60_000;
+
+/** Whether an upload's completion claim has outlived its lease (a claim from before `claimedAt` was recorded counts as such). */
+export function claimIsStale(upload: Pick<UploadRecord, 'state' | 'claimedAt'>, now: Date): boolean {
+  return upload.state === 'completing' && (upload.claimedAt === undefined || Date.parse(upload.claimedAt) < now.getTime() - UPLOAD_CLAIM_LEASE_MS);
+}
 
 export interface UploadDeps extends SendDeps {
   readonly uploads: UploadStore;
@@ -54,20 +66,6 @@ export interface UploadDeps extends SendDeps {
 export function partLayout(bytes: number): number[] {
   const count = Math.max(1, Math.ceil(bytes / UPLOAD_PART_BYTES));
   return Array.from({ length: count }, (_, i) => Math.min(UPLOAD_PART_BYTES, bytes - i * UPLOAD_PART_BYTES));
-}
-
-/**
- * The upload checksum: SHA-256 (base64) of the concatenated binary SHA-256 digests of the parts, in
- * order — S3's composite checksum, computable one part at a time without holding the whole message.
- */
-export async function compositeChecksum(partDigests: readonly Uint8Array[]): Promise<string> {
-  const joined = new Uint8Array(partDigests.length * 32);
-  partDigests.forEach((d, i) => joined.set(d, i * 32));
-  return toBase64(new Uint8Array(await crypto.subtle.digest('SHA-256', joined)));
-}
-
-export async function sha256Of(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
 const TOKEN_HASH = /^[A-Za-z0-9_-]{43}$/;
@@ -108,6 +106,9 @@ function checkSize(deps: UploadDeps, bytes: number): void {
 }
 
 export async function openUpload(deps: UploadDeps, principal: Principal, request: OpenUploadRequest): Promise<OpenedUpload> {
+  if (!Number.isInteger(request.recipients) || request.recipients < 1 || request.recipients > MAX_UPLOAD_RECIPIENTS) {
+    throw new ValidationError(`An upload is for 1 to ${MAX_UPLOAD_RECIPIENTS} recipients.`, [{ field: 'recipients', message: `must be a whole number from 1 to ${MAX_UPLOAD_RECIPIENTS}` }]);
+  }
   const { tenant } = principal;
   const now = deps.clock();
   const id = newMessageId(deps.random);
@@ -135,13 +136,23 @@ export async function openUpload(deps: UploadDeps, principal: Principal, request
   };
 }
 
-/** The tenant's own upload that is still open and unexpired, or the error that says why not. */
-async function openUploadOf(deps: UploadDeps, principal: Principal, id: string): Promise<UploadRecord> {
+const COMPLETED = 'This upload was completed: it is a message now (GET /v1/messages/{id}).';
+
+/**
+ * The tenant's own upload that is still open and unexpired, or the error that says why not. With
+ * `completing`, also one whose completion claim is stale: its request died, and this one takes over.
+ */
+async function openUploadOf(deps: UploadDeps, principal: Principal, id: string, options: { completing?: boolean } = {}): Promise<UploadRecord> {
   const upload = await deps.uploads.get(id);
   // Another tenant's upload is answered exactly as one that does not exist.
   if (!upload || upload.tenantId !== principal.tenant.id) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open.`);
-  if (upload.state === 'committed') throw new ConflictError('This upload was completed: it is a message now (GET /v1/messages/{id}).');
-  if (upload.state === 'completing') throw new ConflictError('This upload is being completed by another request. Retry in a few seconds.', { retryAfter: 2 });
+  if (upload.state === 'committed') throw new ConflictError(COMPLETED);
+  if (upload.state === 'completing') {
+    const stale = claimIsStale(upload, deps.clock());
+    if (!stale) throw new ConflictError('This upload is being completed by another request. Retry in a few seconds.', { retryAfter: 2 });
+    // Only a completion takes over: the dead request may have written the head, so nothing else may touch the parts.
+    if (!options.completing) throw new ConflictError('A completion of this upload stopped unfinished: complete it again (POST /v1/uploads/{id}/complete).');
+  }
   if (Date.parse(upload.expiresAt) <= deps.clock().getTime()) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open: it expired unfinished, and its parts are being deleted. Start again.`);
   return upload;
 }
@@ -207,7 +218,7 @@ export interface UploadCompletion {
 
 export async function completeUpload(deps: UploadDeps, principal: Principal, id: string, completion: UploadCompletion, ctx: SendContext): Promise<SendReceipt> {
   return withIdempotency(deps, principal.tenant.id, ctx, async (now) => {
-    const upload = await openUploadOf(deps, principal, id);
+    const upload = await openUploadOf(deps, principal, id, { completing: true });
     if (upload.bytes === undefined || upload.sha256 === undefined) throw refused('No part was declared: ask for part URLs (POST /v1/uploads/{id}/parts) and put every part first.', 'parts');
     const plans = await planCompletion(upload, completion);
     const custody = upload.wrappedCustodyKey ? deps.custody : undefined;
@@ -222,6 +233,13 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
     if (!(await deps.uploads.claim(principal.tenant.id, id, now))) throw new ConflictError('This upload is being completed by another request, or is no longer open.');
     let committed = false;
     try {
+      // A claim taken over from a request that died after its commit point finds the head: the
+      // upload is a message, and is only recorded as such (its notifications were that request's).
+      if (await deps.store.getHead(id)) {
+        committed = true;
+        await deps.uploads.finish(principal.tenant.id, id);
+        throw new ConflictError(COMPLETED);
+      }
       const layout = partLayout(upload.bytes);
       await checkSealed(deps, { ...upload, sha256: upload.sha256 }, layout, plans, completion.custodyPassword);
 
@@ -244,7 +262,11 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
       // The parts stop being pending before the head exists, so nothing a head points at can expire
       // as an unfinished upload; the head is the commit point.
       await deps.blobs.commit(id, layout.length);
-      await deps.store.create(head);
+      try {
+        await deps.store.create(head);
+      } catch (error) {
+        if (!(await headLanded(deps, id, layout.length))) throw error;
+      }
       committed = true;
       await deps.uploads.finish(principal.tenant.id, id).catch((e: unknown) => deps.logger.warn('upload_finish_failed', { messageId: id, error: describeError(e) }));
       return await notifyCommitted(deps, principal, head, plans, ctx, now);
@@ -254,10 +276,36 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
   });
 }
 
+/**
+ * After a head write that failed: whether it landed all the same (its answer was lost), and if it
+ * surely did not, the parts made pending again — the upload is given back open, so they expire as
+ * an unfinished upload's do unless the sender completes it again. When nothing can be told, the
+ * parts stay committed (a live message's parts must never expire early): then they are unreadable,
+ * as no head names them, until the sender abandons the upload or the bucket's lifecycle deletes
+ * them after 100 days (docs/protocol.md §21.1).
+ */
+async function headLanded(deps: UploadDeps, id: string, parts: number): Promise<boolean> {
+  let head;
+  try {
+    head = await deps.store.getHead(id);
+  } catch (error) {
+    deps.logger.warn('upload_head_unknown', { messageId: id, error: describeError(error) });
+    return false;
+  }
+  // Ours: the claim held, and a head written before it was taken over was found right after the claim.
+  if (head) return true;
+  await deps.blobs.uncommit(id, parts).catch((e: unknown) => deps.logger.warn('upload_parts_uncommit_failed', { messageId: id, error: describeError(e) }));
+  return false;
+}
+
 /** The recipients' plans from the completion: hashes derived here from each secret (or taken as given), checked for sense. */
 async function planCompletion(upload: UploadRecord, completion: UploadCompletion): Promise<(RecipientPlan & { key?: string })[]> {
   const issues: FieldIssue[] = [];
   const { recipients } = completion;
+  // The bound holds here too, whatever the record says: every recipient may cost an unlock below.
+  if (recipients.length > MAX_UPLOAD_RECIPIENTS) {
+    throw new ValidationError('The recipients do not fit this upload.', [{ field: 'recipients', message: `names ${recipients.length} recipients; a message has at most ${MAX_UPLOAD_RECIPIENTS}` }]);
+  }
   if (recipients.length !== upload.recipients) {
     issues.push({ field: 'recipients', message: `names ${recipients.length} recipient(s); the upload was opened and sealed for ${upload.recipients}` });
   }
@@ -291,61 +339,3 @@ async function planCompletion(upload: UploadRecord, completion: UploadCompletion
     };
   }));
 }
-
-/** Why a sealed upload is refused: a 422 that says what is wrong, never any content. */
-function refused(detail: string, field = 'upload'): ValidationError {
-  return new ValidationError(`${detail} Nothing was stored or sent; the upload stays open until it expires.`, [{ field, message: detail }]);
-}
-
-/**
- * Reads every part once, in order (memory: one part): each has its layout size, together they
- * match the declared checksum and have sealpost's shape with exactly one session key per recipient
- * (plus the custody key); every key sealpost was given opens one, all the same.
- */
-async function checkSealed(deps: UploadDeps, upload: UploadRecord & { sha256: string }, layout: readonly number[], plans: readonly (RecipientPlan & { key?: string })[], custodyPassword?: string): Promise<void> {
-  const reader = new SealedShapeReader();
-  const digests: Uint8Array[] = [];
-  for (const [index, size] of layout.entries()) {
-    const part = new Uint8Array(size);
-    let at = 0;
-    const chunks = await deps.blobs.read(upload.id, index);
-    if (!chunks) throw refused(`Part ${index} was not uploaded.`, `parts[${index}]`);
-    for await (const chunk of chunks) {
-      if (at + chunk.length > size) throw refused(`Part ${index} is larger than the ${size} bytes the layout gives it.`, `parts[${index}]`);
-      part.set(chunk, at);
-      at += chunk.length;
-    }
-    if (at !== size) throw refused(`Part ${index} has ${at} bytes; the layout gives it ${size}.`, `parts[${index}]`);
-    digests.push(await sha256Of(part));
-    try {
-      reader.push(part);
-    } catch (error) {
-      if (error instanceof ShapeError) throw refused(`The upload is not a message sealed the way sealpost seals: ${error.message}.`);
-      throw error;
-    }
-  }
-  if ((await compositeChecksum(digests)) !== upload.sha256) throw refused('The parts do not match the checksum the upload was opened with (a part is missing, altered or from another upload).');
-  let shape;
-  try {
-    shape = reader.finish();
-  } catch (error) {
-    if (error instanceof ShapeError) throw refused(`The upload is not a message sealed the way sealpost seals: ${error.message}.`);
-    throw error;
-  }
-  const expected = plans.length + (upload.wrappedCustodyKey ? 1 : 0);
-  if (shape.sessionKeys !== expected) {
-    throw refused(`The message is sealed for ${shape.sessionKeys} key(s); ${plans.length} recipient(s)${upload.wrappedCustodyKey ? ' and the custody key' : ''} make ${expected}.`);
-  }
-  const keys = [...plans.filter((p) => p.key !== undefined).map((p) => ({ who: p.rid, key: p.key as string })), ...(custodyPassword !== undefined ? [{ who: 'custody', key: custodyPassword }] : [])];
-  if (new Set(keys.map((k) => k.key)).size !== keys.length) throw refused('Two recipients were given the same secret.', 'recipients');
-  let sessionKey: string | undefined;
-  for (const { who, key } of keys) {
-    const fingerprint = await deps.sealer.unlock(shape.sessionKeyPackets, key);
-    const field = who === 'custody' ? 'custodyPassword' : `recipients[${who.slice(1)}]`;
-    if (fingerprint === undefined) throw refused(who === 'custody' ? 'The message is not sealed for the custody key.' : `The secret of recipient ${who.slice(1)} opens none of the message's session keys.`, field);
-    if (sessionKey !== undefined && fingerprint !== sessionKey) throw refused('The secrets open different session keys: the message is not one message for all its recipients.', field);
-    sessionKey = fingerprint;
-  }
-}
-
-

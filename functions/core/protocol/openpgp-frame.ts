@@ -5,15 +5,24 @@
  * encrypted data is only walked through its length headers.
  *
  * The one shape sealpost writes and accepts (RFC 9580, new-format packet headers only):
- *   SKESK v6 (tag 3), AES-256, GCM      — one or more, nothing between them
+ *   SKESK v6 (tag 3), AES-256, GCM,     — one or more, nothing between them, each exactly the 76
+ *     iterated and salted S2K with        bytes sealpost's sealer writes (docs/protocol.md §3)
+ *     SHA-256 and count byte 0
  *   SEIPD v2 (tag 18), AES-256, GCM     — exactly one, last, its body in partial lengths or one
  *                                         definite length, and nothing after it
+ *
+ * The S2K is pinned because it is the uploader's to choose and the server's to pay for: an Argon2
+ * S2K with gigabytes of memory, or an iterated one with the largest count, in every SKESK would
+ * make each unlock at completion cost seconds or fail the function. Only the one form sealpost
+ * writes (1,024 octets hashed) passes, before any password is tried.
  */
 
 /** What the shape checker found: the session-key packets as they are (for the caller to test a password on). */
 export interface SealedShape {
   /** The SKESK packets, headers included, concatenated in order: itself an OpenPGP message of only session keys. */
   readonly sessionKeyPackets: Uint8Array;
+  /** The same SKESK packets one by one, in order: each alone is an OpenPGP message a single password is tried on. */
+  readonly sessionKeyPacketList: readonly Uint8Array[];
   readonly sessionKeys: number;
   /** The SEIPD's AEAD chunk size octet (chunks of 2^(c+6) bytes). */
   readonly chunkSizeOctet: number;
@@ -29,8 +38,22 @@ const TAG_SKESK = 3;
 const TAG_SEIPD = 18;
 const AES_256 = 9;
 const GCM = 3;
-/** A SKESK v6 with a salted S2K is under 100 bytes; anything much larger is not one of ours. */
+/** A SKESK v6 with a salted S2K is under 100 bytes; anything much larger is not even buffered. */
 const MAX_SKESK_BYTES = 512;
+/**
+ * The body of a SKESK exactly as sealpost's sealer writes it (RFC 9580 §5.3.2, §3.7.1.3): version 6,
+ * 26 octets of the five fields that follow, AES-256, GCM, an S2K specifier of 11 octets (type 3
+ * iterated and salted, hash SHA-256, 8-octet salt, count byte 0), a 12-octet GCM nonce, then the
+ * 32-octet session key encrypted and its 16-octet tag.
+ */
+const SKESK_VERSION = 6;
+const SKESK_FIELDS_OCTETS = 26;
+const S2K_BYTES = 11;
+const S2K_ITERATED_SALTED = 3;
+const SHA_256 = 8;
+/** The largest iteration count byte accepted: the one sealpost writes, the smallest there is (1,024 octets hashed). */
+const MAX_S2K_COUNT_BYTE = 0;
+const SKESK_BODY_BYTES = 1 + 1 + 1 + 1 + 1 + S2K_BYTES + 12 + 32 + 16;
 /** RFC 9580 §5.13.2: a chunk size octet above 16 is refused. */
 const MAX_CHUNK_SIZE_OCTET = 16;
 
@@ -64,6 +87,12 @@ export class SealedShapeReader {
   private firstPart = true;
   private chunkSizeOctet = -1;
   private total = 0;
+  private readonly maxSessionKeys: number;
+
+  /** `maxSessionKeys`: more SKESKs than this are refused as they arrive (memory stays bounded whatever the upload holds). */
+  constructor(options: { readonly maxSessionKeys?: number } = {}) {
+    this.maxSessionKeys = options.maxSessionKeys ?? Number.POSITIVE_INFINITY;
+  }
 
   push(chunk: Uint8Array): void {
     this.total += chunk.length;
@@ -106,8 +135,8 @@ export class SealedShapeReader {
         const end = at + 1 + length.size + length.length;
         if (end > bytes.length) break;
         const packet = bytes.slice(at, end);
-        const body = packet.subarray(1 + length.size);
-        if (body[0] !== 6 || body[2] !== AES_256 || body[3] !== GCM) throw new ShapeError('a session key packet is not SKESK v6 with AES-256 and GCM');
+        checkSkesk(packet.subarray(1 + length.size));
+        if (this.skesks.length >= this.maxSessionKeys) throw new ShapeError(`there are more than ${this.maxSessionKeys} session key packets`);
         this.skesks.push(packet);
         at = end;
         continue;
@@ -135,8 +164,22 @@ export class SealedShapeReader {
   /** The shape, when the bytes ended exactly at the end of the encrypted data; ShapeError otherwise. */
   finish(): SealedShape {
     if (this.state !== 'done' || this.pending.length > 0) throw new ShapeError('the sealed message is cut short');
-    return { sessionKeyPackets: concat(...this.skesks), sessionKeys: this.skesks.length, chunkSizeOctet: this.chunkSizeOctet, bytes: this.total };
+    return { sessionKeyPackets: concat(...this.skesks), sessionKeyPacketList: [...this.skesks], sessionKeys: this.skesks.length, chunkSizeOctet: this.chunkSizeOctet, bytes: this.total };
   }
+}
+
+/**
+ * Refuses a SKESK body that is not byte for byte the form sealpost writes (only its salt, nonce and
+ * encrypted key vary). The messages name numbers only, never content.
+ */
+function checkSkesk(body: Uint8Array): void {
+  if (body[0] !== SKESK_VERSION || body[2] !== AES_256 || body[3] !== GCM) throw new ShapeError('a session key packet is not SKESK v6 with AES-256 and GCM');
+  const [s2kLength, s2kType, hash, count] = [body[4], body[5], body[6], body[7 + 8]];
+  if (s2kLength !== S2K_BYTES || s2kType !== S2K_ITERATED_SALTED || hash !== SHA_256 || count === undefined || count > MAX_S2K_COUNT_BYTE) {
+    throw new ShapeError(`a session key packet's string-to-key (type ${s2kType ?? 'none'}, ${s2kLength ?? 0} octets) is not the one sealpost writes: iterated and salted (type 3), SHA-256, count byte 0`);
+  }
+  if (body[1] !== SKESK_FIELDS_OCTETS) throw new ShapeError(`a session key packet counts ${body[1] ?? 0} octets of fields, not the ${SKESK_FIELDS_OCTETS} of sealpost's`);
+  if (body.length !== SKESK_BODY_BYTES) throw new ShapeError(`a session key packet is ${body.length} bytes, not the ${SKESK_BODY_BYTES} of sealpost's`);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

@@ -5,7 +5,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbUploadStore } from '../../../functions/adapters/dynamodb/upload-store.ts';
-import type { UploadRecord } from '../../../functions/core/messages/index.ts';
+import { UPLOAD_CLAIM_LEASE_MS, type UploadRecord } from '../../../functions/core/messages/index.ts';
 import { FaultInjector } from '../../helpers/fault-injector.ts';
 import { faultyClient, loseAnswer, startTestTable } from '../../helpers/dynamo.ts';
 
@@ -37,6 +37,7 @@ async function aStoredUpload(overrides: Partial<UploadRecord> = {}): Promise<Upl
   return upload;
 }
 
+const later = (ms: number) => new Date(NOW.getTime() + ms);
 const stateOf = async (id: string) => (await store.get(id))?.state;
 
 describe('DynamoDbUploadStore', () => {
@@ -97,7 +98,7 @@ describe('DynamoDbUploadStore', () => {
 
       expect(await store.claim('acme', upload.id, NOW)).toBe(true);
       expect(await store.claim('acme', upload.id, NOW)).toBe(false);
-      expect(await store.get(upload.id)).toEqual({ ...upload, state: 'completing' });
+      expect(await store.get(upload.id)).toEqual({ ...upload, state: 'completing', claimedAt: NOW.toISOString() });
     });
 
     it('claims only the tenant\'s own, unexpired, existing upload', async () => {
@@ -128,6 +129,59 @@ describe('DynamoDbUploadStore', () => {
 
       expect(await stateOf(upload.id)).toBe('open');
       expect(await store.claim('acme', upload.id, NOW)).toBe(true);
+    });
+
+    it('lets a claim older than the lease (its request died) be taken over, and not a fresher one', async () => {
+      const upload = await aStoredUpload();
+      await store.claim('acme', upload.id, NOW);
+
+      const atTheLease = await store.claim('acme', upload.id, later(UPLOAD_CLAIM_LEASE_MS));
+      const pastIt = await store.claim('acme', upload.id, later(UPLOAD_CLAIM_LEASE_MS + 1));
+      const rightAfter = await store.claim('acme', upload.id, later(UPLOAD_CLAIM_LEASE_MS + 2000));
+
+      expect(atTheLease).toBe(false);
+      expect(pastIt).toBe(true);
+      expect(rightAfter).toBe(false);
+      expect(await store.get(upload.id)).toMatchObject({ state: 'completing', claimedAt: later(UPLOAD_CLAIM_LEASE_MS + 1).toISOString() });
+    });
+
+    it('takes over only the tenant\'s own, unexpired upload', async () => {
+      const upload = await aStoredUpload({ expiresAt: later(90_000).toISOString() });
+      await store.claim('acme', upload.id, NOW);
+
+      expect(await store.claim('other', upload.id, later(61_000))).toBe(false);
+      expect(await store.claim('acme', upload.id, later(90_000))).toBe(false);
+      expect(await store.get(upload.id)).toMatchObject({ state: 'completing', claimedAt: NOW.toISOString() });
+    });
+
+    it('lets exactly one of 10 concurrent takeovers of a stale claim win', async () => {
+      const upload = await aStoredUpload();
+      await store.claim('acme', upload.id, NOW);
+
+      const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim('acme', upload.id, later(61_000))));
+
+      expect(claims.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('takes over a claim recorded without a time (before claims had one)', async () => {
+      const upload = await aStoredUpload({ state: 'completing' });
+
+      expect(await store.claim('acme', upload.id, NOW)).toBe(true);
+      expect((await store.get(upload.id))?.claimedAt).toBe(NOW.toISOString());
+    });
+
+    it('forgets the claim\'s time when the upload is released or finished', async () => {
+      const released = await aStoredUpload();
+      const finished = await aStoredUpload();
+      await store.claim('acme', released.id, NOW);
+      await store.claim('acme', finished.id, NOW);
+
+      await store.release('acme', released.id);
+      await store.finish('acme', finished.id);
+
+      expect(await store.get(released.id)).toEqual(released);
+      expect(await store.get(finished.id)).toEqual({ ...finished, state: 'committed' });
+      expect(await store.claim('acme', finished.id, later(120_000))).toBe(false);
     });
 
     it('records a finished upload as committed, for good', async () => {

@@ -203,6 +203,15 @@ describe('S3BlobStore parts', () => {
     expect([await stateTag(id, 0), await stateTag(id, 1)]).toEqual(['committed', 'committed']);
   });
 
+  it('tags uncommitted parts pending again, so they expire as an unfinished upload\'s do', async () => {
+    const { id } = await twoParts();
+    await store.commit(id, 2);
+
+    await store.uncommit(id, 2);
+
+    expect([await stateTag(id, 0), await stateTag(id, 1)]).toEqual(['pending', 'pending']);
+  });
+
   it('commits and deletes uploads of more parts than one batch of requests', async () => {
     const id = aMessageId();
     for (let index = 0; index < 10; index++) {
@@ -235,6 +244,7 @@ describe('S3BlobStore parts', () => {
 
     await expect(unreachable.read('m', 0)).rejects.toBeInstanceOf(DependencyError);
     await expect(unreachable.commit('m', 1)).rejects.toBeInstanceOf(DependencyError);
+    await expect(unreachable.uncommit('m', 1)).rejects.toBeInstanceOf(DependencyError);
     await expect(unreachable.delete('m', 1)).rejects.toBeInstanceOf(DependencyError);
   });
 

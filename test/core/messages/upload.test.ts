@@ -8,7 +8,7 @@ import { deflateRawSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import {
-  UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
+  MAX_UPLOAD_RECIPIENTS, UPLOAD_CLAIM_LEASE_MS, UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
   type OpenedUpload, type PlannedRecipient, type SendContext, type UploadCompletion,
 } from '../../../functions/core/messages/index.ts';
 import { unwrapCustodyKey, unwrapSecret } from '../../../functions/core/message-center/index.ts';
@@ -58,6 +58,19 @@ async function expectRefused(world: UploadWorld, id: string, attempt: Promise<un
   expect(world.events.events).toEqual([]);
   expect([...world.blobs.objects.entries()].filter(([k]) => k.startsWith(`${id}/`)).every(([, o]) => o.state === 'pending')).toBe(true);
   return refusal;
+}
+
+/** The world with a sealer that records every unlock it is asked for (the session-key packets it was given). */
+function countingUnlocks(world: UploadWorld): { world: UploadWorld; unlocks: Uint8Array[] } {
+  const unlocks: Uint8Array[] = [];
+  const real = world.sealer;
+  const sealer = Object.assign(Object.create(real) as typeof real, {
+    unlock: (packets: Uint8Array, password: string) => {
+      unlocks.push(packets);
+      return real.unlock(packets, password);
+    },
+  });
+  return { world: { ...world, sealer }, unlocks };
 }
 
 async function failure(attempt: Promise<unknown>): Promise<AppError> {
@@ -261,6 +274,22 @@ describe('completeUpload', () => {
       await expectRefused(world, upload.id, upload.complete(), /the encrypted data packet is not SEIPD v2/);
     });
 
+    it.each<[string, openpgp.PartialConfig, RegExp]>([
+      ['an Argon2 S2K', { s2kType: openpgp.enums.s2k.argon2, s2kArgon2Params: { passes: 1, parallelism: 1, memoryExponent: 10 } }, /string-to-key \(type 4, 20 octets\) is not the one sealpost writes/],
+      ['an iterated S2K of a higher count', { s2kIterationCountByte: 96 }, /string-to-key \(type 3, 11 octets\) is not the one sealpost writes: iterated and salted \(type 3\), SHA-256, count byte 0/],
+    ])('refuses a message whose session keys use %s (the server would pay for it), before trying any secret', async (_what, config, why) => {
+      const counted = countingUnlocks(anUploadWorld());
+      const upload = await anUpload(counted.world, {
+        ciphertext: async (planned) => await openpgp.encrypt({
+          message: await openpgp.createMessage({ binary: new Uint8Array(2000) }), passwords: planned.map((r) => r.key), format: 'binary',
+          config: { aeadProtect: true, ...config },
+        }) as Uint8Array,
+      });
+
+      await expectRefused(counted.world, upload.id, upload.complete(), why);
+      expect(counted.unlocks).toEqual([]);
+    });
+
     it('refuses a part swapped in from another upload of the same size (the checksum)', async () => {
       const world = anUploadWorld();
       const planned = await plan(['alice@example.com'], ['bob@example.com']);
@@ -277,7 +306,25 @@ describe('completeUpload', () => {
       const world = anUploadWorld();
       const upload = await anUpload(world, { ciphertext: (planned) => sealFor([planned[0]!.key, encodeSecret(randomBytes(32))]) });
 
-      await expectRefused(world, upload.id, upload.complete(), /The secret of recipient 1 opens none of the message's session keys/, 'recipients[1]');
+      await expectRefused(world, upload.id, upload.complete(), /The secret of recipient 1 does not open session key packet 1/, 'recipients[1]');
+    });
+
+    it('refuses recipients named in another order than the message was sealed for (each secret opens its own place only)', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      const [alice, bob] = withSecrets(upload.planned);
+
+      await expectRefused(world, upload.id, upload.complete({ recipients: [{ ...bob!, kind: 'to' }, { ...alice!, kind: 'cc' }] }), /The secret of recipient 0 does not open session key packet 0 \(counted from 0\): a message is sealed for its recipients in the order they are named/, 'recipients[0]');
+    });
+
+    it('refuses a Message Center message sealed for the custody key anywhere but last', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world, {
+        principal: messageCenter,
+        ciphertext: (planned, opened) => sealFor([opened.custodyPassword!, ...planned.map((r) => r.key)]),
+      });
+
+      await expectRefused(world, upload.id, upload.complete(), /The secret of recipient 0 does not open session key packet 0/, 'recipients[0]');
     });
 
     it('refuses two recipients given the same secret', async () => {
@@ -345,6 +392,44 @@ describe('completeUpload', () => {
     });
   });
 
+  describe('does work in proportion to its recipients, bounded', () => {
+    it('tries each key on one session key packet only, the one at its place, and the custody key on the last', async () => {
+      const counted = countingUnlocks(anUploadWorld());
+      const planned = await plan(['a@example.com', 'b@example.com'], ['c@example.com']);
+      const upload = await anUpload(counted.world, { principal: messageCenter, planned });
+      const reader = new SealedShapeReader();
+      reader.push(upload.ciphertext);
+      const skesks = reader.finish().sessionKeyPacketList;
+
+      await upload.complete();
+
+      expect(skesks).toHaveLength(4);
+      expect(counted.unlocks.map((p) => Buffer.from(p).toString('hex'))).toEqual(skesks.map((p) => Buffer.from(p).toString('hex')));
+    });
+
+    it('refuses to open an upload for more recipients than a message may have, or for none', async () => {
+      const world = anUploadWorld();
+
+      const tooMany = await failure(openUpload(world, acme, { recipients: MAX_UPLOAD_RECIPIENTS + 1 }));
+      const none = await failure(openUpload(world, acme, { recipients: 0 }));
+
+      expect(tooMany).toBeInstanceOf(ValidationError);
+      expect((tooMany as ValidationError).issues).toEqual([{ field: 'recipients', message: `must be a whole number from 1 to ${MAX_UPLOAD_RECIPIENTS}` }]);
+      expect(none).toBeInstanceOf(ValidationError);
+      expect(world.uploads.uploads.size).toBe(0);
+    });
+
+    it('refuses a completion naming more recipients than a message may have, even for an upload recorded for them, before any unlock', async () => {
+      const counted = countingUnlocks(anUploadWorld());
+      const upload = await anUpload(counted.world);
+      const many = Array.from({ length: MAX_UPLOAD_RECIPIENTS + 1 }, (_, i) => ({ ...withHashesOnly(upload.planned)[0]!, email: `r${i}@example.com` }));
+      counted.world.uploads.uploads.set(upload.id, { ...counted.world.uploads.uploads.get(upload.id)!, recipients: many.length });
+
+      await expectRefused(counted.world, upload.id, upload.complete({ recipients: many }), new RegExp(`names ${MAX_UPLOAD_RECIPIENTS + 1} recipients; a message has at most ${MAX_UPLOAD_RECIPIENTS}`), 'recipients');
+      expect(counted.unlocks).toEqual([]);
+    });
+  });
+
   describe('keeps an upload safe to retry', () => {
     it('gives the upload back when the head cannot be stored, so a retry succeeds', async () => {
       const world = anUploadWorld();
@@ -359,6 +444,73 @@ describe('completeUpload', () => {
       world.store.failCreate = false;
       const receipt = await upload.complete(completionFor(upload.planned), ctx({ idempotencyKey: 'k-1' }));
       expect(receipt.recipients.map((r) => r.status)).toEqual(['notified', 'notified']);
+      expect(world.notifier.sent).toHaveLength(2);
+    });
+
+    it('puts the committed parts back to pending when the head cannot be stored, so they expire unless the sender retries', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world, { ciphertext: (planned) => sealer.seal(new Uint8Array(randomBytes(5 * MiB)), planned.map((r) => r.key)) });
+      world.store.failCreate = true;
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect(world.store.heads.has(upload.id)).toBe(false);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['pending', 'pending']);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+      world.store.failCreate = false;
+      await upload.complete();
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed', 'committed']);
+    });
+
+    it('leaves the parts committed when it cannot tell whether the head was written (a live message\'s parts never expire early)', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      world.store.failCreate = true;
+      const getHead = world.store.getHead.bind(world.store);
+      let reads = 0;
+      // The table answers the read after the claim, then nothing more.
+      world.store.getHead = async (id) => {
+        if (++reads > 1) throw new DependencyError('The table cannot be read right now.', 'fake');
+        return getHead(id);
+      };
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed']);
+      expect(world.logger.lines.some((l) => l.includes('"event":"upload_head_unknown"'))).toBe(true);
+      expect(world.notifier.sent).toEqual([]);
+    });
+
+    it('still answers the head\'s failure when putting the parts back to pending fails too, and logs it', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      world.store.failCreate = true;
+      world.blobs.uncommit = async () => { throw new DependencyError('The blob store cannot be reached.', 'fake'); };
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect(error.detail).toMatch(/could not be stored, so nothing was sent/);
+      expect(world.logger.lines.some((l) => l.includes('"event":"upload_parts_uncommit_failed"'))).toBe(true);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+    });
+
+    it('goes on as committed when the head was written although the answer to its write was lost', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      const create = world.store.create.bind(world.store);
+      world.store.create = async (head, ciphertext) => {
+        await create(head, ciphertext);
+        throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'fake');
+      };
+
+      const receipt = await upload.complete();
+
+      expect(receipt.recipients.map((r) => r.status)).toEqual(['notified', 'notified']);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed']);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
       expect(world.notifier.sent).toHaveLength(2);
     });
 
@@ -384,6 +536,64 @@ describe('completeUpload', () => {
       expect(error).toBeInstanceOf(ConflictError);
       expect(error.detail).toMatch(/it is a message now/);
       expect(world.notifier.sent).toHaveLength(2);
+    });
+
+    it('answers a completion while another request holds the upload with 409 and Retry-After, and takes the upload over once that claim is over 60 s old (its request died)', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      // A request claimed the upload and died (the function timed out) without giving it back.
+      expect(await world.uploads.claim(acme.tenant.id, upload.id, world.clock())).toBe(true);
+      const claimedAt = world.clock().getTime();
+
+      world.clock.set(new Date(claimedAt + UPLOAD_CLAIM_LEASE_MS).toISOString());
+      const whileHeld = await failure(upload.complete());
+      world.clock.set(new Date(claimedAt + UPLOAD_CLAIM_LEASE_MS + 1000).toISOString());
+      const receipt = await upload.complete();
+
+      expect(whileHeld).toBeInstanceOf(ConflictError);
+      expect(whileHeld.detail).toMatch(/being completed by another request/);
+      expect((whileHeld as ConflictError).retryAfter).toBe(2);
+      expect(receipt.recipients.map((r) => r.status)).toEqual(['notified', 'notified']);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
+      expect(world.notifier.sent).toHaveLength(2);
+    });
+
+    it('records as committed, and sends nothing again, an upload taken over from a request that died after writing its head', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      const finish = world.uploads.finish.bind(world.uploads);
+      world.uploads.finish = async () => {}; // the request dies right after its commit point
+      await upload.complete();
+      world.uploads.finish = finish;
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('completing');
+      world.clock.set(new Date(world.clock().getTime() + UPLOAD_CLAIM_LEASE_MS + 1000).toISOString());
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.detail).toMatch(/it is a message now/);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('committed');
+      expect(world.notifier.sent).toHaveLength(2);
+      expect(world.events.events.filter((e) => e.type === 'created')).toHaveLength(1);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed']);
+    });
+
+    it('does not let an upload whose completion died be abandoned or re-declared: only a completion takes it over', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world);
+      await world.uploads.claim(acme.tenant.id, upload.id, world.clock());
+      world.clock.set(new Date(world.clock().getTime() + UPLOAD_CLAIM_LEASE_MS + 1000).toISOString());
+      const { declaration, parts } = await declarationOf(upload.ciphertext);
+
+      const aborting = await failure(abortUpload(world, acme, upload.id));
+      const asking = await failure(partUploads(world, acme, upload.id, declaration, parts));
+
+      for (const error of [aborting, asking]) {
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error.detail).toMatch(/A completion of this upload stopped unfinished: complete it again/);
+      }
+      expect(world.blobs.objects.size).toBe(1);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('completing');
     });
 
     it('lets exactly one of two concurrent completions send the message', async () => {

@@ -91,3 +91,91 @@ describe('SealedShapeReader', () => {
     expect((errorOf(() => shapeOf(sealed)) as Error).message).toMatch(/not SKESK v6/);
   });
 });
+
+/** A message sealed exactly as sealpost seals it, with its first SKESK's body offset (a SKESK of 76 bytes has a 2-byte header). */
+async function sealedForOne(): Promise<Uint8Array> {
+  const sealed = Uint8Array.from(await sealer.seal(new Uint8Array(100), [secret()]));
+  expect([sealed[0], sealed[1]]).toEqual([0xc3, 76]);
+  return sealed;
+}
+
+/** The same message with its first SKESK's body changed by `edit` (the packet's length header follows the body's). */
+function withFirstSkesk(sealed: Uint8Array, edit: (body: Uint8Array) => Uint8Array): Uint8Array {
+  const body = edit(Uint8Array.from(sealed.subarray(2, 2 + 76)));
+  return Uint8Array.from([0xc3, body.length, ...body, ...sealed.subarray(2 + 76)]);
+}
+
+const patched = (at: number, value: number) => (body: Uint8Array) => {
+  body[at] = value;
+  return body;
+};
+
+describe('SealedShapeReader and the session key packets an uploader chooses', () => {
+  it('accepts a SKESK exactly as sealpost writes it: 76 bytes, iterated and salted SHA-256 S2K, count byte 0', async () => {
+    const sealed = await sealedForOne();
+
+    const shape = shapeOf(sealed);
+
+    expect(shape.sessionKeys).toBe(1);
+    expect(Array.from(sealed.subarray(2, 9))).toEqual([6, 26, 9, 3, 11, 3, 8]);
+    expect(sealed[2 + 15]).toBe(0);
+  });
+
+  it('refuses an Argon2 S2K, which would make the server spend memory and time on every unlock', async () => {
+    const argon2 = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: new Uint8Array(100) }), passwords: [secret()], format: 'binary',
+      config: { aeadProtect: true, s2kType: openpgp.enums.s2k.argon2, s2kArgon2Params: { passes: 1, parallelism: 1, memoryExponent: 10 } },
+    }) as Uint8Array;
+
+    const error = errorOf(() => shapeOf(argon2));
+
+    expect(error).toBeInstanceOf(ShapeError);
+    expect((error as Error).message).toMatch(/string-to-key \(type 4, 20 octets\) is not the one sealpost writes/);
+  });
+
+  it('refuses an iterated S2K with a higher count, as openpgp.js writes by default', async () => {
+    const costly = await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: new Uint8Array(100) }), passwords: [secret()], format: 'binary',
+      config: { aeadProtect: true, s2kIterationCountByte: 224 },
+    }) as Uint8Array;
+
+    expect((errorOf(() => shapeOf(costly)) as Error).message).toMatch(/string-to-key \(type 3, 11 octets\) is not the one sealpost writes/);
+  });
+
+  it.each([
+    ['count byte 1', patched(15, 1), /string-to-key .* count byte 0/],
+    ['count byte 255 (the largest count)', patched(15, 255), /string-to-key .* count byte 0/],
+    ['hash SHA-512', patched(6, 10), /string-to-key/],
+    ['S2K type 1 (salted)', patched(5, 1), /string-to-key \(type 1/],
+    ['S2K type 0 (simple)', patched(5, 0), /string-to-key \(type 0/],
+    ['an S2K length octet of 20', patched(4, 20), /string-to-key \(type 3, 20 octets\)/],
+    ['another count of the fields', patched(1, 27), /counts 27 octets of fields, not the 26 of sealpost's/],
+    ['a byte more at its end', (b: Uint8Array) => Uint8Array.from([...b, 0]), /is 77 bytes, not the 76 of sealpost's/],
+    ['a byte less at its end', (b: Uint8Array) => b.subarray(0, 75), /is 75 bytes, not the 76 of sealpost's/],
+    ['cipher AES-128', patched(2, 7), /not SKESK v6 with AES-256 and GCM/],
+    ['AEAD mode OCB', patched(3, 2), /not SKESK v6 with AES-256 and GCM/],
+  ])('refuses a SKESK with %s, before any password is tried', async (_what, edit, why) => {
+    const forged = withFirstSkesk(await sealedForOne(), edit);
+
+    const error = errorOf(() => shapeOf(forged, [7]));
+
+    expect(error).toBeInstanceOf(ShapeError);
+    expect((error as Error).message).toMatch(why);
+    expect((error as Error).message.length).toBeLessThan(200);
+  });
+
+  it('refuses more session key packets than it is told to keep, as they arrive', async () => {
+    const sealed = await sealer.seal(new Uint8Array(100), [secret(), secret(), secret()]);
+    const keeping = (max: number) => {
+      const reader = new SealedShapeReader({ maxSessionKeys: max });
+      reader.push(sealed.subarray(0, 3 * 78));
+      return reader;
+    };
+
+    const error = errorOf(() => keeping(2));
+
+    expect(error).toBeInstanceOf(ShapeError);
+    expect((error as Error).message).toBe('there are more than 2 session key packets');
+    expect(errorOf(() => keeping(3))).toBeUndefined();
+  });
+});
