@@ -6,7 +6,7 @@
  * with deliverLinksMyself, never: the links come back to the caller.
  */
 import { compositeChecksum, distinctRecipients, planRecipients, composeMime, sha256Of, type OpenedUpload, type PlannedRecipient, type SendReceipt } from '../core/messages/index.ts';
-import { toBase64, type RandomBytes } from '../core/shared/index.ts';
+import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, toBase64, type RandomBytes } from '../core/shared/index.ts';
 import { DELIVERY_FAILED_PROBLEM, SealpostError } from './errors.ts';
 import { toAddress, type CompletionRecipient, type MessageInput, type PartUploadUrl, type SealpostClient } from './client.ts';
 
@@ -30,6 +30,9 @@ export interface SealedMessage {
 const cryptoRandom: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
 
 /** Checks what sealpost cannot check once the message is sealed: the same rules as POST /v1/messages. */
+/** The API's bound on maxViews (functions/http/schemas.ts MAX_VIEWS; the SDK does not import the HTTP layer). */
+const MAX_VIEWS = 1000;
+
 export function checkMessage(message: MessageInput): void {
   const problems: string[] = [];
   if (message.to.length === 0) problems.push('at least one "to" recipient is needed');
@@ -41,6 +44,11 @@ export function checkMessage(message: MessageInput): void {
   }
   if ((message.attachments?.length ?? 0) > 20) problems.push('at most 20 attachments');
   if (message.passcode !== undefined && message.passcode.trim() === '') problems.push('a passcode must not be empty');
+  // Checked before anything is sealed or uploaded: otherwise only the completion, after the upload, would say so.
+  // (The tenant's own maximum, if lower, is known to the server alone.)
+  const whole = (n: number | undefined, min: number, max: number) => n === undefined || (Number.isInteger(n) && n >= min && n <= max);
+  if (!whole(message.expiresInDays, MIN_EXPIRY_DAYS, MAX_EXPIRY_DAYS)) problems.push(`the expiry must be a whole number of days from ${MIN_EXPIRY_DAYS} to ${MAX_EXPIRY_DAYS}`);
+  if (!whole(message.maxViews, 1, MAX_VIEWS)) problems.push(`the views allowed must be a whole number from 1 to ${MAX_VIEWS}`);
   if (problems.length > 0) throw new SealpostError('usage', `The message cannot be sent: ${problems.join('; ')}.`);
 }
 

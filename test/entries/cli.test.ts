@@ -152,6 +152,8 @@ describe('sealpost send: usage errors exit 2, say why, and send nothing', () => 
     ['a SEALPOST_URL without its scheme', ['status', 'abc'], { SEALPOST_URL: 'localhost:3000' }, /The sealpost URL must be an absolute http\(s\) URL/],
     ['a SEALPOST_URL that is not http(s)', ['status', 'abc'], { SEALPOST_URL: 'ftp://sealpost.example.com' }, /The sealpost URL must be an absolute http\(s\) URL/],
     ['--expires-in-days 0', ['send', '--to', 'a@example.com', '--subject', 'Hi', '--text', 'x', '--expires-in-days', '0'], {}, /--expires-in-days must be a whole number of at least 1\./],
+    ['--expires-in-days 91, before anything is sealed or uploaded', ['send', '--to', 'a@example.com', '--subject', 'Hi', '--text', 'x', '--expires-in-days', '91'], {}, /the expiry must be a whole number of days from 1 to 90/],
+    ['--max-views 1001', ['send', '--to', 'a@example.com', '--subject', 'Hi', '--text', 'x', '--max-views', '1001'], {}, /the views allowed must be a whole number from 1 to 1000/],
     ['no body', ['send', '--to', 'a@example.com', '--subject', 'Hi'], {}, /give a text body, an HTML body or both/],
     ['no body, for sealpost to seal', ['send', '--server-seal', '--to', 'a@example.com', '--subject', 'Hi'], {}, /give a text body, an HTML body or both/],
     ['an unknown option', ['send', '--to', 'a@example.com', '--bcc', 'b@example.com'], {}, /unknown option '--bcc'/],
