@@ -65,19 +65,31 @@ const COMMON_ENTITIES: Readonly<Record<string, string>> = {
   Eacute: 'É', aring: 'å', oslash: 'ø', aelig: 'æ',
 };
 
+/**
+ * postal-mime carries its own base64 encoder for `attachmentEncoding: 'base64'`; the page already has
+ * one (core/shared's toBase64, the same RFC 4648 alphabet and padding), so that one serves both.
+ */
+const SHARED_BASE64 = path.join(rootDir, 'functions', 'core', 'shared', 'encoding.ts');
+
 function trimDependencies(hits: Set<string>): Plugin {
   return {
     name: 'sealpost-trim-dependencies',
     setup(builder) {
-      builder.onResolve({ filter: /^\.\/html-entities\.js$/ }, (args) => {
+      builder.onResolve({ filter: /^\.\/(html-entities|base64-encoder)\.js$/ }, (args) => {
         if (!args.importer.includes(`${path.sep}postal-mime${path.sep}`)) return undefined;
-        hits.add('html-entities');
-        return { path: 'html-entities', namespace: 'sealpost-entities' };
+        const name = args.path.slice(2, -3);
+        hits.add(name);
+        return { path: name, namespace: 'sealpost-trimmed' };
       });
-      builder.onLoad({ filter: /.*/, namespace: 'sealpost-entities' }, () => {
+      builder.onLoad({ filter: /^html-entities$/, namespace: 'sealpost-trimmed' }, () => {
         const table = Object.fromEntries(Object.entries(COMMON_ENTITIES).map(([name, value]) => [`&${name};`, value]));
         return { contents: `export const htmlEntities = ${JSON.stringify(table)};`, loader: 'js' };
       });
+      builder.onLoad({ filter: /^base64-encoder$/, namespace: 'sealpost-trimmed' }, () => ({
+        contents: `import { toBase64 } from ${JSON.stringify(SHARED_BASE64)};\nexport const base64ArrayBuffer = (buffer) => toBase64(new Uint8Array(buffer));`,
+        loader: 'js',
+        resolveDir: rootDir,
+      }));
     },
   };
 }
@@ -91,9 +103,9 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 
   const hits = new Set<string>();
   const result = await buildPage('pickup', outDir, assetsDir, { metafile: true, plugins: [trimDependencies(hits)] });
-  if (!hits.has('html-entities')) {
+  for (const expected of ['html-entities', 'base64-encoder']) {
     // A dependency changed shape: review the trimming above rather than ship a silently bigger page.
-    throw new Error('web build: expected to replace postal-mime\'s html-entities; check web/build.ts against the installed packages');
+    if (!hits.has(expected)) throw new Error(`web build: expected to replace postal-mime's ${expected}; check web/build.ts against the installed packages`);
   }
   // The page decrypts with the protocol's own WebCrypto module (core/protocol/openpgp-subset.ts).
   const openpgp = Object.keys(result.metafile?.inputs ?? {}).filter((input) => input.includes('node_modules/openpgp/'));
