@@ -12,6 +12,8 @@
  *   dist/web/assets/reply.js      the "Reply securely" form, loaded by pickup.js with import() only when pressed
  *   dist/web/assets/reply.css     (appended by reply.js itself); neither counts in the pickup page's weight
  *   dist/web/assets/inbox-bar.js  the way back to the inbox, loaded by pickup.js only for a message opened there
+ *   dist/web/assets/download.js   a large message's download with its progress bar, loaded by pickup.js only when an
+ *   dist/web/assets/download.css  open answers with parts (a sealed upload, docs/protocol.md §21.2); not in the page's weight
  *
  * Run with `npx tsx web/build.ts` (add `--analyze` for a per-module size breakdown).
  */
@@ -30,9 +32,10 @@ const rootDir = path.resolve(webDir, '..');
 type PageName = 'pickup' | 'admin' | 'inbox';
 /**
  * A page, or a script the pickup page loads when needed: 'reply', the reply form, downloaded only
- * by recipients who reply; 'inbox-bar', the way back to the inbox, only for a message opened there.
+ * by recipients who reply; 'inbox-bar', the way back to the inbox, only for a message opened there;
+ * 'download', a large message's download and progress bar, only when an open answers with parts.
  */
-type AssetGroup = PageName | 'reply' | 'inbox-bar';
+type AssetGroup = PageName | 'reply' | 'inbox-bar' | 'download';
 
 export interface WebAsset {
   /** Which page the file belongs to: recipients download only the pickup files. */
@@ -120,6 +123,8 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
   await buildScript('reply', assetsDir);
   // The inbox bar: a script that pickup.js imports only for a message opened from the inbox.
   await buildScript('inbox-bar', assetsDir);
+  // The download of a large message: a script (and its stylesheet) pickup.js imports when an open answers with parts.
+  await buildScript('download', assetsDir);
 
   const files = [
     ['pickup', 'pickup.html'], ['pickup', 'assets/pickup.js'], ['pickup', 'assets/pickup.css'],
@@ -127,6 +132,7 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
     ['inbox', 'inbox.html'], ['inbox', 'assets/inbox.js'], ['inbox', 'assets/inbox.css'],
     ['reply', 'assets/reply.js'], ['reply', 'assets/reply.css'],
     ['inbox-bar', 'assets/inbox-bar.js'],
+    ['download', 'assets/download.js'], ['download', 'assets/download.css'],
   ] as const;
   return Promise.all(
     files.map(async ([page, file]) => {
@@ -175,11 +181,12 @@ async function buildScript(name: AssetGroup, assetsDir: string, extra: Partial<P
 function printSizes(assets: readonly WebAsset[]): void {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
   console.log(`${'file'.padEnd(22)}${'raw'.padStart(10)}${'gzip'.padStart(10)}`);
-  for (const page of ['pickup', 'admin', 'inbox', 'reply', 'inbox-bar'] as const) {
+  for (const page of ['pickup', 'admin', 'inbox', 'reply', 'inbox-bar', 'download'] as const) {
     const files = assets.filter((asset) => asset.page === page);
     for (const asset of files) console.log(`${asset.file.padEnd(22)}${kb(asset.bytes)}${kb(asset.gzipBytes)}`);
     const total = (key: 'bytes' | 'gzipBytes'): number => files.reduce((sum, asset) => sum + asset[key], 0);
-    const label = page === 'reply' ? 'reply form (lazy)' : page === 'inbox-bar' ? 'inbox bar (lazy)' : `${page} page total`;
+    const lazy: Partial<Record<AssetGroup, string>> = { reply: 'reply form (lazy)', 'inbox-bar': 'inbox bar (lazy)', download: 'download (lazy)' };
+    const label = lazy[page] ?? `${page} page total`;
     console.log(`${label.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
   }
 }
