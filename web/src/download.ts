@@ -17,11 +17,15 @@ import type { PartLink } from './lib/api.ts';
 import { h } from './lib/dom.ts';
 import { downloadAndDecrypt, type DownloadOutcome, type Progress } from './lib/part-download.ts';
 
-const MiB = 1024 * 1024;
-const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
+const KiB = 1024;
+const MiB = KiB * KiB;
+/** "12.0 of 25.3 MiB"; a message under 1 MiB in whole KiB ("2 of 5 KiB"). */
+const amounts = (done: number, total: number): string => total >= MiB
+  ? `${(done / MiB).toFixed(1)} of ${(total / MiB).toFixed(1)} MiB`
+  : `${Math.floor(done / KiB)} of ${Math.ceil(total / KiB)} KiB`;
 
 const TEXT = {
-  downloading: (done: number, total: number) => `Downloading ${mib(done)} of ${mib(total)} MiB`,
+  downloading: (done: number, total: number) => `Downloading ${amounts(done, total)}`,
   decrypting: 'Decrypting…',
   interrupted: 'The download was interrupted. Check your connection, then resume: nothing is lost and no view is used.',
   resume: 'Resume download',
@@ -61,7 +65,7 @@ export async function downloadMessage(parts: readonly PartLink[], key: string, o
     label.textContent = text;
     bar.max = total;
     bar.value = done;
-    bar.setAttribute('aria-valuetext', now === 'download' ? `${mib(done)} of ${mib(total)} MiB` : text);
+    bar.setAttribute('aria-valuetext', now === 'download' ? amounts(done, total) : text);
     // The page's own "Decrypting…" state says it to screen readers too.
     if (now === 'decrypt' && phase !== 'decrypt') onDecrypting();
     else if (now === 'download' && Math.floor((4 * done) / total) > quarter) {
