@@ -79,4 +79,7 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(9);
   for (const b of lambdas) console.log(`dist/${b.entry}/index.mjs${' '.repeat(Math.max(1, 22 - b.entry.length))}${kb(b.bytes)}`);
   console.log(`dist/web (gzip)${' '.repeat(17)}${kb(web.reduce((s, a) => s + a.gzipBytes, 0))}`);
+  // What every recipient downloads (the lazy scripts are not in it): the figure that must not grow.
+  const page = web.filter((a) => a.page === 'pickup').reduce((s, a) => s + a.gzipBytes, 0);
+  console.log(`pickup page (gzip)${' '.repeat(14)}${`${page} B`.padStart(9)}`);
 }

@@ -12,6 +12,8 @@
  *   dist/web/assets/reply.js      the "Reply securely" form, loaded by pickup.js with import() only when pressed
  *   dist/web/assets/reply.css     (appended by reply.js itself); neither counts in the pickup page's weight
  *   dist/web/assets/inbox-bar.js  the way back to the inbox, loaded by pickup.js only for a message opened there
+ *   dist/web/assets/download.js   a large message's download with its progress bar, loaded by pickup.js only when an
+ *   dist/web/assets/download.css  open answers with parts (a sealed upload, docs/protocol.md §21.2); not in the page's weight
  *
  * Run with `npx tsx web/build.ts` (add `--analyze` for a per-module size breakdown).
  */
@@ -30,9 +32,10 @@ const rootDir = path.resolve(webDir, '..');
 type PageName = 'pickup' | 'admin' | 'inbox';
 /**
  * A page, or a script the pickup page loads when needed: 'reply', the reply form, downloaded only
- * by recipients who reply; 'inbox-bar', the way back to the inbox, only for a message opened there.
+ * by recipients who reply; 'inbox-bar', the way back to the inbox, only for a message opened there;
+ * 'download', a large message's download and progress bar, only when an open answers with parts.
  */
-type AssetGroup = PageName | 'reply' | 'inbox-bar';
+type AssetGroup = PageName | 'reply' | 'inbox-bar' | 'download';
 
 export interface WebAsset {
   /** Which page the file belongs to: recipients download only the pickup files. */
@@ -65,19 +68,31 @@ const COMMON_ENTITIES: Readonly<Record<string, string>> = {
   Eacute: 'É', aring: 'å', oslash: 'ø', aelig: 'æ',
 };
 
+/**
+ * postal-mime carries its own base64 encoder for `attachmentEncoding: 'base64'`; the page already has
+ * one (core/shared's toBase64, the same RFC 4648 alphabet and padding), so that one serves both.
+ */
+const SHARED_BASE64 = path.join(rootDir, 'functions', 'core', 'shared', 'encoding.ts');
+
 function trimDependencies(hits: Set<string>): Plugin {
   return {
     name: 'sealpost-trim-dependencies',
     setup(builder) {
-      builder.onResolve({ filter: /^\.\/html-entities\.js$/ }, (args) => {
+      builder.onResolve({ filter: /^\.\/(html-entities|base64-encoder)\.js$/ }, (args) => {
         if (!args.importer.includes(`${path.sep}postal-mime${path.sep}`)) return undefined;
-        hits.add('html-entities');
-        return { path: 'html-entities', namespace: 'sealpost-entities' };
+        const name = args.path.slice(2, -3);
+        hits.add(name);
+        return { path: name, namespace: 'sealpost-trimmed' };
       });
-      builder.onLoad({ filter: /.*/, namespace: 'sealpost-entities' }, () => {
+      builder.onLoad({ filter: /^html-entities$/, namespace: 'sealpost-trimmed' }, () => {
         const table = Object.fromEntries(Object.entries(COMMON_ENTITIES).map(([name, value]) => [`&${name};`, value]));
         return { contents: `export const htmlEntities = ${JSON.stringify(table)};`, loader: 'js' };
       });
+      builder.onLoad({ filter: /^base64-encoder$/, namespace: 'sealpost-trimmed' }, () => ({
+        contents: `import { toBase64 } from ${JSON.stringify(SHARED_BASE64)};\nexport const base64ArrayBuffer = (buffer) => toBase64(new Uint8Array(buffer));`,
+        loader: 'js',
+        resolveDir: rootDir,
+      }));
     },
   };
 }
@@ -91,9 +106,9 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 
   const hits = new Set<string>();
   const result = await buildPage('pickup', outDir, assetsDir, { metafile: true, plugins: [trimDependencies(hits)] });
-  if (!hits.has('html-entities')) {
+  for (const expected of ['html-entities', 'base64-encoder']) {
     // A dependency changed shape: review the trimming above rather than ship a silently bigger page.
-    throw new Error('web build: expected to replace postal-mime\'s html-entities; check web/build.ts against the installed packages');
+    if (!hits.has(expected)) throw new Error(`web build: expected to replace postal-mime's ${expected}; check web/build.ts against the installed packages`);
   }
   // The page decrypts with the protocol's own WebCrypto module (core/protocol/openpgp-subset.ts).
   const openpgp = Object.keys(result.metafile?.inputs ?? {}).filter((input) => input.includes('node_modules/openpgp/'));
@@ -108,6 +123,8 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
   await buildScript('reply', assetsDir);
   // The inbox bar: a script that pickup.js imports only for a message opened from the inbox.
   await buildScript('inbox-bar', assetsDir);
+  // The download of a large message: a script (and its stylesheet) pickup.js imports when an open answers with parts.
+  await buildScript('download', assetsDir);
 
   const files = [
     ['pickup', 'pickup.html'], ['pickup', 'assets/pickup.js'], ['pickup', 'assets/pickup.css'],
@@ -115,6 +132,7 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
     ['inbox', 'inbox.html'], ['inbox', 'assets/inbox.js'], ['inbox', 'assets/inbox.css'],
     ['reply', 'assets/reply.js'], ['reply', 'assets/reply.css'],
     ['inbox-bar', 'assets/inbox-bar.js'],
+    ['download', 'assets/download.js'], ['download', 'assets/download.css'],
   ] as const;
   return Promise.all(
     files.map(async ([page, file]) => {
@@ -163,11 +181,12 @@ async function buildScript(name: AssetGroup, assetsDir: string, extra: Partial<P
 function printSizes(assets: readonly WebAsset[]): void {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
   console.log(`${'file'.padEnd(22)}${'raw'.padStart(10)}${'gzip'.padStart(10)}`);
-  for (const page of ['pickup', 'admin', 'inbox', 'reply', 'inbox-bar'] as const) {
+  for (const page of ['pickup', 'admin', 'inbox', 'reply', 'inbox-bar', 'download'] as const) {
     const files = assets.filter((asset) => asset.page === page);
     for (const asset of files) console.log(`${asset.file.padEnd(22)}${kb(asset.bytes)}${kb(asset.gzipBytes)}`);
     const total = (key: 'bytes' | 'gzipBytes'): number => files.reduce((sum, asset) => sum + asset[key], 0);
-    const label = page === 'reply' ? 'reply form (lazy)' : page === 'inbox-bar' ? 'inbox bar (lazy)' : `${page} page total`;
+    const lazy: Partial<Record<AssetGroup, string>> = { reply: 'reply form (lazy)', 'inbox-bar': 'inbox bar (lazy)', download: 'download (lazy)' };
+    const label = lazy[page] ?? `${page} page total`;
     console.log(`${label.padEnd(22)}${kb(total('bytes'))}${kb(total('gzipBytes'))}`);
   }
 }

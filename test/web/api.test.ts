@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { type Fetch, messageIdFromPath, openMessage, requestCode } from '../../web/src/lib/api.ts';
+import { type Fetch, messageIdFromPath, openMessage, partLinksOf, requestCode } from '../../web/src/lib/api.ts';
 
 interface Call {
   readonly url: string;
@@ -137,6 +137,82 @@ describe('verification answers', () => {
     expect(result).toEqual({ kind: 'verification-required', sentTo: 'b•••@example.org' });
     expect(calls[0]?.url).toBe('/m/m/code');
     expect(calls[0]?.init.body).toBe('{"link":"l","token":"t"}');
+  });
+});
+
+/** The answer of an open of a sealed upload (docs/protocol.md §21.2), as functions/http/routes/portal.ts sends it. */
+const partsAnswer = (body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json', 'Sealpost-Parts': '3', 'Cache-Control': 'no-store', ...headers } });
+
+const LINKS = [
+  { url: '/blobs/m/0?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=aa', bytes: 4194304 },
+  { url: '/blobs/m/1?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=bb', bytes: 4194304 },
+  { url: '/blobs/m/2?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=cc', bytes: 17 },
+];
+
+describe('openMessage of a sealed upload', () => {
+  it('returns the parts of a JSON answer and asks for no later part (Sealpost-Parts counts downloads)', async () => {
+    const { fetch, calls } = aFetch(() => partsAnswer({ parts: LINKS }));
+
+    const result = await openMessage('m', { link: 'l', token: 't' }, fetch);
+
+    expect(result).toEqual({ kind: 'parts', parts: LINKS });
+    expect(calls.map((c) => c.init.body)).toEqual(['{"link":"l","token":"t"}']);
+    expect(new Headers(calls[0]?.init.headers).get('Accept')).toContain('application/json');
+  });
+
+  it('keeps the grant a code earned and a recovery link\'s wrapped key, as for bytes', async () => {
+    const grant = 'G'.repeat(43);
+    const wrapped = 'W'.repeat(80);
+    const { fetch } = aFetch(() => partsAnswer({ parts: LINKS.slice(0, 1) }, { 'Sealpost-Grant': grant, 'Sealpost-Wrapped-Secret': wrapped, 'Sealpost-Recovered-Key': 'custody', 'Sealpost-Parts': '1' }));
+
+    const result = await openMessage('m', { link: 'l', token: 't', code: '123456' }, fetch);
+
+    expect(result).toEqual({ kind: 'parts', parts: LINKS.slice(0, 1), grant, wrappedSecret: wrapped, unlocks: 'custody' });
+  });
+
+  it('treats a JSON answer that is not a parts list as an error, never as ciphertext', async () => {
+    const { fetch } = aFetch(() => partsAnswer({ parts: [{ url: 'https://elsewhere.example/x', bytes: 5 }] }));
+
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'error', status: 200 });
+  });
+
+  it('treats a body that is not JSON at all as an error', async () => {
+    const { fetch } = aFetch(() => new Response('{"parts": [', { status: 200, headers: { 'Content-Type': 'application/json' } }));
+
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'error', status: 0 });
+  });
+
+  it('still reads bytes when the answer is octet-stream, whatever they look like', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ parts: LINKS }));
+    const { fetch } = aFetch(() => new Response(bytes, { status: 200, headers: { 'Content-Type': 'application/octet-stream' } }));
+
+    await expect(openMessage('m', { token: 't' }, fetch)).resolves.toEqual({ kind: 'ok', ciphertext: bytes });
+  });
+});
+
+describe('partLinksOf', () => {
+  it('accepts parts on this origin with whole sizes', () => {
+    expect(partLinksOf({ parts: LINKS })).toEqual(LINKS);
+  });
+
+  it.each([
+    ['no parts member', {}],
+    ['an empty list', { parts: [] }],
+    ['null', null],
+    ['a list of strings', { parts: ['/blobs/m/0'] }],
+    ['another origin', { parts: [{ url: 'https://evil.example/blobs/m/0', bytes: 1 }] }],
+    ['a protocol-relative URL', { parts: [{ url: '//evil.example/blobs/m/0', bytes: 1 }] }],
+    ['a backslash URL', { parts: [{ url: '/\\evil.example/blobs/m/0', bytes: 1 }] }],
+    ['a relative path', { parts: [{ url: 'blobs/m/0', bytes: 1 }] }],
+    ['a javascript: URL', { parts: [{ url: 'javascript:alert(1)', bytes: 1 }] }],
+    ['a size of 0', { parts: [{ url: '/blobs/m/0', bytes: 0 }] }],
+    ['a fractional size', { parts: [{ url: '/blobs/m/0', bytes: 1.5 }] }],
+    ['a size as a string', { parts: [{ url: '/blobs/m/0', bytes: '5' }] }],
+    ['one bad part among good ones', { parts: [...LINKS, { url: '/blobs/m/3' }] }],
+    ['more than 1000 parts', { parts: Array.from({ length: 1001 }, (_, i) => ({ url: `/blobs/m/${i}`, bytes: 1 })) }],
+  ])('refuses %s', (_, body) => {
+    expect(partLinksOf(body)).toBeUndefined();
   });
 });
 

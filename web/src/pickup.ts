@@ -15,7 +15,9 @@
  * wrapped under the fragment's, and the page decrypts with that instead (it opens no recipient's
  * pickup and offers no reply). Under an opened message, "Reply securely" loads the reply form
  * (assets/reply.js) only when pressed: most recipients never reply, so its code and styles stay out
- * of the page's weight.
+ * of the page's weight. So does the download of a large message (one the sender sealed on its own
+ * machine, whose open answers with its parts' URLs): assets/download.js, with its progress bar, is
+ * fetched only when such an answer arrives.
  */
 import { messageIdFromPath, openMessage, requestCode, type Credentials, type Refusal } from './lib/api.ts';
 import type { Failure } from './lib/inbox-api.ts';
@@ -28,6 +30,7 @@ import { parseMessage, renderMessage } from './lib/render.ts';
 /** Built by web/build.ts as their own assets. Variables, not literals, so esbuild leaves the import() alone. */
 const REPLY_MODULE = '/assets/reply.js';
 const INBOX_BAR_MODULE = '/assets/inbox-bar.js';
+const DOWNLOAD_MODULE = '/assets/download.js';
 /** The inbox bar and the inbox's open, for a message opened from the inbox only. */
 const inboxBar = (): Promise<typeof import('./inbox-bar.ts')> => import(INBOX_BAR_MODULE);
 
@@ -85,6 +88,8 @@ const saveState = (state: PageState): void => history.replaceState(state, '', lo
 type Opened =
   | { readonly kind: 'decrypted'; readonly plaintext: Uint8Array; readonly grant?: string; readonly recovered: boolean }
   | { readonly kind: 'undecryptable' }
+  /** A large message's download links expired before it was whole (download.ts words it). */
+  | { readonly kind: 'expired'; readonly text: string }
   | Refusal;
 
 /**
@@ -97,8 +102,8 @@ async function fetchAndDecrypt(
   id: string, credentials: Credentials, keys: { secret: string; key: string; passcode: string | undefined }, onDecrypting: () => void,
 ): Promise<Opened> {
   const result = await openMessage(id, credentials);
-  if (result.kind !== 'ok') return result;
-  onDecrypting();
+  if (result.kind !== 'ok' && result.kind !== 'parts') return result;
+  let plaintext: Uint8Array;
   try {
     // A recovery link: the fragment held R, which unwraps the custody key — itself the password —
     // or, for a message sent before custody keys, a recipient's secret S, whose key is derived.
@@ -106,11 +111,20 @@ async function fetchAndDecrypt(
     const key = unwrapped === undefined ? keys.key
       : result.unlocks === 'custody' ? unwrapped
       : await deriveMessageKey(unwrapped, keys.passcode);
-    const plaintext = await decryptMessage(result.ciphertext, key);
-    return { kind: 'decrypted', plaintext, ...(result.grant ? { grant: result.grant } : {}), recovered: result.wrappedSecret !== undefined };
+    if (result.kind === 'ok') {
+      onDecrypting();
+      plaintext = await decryptMessage(result.ciphertext, key);
+    } else {
+      // A sealed upload: the view is counted, and its download (with a progress bar) loads only now.
+      const loading: Promise<typeof import('./download.ts')> = import(DOWNLOAD_MODULE);
+      const downloaded = await loading.then(({ downloadMessage }) => downloadMessage(result.parts, key, onDecrypting), () => ({ kind: 'error', status: 0 }) as const);
+      if (downloaded.kind !== 'decrypted') return downloaded;
+      plaintext = downloaded.plaintext;
+    }
   } catch {
     return { kind: 'undecryptable' };
   }
+  return { kind: 'decrypted', plaintext, ...(result.grant ? { grant: result.grant } : {}), recovered: result.wrappedSecret !== undefined };
 }
 
 function start(): void {
@@ -295,6 +309,7 @@ function begin(
     const credentials = { ...derived.credentials, ...(code ? { code } : {}), ...(grant ? { grant } : {}) };
     const opened = await fetchAndDecrypt(id, credentials, { secret, key: derived.key, passcode: passcode?.input.value }, () => setProgress(TEXT.decrypting));
     if (opened.kind === 'undecryptable') return fail(TEXT.undecryptable, undefined);
+    if (opened.kind === 'expired') return fail(opened.text, undefined);
     if (opened.kind !== 'decrypted') return refused(opened);
     grant = opened.grant ?? grant;
     try {

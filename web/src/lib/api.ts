@@ -33,9 +33,17 @@ export type Refusal =
   /** `status` is 0 when the request never got an answer (offline, DNS, aborted). */
   | { readonly kind: 'error'; readonly status: number; readonly requestId?: string };
 
-export type OpenResult = {
-  readonly kind: 'ok';
-  readonly ciphertext: Uint8Array;
+/** One part of a sealed upload's ciphertext: a same-origin URL (a presigned GET) and its exact size. */
+export interface PartLink {
+  readonly url: string;
+  readonly bytes: number;
+}
+
+export type OpenResult = (
+  | { readonly kind: 'ok'; readonly ciphertext: Uint8Array }
+  /** A sealed upload: where to download its ciphertext, in order. The view is already counted. */
+  | { readonly kind: 'parts'; readonly parts: readonly PartLink[] }
+) & {
   readonly grant?: string;
   /** Present when a recovery link opened the message: the key it unlocks, wrapped under the fragment's key. */
   readonly wrappedSecret?: string;
@@ -69,10 +77,19 @@ export function messageIdFromPath(pathname: string): string | null {
   }
 }
 
-/** Asks the server for the ciphertext of message `id`, proving possession of the link with `credentials`. */
+/**
+ * Asks the server for the ciphertext of message `id`, proving possession of the link with
+ * `credentials`: the ciphertext itself (`ok`), or for a sealed upload where to download it (`parts`).
+ */
 export async function openMessage(id: string, credentials: Credentials, fetchImpl: Fetch = fetch): Promise<OpenResult> {
   const first = await fetchPart(id, credentials, 0, fetchImpl);
   if (first.kind !== 'part') return first;
+  const grant = {
+    ...(first.grant === undefined ? {} : { grant: first.grant }),
+    ...(first.wrappedSecret === undefined ? {} : { wrappedSecret: first.wrappedSecret, unlocks: first.unlocks ?? 'recipient' }),
+  };
+  // A sealed upload: part 0 was the whole open (its Sealpost-Parts counts the downloads, not more opens).
+  if (first.links) return { kind: 'parts', parts: first.links, ...grant };
   // Later parts need the grant a code earned (never the code again: it is used up).
   const { code: _used, ...rest } = credentials;
   const later = first.grant === undefined ? rest : { ...rest, grant: first.grant };
@@ -82,18 +99,20 @@ export async function openMessage(id: string, credentials: Credentials, fetchImp
     if (next.kind !== 'part') return next;
     pieces.push(next.bytes);
   }
-  const grant = {
-    ...(first.grant === undefined ? {} : { grant: first.grant }),
-    ...(first.wrappedSecret === undefined ? {} : { wrappedSecret: first.wrappedSecret, unlocks: first.unlocks ?? 'recipient' }),
-  };
-  if (pieces.length === 1) return { kind: 'ok', ciphertext: first.bytes, ...grant };
-  const ciphertext = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    ciphertext.set(piece, offset);
-    offset += piece.length;
-  }
+  // Joined by the browser (a Blob), in order.
+  const ciphertext = pieces.length === 1 ? first.bytes : new Uint8Array(await new Blob(pieces as Uint8Array<ArrayBuffer>[]).arrayBuffer());
   return { kind: 'ok', ciphertext, ...grant };
+}
+
+/**
+ * The download list of a parts answer, or undefined when `body` is not one: 1 to 1000 parts, each a
+ * path on this origin (the page's CSP allows no other) and a whole number of bytes.
+ */
+export function partLinksOf(body: unknown): PartLink[] | undefined {
+  const parts = (body as { parts?: unknown } | null)?.parts;
+  return Array.isArray(parts) && parts.length > 0 && parts.length <= MAX_PARTS
+    && parts.every((p: Partial<PartLink> | null) => typeof p?.url === 'string' && /^\/(?![/\\])/.test(p.url) && Number.isSafeInteger(p.bytes) && (p.bytes as number) > 0)
+    ? parts : undefined;
 }
 
 /** Asks for a new code by email (`POST /m/{id}/code`); the answer is never the ciphertext. */
@@ -123,6 +142,8 @@ export async function sendReply(id: string, credentials: Credentials, content: R
 type PartResult = {
   readonly kind: 'part'; readonly bytes: Uint8Array; readonly parts: number; readonly grant?: string; readonly wrappedSecret?: string;
   readonly unlocks?: 'custody' | 'recipient';
+  /** Part 0 of a sealed upload: its downloads (and no bytes). */
+  readonly links?: PartLink[];
 } | Refusal;
 
 const MAX_PARTS = 1000;
@@ -134,7 +155,7 @@ async function post(path: string, body: object, fetchImpl: Fetch): Promise<Respo
   try {
     return await fetchImpl(path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/octet-stream, application/problem+json' },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/octet-stream, application/json, application/problem+json' },
       body: JSON.stringify(body),
       cache: 'no-store',
       credentials: 'omit',
@@ -155,9 +176,14 @@ async function fetchPart(id: string, credentials: Credentials, part: number, fet
   // Only part 0 is the recovery open; a later part's header would add nothing.
   const wrapped = part === 0 ? response.headers.get('Sealpost-Wrapped-Secret') : null;
   try {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    // Only part 0 of a sealed upload answers JSON; a table message's parts are always bytes.
+    const json = part === 0 && /^application\/json\b/.test(response.headers.get('Content-Type') ?? '');
+    const links = json ? partLinksOf(await response.json()) : undefined;
+    // A 200 that is neither: nothing the page can open (and the view is spent), so a plain error.
+    if (json && !links) return { kind: 'error', status: response.status };
     return {
-      kind: 'part', bytes, parts,
+      kind: 'part', parts,
+      ...(links ? { links, bytes: new Uint8Array() } : { bytes: new Uint8Array(await response.arrayBuffer()) }),
       ...(grant !== null && BASE64URL_43.test(grant) ? { grant } : {}),
       ...(wrapped !== null && WRAPPED_SECRET.test(wrapped)
         ? { wrappedSecret: wrapped, unlocks: response.headers.get('Sealpost-Recovered-Key') === 'custody' ? 'custody' as const : 'recipient' as const }
