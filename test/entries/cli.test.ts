@@ -172,10 +172,11 @@ describe('sealpost send: usage errors exit 2, say why, and send nothing', () => 
 
 describe('sealpost send: failures exit by kind', () => {
   it('exits 3 when sealpost refuses the message, abandoning its upload and emailing nobody', async () => {
-    const run = await cli(['send', '--to', 'refused@example.com', '--subject', 'Hi', '--text', 'x', '--expires-in-days', '365']);
+    // A reply-to address only sealpost checks (the CLI passes it on as given).
+    const run = await cli(['send', '--to', 'refused@example.com', '--subject', 'Hi', '--text', 'x', '--reply-to', 'desk@localhost']);
 
     expect(run.code).toBe(EXIT.refused);
-    expect(run.stderr).toMatch(/^sealpost: .*expiresInDays: must be at most 90/);
+    expect(run.stderr).toMatch(/^sealpost: .*replyTo: is not a valid email address/);
     const complete = run.seen.find((r) => r.url.endsWith('/complete'));
     expect(complete?.status).toBe(422);
     const id = /\/v1\/uploads\/([^/]+)\/complete$/.exec(complete?.url ?? '')?.[1];
@@ -184,7 +185,7 @@ describe('sealpost send: failures exit by kind', () => {
   });
 
   it('exits 3 when sealpost refuses a server-sealed message', async () => {
-    const run = await cli(['send', '--server-seal', '--to', 'refused@example.com', '--subject', 'Hi', '--text', 'x', '--expires-in-days', '365']);
+    const run = await cli(['send', '--server-seal', '--to', 'refused@example.com', '--subject', 'Hi', '--text', 'x', '--reply-to', 'desk@localhost']);
 
     expect(run.code).toBe(EXIT.refused);
     expect(run.seen.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 422']);
