@@ -490,7 +490,8 @@ describeBrowser('admin console', () => {
     expect(first).toMatch(/Opened by patient29@example\.com[\s\S]*Notification emailed to patient29@example\.com[\s\S]*Sent by key/);
     await page.getByRole('button', { name: 'Load older events' }).click();
     await expect.poll(() => groups.count()).toBe(31);
-    await expect(page.getByRole('button', { name: 'Load older events' }).isHidden()).resolves.toBe(true);
+    // The list grows before the button goes: wait for both, as a person would see them settle.
+    await expect.poll(() => page.getByRole('button', { name: 'Load older events' }).isHidden()).toBe(true);
     await expect(groups.last().innerText()).resolves.toMatch(/^Organisation · 50 events[\s\S]*API key created by the operator \(scope send\)/);
     expect(server.requests.filter((r) => r.url.startsWith('/v1/events')).map((r) => new URL(r.url, server.origin).searchParams.get('order'))).toEqual(['newest', 'newest']);
 
