@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { buildWeb } from '../../web/build.ts';
 import { countAwsCalls, OPEN, SEND, type CallCount } from './aws-calls.ts';
 import { measureBrowserOpen } from './browser-open.ts';
-import { measureColdStarts, type ColdStart } from './cold-start.ts';
+import { buildBenchBundles, measureColdStarts, type ColdStart } from './cold-start.ts';
 import { costPer1000 } from './cost.ts';
 import { measureLoad } from './load.ts';
 import { node22 } from './node22.ts';
@@ -68,9 +68,10 @@ const ratioRow = (figure: string, value: number, floor: number, floorName: strin
 const startLoad = loadavg()[0] ?? 0;
 const webDir = mkdtempSync(join(tmpdir(), 'sealpost-bench-web-'));
 const assets = await buildWeb({ outDir: webDir });
+const bundles = await buildBenchBundles(webDir);
 
 // 1. Cold starts (first, on a machine as quiet as this run will see it).
-const cold = await measureColdStarts(process.execPath, webDir, runs);
+const cold = await measureColdStarts(process.execPath, bundles, runs);
 const coldOf = (target: ColdStart['target']) => cold.find((c) => c.target === target) as ColdStart;
 const floor = coldOf('floor');
 for (const [target, work, budget] of [['sender-api', 'a send', 1.3], ['portal', 'an open', 1.15]] as const) {
