@@ -5,8 +5,8 @@
  * KMS of the bench's local stack, through AWS_ENDPOINT_URL_*) — one request per process, as in a
  * fresh Lambda sandbox, whose "Max Memory Used" is the process's peak resident memory.
  *
- * - sender-api completing a sealed upload of 25 MiB and of 5 MiB, against the floor: the same
- *   bundle completing a ~1 KB one. The sender seals and puts the parts first, here in the bench's
+ * - sender-api completing a sealed upload of each size asked (the bench: 5, 25 and 40 MiB, the default
+ *   limit), against the floor: the same bundle completing a ~1 KB one. The sender seals and puts the parts first, here in the bench's
  *   process (the SDK's seal and the part URLs of the local stack), so the child does the completion
  *   only: read every part from S3, check checksum, shape and keys, commit, notify.
  * - portal answering the open of the 25 MiB message (JSON with presigned part URLs; the ciphertext
@@ -82,7 +82,7 @@ export interface HandlerMemory {
 export interface HandlerMemoryResult {
   /** Completions: the floor (~1 KB) first, then each size asked for. */
   readonly completions: readonly HandlerMemory[];
-  /** Opens: the floor (a small message in DynamoDB) first, then the largest upload. */
+  /** Opens: the floor (a small message in DynamoDB) first, then the upload of the size asked. */
   readonly opens: readonly HandlerMemory[];
 }
 
@@ -167,8 +167,10 @@ function summary(entry: HandlerMemory['entry'], bytes: number, reports: readonly
   };
 }
 
-/** Each size's completion and the largest one's open, `runs` rounds, against their floors. */
-export async function measureHandlerMemory(node: string, built: BenchBundles, sizes: readonly number[], runs: number): Promise<HandlerMemoryResult> {
+/** Each size's completion and the open of the one of size `open` (one of `sizes`), `runs` rounds, against their floors. */
+export async function measureHandlerMemory(node: string, built: BenchBundles, sizes: readonly number[], open: number, runs: number): Promise<HandlerMemoryResult> {
+  const opened = sizes.indexOf(open) + 1;
+  if (opened === 0) throw new RangeError('the upload to open must be one of the sizes completed');
   const world: BenchWorld = await startBenchWorld(built.portalWebDir);
   // The stack put the stand-ins' endpoints, the bucket, region and local credentials into
   // process.env (as Lambda's environment would hold them); the Node options are the functions' own.
@@ -192,10 +194,10 @@ export async function measureHandlerMemory(node: string, built: BenchBundles, si
         });
         completions[i]?.push(expectAnswer(await runChild(node, built.files['sender-api'], event, built.dist, env), 201, `completing ${upload.bytes} bytes`));
       }
-      // The opens: a small message stored in DynamoDB (the floor), and the largest upload, just completed.
+      // The opens: a small message stored in DynamoDB (the floor), and the upload of that size, just completed.
       const address = uniqueAddress('memory-open');
       await send(world, world.standard, sendBody([address]));
-      const pickups = [await pickupFor(world, address), (prepared.at(-1) as Prepared).pickup];
+      const pickups = [await pickupFor(world, address), (prepared[opened] as Prepared).pickup];
       for (let k = 0; k < 2; k++) {
         const i = (k + run) % 2;
         const report = expectAnswer(await runChild(node, built.files.portal, openEvent(pickups[i] as Pickup), built.dist, env), 200, `opening ${i === 0 ? 'the small message' : 'the upload'}`);
@@ -209,6 +211,6 @@ export async function measureHandlerMemory(node: string, built: BenchBundles, si
   const [floor] = completions as [ChildReport[]];
   return {
     completions: completions.map((reports, i) => summary('sender-api', sealedBytes[i] as number, reports, floor)),
-    opens: [summary('portal', 0, opens[0], opens[0]), summary('portal', sealedBytes.at(-1) as number, opens[1], opens[0])],
+    opens: [summary('portal', 0, opens[0], opens[0]), summary('portal', sealedBytes[opened] as number, opens[1], opens[0])],
   };
 }
