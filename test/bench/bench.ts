@@ -12,6 +12,11 @@
  * - seal (openpgp.js, the server) + open (the page's decryptor) of 10 MiB: seal-open.ts; ≤ 2× raw AES-256-GCM.
  * - opening a 5 MiB and a 25 MiB message in the page in Chromium: browser-open.ts; ≤ 2× one
  *   WebCrypto AES-GCM decrypt of as many bytes in the same page; peak tab memory reported.
+ * - the Lambda handlers' memory with a large sealed upload: memory.ts, the built bundles, one request
+ *   per fresh Node 22 process against the local stand-ins, the process's peak resident memory while
+ *   it answers. sender-api completing a 5 MiB, a 25 MiB and a 40 MiB upload (the default limit,
+ *   SEALPOST_MAX_UPLOAD_MIB: does it level off?), against completing a ~1 KB one: ≤ 1.15×; the portal answering the open of the 25 MiB message (part URLs), against the open of a
+ *   small message stored in DynamoDB: ≤ 1.1× (the budgets' reasons: at COMPLETION_MEMORY_BUDGET).
  * - send and open through the local stack at 1, 4 and 16 clients: load.ts (reported).
  * - AWS calls per operation: aws-calls.ts, against the issue's budgets.
  * - cost per 1,000 messages: cost.ts; ≤ 2× what SES alone charges to email the same content.
@@ -21,12 +26,14 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_UPLOAD_MIB } from '../../functions/config.ts';
 import { buildWeb } from '../../web/build.ts';
 import { countAwsCalls, OPEN, SEND, type CallCount } from './aws-calls.ts';
 import { measureBrowserOpen } from './browser-open.ts';
-import { measureColdStarts, type ColdStart } from './cold-start.ts';
+import { buildBenchBundles, measureColdStarts, type ColdStart } from './cold-start.ts';
 import { costPer1000 } from './cost.ts';
 import { measureLoad } from './load.ts';
+import { measureHandlerMemory, type HandlerMemory } from './memory.ts';
 import { node22 } from './node22.ts';
 import { measureSealOpen } from './seal-open.ts';
 
@@ -44,6 +51,22 @@ if (process.versions.node.split('.')[0] !== '22') {
 /** PrivateBin's page, the lightest peer's: the CSS and JS its default template loads, gzip -9 (see README "Performance"). */
 export const PRIVATEBIN_PAGE_KB = 153.0;
 export const PAGE_BUDGET_KB = 60;
+/**
+ * Completing a sealed upload reads the parts one at a time (upload-check.ts: one 4 MiB part buffer,
+ * filled from the S3 response stream, hashed and fed to the shape reader, then dropped; protocol.md
+ * §21.1 "memory: one part"), so what it holds should not grow with the message: the part being
+ * filled, the stream's chunks of it, and a part or two the garbage collector has not yet taken back
+ * — about four parts, 16 MiB. The floor, the same bundle completing a ~1 KB upload, peaks at about
+ * 110 MiB while it answers (Node, the bundle and its source map, the SDK clients), so 1.15× is those
+ * four parts; a completion that held a 25 MiB message whole would need at least 25 MiB more (1.23×).
+ */
+export const COMPLETION_MEMORY_BUDGET = 1.15;
+/**
+ * Opening a sealed upload only signs one URL per part (presign.ts, no S3 client): nothing of the
+ * message passes through the portal, so its peak is the floor's — an open of a small message in
+ * DynamoDB, whose answer carries the ciphertext — give or take the garbage collector's timing.
+ */
+export const OPEN_MEMORY_BUDGET = 1.1;
 const MiB = 1024 * 1024;
 
 interface Figure {
@@ -68,9 +91,10 @@ const ratioRow = (figure: string, value: number, floor: number, floorName: strin
 const startLoad = loadavg()[0] ?? 0;
 const webDir = mkdtempSync(join(tmpdir(), 'sealpost-bench-web-'));
 const assets = await buildWeb({ outDir: webDir });
+const bundles = await buildBenchBundles(webDir);
 
 // 1. Cold starts (first, on a machine as quiet as this run will see it).
-const cold = await measureColdStarts(process.execPath, webDir, runs);
+const cold = await measureColdStarts(process.execPath, bundles, runs);
 const coldOf = (target: ColdStart['target']) => cold.find((c) => c.target === target) as ColdStart;
 const floor = coldOf('floor');
 for (const [target, work, budget] of [['sender-api', 'a send', 1.3], ['portal', 'an open', 1.15]] as const) {
@@ -102,6 +126,26 @@ for (const o of opens) {
   figures.push(ratioRow(`decrypt a ${size} message in Chromium, the page's decryptor`, o.decryptMs, o.aesGcmMs, 'the same AES-256-GCM decrypt', 2, o, o.decryptRatio));
 }
 figures.push({ figure: 'peak tab memory while opening (renderer RSS)', value: opens.map((o) => `${fmt(o.peakMiB)} MiB (${Math.round(o.bytes / MiB)} MiB message)`).join(', '), floor: '—', budget: 'reported' });
+
+// 4b. The Lambda handlers' memory with a large sealed upload.
+// The largest: just under the default limit (the sealing's overhead is estimated, not exact).
+const memory = await measureHandlerMemory(process.execPath, bundles, [5 * MiB, 25 * MiB, DEFAULT_MAX_UPLOAD_MIB * MiB - 128 * 1024], 25 * MiB, Math.max(3, Math.ceil(runs / 3)));
+const memoryText = (m: HandlerMemory) => `${fmt(m.peakMiB)} MiB peak RSS while answering (+${fmt(m.requestMiB)} MiB over the ${fmt(m.beforeMiB)} MiB before it; V8 heap ≤ ${fmt(m.heapPeakMiB)} MiB, ArrayBuffers ≤ ${fmt(m.arrayBuffersPeakMiB)} MiB; the process's peak, import included: ${fmt(m.processPeakMiB)} MiB)`;
+const memoryFloor = (m: HandlerMemory) => `${fmt(m.peakMiB)} MiB (+${fmt(m.requestMiB)} MiB; ArrayBuffers ≤ ${fmt(m.arrayBuffersPeakMiB)} MiB)`;
+const [smallUpload, ...largeUploads] = memory.completions as [HandlerMemory, ...HandlerMemory[]];
+for (const m of largeUploads) {
+  figures.push({
+    figure: `sender-api memory completing a ${Math.round(m.bytes / MiB)} MiB sealed upload${m.bytes > (DEFAULT_MAX_UPLOAD_MIB - 1) * MiB ? ' (the default limit)' : ''} (built bundle, Node 22, a process per request; the function has ${m.memoryLimitMiB} MiB)`,
+    value: memoryText(m), floor: `the same completing a ${fmt(smallUpload.bytes / 1024, 1)} KB upload: ${memoryFloor(smallUpload)}`,
+    ratio: m.ratio, budget: `≤ ${COMPLETION_MEMORY_BUDGET}×`, ok: m.ratio <= COMPLETION_MEMORY_BUDGET, data: m,
+  });
+}
+const [smallOpen, largeOpen] = memory.opens as [HandlerMemory, HandlerMemory];
+figures.push({
+  figure: `portal memory answering the open of the ${Math.round(largeOpen.bytes / MiB)} MiB sealed upload (part URLs; the function has ${largeOpen.memoryLimitMiB} MiB)`,
+  value: memoryText(largeOpen), floor: `the open of a small message stored in DynamoDB: ${memoryFloor(smallOpen)}`,
+  ratio: largeOpen.ratio, budget: `≤ ${OPEN_MEMORY_BUDGET}×`, ok: largeOpen.ratio <= OPEN_MEMORY_BUDGET, data: { open: largeOpen, floor: smallOpen },
+});
 
 // 5. Throughput through the local stack.
 const load = await measureLoad(webDir, (clients) => Math.max(40, clients * 12));

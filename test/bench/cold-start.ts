@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { LAMBDA_BUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PORTAL_WEB_DIR, buildLambdas } from '../../cdk/build.ts';
+import { LAMBDA_BUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PORTAL_WEB_DIR, buildLambdas, type LambdaBundle } from '../../cdk/build.ts';
 import { httpApiEvent } from '../helpers/lambda-events.ts';
 import { open as openPart, pickupFor, send, sendBody, startBenchWorld, uniqueAddress, type BenchWorld } from './world.ts';
 
@@ -96,22 +96,39 @@ function runChild(node: string, bundle: string, eventsFile: string, env: NodeJS.
   });
 }
 
-/** Builds the entries and the floor into a temporary directory and measures each `runs` times. */
-export async function measureColdStarts(node: string, webDir: string, runs: number): Promise<ColdStart[]> {
+/** The bench's build: the Lambda entries exactly as `npm run build` makes them, and the floor, in a temporary directory. */
+export interface BenchBundles {
+  readonly dist: string;
+  readonly lambdas: readonly LambdaBundle[];
+  /** Each target's bundle file (BENCH_SENDER_BUNDLE: another sender-api bundle to measure, e.g. a branch's). */
+  readonly files: Readonly<Record<ColdTarget, string>>;
+  /** The portal's SEALPOST_WEB_DIR: the web client its bundle carries. */
+  readonly portalWebDir: string;
+}
+
+export async function buildBenchBundles(webDir: string): Promise<BenchBundles> {
   const dist = mkdtempSync(join(tmpdir(), 'sealpost-bench-dist-'));
   const lambdas = await buildLambdas(dist, webDir);
   await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: { index: join(import.meta.dirname, 'floor-entry.ts') }, outdir: join(dist, 'floor') });
-  const bundles: Record<ColdTarget, string> = {
-    floor: join(dist, 'floor', 'index.mjs'),
-    'sender-api': process.env.BENCH_SENDER_BUNDLE ?? join(dist, 'sender-api', 'index.mjs'),
-    portal: join(dist, 'portal', 'index.mjs'),
+  return {
+    dist, lambdas, portalWebDir: join(dist, 'portal', PORTAL_WEB_DIR),
+    files: {
+      floor: join(dist, 'floor', 'index.mjs'),
+      'sender-api': process.env.BENCH_SENDER_BUNDLE ?? join(dist, 'sender-api', 'index.mjs'),
+      portal: join(dist, 'portal', 'index.mjs'),
+    },
   };
+}
+
+/** Measures the entries and the floor of `built` (buildBenchBundles) `runs` times each. */
+export async function measureColdStarts(node: string, built: BenchBundles, runs: number): Promise<ColdStart[]> {
+  const { dist, lambdas, files: bundles } = built;
   const bytes = (target: ColdTarget) => lambdas.find((l) => l.entry === target)?.bytes ?? readFileSync(bundles[target]).length;
 
-  const world = await startBenchWorld(webDir);
+  const world = await startBenchWorld(built.portalWebDir);
   // The stack put the stand-ins' endpoints, region and local credentials into process.env (as
   // Lambda's environment would hold them); the Node options are the functions' own.
-  const env = { ...process.env, SEALPOST_WEB_DIR: join(dist, 'portal', PORTAL_WEB_DIR), NODE_OPTIONS: LAMBDA_NODE_OPTIONS };
+  const env = { ...process.env, SEALPOST_WEB_DIR: built.portalWebDir, NODE_OPTIONS: LAMBDA_NODE_OPTIONS };
   const samples = new Map<ColdTarget, Sample[]>(COLD_TARGETS.map((t) => [t, []]));
   try {
     for (let run = 0; run < runs; run++) {
