@@ -23,7 +23,7 @@ import {
   type Address, type FieldIssue,
 } from '../shared/index.ts';
 import type { Principal, VerificationPolicy } from '../tenants/index.ts';
-import { newMessageId } from './ids.ts';
+import { isWellFormedMessageId, newMessageId } from './ids.ts';
 import type { RecipientKind, SendReceipt } from './model.ts';
 import type { BlobStore, CustodyHeadFields, PartUpload, UploadRecord, UploadStore } from './ports.ts';
 import {
@@ -136,6 +136,7 @@ export async function openUpload(deps: UploadDeps, principal: Principal, request
   };
 }
 
+const NO_SUCH_UPLOAD = 'No upload of yours with this id is open.';
 const COMPLETED = 'This upload was completed: it is a message now (GET /v1/messages/{id}).';
 
 /**
@@ -143,9 +144,11 @@ const COMPLETED = 'This upload was completed: it is a message now (GET /v1/messa
  * `completing`, also one whose completion claim is stale: its request died, and this one takes over.
  */
 async function openUploadOf(deps: UploadDeps, principal: Principal, id: string, options: { completing?: boolean } = {}): Promise<UploadRecord> {
+  // An id of another shape names nothing: answered before any read (a key DynamoDB refuses would be a 503), and never echoed.
+  if (!isWellFormedMessageId(id)) throw new NotFoundError(NO_SUCH_UPLOAD);
   const upload = await deps.uploads.get(id);
   // Another tenant's upload is answered exactly as one that does not exist.
-  if (!upload || upload.tenantId !== principal.tenant.id) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open.`);
+  if (!upload || upload.tenantId !== principal.tenant.id) throw new NotFoundError(NO_SUCH_UPLOAD);
   if (upload.state === 'committed') throw new ConflictError(COMPLETED);
   if (upload.state === 'completing') {
     const stale = claimIsStale(upload, deps.clock());
@@ -153,7 +156,7 @@ async function openUploadOf(deps: UploadDeps, principal: Principal, id: string, 
     // Only a completion takes over: the dead request may have written the head, so nothing else may touch the parts.
     if (!options.completing) throw new ConflictError('A completion of this upload stopped unfinished: complete it again (POST /v1/uploads/{id}/complete).');
   }
-  if (Date.parse(upload.expiresAt) <= deps.clock().getTime()) throw new NotFoundError(`No upload ${id.slice(0, 40)} of yours is open: it expired unfinished, and its parts are being deleted. Start again.`);
+  if (Date.parse(upload.expiresAt) <= deps.clock().getTime()) throw new NotFoundError('No upload of yours with this id is open: it expired unfinished, and its parts are being deleted. Start again.');
   return upload;
 }
 

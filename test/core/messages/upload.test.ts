@@ -650,6 +650,29 @@ describe('an upload\'s life', () => {
     expect(world.blobs.objects.size).toBe(1);
   });
 
+  it('answers an id of another shape 404 before reading anything, and never echoes it', async () => {
+    const world = anUploadWorld();
+    const upload = await anUpload(world);
+    const { declaration, parts } = await declarationOf(upload.ciphertext);
+    let reads = 0;
+    const get = world.uploads.get.bind(world.uploads);
+    world.uploads.get = async (id: string) => { reads++; return get(id); };
+
+    for (const id of ['A'.repeat(3000), 'AAAAAAAAAA\u0000AAAAAAAAAAA', '../../AAAAAAAAAAAAAAAAAA', `${upload.id}x`]) {
+      const errors = await Promise.all([
+        partUploads(world, acme, id, declaration, parts),
+        completeUpload(world, acme, id, completionFor(upload.planned), ctx()),
+        abortUpload(world, acme, id),
+      ].map(failure));
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(NotFoundError);
+        expect(error.detail).toBe('No upload of yours with this id is open.');
+      }
+    }
+    expect(reads).toBe(0);
+    expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+  });
+
   it('fixes the declaration with the first part URLs: the same one again is fine, another is 409', async () => {
     const world = anUploadWorld();
     const upload = await anUpload(world);
