@@ -38,8 +38,8 @@ export class InMemoryBlobStore implements BlobStore, BlobDownloads {
   async delete(messageId: string, parts: number): Promise<void> {
     for (let i = 0; i < parts; i++) this.objects.delete(`${messageId}/${i}`);
   }
-  async downloadUrl(messageId: string, index: number): Promise<string> {
-    return `/blobs/${messageId}/${index}?X-Amz-Signature=test`;
+  async downloadUrl(messageId: string, index: number, expiresInSeconds: number): Promise<string> {
+    return `/blobs/${messageId}/${index}?X-Amz-Expires=${expiresInSeconds}&X-Amz-Signature=test`;
   }
 }
 

@@ -287,8 +287,22 @@ describe('POST /m/:id/open of a message in the blob store', () => {
     expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect(res.headers.get('Sealpost-Parts')).toBe('1');
-    expect(partDownloadsSchema.parse(await res.json())).toEqual({ parts: [{ url: `/blobs/${upload.id}/0?X-Amz-Signature=test`, bytes: upload.ciphertext.length }] });
+    expect(partDownloadsSchema.parse(await res.json())).toEqual({ parts: [{ url: `/blobs/${upload.id}/0?X-Amz-Expires=900&X-Amz-Signature=test`, bytes: upload.ciphertext.length }] });
     expect(world.deps.store.heads.get(upload.id)?.recipients[0]?.opens).toBe(1);
+  });
+
+  it('signs its URLs for 15 minutes at most, and never past the message\'s expiry', async () => {
+    const world = await buildTestApp();
+    const upload = await anUploadedMessage(world);
+    expect((await upload.complete()).status).toBe(201);
+    const { secret } = parseLink(world.deps.notifier.sent[0]?.html ?? '');
+    const expiresAt = Date.parse(world.deps.store.heads.get(upload.id)?.expiresAt ?? '');
+    world.clock.set(new Date(expiresAt - 100_000).toISOString());
+
+    const res = await openAs(world, upload.id, secret);
+
+    expect(res.status).toBe(200);
+    expect(partDownloadsSchema.parse(await res.json()).parts.map((p) => new URL(p.url, 'http://x').searchParams.get('X-Amz-Expires'))).toEqual(['100']);
   });
 
   it('answers part 1 and beyond with 404: every part\'s URL came with part 0', async () => {

@@ -54,7 +54,9 @@ export async function ciphertextFor(deps: PickupDeps, head: MessageHead, part: n
       throw new DependencyError('This message cannot be downloaded right now. Try again later.', 's3');
     }
     const downloads = deps.downloads;
-    const urls = await Promise.all(head.blob.parts.map(async (bytes, index) => ({ url: await downloads.downloadUrl(head.id, index, DOWNLOAD_URL_SECONDS), bytes })));
+    // Never valid past the message's own expiry (the open has just checked that it is not expired).
+    const seconds = Math.max(1, Math.min(DOWNLOAD_URL_SECONDS, Math.floor((Date.parse(head.expiresAt) - deps.clock().getTime()) / 1000)));
+    const urls = await Promise.all(head.blob.parts.map(async (bytes, index) => ({ url: await downloads.downloadUrl(head.id, index, seconds), bytes })));
     return { downloads: urls, parts: head.blob.parts.length };
   }
   const parts = deps.store.partCount(head);
