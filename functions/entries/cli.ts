@@ -85,7 +85,10 @@ interface SendOptions {
   serverSeal?: boolean; deliverLinksMyself?: boolean; idempotencyKey?: string; json?: boolean;
 }
 
-async function messageOf(options: SendOptions): Promise<MessageInput> {
+async function messageOf(options: SendOptions, env: NodeJS.ProcessEnv): Promise<MessageInput> {
+  if (options.passcode !== undefined && env.SEALPOST_PASSCODE) throw new SealpostError('usage', 'Give the passcode once: --passcode or SEALPOST_PASSCODE, not both.');
+  // The environment keeps the passcode out of shell history and of what `ps` shows other users.
+  const passcode = options.passcode ?? (env.SEALPOST_PASSCODE || undefined);
   if (!options.to?.length) throw new SealpostError('usage', 'Give at least one recipient with --to.');
   if (options.subject === undefined) throw new SealpostError('usage', 'Give a subject with --subject.');
   if (options.text !== undefined && options.textFile !== undefined) throw new SealpostError('usage', 'Give --text or --text-file, not both.');
@@ -95,7 +98,7 @@ async function messageOf(options: SendOptions): Promise<MessageInput> {
   const message: MessageInput = {
     to: options.to, cc: options.cc ?? [], subject: options.subject, attachments,
     ...(text !== undefined ? { text } : {}), ...(html !== undefined ? { html } : {}),
-    ...(options.passcode !== undefined ? { passcode: options.passcode } : {}),
+    ...(passcode !== undefined ? { passcode } : {}),
     ...(options.expiresInDays !== undefined ? { expiresInDays: options.expiresInDays } : {}),
     ...(options.maxViews !== undefined ? { maxViews: options.maxViews } : {}),
     ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
@@ -154,7 +157,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--text-file <path>', 'the text body, from a UTF-8 file')
     .option('--html-file <path>', 'an HTML body, from a UTF-8 file (shown sanitised)')
     .option('--attach <path>', 'attach a file (repeat for more)', collect)
-    .option('--passcode <passcode>', 'mixed into every recipient\'s key; tell them by phone or SMS')
+    .option('--passcode <passcode>', 'mixed into every recipient\'s key; tell them by phone or SMS (SEALPOST_PASSCODE keeps it out of shell history)')
     .option('--expires-in-days <days>', 'days until the message expires', positiveInt('--expires-in-days'))
     .option('--max-views <n>', 'views allowed per recipient', positiveInt('--max-views'))
     .option('--reply-to <email>', 'where secure replies go')
@@ -165,7 +168,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print exactly what the API returned (with --deliver-links-myself, plus "links")')
     .action(async (options: SendOptions) => {
       if (options.serverSeal && options.deliverLinksMyself) throw new SealpostError('usage', '--deliver-links-myself needs local sealing: drop --server-seal.');
-      const message = await messageOf(options);
+      const message = await messageOf(options, io.env);
       const client = clientOf(io);
       const idempotencyKey = options.idempotencyKey ?? randomIdempotencyKey();
       if (options.serverSeal) {

@@ -256,6 +256,19 @@ describe('sealpost send', () => {
     for (const request of run.seen) expect(request.body.includes(secret) || request.body.includes(key) || request.body.includes('harbour 7'), request.url).toBe(false);
   });
 
+  it('takes the passcode from SEALPOST_PASSCODE, out of the command line, and refuses it given twice', async () => {
+    const run = await cli(['send', '--to', 'lou@example.com', '--subject', 'Hi', '--text', 'With a quiet passcode', '--deliver-links-myself', '--json'], { env: { SEALPOST_PASSCODE: 'harbour 8' } });
+    const twice = await cli(['send', '--to', 'lou@example.com', '--subject', 'Hi', '--text', 'x', '--passcode', 'harbour 8'], { env: { SEALPOST_PASSCODE: 'harbour 8' } });
+
+    expect(run.code).toBe(EXIT.ok);
+    const { id, links } = JSON.parse(run.stdout) as { id: string; links: { link: string }[] };
+    const secret = links[0]?.link.split('#')[1] as string;
+    expect((await pickUp(id, secret, 'harbour 8')).text?.trim()).toBe('With a quiet passcode');
+    expect(twice.code).toBe(EXIT.usage);
+    expect(twice.stderr).toMatch(/--passcode or SEALPOST_PASSCODE, not both/);
+    expect(twice.seen).toEqual([]);
+  });
+
   it('with --deliver-links-myself --json prints the receipt the API answered, plus the links', async () => {
     const run = await cli(['send', '--to', 'gwen@example.com', '--subject', 'Hi', '--text', 'x', '--deliver-links-myself', '--json']);
 
