@@ -264,7 +264,12 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
       });
       // The parts stop being pending before the head exists, so nothing a head points at can expire
       // as an unfinished upload; the head is the commit point.
-      await deps.blobs.commit(id, layout.length);
+      await deps.blobs.commit(id, layout.length).catch(async (error: unknown) => {
+        // Some parts may be committed already: make them pending again, so that an upload never
+        // completed leaves nothing but what its lifecycle sweeps after a day.
+        await deps.blobs.uncommit(id, layout.length).catch((e: unknown) => deps.logger.warn('upload_parts_uncommit_failed', { messageId: id, error: describeError(e) }));
+        throw error;
+      });
       try {
         await deps.store.create(head);
       } catch (error) {

@@ -463,6 +463,24 @@ describe('completeUpload', () => {
       expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed', 'committed']);
     });
 
+    it('puts the parts back to pending when committing them fails halfway, and the upload can be completed again', async () => {
+      const world = anUploadWorld();
+      const upload = await anUpload(world, { ciphertext: (planned) => sealer.seal(new Uint8Array(randomBytes(5 * MiB)), planned.map((r) => r.key)) });
+      const commit = world.blobs.commit.bind(world.blobs);
+      // The first part is tagged, then the store stops answering.
+      world.blobs.commit = async (id: string) => { await commit(id, 1); throw new DependencyError('S3 did not answer', 's3'); };
+
+      const error = await failure(upload.complete());
+
+      expect(error).toBeInstanceOf(DependencyError);
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['pending', 'pending']);
+      expect(world.store.heads.has(upload.id)).toBe(false);
+      expect(world.uploads.uploads.get(upload.id)?.state).toBe('open');
+      world.blobs.commit = commit;
+      await upload.complete();
+      expect([...world.blobs.objects.values()].map((o) => o.state)).toEqual(['committed', 'committed']);
+    });
+
     it('leaves the parts committed when it cannot tell whether the head was written (a live message\'s parts never expire early)', async () => {
       const world = anUploadWorld();
       const upload = await anUpload(world);
