@@ -56,6 +56,7 @@ describe('npm start (functions/entries/local.ts)', () => {
     expect(await settings.json()).toMatchObject({ tenantId: 'demo', verification: 'none' });
     expect(first.banner).toContain(`http://localhost:${port}`);
     expect(first.banner).toContain(`http://127.0.0.1:${mailboxPort}`);
+    expect(first.banner).toContain(`SEALPOST_URL=http://localhost:${port} SEALPOST_API_KEY=${key} \\\n      npx sealpost send --to `);
     const sent = await fetch(`http://localhost:${port}/v1/messages`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },

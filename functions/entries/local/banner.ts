@@ -42,6 +42,11 @@ ${keysText(facts)}
       -H "Content-Type: application/json" \\
       -d '{"to":["alice@example.com"],"subject":"Lab results","text":"Hello Alice, your results are ready."}'
 
+  Or a large file, sealed here by the sealpost command (docs/cli.md):
+
+    SEALPOST_URL=${facts.appUrl} SEALPOST_API_KEY=${facts.send.key} \\
+      npx sealpost send --to alice@example.com --subject "Your scan" --text "See attached" --attach scan.pdf
+
   ${facts.verbose ? 'Logging every request (--verbose).' : 'Quiet: only warnings and errors appear below. npm start -- --verbose logs every request.'}
   npm run keys prints the keys again. Ctrl-C stops everything.
 `;
