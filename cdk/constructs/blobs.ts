@@ -82,8 +82,8 @@ if (BLOB_MAX_AGE_DAYS * DAY_MS < MAX_EXPIRY_DAYS * DAY_MS + UPLOAD_LIFETIME_MS +
 export const ABORT_MULTIPART_DAYS = 1;
 
 /**
- * Headers a sender's PUT carries: those signed into the presigned URL (blob-store.ts uploadUrl) and
- * the Content-Type a browser or SDK may add. The presigned URL is the authorisation, so any origin
+ * Headers a sender's PUT carries: those signed into the presigned URL (blob-store.ts uploadUrl; the
+ * Content-Type among them, always application/octet-stream). The presigned URL is the authorisation, so any origin
  * may PUT with it; recipients' GETs go through CloudFront on the portal's own origin and need no CORS.
  */
 export const BLOB_CORS_HEADERS = ['content-length', 'content-type', 'x-amz-checksum-sha256', 'x-amz-tagging'] as const;

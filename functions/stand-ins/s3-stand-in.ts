@@ -1,8 +1,8 @@
 /**
  * A local S3 endpoint for `npm start` and the tests: the subset of the S3 REST API that sealpost's
  * blob store and the sealpost CLI use, path-style (`/<bucket>/<key>`), so that the real SDK, its
- * presigned URLs and our adapter run unchanged — PutObject (with `x-amz-checksum-sha256` checked
- * and `x-amz-tagging` kept), GetObject (with Range), HeadObject, PutObjectTagging, GetObjectTagging
+ * presigned URLs and our adapter run unchanged — PutObject (with `x-amz-checksum-sha256` checked,
+ * `x-amz-tagging` and Content-Type kept), GetObject (with Range and the response-* overrides), HeadObject, PutObjectTagging, GetObjectTagging
  * and DeleteObjects.
  *
  * Presigned URLs are checked as S3 checks them (Signature Version 4 in the query, against the local
@@ -26,6 +26,8 @@ interface StoredObject {
   readonly body: Buffer;
   readonly sha256: string;
   readonly etag: string;
+  /** The Content-Type the PUT carried (S3 keeps it and answers GETs with it; binary/octet-stream without one). */
+  readonly contentType?: string;
   tags: Record<string, string>;
   readonly modified: string;
 }
@@ -106,10 +108,33 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   return {
     ETag: object.etag,
     'Last-Modified': object.modified,
-    'Content-Type': 'application/octet-stream',
+    'Content-Type': object.contentType ?? DEFAULT_CONTENT_TYPE,
     ...(withChecksum ? { 'x-amz-checksum-sha256': object.sha256 } : {}),
     'x-amz-tagging-count': String(Object.keys(object.tags).length),
   };
+}
+
+/** What S3 stores for an object PUT without a Content-Type. */
+const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+
+/**
+ * The response-* query parameters of a GET, as the response headers S3 answers with instead of the
+ * object's own (S3 API Reference, GetObject, "Overriding response header values").
+ */
+const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
+  'response-content-type': 'Content-Type',
+  'response-content-disposition': 'Content-Disposition',
+  'response-content-language': 'Content-Language',
+  'response-content-encoding': 'Content-Encoding',
+  'response-cache-control': 'Cache-Control',
+  'response-expires': 'Expires',
+};
+
+function overridesOf(url: URL): Record<string, string> {
+  return Object.fromEntries(Object.entries(RESPONSE_OVERRIDES).flatMap(([param, header]) => {
+    const value = url.searchParams.get(param);
+    return value === null ? [] : [[header, value] as [string, string]];
+  }));
 }
 
 /** RFC 3986 encoding, as SigV4 canonicalises query parameters. */
@@ -197,7 +222,10 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
       if (Number.isFinite(declaredLength) && declaredLength !== body.length) return sendError(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
       const tagging = req.headers['x-amz-tagging'];
       const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-      await store.put(id, { body, sha256, etag, tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString() });
+      const contentType = req.headers['content-type'];
+      await store.put(id, {
+        body, sha256, etag, ...(contentType ? { contentType } : {}), tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString(),
+      });
       res.writeHead(200, { ETag: etag, 'x-amz-checksum-sha256': sha256, 'Content-Length': '0' });
       return void res.end();
     }
@@ -215,11 +243,10 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
         const end = Math.min(range[2] ? Number(range[2]) : object.body.length - 1, object.body.length - 1);
         if (start > end) return sendError(res, 416, 'InvalidRange', 'The requested range is not satisfiable.');
         const slice = object.body.subarray(start, end + 1);
-        res.writeHead(206, { ...objectHeaders(object, false), 'Content-Range': `bytes ${start}-${end}/${object.body.length}`, 'Content-Length': String(slice.length) });
+        res.writeHead(206, { ...objectHeaders(object, false), ...overridesOf(url), 'Content-Range': `bytes ${start}-${end}/${object.body.length}`, 'Content-Length': String(slice.length) });
         return void res.end(slice);
       }
-      const cacheControl = url.searchParams.get('response-cache-control');
-      res.writeHead(200, { ...objectHeaders(object, withChecksum), ...(cacheControl ? { 'Cache-Control': cacheControl } : {}), 'Content-Length': String(object.body.length) });
+      res.writeHead(200, { ...objectHeaders(object, withChecksum), ...overridesOf(url), 'Content-Length': String(object.body.length) });
       return void res.end(method === 'HEAD' ? undefined : object.body);
     }
     case 'DELETE':

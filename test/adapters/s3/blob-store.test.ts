@@ -110,7 +110,9 @@ describe('S3BlobStore part URLs', () => {
 
     expect(answer.status).toBe(200);
     expect(new URL(url).pathname).toBe(`/${BUCKET}/blobs/${id}/0`);
-    expect(headers).toEqual({ 'content-length': String(part.length), 'x-amz-checksum-sha256': sha256(part), 'x-amz-tagging': 'sealpost-state=pending' });
+    expect(headers).toEqual({
+      'content-length': String(part.length), 'content-type': 'application/octet-stream', 'x-amz-checksum-sha256': sha256(part), 'x-amz-tagging': 'sealpost-state=pending',
+    });
     expect((await readAll(id, 0))?.equals(part)).toBe(true);
     expect(await stateTag(id, 0)).toBe('pending');
   });
@@ -157,11 +159,25 @@ describe('S3BlobStore part URLs', () => {
     const short = await rawPut(url, { ...headers, 'content-length': '4000' }, part.subarray(0, 4000));
     const elsewhere = await put(url.replace(`/${id}/0?`, `/${id}/1?`), headers, part);
 
-    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host;x-amz-checksum-sha256;x-amz-tagging');
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-checksum-sha256;x-amz-tagging');
     expect(short).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(elsewhere).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(await readAll(id, 0)).toBeUndefined();
     expect(await readAll(id, 1)).toBeUndefined();
+  });
+
+  it('refuse a part sent as a page, or with no Content-Type (it is signed: S3 would serve it back)', async () => {
+    const id = aMessageId();
+    const part = new TextEncoder().encode('<!doctype html><script src="/blobs/x/1"></script>');
+    const { url, headers } = await partUrl(id, 0, part);
+
+    const asHtml = await put(url, { ...headers, 'content-type': 'text/html; charset=utf-8' }, part);
+    const { 'content-type': _type, ...untyped } = headers;
+    const withoutType = await rawPut(url, untyped, part);
+
+    expect(asHtml).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect(withoutType.status).toBe(403);
+    expect(await readAll(id, 0)).toBeUndefined();
   });
 
   it('refuse a part once the URL has expired', async () => {
@@ -297,6 +313,29 @@ describe('download URLs', () => {
     const got = await fetch(standInUrl(path));
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer()).equals(part)).toBe(true);
+  });
+
+  it('answer opaque bytes as an attachment, uncached, whatever Content-Type the part was stored with', async () => {
+    const id = aMessageId();
+    const page = new TextEncoder().encode('<!doctype html><script>alert(document.cookie)</script>');
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/1`, Body: page, ContentType: 'text/html; charset=utf-8' }));
+    // The stand-in keeps a PUT's Content-Type and serves it back, as S3 does, when nothing overrides it.
+    const plain = await fetch(await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/1` }), { expiresIn: 60 }));
+    expect(plain.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    await plain.body?.cancel();
+
+    for (const path of [await store.downloadUrl(id, 1, 900), await downloads(() => new Date()).downloadUrl(id, 1, 900)]) {
+      const params = new URL(path, 'https://portal.example').searchParams;
+      expect(params.get('response-content-type')).toBe('application/octet-stream');
+      expect(params.get('response-content-disposition')).toBe('attachment');
+      expect(params.get('response-cache-control')).toBe('no-store');
+      const got = await fetch(standInUrl(path));
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type')).toBe('application/octet-stream');
+      expect(got.headers.get('content-disposition')).toBe('attachment');
+      expect(got.headers.get('cache-control')).toBe('no-store');
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(page))).toBe(true);
+    }
   });
 
   it('expire, whichever signed them', async () => {
