@@ -2,6 +2,7 @@
  * A local S3 endpoint for `npm start` and the tests: the subset of the S3 REST API that sealpost's
  * blob store and the sealpost CLI use, path-style (`/<bucket>/<key>`), so that the real SDK, its
  * presigned URLs and our adapter run unchanged — PutObject (with `x-amz-checksum-sha256` checked,
+ * `If-None-Match: *` honoured,
  * `x-amz-tagging` and Content-Type kept), GetObject (with Range and the response-* overrides), HeadObject, PutObjectTagging, GetObjectTagging
  * and DeleteObjects.
  *
@@ -180,7 +181,20 @@ export function presignedRequestProblem(req: Pick<IncomingMessage, 'method' | 'u
   return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
 }
 
-async function handle(store: ObjectStore, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+
+/** Stores a PUT's body under `id` (the checks done), with its tags and Content-Type, and answers. */
+async function putObject(store: ObjectStore, id: string, req: IncomingMessage, res: ServerResponse, body: Buffer, sha256: string): Promise<void> {
+  const tagging = req.headers['x-amz-tagging'];
+  const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+  const contentType = req.headers['content-type'];
+  await store.put(id, {
+    body, sha256, etag, ...(contentType ? { contentType } : {}), tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString(),
+  });
+  res.writeHead(200, { ETag: etag, 'x-amz-checksum-sha256': sha256, 'Content-Length': '0' });
+  return void res.end();
+}
+
+async function handle(store: ObjectStore, writing: Set<string>, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://s3.local');
   if (url.searchParams.has('X-Amz-Signature')) {
     const problem = presignedRequestProblem(req, secretAccessKey, new Date());
@@ -220,14 +234,21 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
       if (typeof declared === 'string' && declared !== sha256) return sendError(res, 400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
       const declaredLength = Number(req.headers['content-length']);
       if (Number.isFinite(declaredLength) && declaredLength !== body.length) return sendError(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
-      const tagging = req.headers['x-amz-tagging'];
-      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-      const contentType = req.headers['content-type'];
-      await store.put(id, {
-        body, sha256, etag, ...(contentType ? { contentType } : {}), tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString(),
-      });
-      res.writeHead(200, { ETag: etag, 'x-amz-checksum-sha256': sha256, 'Content-Length': '0' });
-      return void res.end();
+      // S3 conditional writes: If-None-Match: * writes only a key that does not exist (412
+      // otherwise); S3 supports no other value there. Checked and claimed at once, so of two
+      // concurrent writes of one key only one lands.
+      const ifNoneMatch = req.headers['if-none-match'];
+      if (ifNoneMatch !== undefined && ifNoneMatch !== '*') return sendError(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented.');
+      if (ifNoneMatch === '*') {
+        if (writing.has(id)) return sendError(res, 409, 'ConditionalRequestConflict', 'A conflicting conditional operation is currently in progress against this resource.');
+        writing.add(id);
+      }
+      try {
+        if (ifNoneMatch === '*' && await store.get(id)) return sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        return await putObject(store, id, req, res, body, sha256);
+      } finally {
+        if (ifNoneMatch === '*') writing.delete(id);
+      }
     }
     case 'GET':
     case 'HEAD': {
@@ -264,8 +285,9 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
 export async function startS3(options: { port?: number; dataDir?: string; secretAccessKey?: string } = {}): Promise<StandIn> {
   const store = options.dataDir ? fileStore(join(options.dataDir, 's3')) : memoryStore();
   const secret = options.secretAccessKey ?? 'local';
+  const writing = new Set<string>();
   const server = createServer((req, res) => {
-    handle(store, secret, req, res).catch((error: unknown) => {
+    handle(store, writing, secret, req, res).catch((error: unknown) => {
       const code = (error as { s3?: string }).s3;
       if (!res.headersSent) sendError(res, code ? 400 : 500, code ?? 'InternalError', code ? 'Your proposed upload exceeds the maximum allowed size.' : 'We encountered an internal error.');
       else res.destroy();

@@ -96,7 +96,7 @@ describe('blob bucket', () => {
       CorsRules: [{
         AllowedMethods: ['PUT'],
         AllowedOrigins: ['*'],
-        AllowedHeaders: ['content-length', 'content-type', 'x-amz-checksum-sha256', 'x-amz-tagging'],
+        AllowedHeaders: ['content-length', 'content-type', 'if-none-match', 'x-amz-checksum-sha256', 'x-amz-tagging'],
         ExposedHeaders: ['ETag'],
         MaxAge: 3600,
       }],

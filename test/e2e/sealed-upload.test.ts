@@ -141,4 +141,27 @@ describe('a sealed upload\'s parts on the portal origin', () => {
     expect(part.headers.get('cache-control')).toBe('no-store');
     expect(await part.text()).toContain('<script>');
   }, 60_000);
+
+  it('cannot be replaced once sent: a part URL still valid after the completion is refused (412), and recipients get what was checked', async () => {
+    const { id } = await (await api('/v1/uploads', { recipients: 1 })).json() as { id: string };
+    const [dan] = await plan(['dan@example.com']);
+    const plaintext = new Uint8Array(randomBytes(3000));
+    const ciphertext = await new OpenPgpSealer().seal(plaintext, [dan!.key]);
+    const declared = await declarationOf(ciphertext);
+    const other = new Uint8Array(randomBytes(ciphertext.length));
+    const urlFor = async (sha256: string) => ((await (await api(`/v1/uploads/${id}/parts`, { ...declared.declaration, parts: [{ index: 0, sha256 }] })).json()) as { parts: { url: string; headers: Record<string, string> }[] }).parts[0]!;
+    const good = await urlFor(declared.parts[0]!.sha256);
+    const spare = await urlFor(createHash('sha256').update(other).digest('base64'));
+    const put = (u: { url: string; headers: Record<string, string> }, body: Uint8Array) => {
+      const { 'content-length': _length, ...headers } = u.headers;
+      return fetch(u.url, { method: 'PUT', headers, body: body as Uint8Array<ArrayBuffer> });
+    };
+    expect((await put(good, ciphertext)).status).toBe(200);
+    expect((await api(`/v1/uploads/${id}/complete`, { recipients: withSecrets([dan!]) })).status).toBe(201);
+
+    const overwrite = await put(spare, other);
+
+    expect(overwrite.status).toBe(412);
+    expect(Buffer.from(await openAs(id, dan!.secret)).equals(Buffer.from(plaintext))).toBe(true);
+  }, 60_000);
 });

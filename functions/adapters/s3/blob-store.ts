@@ -5,7 +5,10 @@
  * - A part is written by its sender through a presigned PUT whose signature covers its size, its
  *   SHA-256 (`x-amz-checksum-sha256`, which S3 checks against the bytes), its Content-Type
  *   (`application/octet-stream`: S3 keeps a PUT's Content-Type and answers GETs with it) and the tag
- *   `sealpost-state=pending`: the URL accepts exactly the declared part and nothing else.
+ *   `sealpost-state=pending`: the URL accepts exactly the declared part and nothing else. And
+ *   `If-None-Match: *` (S3 conditional writes): a key is written once, and a PUT to a key that
+ *   exists is refused (412 Precondition Failed). So no part URL — there may be several for one index,
+ *   each valid an hour — can replace a part after the completion has read and checked it.
  * - Committing re-tags the parts `committed`; the bucket's lifecycle deletes `pending` objects a day
  *   after they were written (an upload nobody completed), and every object after the longest
  *   message life. A commit whose head was then not written is undone (re-tagged `pending`).
@@ -29,17 +32,18 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
 
   async uploadUrl(messageId: string, index: number, part: PartDeclaration, expiresInSeconds: number): Promise<PartUpload> {
     const headers = {
-      'content-length': String(part.bytes), 'content-type': PART_CONTENT_TYPE, 'x-amz-checksum-sha256': part.sha256, 'x-amz-tagging': PENDING_TAGGING,
+      'content-length': String(part.bytes), 'content-type': PART_CONTENT_TYPE, 'if-none-match': '*', 'x-amz-checksum-sha256': part.sha256, 'x-amz-tagging': PENDING_TAGGING,
     };
     const url = await getSignedUrl(this.client, new PutObjectCommand({
-      Bucket: this.bucket, Key: blobKey(messageId, index), ContentLength: part.bytes, ContentType: PART_CONTENT_TYPE, ChecksumSHA256: part.sha256, Tagging: PENDING_TAGGING,
+      Bucket: this.bucket, Key: blobKey(messageId, index), ContentLength: part.bytes, ContentType: PART_CONTENT_TYPE, IfNoneMatch: '*', ChecksumSHA256: part.sha256, Tagging: PENDING_TAGGING,
     }), {
       expiresIn: expiresInSeconds,
       // Signed headers, not query parameters: the PUT must carry them, and S3 checks the bytes against the checksum.
       unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-tagging']),
       // Content-Type too: S3 stores it and serves it back, and a part served as text/html from the
       // portal's origin would be a page of the sender's choosing (the downloads override it as well).
-      signableHeaders: new Set(['content-length', 'content-type']),
+      // If-None-Match: * makes every part write-once (a second PUT of the key is 412).
+      signableHeaders: new Set(['content-length', 'content-type', 'if-none-match']),
     });
     return { url, headers };
   }

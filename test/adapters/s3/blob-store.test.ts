@@ -111,7 +111,7 @@ describe('S3BlobStore part URLs', () => {
     expect(answer.status).toBe(200);
     expect(new URL(url).pathname).toBe(`/${BUCKET}/blobs/${id}/0`);
     expect(headers).toEqual({
-      'content-length': String(part.length), 'content-type': 'application/octet-stream', 'x-amz-checksum-sha256': sha256(part), 'x-amz-tagging': 'sealpost-state=pending',
+      'content-length': String(part.length), 'content-type': 'application/octet-stream', 'if-none-match': '*', 'x-amz-checksum-sha256': sha256(part), 'x-amz-tagging': 'sealpost-state=pending',
     });
     expect((await readAll(id, 0))?.equals(part)).toBe(true);
     expect(await stateTag(id, 0)).toBe('pending');
@@ -159,7 +159,7 @@ describe('S3BlobStore part URLs', () => {
     const short = await rawPut(url, { ...headers, 'content-length': '4000' }, part.subarray(0, 4000));
     const elsewhere = await put(url.replace(`/${id}/0?`, `/${id}/1?`), headers, part);
 
-    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-checksum-sha256;x-amz-tagging');
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match;x-amz-checksum-sha256;x-amz-tagging');
     expect(short).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(elsewhere).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(await readAll(id, 0)).toBeUndefined();
@@ -177,6 +177,35 @@ describe('S3BlobStore part URLs', () => {
 
     expect(asHtml).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(withoutType.status).toBe(403);
+    expect(await readAll(id, 0)).toBeUndefined();
+  });
+
+  it('write a part once: a second URL for other bytes of the same index, or the same URL again, is refused (412) and the part keeps its bytes and its tag', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(4096));
+    const other = new Uint8Array(randomBytes(4096));
+    const first = await partUrl(id, 0, part);
+    const second = await partUrl(id, 0, other);
+    expect((await put(first.url, first.headers, part)).status).toBe(200);
+    await store.commit(id, 1);
+
+    const swapped = await put(second.url, second.headers, other);
+    const again = await put(first.url, first.headers, part);
+
+    expect(swapped).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    expect(again).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    expect((await readAll(id, 0))?.equals(part)).toBe(true);
+    expect(await stateTag(id, 0)).toBe('committed');
+  });
+
+  it('refuse a part without its If-None-Match header (it is signed), so none can overwrite', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(4096));
+    const { url, headers: { 'if-none-match': _condition, ...rest } } = await partUrl(id, 0, part);
+
+    const answer = await put(url, rest, part);
+
+    expect(answer).toMatchObject({ status: 403, message: 'the signed header if-none-match is missing' });
     expect(await readAll(id, 0)).toBeUndefined();
   });
 
