@@ -6,10 +6,12 @@
  * `x-amz-tagging` and Content-Type kept), GetObject (with Range and the response-* overrides), HeadObject, PutObjectTagging, GetObjectTagging
  * and DeleteObjects.
  *
- * Presigned URLs are checked as S3 checks them (Signature Version 4 in the query, against the local
- * credentials; expiry; every signed header present with its signed value), so a URL that would
- * fail or accept too much in AWS does so here. Otherwise a development stand-in, not a security
- * boundary: requests signed in the Authorization header are not verified, objects live in memory
+ * Every request must be signed, as a private bucket's are: presigned URLs are checked as S3 checks
+ * them (Signature Version 4 in the query, against the local credentials; expiry; every signed header
+ * present with its signed value), so a URL that would fail or accept too much in AWS does so here,
+ * and a request signed in the Authorization header (the SDK's own calls) is checked the same way,
+ * taking the payload hash it declares on trust. An unsigned request is 403. Otherwise a development
+ * stand-in, not a security boundary: objects live in memory
  * or in plain files under `<dataDir>/s3/`, there are no lifecycle rules, and anyone who can reach
  * 127.0.0.1 is answered. Never point anything real at it.
  */
@@ -194,11 +196,60 @@ async function putObject(store: ObjectStore, id: string, req: IncomingMessage, r
   return void res.end();
 }
 
+/** How far an Authorization-header request's X-Amz-Date may be from now (S3: RequestTimeTooSkewed). */
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+/**
+ * Checks a request signed in its Authorization header (Signature Version 4, the SDK's own calls)
+ * the way S3 does: credential scope, the date within 15 minutes, every signed header present, and
+ * the signature over the canonical request with the payload hash the request declares
+ * (x-amz-content-sha256; the body is not hashed again here). Returns why it fails, or undefined.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+ */
+export function authorizedRequestProblem(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, secretAccessKey: string, now: Date): string | undefined {
+  const match = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? '').trim());
+  if (!match) return 'the Authorization header is not AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…';
+  const [, credential, signedList, signature] = match as unknown as [string, string, string, string];
+  const [, date, region, service, terminator] = credential.split('/');
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  const payloadHash = req.headers['x-amz-content-sha256'];
+  if (!date || !region || service !== 's3' || terminator !== 'aws4_request' || !amzDate.startsWith(date)) return 'the credential scope is malformed';
+  if (typeof payloadHash !== 'string') return 'x-amz-content-sha256 is missing';
+  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  if (!Number.isFinite(signedAt) || Math.abs(now.getTime() - signedAt) > MAX_CLOCK_SKEW_MS) return 'The difference between the request time and the current time is too large';
+  const signedHeaders = signedList.split(';');
+  if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date') || !signedHeaders.includes('x-amz-content-sha256')) return 'host, x-amz-date and x-amz-content-sha256 must be signed';
+  const headerLines: string[] = [];
+  for (const name of signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) return `the signed header ${name} is missing`;
+    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
+  }
+  const raw = req.url ?? '/';
+  const query = new URLSearchParams(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '');
+  const canonicalQuery = [...query.entries()]
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const canonicalRequest = [req.method, raw.split('?')[0] as string, canonicalQuery, headerLines.join(''), signedList, payloadHash].join('\n');
+  const scope = `${date}/${region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), 's3'), 'aws4_request');
+  const expected = hmac(key, stringToSign);
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+}
+
 async function handle(store: ObjectStore, writing: Set<string>, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://s3.local');
-  if (url.searchParams.has('X-Amz-Signature')) {
-    const problem = presignedRequestProblem(req, secretAccessKey, new Date());
-    if (problem) return sendError(res, 403, problem === 'Request has expired' ? 'AccessDenied' : 'SignatureDoesNotMatch', problem);
+  // As S3 answers a private bucket: nothing without a signature, presigned (query) or in the
+  // Authorization header (the SDK's own calls), made with the local credentials.
+  const problem = url.searchParams.has('X-Amz-Signature') ? presignedRequestProblem(req, secretAccessKey, new Date())
+    : req.headers.authorization !== undefined ? authorizedRequestProblem(req, secretAccessKey, new Date())
+      : 'Anonymous access to this bucket is denied: sign the request (SigV4)';
+  if (problem) {
+    const code = problem === 'Request has expired' || problem.startsWith('Anonymous') ? 'AccessDenied' : problem.startsWith('The difference') ? 'RequestTimeTooSkewed' : 'SignatureDoesNotMatch';
+    return sendError(res, 403, code, problem);
   }
   const [, bucket, ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));

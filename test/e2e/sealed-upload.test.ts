@@ -164,4 +164,24 @@ describe('a sealed upload\'s parts on the portal origin', () => {
     expect(overwrite.status).toBe(412);
     expect(Buffer.from(await openAs(id, dan!.secret)).equals(Buffer.from(plaintext))).toBe(true);
   }, 60_000);
+
+  it('are served only through a presigned URL: the bare /blobs path is 403 at the portal, and the bucket refuses an unsigned PUT', async () => {
+    const run = await cli(['send', '--to', 'erin@example.com', '--subject', 'Signed only', '--text', 'x', '--json']);
+    const { id } = JSON.parse(run.stdout) as { id: string };
+    const put = run.seen.find((r) => r.method === 'PUT')!;
+
+    const bare = await fetch(`${stack.appUrl}/blobs/${id}/0`);
+    const forged = await fetch(`${stack.appUrl}/blobs/${id}/0?X-Amz-Signature=00`);
+    const unsigned = await fetch(put.url.split('?')[0]!, { method: 'PUT', body: 'overwritten' });
+
+    expect(bare.status).toBe(403);
+    expect(bare.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    // The proxy answers it itself, empty: the bucket's own 403 (an XML error) never comes into it.
+    expect(await bare.arrayBuffer()).toHaveProperty('byteLength', 0);
+    expect(forged.status).toBe(403);
+    expect(unsigned.status).toBe(403);
+    const mail = (await capturedMail(stack.mailboxUrl)).find((m) => m.destination.to.some((t) => t.includes('erin@example.com')) && m.body.html?.includes(id));
+    const mime = await PostalMime.parse(await openAs(id, parseLink(mail?.body.html ?? '').secret));
+    expect(mime.subject).toBe('Signed only');
+  }, 60_000);
 });

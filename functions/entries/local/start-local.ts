@@ -207,6 +207,7 @@ const BLOB_PATH = /^\/blobs\/[A-Za-z0-9_-]{1,64}\/\d{1,6}$/;
  * query> go to the bucket (the stand-in) at /<bucket>/blobs/…, unchanged but for the host, and the
  * answer comes back uncached with the parts' own security headers (BLOB_SECURITY_HEADERS: a CSP
  * that allows nothing and sandboxes) and as application/octet-stream whatever the bucket said.
+ * A request without a presigned signature is refused here (403) and never reaches the bucket.
  * Everything else goes to the app.
  */
 function withBlobProxy(fetchApp: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>, s3Endpoint: string, bucket: string) {
@@ -216,6 +217,8 @@ function withBlobProxy(fetchApp: (request: Request, env: HttpBindings | Http2Bin
     const headers = { ...BLOB_SECURITY_HEADERS, 'Cache-Control': 'no-store' };
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { ...headers, Allow: 'GET, HEAD' } });
     if (!BLOB_PATH.test(url.pathname)) return new Response(null, { status: 404, headers });
+    // As S3 answers a private bucket's object: only a presigned URL is served, never a bare path.
+    if (!url.searchParams.has('X-Amz-Signature')) return new Response(null, { status: 403, headers });
     const answer = await globalThis.fetch(`${s3Endpoint}/${bucket}${url.pathname}${url.search}`, { method: request.method });
     const passed = ['content-length', 'content-disposition', 'etag', 'last-modified'].flatMap((name) => {
       const value = answer.headers.get(name);

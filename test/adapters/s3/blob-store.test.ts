@@ -382,6 +382,47 @@ describe('download URLs', () => {
   });
 });
 
+describe('the stand-in, as a private bucket', () => {
+  it('refuses unsigned reads and writes (403 AccessDenied), and leaves the object as it was', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(100));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0`, Body: part }));
+
+    const read = await fetch(standInUrl(`/blobs/${id}/0`));
+    const write = await fetch(standInUrl(`/blobs/${id}/0`), { method: 'PUT', body: 'overwritten' });
+    const tagging = await fetch(standInUrl(`/blobs/${id}/0?tagging`));
+    const remove = await fetch(standInUrl(`/blobs/${id}/0`), { method: 'DELETE' });
+
+    expect([read.status, write.status, tagging.status, remove.status]).toEqual([403, 403, 403, 403]);
+    expect(await read.text()).toContain('<Code>AccessDenied</Code>');
+    expect((await readAll(id, 0))?.equals(part)).toBe(true);
+  });
+
+  it('checks a request signed in its Authorization header: other credentials, or a header changed after signing, are refused', async () => {
+    const id = aMessageId();
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0`, Body: new Uint8Array(10) }));
+    const wrongSecret = new S3Client({ region: REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'not-local' }, maxAttempts: 1 });
+    const tampering = s3Client(s3.endpoint, { maxAttempts: 1 });
+    tampering.middlewareStack.add((next) => async (args) => {
+      const request = args.request as { path: string };
+      request.path = request.path.replace(/\/0$/, '/1');
+      return next(args);
+    }, { step: 'finalizeRequest', priority: 'low', name: 'changeKeyAfterSigning' });
+
+    try {
+      const refused = await wrongSecret.send(new GetObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0` })).catch((e: unknown) => e);
+      const moved = await tampering.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0`, Body: new Uint8Array(3) })).catch((e: unknown) => e);
+
+      expect(refused).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      expect(moved).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      expect(await store.read(id, 1)).toBeUndefined();
+    } finally {
+      wrongSecret.destroy();
+      tampering.destroy();
+    }
+  });
+});
+
 describe('the stand-in\'s presigned-URL verifier', () => {
   const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
   const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET, sessionToken: 'session/token+with=odd chars' };
