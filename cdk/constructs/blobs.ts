@@ -4,7 +4,8 @@
  * (functions/adapters/s3/blob-store.ts), so the lifecycle, the grants and the code cannot disagree.
  *
  * Objects are `blobs/<messageId>/<index>`, one per ≤ 4 MiB part, written once through a presigned
- * PUT and never changed: only their tag moves from `pending` to `committed`. So the bucket has no
+ * PUT (`If-None-Match: *` is signed into it: S3 refuses a PUT to a key that exists) and never
+ * changed: only their tag moves from `pending` to `committed`. So the bucket has no
  * versioning — an overwrite or a delete must not leave an old copy of the ciphertext behind, and
  * there is nothing to roll back to.
  *
@@ -82,11 +83,11 @@ if (BLOB_MAX_AGE_DAYS * DAY_MS < MAX_EXPIRY_DAYS * DAY_MS + UPLOAD_LIFETIME_MS +
 export const ABORT_MULTIPART_DAYS = 1;
 
 /**
- * Headers a sender's PUT carries: those signed into the presigned URL (blob-store.ts uploadUrl) and
- * the Content-Type a browser or SDK may add. The presigned URL is the authorisation, so any origin
+ * Headers a sender's PUT carries: those signed into the presigned URL (blob-store.ts uploadUrl; the
+ * Content-Type among them, always application/octet-stream). The presigned URL is the authorisation, so any origin
  * may PUT with it; recipients' GETs go through CloudFront on the portal's own origin and need no CORS.
  */
-export const BLOB_CORS_HEADERS = ['content-length', 'content-type', 'x-amz-checksum-sha256', 'x-amz-tagging'] as const;
+export const BLOB_CORS_HEADERS = ['content-length', 'content-type', 'if-none-match', 'x-amz-checksum-sha256', 'x-amz-tagging'] as const;
 
 /** What a function does with the bucket and the key, exactly as the adapter calls them. */
 export interface BlobGrant {

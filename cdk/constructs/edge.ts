@@ -17,7 +17,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BLOB_PREFIX } from '../../functions/adapters/s3/keys.ts';
-import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
+import { BLOB_SECURITY_HEADERS, SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
 import { VIEWER_HOST_HEADER, VIEWER_IP_HEADER } from '../../functions/http/request-info.ts';
 import { EDGE_SECRET_HEADER } from '../../functions/http/middleware/edge-guard.ts';
 import { DIST_DIR, LOG_RETENTION } from './functions.ts';
@@ -60,13 +60,13 @@ type ResponseHeaders = Pick<cloudfront.ResponseHeadersPolicyProps, 'securityHead
  */
 export const ORIGIN_MAY_SET: ReadonlySet<string> = new Set(['content-security-policy', 'cross-origin-resource-policy']);
 
-export function responseHeadersFrom(headers: Readonly<Record<string, string>>): ResponseHeaders {
+export function responseHeadersFrom(headers: Readonly<Record<string, string>>, originMaySet: ReadonlySet<string> = ORIGIN_MAY_SET): ResponseHeaders {
   const security: { -readonly [K in keyof cloudfront.ResponseSecurityHeadersBehavior]: cloudfront.ResponseSecurityHeadersBehavior[K] } = {};
   const custom: cloudfront.ResponseCustomHeader[] = [];
   for (const [header, value] of Object.entries(headers)) {
     switch (header.toLowerCase()) {
       case 'content-security-policy':
-        security.contentSecurityPolicy = { contentSecurityPolicy: value, override: !ORIGIN_MAY_SET.has('content-security-policy') };
+        security.contentSecurityPolicy = { contentSecurityPolicy: value, override: !originMaySet.has('content-security-policy') };
         break;
       case 'strict-transport-security':
         security.strictTransportSecurity = { ...parseHsts(value), override: true };
@@ -84,7 +84,7 @@ export function responseHeadersFrom(headers: Readonly<Record<string, string>>): 
       case 'x-xss-protection':
         throw new Error('X-XSS-Protection is not supported here; browsers have dropped it, rely on the CSP');
       default:
-        custom.push({ header, value, override: !ORIGIN_MAY_SET.has(header.toLowerCase()) });
+        custom.push({ header, value, override: !originMaySet.has(header.toLowerCase()) });
     }
   }
   return { securityHeadersBehavior: security, ...(custom.length > 0 ? { customHeadersBehavior: { customHeaders: custom } } : {}) };
@@ -130,6 +130,12 @@ export class Edge extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly assetsBucket: s3.Bucket;
   readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+  /**
+   * The /blobs/* behaviour's own: a part's bytes are the sender's, served from the portal's origin,
+   * so instead of the page's CSP (script-src 'self', which would admit a part as a script) one that
+   * allows nothing and sandboxes (BLOB_SECURITY_HEADERS), every header overriding whatever S3 says.
+   */
+  readonly blobResponseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
   /** What CloudFront passes on to S3 for a part: the query string (the presigned signature), nothing of the viewer. */
   readonly blobRequestPolicy: cloudfront.OriginRequestPolicy;
   readonly assetsDeployment: s3deploy.BucketDeployment;
@@ -161,6 +167,12 @@ export class Edge extends Construct {
     this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'sealpost: the same strict headers as the application sets',
       ...responseHeadersFrom(SECURITY_HEADERS),
+    });
+
+    this.blobResponseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'BlobSecurityHeaders', {
+      comment: 'sealpost: sealed upload parts: the strict headers with a CSP that allows nothing (sandbox)',
+      // S3 sets none of these; nothing it could send may stand.
+      ...responseHeadersFrom(BLOB_SECURITY_HEADERS, new Set()),
     });
 
     const viewerProtocolPolicy = cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS;
@@ -273,7 +285,10 @@ export class Edge extends Construct {
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: this.blobRequestPolicy,
       compress: false,
-      responseHeadersPolicy: this.responseHeadersPolicy,
+      // Content-Type and Content-Disposition come from S3, as the download URL's signed
+      // response-content-type=application/octet-stream and response-content-disposition=attachment
+      // make it answer (functions/adapters/s3/keys.ts DOWNLOAD_OVERRIDES).
+      responseHeadersPolicy: this.blobResponseHeadersPolicy,
     };
   }
 

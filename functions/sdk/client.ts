@@ -159,20 +159,26 @@ export class SealpostClient {
     return answer.parts;
   }
 
-  /** PUT one part to its URL (the blob store, not sealpost), with the headers it was given; retried like any call. */
+  /**
+   * PUT one part to its URL (the blob store, not sealpost), with the headers it was given; retried like
+   * any call. A part is written once (its URL carries If-None-Match: *), so a 412 Precondition Failed
+   * means the part is there already — a retry whose first answer was lost, or a repeat — and is done:
+   * the completion checks every part's checksum anyway. A 409 (a concurrent write of the same part
+   * still in progress) is retried.
+   */
   async putPart(part: Pick<PartUploadUrl, 'url' | 'headers'>, bytes: Uint8Array): Promise<void> {
     // The body sets Content-Length; browsers refuse to be told it.
     const headers = Object.fromEntries(Object.entries(part.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
     await this.attempt(async () => {
       const response = await this.fetchImpl(part.url, { method: 'PUT', headers, body: bytes as Uint8Array<ArrayBuffer> });
-      if (response.ok) {
+      if (response.ok || response.status === 412) {
         await response.body?.cancel();
         return { done: true as const, value: undefined };
       }
       const text = await response.text();
       const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
       const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-      const error = new SealpostError(response.status >= 500 || response.status === 429 ? 'transient' : 'refused', `The blob store refused part: ${code ?? response.status}${message ? ` (${message})` : ''}`, response.status);
+      const error = new SealpostError(response.status >= 500 || response.status === 429 || response.status === 409 ? 'transient' : 'refused', `The blob store refused part: ${code ?? response.status}${message ? ` (${message})` : ''}`, response.status);
       return { done: false as const, error, retryAfter: retryAfterOf(response) };
     }, true);
   }

@@ -1,14 +1,17 @@
 /**
  * A local S3 endpoint for `npm start` and the tests: the subset of the S3 REST API that sealpost's
  * blob store and the sealpost CLI use, path-style (`/<bucket>/<key>`), so that the real SDK, its
- * presigned URLs and our adapter run unchanged — PutObject (with `x-amz-checksum-sha256` checked
- * and `x-amz-tagging` kept), GetObject (with Range), HeadObject, PutObjectTagging, GetObjectTagging
+ * presigned URLs and our adapter run unchanged — PutObject (with `x-amz-checksum-sha256` checked,
+ * `If-None-Match: *` honoured,
+ * `x-amz-tagging` and Content-Type kept), GetObject (with Range and the response-* overrides), HeadObject, PutObjectTagging, GetObjectTagging
  * and DeleteObjects.
  *
- * Presigned URLs are checked as S3 checks them (Signature Version 4 in the query, against the local
- * credentials; expiry; every signed header present with its signed value), so a URL that would
- * fail or accept too much in AWS does so here. Otherwise a development stand-in, not a security
- * boundary: requests signed in the Authorization header are not verified, objects live in memory
+ * Every request must be signed, as a private bucket's are: presigned URLs are checked as S3 checks
+ * them (Signature Version 4 in the query, against the local credentials; expiry; every signed header
+ * present with its signed value), so a URL that would fail or accept too much in AWS does so here,
+ * and a request signed in the Authorization header (the SDK's own calls) is checked the same way,
+ * taking the payload hash it declares on trust. An unsigned request is 403. Otherwise a development
+ * stand-in, not a security boundary: objects live in memory
  * or in plain files under `<dataDir>/s3/`, there are no lifecycle rules, and anyone who can reach
  * 127.0.0.1 is answered. Never point anything real at it.
  */
@@ -26,6 +29,8 @@ interface StoredObject {
   readonly body: Buffer;
   readonly sha256: string;
   readonly etag: string;
+  /** The Content-Type the PUT carried (S3 keeps it and answers GETs with it; binary/octet-stream without one). */
+  readonly contentType?: string;
   tags: Record<string, string>;
   readonly modified: string;
 }
@@ -106,10 +111,33 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   return {
     ETag: object.etag,
     'Last-Modified': object.modified,
-    'Content-Type': 'application/octet-stream',
+    'Content-Type': object.contentType ?? DEFAULT_CONTENT_TYPE,
     ...(withChecksum ? { 'x-amz-checksum-sha256': object.sha256 } : {}),
     'x-amz-tagging-count': String(Object.keys(object.tags).length),
   };
+}
+
+/** What S3 stores for an object PUT without a Content-Type. */
+const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+
+/**
+ * The response-* query parameters of a GET, as the response headers S3 answers with instead of the
+ * object's own (S3 API Reference, GetObject, "Overriding response header values").
+ */
+const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
+  'response-content-type': 'Content-Type',
+  'response-content-disposition': 'Content-Disposition',
+  'response-content-language': 'Content-Language',
+  'response-content-encoding': 'Content-Encoding',
+  'response-cache-control': 'Cache-Control',
+  'response-expires': 'Expires',
+};
+
+function overridesOf(url: URL): Record<string, string> {
+  return Object.fromEntries(Object.entries(RESPONSE_OVERRIDES).flatMap(([param, header]) => {
+    const value = url.searchParams.get(param);
+    return value === null ? [] : [[header, value] as [string, string]];
+  }));
 }
 
 /** RFC 3986 encoding, as SigV4 canonicalises query parameters. */
@@ -155,11 +183,73 @@ export function presignedRequestProblem(req: Pick<IncomingMessage, 'method' | 'u
   return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
 }
 
-async function handle(store: ObjectStore, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+
+/** Stores a PUT's body under `id` (the checks done), with its tags and Content-Type, and answers. */
+async function putObject(store: ObjectStore, id: string, req: IncomingMessage, res: ServerResponse, body: Buffer, sha256: string): Promise<void> {
+  const tagging = req.headers['x-amz-tagging'];
+  const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+  const contentType = req.headers['content-type'];
+  await store.put(id, {
+    body, sha256, etag, ...(contentType ? { contentType } : {}), tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString(),
+  });
+  res.writeHead(200, { ETag: etag, 'x-amz-checksum-sha256': sha256, 'Content-Length': '0' });
+  return void res.end();
+}
+
+/** How far an Authorization-header request's X-Amz-Date may be from now (S3: RequestTimeTooSkewed). */
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+/**
+ * Checks a request signed in its Authorization header (Signature Version 4, the SDK's own calls)
+ * the way S3 does: credential scope, the date within 15 minutes, every signed header present, and
+ * the signature over the canonical request with the payload hash the request declares
+ * (x-amz-content-sha256; the body is not hashed again here). Returns why it fails, or undefined.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+ */
+export function authorizedRequestProblem(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, secretAccessKey: string, now: Date): string | undefined {
+  const match = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? '').trim());
+  if (!match) return 'the Authorization header is not AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…';
+  const [, credential, signedList, signature] = match as unknown as [string, string, string, string];
+  const [, date, region, service, terminator] = credential.split('/');
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  const payloadHash = req.headers['x-amz-content-sha256'];
+  if (!date || !region || service !== 's3' || terminator !== 'aws4_request' || !amzDate.startsWith(date)) return 'the credential scope is malformed';
+  if (typeof payloadHash !== 'string') return 'x-amz-content-sha256 is missing';
+  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  if (!Number.isFinite(signedAt) || Math.abs(now.getTime() - signedAt) > MAX_CLOCK_SKEW_MS) return 'The difference between the request time and the current time is too large';
+  const signedHeaders = signedList.split(';');
+  if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date') || !signedHeaders.includes('x-amz-content-sha256')) return 'host, x-amz-date and x-amz-content-sha256 must be signed';
+  const headerLines: string[] = [];
+  for (const name of signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) return `the signed header ${name} is missing`;
+    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
+  }
+  const raw = req.url ?? '/';
+  const query = new URLSearchParams(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '');
+  const canonicalQuery = [...query.entries()]
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const canonicalRequest = [req.method, raw.split('?')[0] as string, canonicalQuery, headerLines.join(''), signedList, payloadHash].join('\n');
+  const scope = `${date}/${region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), 's3'), 'aws4_request');
+  const expected = hmac(key, stringToSign);
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+}
+
+async function handle(store: ObjectStore, writing: Set<string>, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://s3.local');
-  if (url.searchParams.has('X-Amz-Signature')) {
-    const problem = presignedRequestProblem(req, secretAccessKey, new Date());
-    if (problem) return sendError(res, 403, problem === 'Request has expired' ? 'AccessDenied' : 'SignatureDoesNotMatch', problem);
+  // As S3 answers a private bucket: nothing without a signature, presigned (query) or in the
+  // Authorization header (the SDK's own calls), made with the local credentials.
+  const problem = url.searchParams.has('X-Amz-Signature') ? presignedRequestProblem(req, secretAccessKey, new Date())
+    : req.headers.authorization !== undefined ? authorizedRequestProblem(req, secretAccessKey, new Date())
+      : 'Anonymous access to this bucket is denied: sign the request (SigV4)';
+  if (problem) {
+    const code = problem === 'Request has expired' || problem.startsWith('Anonymous') ? 'AccessDenied' : problem.startsWith('The difference') ? 'RequestTimeTooSkewed' : 'SignatureDoesNotMatch';
+    return sendError(res, 403, code, problem);
   }
   const [, bucket, ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
@@ -195,11 +285,21 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
       if (typeof declared === 'string' && declared !== sha256) return sendError(res, 400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
       const declaredLength = Number(req.headers['content-length']);
       if (Number.isFinite(declaredLength) && declaredLength !== body.length) return sendError(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
-      const tagging = req.headers['x-amz-tagging'];
-      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-      await store.put(id, { body, sha256, etag, tags: typeof tagging === 'string' ? tagsOf(tagging) : {}, modified: new Date().toUTCString() });
-      res.writeHead(200, { ETag: etag, 'x-amz-checksum-sha256': sha256, 'Content-Length': '0' });
-      return void res.end();
+      // S3 conditional writes: If-None-Match: * writes only a key that does not exist (412
+      // otherwise); S3 supports no other value there. Checked and claimed at once, so of two
+      // concurrent writes of one key only one lands.
+      const ifNoneMatch = req.headers['if-none-match'];
+      if (ifNoneMatch !== undefined && ifNoneMatch !== '*') return sendError(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented.');
+      if (ifNoneMatch === '*') {
+        if (writing.has(id)) return sendError(res, 409, 'ConditionalRequestConflict', 'A conflicting conditional operation is currently in progress against this resource.');
+        writing.add(id);
+      }
+      try {
+        if (ifNoneMatch === '*' && await store.get(id)) return sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        return await putObject(store, id, req, res, body, sha256);
+      } finally {
+        if (ifNoneMatch === '*') writing.delete(id);
+      }
     }
     case 'GET':
     case 'HEAD': {
@@ -215,11 +315,10 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
         const end = Math.min(range[2] ? Number(range[2]) : object.body.length - 1, object.body.length - 1);
         if (start > end) return sendError(res, 416, 'InvalidRange', 'The requested range is not satisfiable.');
         const slice = object.body.subarray(start, end + 1);
-        res.writeHead(206, { ...objectHeaders(object, false), 'Content-Range': `bytes ${start}-${end}/${object.body.length}`, 'Content-Length': String(slice.length) });
+        res.writeHead(206, { ...objectHeaders(object, false), ...overridesOf(url), 'Content-Range': `bytes ${start}-${end}/${object.body.length}`, 'Content-Length': String(slice.length) });
         return void res.end(slice);
       }
-      const cacheControl = url.searchParams.get('response-cache-control');
-      res.writeHead(200, { ...objectHeaders(object, withChecksum), ...(cacheControl ? { 'Cache-Control': cacheControl } : {}), 'Content-Length': String(object.body.length) });
+      res.writeHead(200, { ...objectHeaders(object, withChecksum), ...overridesOf(url), 'Content-Length': String(object.body.length) });
       return void res.end(method === 'HEAD' ? undefined : object.body);
     }
     case 'DELETE':
@@ -237,8 +336,9 @@ async function handle(store: ObjectStore, secretAccessKey: string, req: Incoming
 export async function startS3(options: { port?: number; dataDir?: string; secretAccessKey?: string } = {}): Promise<StandIn> {
   const store = options.dataDir ? fileStore(join(options.dataDir, 's3')) : memoryStore();
   const secret = options.secretAccessKey ?? 'local';
+  const writing = new Set<string>();
   const server = createServer((req, res) => {
-    handle(store, secret, req, res).catch((error: unknown) => {
+    handle(store, writing, secret, req, res).catch((error: unknown) => {
       const code = (error as { s3?: string }).s3;
       if (!res.headersSent) sendError(res, code ? 400 : 500, code ?? 'InternalError', code ? 'Your proposed upload exceeds the maximum allowed size.' : 'We encountered an internal error.');
       else res.destroy();

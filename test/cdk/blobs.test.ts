@@ -4,6 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { ContextError } from '../../cdk/app.ts';
+import { SECURITY_HEADERS } from '../../functions/http/middleware/security-headers.ts';
 import { BLOB_CORS_HEADERS, BLOB_MAX_AGE_DAYS } from '../../cdk/constructs/blobs.ts';
 import type { SealpostStack } from '../../cdk/sealpost-stack.ts';
 import { S3BlobStore } from '../../functions/adapters/s3/blob-store.ts';
@@ -95,7 +96,7 @@ describe('blob bucket', () => {
       CorsRules: [{
         AllowedMethods: ['PUT'],
         AllowedOrigins: ['*'],
-        AllowedHeaders: ['content-length', 'content-type', 'x-amz-checksum-sha256', 'x-amz-tagging'],
+        AllowedHeaders: ['content-length', 'content-type', 'if-none-match', 'x-amz-checksum-sha256', 'x-amz-tagging'],
         ExposedHeaders: ['ETag'],
         MaxAge: 3600,
       }],
@@ -146,16 +147,34 @@ describe('/blobs/* on the distribution', () => {
   const blobOrigin = () => (config().Origins as Props[]).find((o) => o.Id === blobBehaviour().TargetOriginId) as Props;
   const BUCKET = 'sealpost-sealpostblobbucket-1a2b3c4d5e6f';
 
-  it('sends GET and HEAD of parts, uncached and uncompressed, over HTTPS only, with the security headers and no function', () => {
+  it('sends GET and HEAD of parts, uncached and uncompressed, over HTTPS only, with the parts\' own security headers and no function', () => {
     expect(blobBehaviour()).toEqual({
       PathPattern: '/blobs/*',
       TargetOriginId: expect.any(String),
       AllowedMethods: ['GET', 'HEAD'],
       CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // CachingDisabled
       OriginRequestPolicyId: { Ref: logicalId(stack, stack.edge.blobRequestPolicy) },
-      ResponseHeadersPolicyId: { Ref: logicalId(stack, stack.edge.responseHeadersPolicy) },
+      ResponseHeadersPolicyId: { Ref: logicalId(stack, stack.edge.blobResponseHeadersPolicy) },
       ViewerProtocolPolicy: 'https-only',
       Compress: false,
+    });
+  });
+
+  it('answers parts with a CSP that allows nothing and sandboxes, nosniff and the other strict headers, all overriding S3', () => {
+    const config = resource(template, logicalId(stack, stack.edge.blobResponseHeadersPolicy)).Properties.ResponseHeadersPolicyConfig as Props;
+    const security = config.SecurityHeadersConfig as Props;
+    const custom = Object.fromEntries((config.CustomHeadersConfig.Items as Props[]).map((item) => [item.Header, [item.Value, item.Override]]));
+
+    // Not the page's policy, whose script-src 'self' would run a part served as a script.
+    expect(security.ContentSecurityPolicy).toEqual({ ContentSecurityPolicy: "default-src 'none'; sandbox", Override: true });
+    expect(security.ContentTypeOptions).toEqual({ Override: true });
+    expect(security.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+    expect(security.ReferrerPolicy).toEqual({ ReferrerPolicy: 'no-referrer', Override: true });
+    expect(security.StrictTransportSecurity).toMatchObject({ Override: true });
+    expect(custom).toEqual({
+      'Cross-Origin-Opener-Policy': ['same-origin', true],
+      'Cross-Origin-Resource-Policy': ['same-origin', true],
+      'Permissions-Policy': [SECURITY_HEADERS['Permissions-Policy'], true],
     });
   });
 
@@ -196,6 +215,9 @@ describe('/blobs/* on the distribution', () => {
     expect(presigned.host).toBe(originHost);
     expect(`/${BUCKET}${viewer.pathname}`).toBe(presigned.pathname);
     expect(viewer.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    // S3 answers opaque bytes as an attachment, whatever the part was stored as.
+    expect(viewer.searchParams.get('response-content-type')).toBe('application/octet-stream');
+    expect(viewer.searchParams.get('response-content-disposition')).toBe('attachment');
     expect(viewer.searchParams.get('X-Amz-Security-Token')).toBe('token');
   });
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 describe('response headers policy', () => {
   it('sends exactly the headers the application sets, overriding the origin', () => {
-    const [policy] = resources(template, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const policy = resources(template, 'AWS::CloudFront::ResponseHeadersPolicy').find((p) => p.id === logicalId(stack, stack.edge.responseHeadersPolicy));
     const config = policy?.ResponseHeadersPolicyConfig as Props;
     const security = config.SecurityHeadersConfig as Props;
     const hsts = security.StrictTransportSecurity;
@@ -67,10 +67,11 @@ describe('response headers policy', () => {
     expect(behaviours(template)[0]?.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.any(String), 'FunctionARN'] } }]);
   });
 
-  it('is on every behaviour', () => {
+  it('is on every behaviour but /blobs/*, which has its own (blobs.test.ts)', () => {
     const policyId = logicalId(stack, stack.edge.responseHeadersPolicy);
+    const blobPolicyId = logicalId(stack, stack.edge.blobResponseHeadersPolicy);
 
-    expect(behaviours(template).map((b) => b.ResponseHeadersPolicyId)).toEqual([{ Ref: policyId }, { Ref: policyId }, { Ref: policyId }]);
+    expect(behaviours(template).map((b) => b.ResponseHeadersPolicyId)).toEqual([{ Ref: policyId }, { Ref: policyId }, { Ref: blobPolicyId }]);
   });
 });
 

@@ -15,7 +15,9 @@ import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../func
 import { runCli } from '../../functions/entries/cli.ts';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseLink } from '../helpers/builders.ts';
+import { declarationOf, plan, withSecrets } from '../helpers/sealed-uploads.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
 
 let stack: LocalStack;
@@ -95,4 +97,91 @@ describe('a message sealed by the CLI', () => {
     // 9 MiB is about 12.2 MiB of MIME once base64-encoded: four parts of at most 4 MiB, each put straight into the bucket.
     expect(run.seen.filter((r) => r.method === 'PUT').map((r) => new URL(r.url).origin)).toEqual(Array(4).fill(stack.s3Endpoint));
   }, 120_000);
+});
+
+describe('a sealed upload\'s parts on the portal origin', () => {
+  const api = (path: string, body: unknown) => fetch(`${stack.appUrl}${path}`, {
+    method: 'POST', headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+
+  it('are never a page: a part PUT as text/html is refused, and a part stored as text/html is served as opaque bytes in a sandbox', async () => {
+    const { id } = await (await api('/v1/uploads', { recipients: 1 })).json() as { id: string };
+    const [alice] = await plan(['carol@example.com']);
+    const ciphertext = await new OpenPgpSealer().seal(new Uint8Array(randomBytes(3000)), [alice!.key]);
+    const declared = await declarationOf(ciphertext);
+    const { parts: [url] } = await (await api(`/v1/uploads/${id}/parts`, { ...declared.declaration, parts: declared.parts })).json() as { parts: { url: string; headers: Record<string, string> }[] };
+    const { 'content-length': _length, ...headers } = url!.headers;
+
+    // The Content-Type is signed: S3 would keep and serve back whatever the PUT said.
+    const asPage = await fetch(url!.url, { method: 'PUT', headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' }, body: ciphertext as Uint8Array<ArrayBuffer> });
+    expect(asPage.status).toBe(403);
+    expect((await fetch(url!.url, { method: 'PUT', headers, body: ciphertext as Uint8Array<ArrayBuffer> })).status).toBe(200);
+    expect((await api(`/v1/uploads/${id}/complete`, { recipients: withSecrets([alice!]) })).status).toBe(201);
+    // A part that is stored as a page anyway (written with the bucket's own credentials, as an object
+    // from before the Content-Type was signed would be): what the portal serves is still bytes.
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: stack.s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: stack.blobBucket, Key: `blobs/${id}/0`, Body: '<!doctype html><script>alert(document.cookie)</script>', ContentType: 'text/html' }));
+    } finally {
+      s3.destroy();
+    }
+
+    const opened = await fetch(`${stack.appUrl}/m/${id}/open`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ link: await deriveLinkToken(alice!.secret), token: await deriveAccessToken(alice!.key) }),
+    });
+    const { parts } = await opened.json() as { parts: { url: string }[] };
+    const part = await fetch(`${stack.appUrl}${parts[0]!.url}`);
+
+    expect(part.status).toBe(200);
+    expect(part.headers.get('content-type')).toBe('application/octet-stream');
+    expect(part.headers.get('content-disposition')).toBe('attachment');
+    expect(part.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(part.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(part.headers.get('cache-control')).toBe('no-store');
+    expect(await part.text()).toContain('<script>');
+  }, 60_000);
+
+  it('cannot be replaced once sent: a part URL still valid after the completion is refused (412), and recipients get what was checked', async () => {
+    const { id } = await (await api('/v1/uploads', { recipients: 1 })).json() as { id: string };
+    const [dan] = await plan(['dan@example.com']);
+    const plaintext = new Uint8Array(randomBytes(3000));
+    const ciphertext = await new OpenPgpSealer().seal(plaintext, [dan!.key]);
+    const declared = await declarationOf(ciphertext);
+    const other = new Uint8Array(randomBytes(ciphertext.length));
+    const urlFor = async (sha256: string) => ((await (await api(`/v1/uploads/${id}/parts`, { ...declared.declaration, parts: [{ index: 0, sha256 }] })).json()) as { parts: { url: string; headers: Record<string, string> }[] }).parts[0]!;
+    const good = await urlFor(declared.parts[0]!.sha256);
+    const spare = await urlFor(createHash('sha256').update(other).digest('base64'));
+    const put = (u: { url: string; headers: Record<string, string> }, body: Uint8Array) => {
+      const { 'content-length': _length, ...headers } = u.headers;
+      return fetch(u.url, { method: 'PUT', headers, body: body as Uint8Array<ArrayBuffer> });
+    };
+    expect((await put(good, ciphertext)).status).toBe(200);
+    expect((await api(`/v1/uploads/${id}/complete`, { recipients: withSecrets([dan!]) })).status).toBe(201);
+
+    const overwrite = await put(spare, other);
+
+    expect(overwrite.status).toBe(412);
+    expect(Buffer.from(await openAs(id, dan!.secret)).equals(Buffer.from(plaintext))).toBe(true);
+  }, 60_000);
+
+  it('are served only through a presigned URL: the bare /blobs path is 403 at the portal, and the bucket refuses an unsigned PUT', async () => {
+    const run = await cli(['send', '--to', 'erin@example.com', '--subject', 'Signed only', '--text', 'x', '--json']);
+    const { id } = JSON.parse(run.stdout) as { id: string };
+    const put = run.seen.find((r) => r.method === 'PUT')!;
+
+    const bare = await fetch(`${stack.appUrl}/blobs/${id}/0`);
+    const forged = await fetch(`${stack.appUrl}/blobs/${id}/0?X-Amz-Signature=00`);
+    const unsigned = await fetch(put.url.split('?')[0]!, { method: 'PUT', body: 'overwritten' });
+
+    expect(bare.status).toBe(403);
+    expect(bare.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    // The proxy answers it itself, empty: the bucket's own 403 (an XML error) never comes into it.
+    expect(await bare.arrayBuffer()).toHaveProperty('byteLength', 0);
+    expect(forged.status).toBe(403);
+    expect(unsigned.status).toBe(403);
+    const mail = (await capturedMail(stack.mailboxUrl)).find((m) => m.destination.to.some((t) => t.includes('erin@example.com')) && m.body.html?.includes(id));
+    const mime = await PostalMime.parse(await openAs(id, parseLink(mail?.body.html ?? '').secret));
+    expect(mime.subject).toBe('Signed only');
+  }, 60_000);
 });

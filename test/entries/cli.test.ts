@@ -52,8 +52,11 @@ async function cli(args: string[], options: { env?: Record<string, string | unde
       throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
     }
     if (fault === 'twice') {
-      seen.push({ ...request });
-      await (await fetch(input, init)).arrayBuffer();
+      const first: Seen = { ...request };
+      seen.splice(seen.indexOf(request), 0, first);
+      const answer = await fetch(input, init);
+      first.status = answer.status;
+      await answer.arrayBuffer();
     }
     const response = await fetch(input, init);
     request.status = response.status;
@@ -308,6 +311,8 @@ describe('sealpost send', () => {
 
     expect(run.code).toBe(EXIT.ok);
     expect(puts(run.seen).map((r) => partIndexOf(r.url)).sort()).toEqual([0, 0, 1]);
+    // A part is written once: the repeat is refused (412) without touching it, and the CLI takes that as done.
+    expect(puts(run.seen).filter((r) => partIndexOf(r.url) === 0).map((r) => r.status)).toEqual([200, 412]);
     const { id } = JSON.parse(run.stdout) as { id: string };
     const mime = await pickUp(id, await emailedLink(id, 'ivan@example.com'));
     expect(Buffer.from(mime.attachments[0]?.content as ArrayBuffer).equals(Buffer.from(attachment))).toBe(true);

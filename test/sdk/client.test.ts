@@ -319,6 +319,41 @@ describe('SealpostClient retries', () => {
     expect(s.seen.map((r) => r.method)).toEqual(['GET', 'GET']);
   });
 
+  describe('putPart', () => {
+    const s3Error = (status: number, code: string) => () => new Response(`<?xml version="1.0"?><Error><Code>${code}</Code><Message>m</Message></Error>`, { status, headers: { 'Content-Type': 'application/xml' } });
+    const part = { url: 'http://s3.test/bucket/blobs/m/0?X-Amz-Signature=s', headers: { 'if-none-match': '*', 'content-type': 'application/octet-stream' } };
+
+    it('takes a 412 (the part is there already: its URL writes a key once) as done, without retrying', async () => {
+      const world = await buildTestApp();
+      const s = scripted(world, [s3Error(412, 'PreconditionFailed')]);
+      const client = clientOf(world, { fetch: s.fetchImpl, sleep: s.sleep });
+
+      await expect(client.putPart(part, new Uint8Array(3))).resolves.toBeUndefined();
+
+      expect(s.seen).toHaveLength(1);
+      expect(s.waits).toEqual([]);
+    });
+
+    it('retries a 409 (a concurrent write of the part in progress), and is done at the 412 that follows', async () => {
+      const world = await buildTestApp();
+      const s = scripted(world, [s3Error(409, 'ConditionalRequestConflict'), s3Error(412, 'PreconditionFailed')]);
+      const client = clientOf(world, { fetch: s.fetchImpl, sleep: s.sleep });
+
+      await expect(client.putPart(part, new Uint8Array(3))).resolves.toBeUndefined();
+
+      expect(s.seen).toHaveLength(2);
+    });
+
+    it('still refuses any other 4xx, without retrying', async () => {
+      const world = await buildTestApp();
+      const s = scripted(world, [s3Error(403, 'SignatureDoesNotMatch')]);
+      const client = clientOf(world, { fetch: s.fetchImpl, sleep: s.sleep });
+
+      await expect(client.putPart(part, new Uint8Array(3))).rejects.toMatchObject({ kind: 'refused', status: 403, message: expect.stringContaining('SignatureDoesNotMatch') });
+      expect(s.seen).toHaveLength(1);
+    });
+  });
+
   it('never retries openUpload, a POST without an Idempotency-Key (a retry would open a second upload)', async () => {
     const world = await buildTestApp();
     for (const failure of [problem(503), problem(429, { 'Retry-After': '1' }), () => { throw new TypeError('fetch failed'); }]) {

@@ -3,8 +3,12 @@
  * private bucket (SSE-KMS, lifecycle: the CDK stack's Blobs construct).
  *
  * - A part is written by its sender through a presigned PUT whose signature covers its size, its
- *   SHA-256 (`x-amz-checksum-sha256`, which S3 checks against the bytes) and the tag
- *   `sealpost-state=pending`: the URL accepts exactly the declared part and nothing else.
+ *   SHA-256 (`x-amz-checksum-sha256`, which S3 checks against the bytes), its Content-Type
+ *   (`application/octet-stream`: S3 keeps a PUT's Content-Type and answers GETs with it) and the tag
+ *   `sealpost-state=pending`: the URL accepts exactly the declared part and nothing else. And
+ *   `If-None-Match: *` (S3 conditional writes): a key is written once, and a PUT to a key that
+ *   exists is refused (412 Precondition Failed). So no part URL — there may be several for one index,
+ *   each valid an hour — can replace a part after the completion has read and checked it.
  * - Committing re-tags the parts `committed`; the bucket's lifecycle deletes `pending` objects a day
  *   after they were written (an upload nobody completed), and every object after the longest
  *   message life. A commit whose head was then not written is undone (re-tagged `pending`).
@@ -21,20 +25,25 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload } from '../../core/messages/index.ts';
 import { DependencyError } from '../../core/shared/index.ts';
-import { PENDING_STATE, PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
+import { DOWNLOAD_OVERRIDES, PART_CONTENT_TYPE, PENDING_STATE, PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
 
 export class S3BlobStore implements BlobStore, BlobDownloads {
   constructor(private readonly client: S3Client, private readonly bucket: string) {}
 
   async uploadUrl(messageId: string, index: number, part: PartDeclaration, expiresInSeconds: number): Promise<PartUpload> {
-    const headers = { 'content-length': String(part.bytes), 'x-amz-checksum-sha256': part.sha256, 'x-amz-tagging': PENDING_TAGGING };
+    const headers = {
+      'content-length': String(part.bytes), 'content-type': PART_CONTENT_TYPE, 'if-none-match': '*', 'x-amz-checksum-sha256': part.sha256, 'x-amz-tagging': PENDING_TAGGING,
+    };
     const url = await getSignedUrl(this.client, new PutObjectCommand({
-      Bucket: this.bucket, Key: blobKey(messageId, index), ContentLength: part.bytes, ChecksumSHA256: part.sha256, Tagging: PENDING_TAGGING,
+      Bucket: this.bucket, Key: blobKey(messageId, index), ContentLength: part.bytes, ContentType: PART_CONTENT_TYPE, IfNoneMatch: '*', ChecksumSHA256: part.sha256, Tagging: PENDING_TAGGING,
     }), {
       expiresIn: expiresInSeconds,
       // Signed headers, not query parameters: the PUT must carry them, and S3 checks the bytes against the checksum.
       unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-tagging']),
-      signableHeaders: new Set(['content-length']),
+      // Content-Type too: S3 stores it and serves it back, and a part served as text/html from the
+      // portal's origin would be a page of the sender's choosing (the downloads override it as well).
+      // If-None-Match: * makes every part write-once (a second PUT of the key is 412).
+      signableHeaders: new Set(['content-length', 'content-type', 'if-none-match']),
     });
     return { url, headers };
   }
@@ -84,7 +93,12 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
   }
 
   async downloadUrl(messageId: string, index: number, expiresInSeconds: number): Promise<string> {
-    const url = new URL(await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: blobKey(messageId, index) }), { expiresIn: expiresInSeconds }));
+    const url = new URL(await getSignedUrl(this.client, new GetObjectCommand({
+      Bucket: this.bucket, Key: blobKey(messageId, index),
+      ResponseCacheControl: DOWNLOAD_OVERRIDES['response-cache-control'],
+      ResponseContentType: DOWNLOAD_OVERRIDES['response-content-type'],
+      ResponseContentDisposition: DOWNLOAD_OVERRIDES['response-content-disposition'],
+    }), { expiresIn: expiresInSeconds }));
     const bucketPath = `/${this.bucket}/`;
     if (!url.pathname.startsWith(bucketPath)) throw new Error('the S3 client must use path-style addressing');
     return `/${url.pathname.slice(bucketPath.length)}${url.search}`;

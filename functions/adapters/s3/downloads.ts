@@ -3,7 +3,7 @@
  * portal's bundle carries no S3 client: it only signs (presign.ts).
  */
 import type { BlobDownloads } from '../../core/messages/index.ts';
-import { blobKey } from './keys.ts';
+import { DOWNLOAD_OVERRIDES, blobKey } from './keys.ts';
 import { presignGet, type SigningCredentials } from './presign.ts';
 
 /**
@@ -22,8 +22,9 @@ export class S3Downloads implements BlobDownloads {
   async downloadUrl(messageId: string, index: number, expiresInSeconds: number): Promise<string> {
     const { endpoint, region, bucket } = this.options;
     const url = new URL(presignGet({ endpoint, region, bucket, key: blobKey(messageId, index), credentials: this.options.credentials(), expiresInSeconds, now: this.options.clock(),
-      // Ciphertext, but still nothing for a browser's or a proxy's disk cache: S3 answers with this Cache-Control.
-      responseHeaders: { 'response-cache-control': 'no-store' },
+      // Ciphertext, but still nothing for a browser's or a proxy's disk cache (S3 answers with this
+      // Cache-Control), and opaque bytes as an attachment whatever Content-Type the PUT stored.
+      responseHeaders: DOWNLOAD_OVERRIDES,
     }));
     return `${url.pathname.slice(`/${bucket}`.length)}${url.search}`;
   }

@@ -10,3 +10,17 @@ export function blobKey(messageId: string, index: number): string {
   return `${BLOB_PREFIX}/${messageId}/${index}`;
 }
 
+
+/** The only Content-Type a part is ever stored or served with: opaque bytes, never a page. */
+export const PART_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * S3's response-* overrides signed into every download URL: whatever Content-Type an object was
+ * stored with, S3 answers opaque bytes, as an attachment, uncached. A part is ciphertext, but its
+ * bytes are the sender's to choose; served from the portal's origin, they must never be a page.
+ */
+export const DOWNLOAD_OVERRIDES = {
+  'response-cache-control': 'no-store',
+  'response-content-disposition': 'attachment',
+  'response-content-type': PART_CONTENT_TYPE,
+} as const;

@@ -6,7 +6,9 @@
  *               answers with the message id, the part layout and the MIME headers to seal with (and,
  *               for Message Center, the custody key to seal for as well).
  *   parts     — for each part (≤ 4 MiB, any order, again on retry) a URL that accepts exactly that
- *               part's bytes (its size and SHA-256 are signed into it), straight to the blob store.
+ *               part's bytes (its size and SHA-256 are signed into it), straight to the blob store,
+ *               once: a part's key is write-once (If-None-Match: *), so nothing replaces it after
+ *               the completion has read it.
  *   complete  — the sender names the recipients with each one's secret (or only its token hashes,
  *               when it delivers the links itself). sealpost reads the parts once, checks the checksum
  *               and the shape (one SKESK per recipient, plus custody, then one SEIPD v2), that every

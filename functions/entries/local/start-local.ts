@@ -22,7 +22,8 @@ import { freePort, startDynamoDb, startMailbox } from '../../stand-ins/stand-ins
 import { startKms } from '../../stand-ins/kms-stand-in.ts';
 import { startS3 } from '../../stand-ins/s3-stand-in.ts';
 import { composeBlobs, composeDownloads } from '../compose/blobs.ts';
-import { SECURITY_HEADERS } from '../../http/middleware/security-headers.ts';
+import { BLOB_SECURITY_HEADERS } from '../../http/middleware/security-headers.ts';
+import { PART_CONTENT_TYPE } from '../../adapters/s3/keys.ts';
 import { runMaintenance, type MaintenanceSummary } from '../../core/maintenance/index.ts';
 import { composeWebhooks } from '../compose/webhooks.ts';
 import { composeInbox, composeKeys, composeRecoveries } from '../compose/custody.ts';
@@ -204,21 +205,29 @@ const BLOB_PATH = /^\/blobs\/[A-Za-z0-9_-]{1,64}\/\d{1,6}$/;
 /**
  * What CloudFront's /blobs/* behaviour does in AWS: GET and HEAD of /blobs/<id>/<n>?<presigned
  * query> go to the bucket (the stand-in) at /<bucket>/blobs/…, unchanged but for the host, and the
- * answer comes back with the portal's security headers and no caching. Everything else goes to the app.
+ * answer comes back uncached with the parts' own security headers (BLOB_SECURITY_HEADERS: a CSP
+ * that allows nothing and sandboxes) and as application/octet-stream whatever the bucket said.
+ * A request without a presigned signature is refused here (403) and never reaches the bucket.
+ * Everything else goes to the app.
  */
 function withBlobProxy(fetchApp: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>, s3Endpoint: string, bucket: string) {
   return async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     const url = new URL(request.url);
     if (!url.pathname.startsWith('/blobs/')) return fetchApp(request, env);
-    const headers = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' };
+    const headers = { ...BLOB_SECURITY_HEADERS, 'Cache-Control': 'no-store' };
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { ...headers, Allow: 'GET, HEAD' } });
     if (!BLOB_PATH.test(url.pathname)) return new Response(null, { status: 404, headers });
+    // As S3 answers a private bucket's object: only a presigned URL is served, never a bare path.
+    if (!url.searchParams.has('X-Amz-Signature')) return new Response(null, { status: 403, headers });
     const answer = await globalThis.fetch(`${s3Endpoint}/${bucket}${url.pathname}${url.search}`, { method: request.method });
-    const passed = ['content-type', 'content-length', 'etag', 'last-modified'].flatMap((name) => {
+    const passed = ['content-length', 'content-disposition', 'etag', 'last-modified'].flatMap((name) => {
       const value = answer.headers.get(name);
       return value === null ? [] : [[name, value] as [string, string]];
     });
-    return new Response(request.method === 'HEAD' ? null : answer.body, { status: answer.status, headers: { ...Object.fromEntries(passed), ...headers } });
+    return new Response(request.method === 'HEAD' ? null : answer.body, {
+      status: answer.status,
+      headers: { ...Object.fromEntries(passed), 'Content-Type': PART_CONTENT_TYPE, ...headers },
+    });
   };
 }
 

@@ -43,6 +43,21 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
 };
 
+/**
+ * The headers of a sealed upload's part at /blobs/* (CloudFront's /blobs/* behaviour in AWS, the
+ * dev server's proxy locally). A part is ciphertext, but its bytes are the sender's, served from the
+ * portal's own origin: were a browser ever to render one (as a page, or run it as a script), the
+ * page policy's script-src 'self' would admit it. So a part gets a CSP of its own that allows
+ * nothing and sandboxes whatever renders (an opaque origin: no cookie, no storage, no script), and
+ * nosniff with the application/octet-stream the download URL makes S3 answer.
+ */
+export const BLOB_CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
+
+export const BLOB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  ...SECURITY_HEADERS,
+  'Content-Security-Policy': BLOB_CONTENT_SECURITY_POLICY,
+};
+
 export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();

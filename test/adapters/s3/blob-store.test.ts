@@ -110,7 +110,9 @@ describe('S3BlobStore part URLs', () => {
 
     expect(answer.status).toBe(200);
     expect(new URL(url).pathname).toBe(`/${BUCKET}/blobs/${id}/0`);
-    expect(headers).toEqual({ 'content-length': String(part.length), 'x-amz-checksum-sha256': sha256(part), 'x-amz-tagging': 'sealpost-state=pending' });
+    expect(headers).toEqual({
+      'content-length': String(part.length), 'content-type': 'application/octet-stream', 'if-none-match': '*', 'x-amz-checksum-sha256': sha256(part), 'x-amz-tagging': 'sealpost-state=pending',
+    });
     expect((await readAll(id, 0))?.equals(part)).toBe(true);
     expect(await stateTag(id, 0)).toBe('pending');
   });
@@ -157,11 +159,54 @@ describe('S3BlobStore part URLs', () => {
     const short = await rawPut(url, { ...headers, 'content-length': '4000' }, part.subarray(0, 4000));
     const elsewhere = await put(url.replace(`/${id}/0?`, `/${id}/1?`), headers, part);
 
-    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host;x-amz-checksum-sha256;x-amz-tagging');
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match;x-amz-checksum-sha256;x-amz-tagging');
     expect(short).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(elsewhere).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     expect(await readAll(id, 0)).toBeUndefined();
     expect(await readAll(id, 1)).toBeUndefined();
+  });
+
+  it('refuse a part sent as a page, or with no Content-Type (it is signed: S3 would serve it back)', async () => {
+    const id = aMessageId();
+    const part = new TextEncoder().encode('<!doctype html><script src="/blobs/x/1"></script>');
+    const { url, headers } = await partUrl(id, 0, part);
+
+    const asHtml = await put(url, { ...headers, 'content-type': 'text/html; charset=utf-8' }, part);
+    const { 'content-type': _type, ...untyped } = headers;
+    const withoutType = await rawPut(url, untyped, part);
+
+    expect(asHtml).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect(withoutType.status).toBe(403);
+    expect(await readAll(id, 0)).toBeUndefined();
+  });
+
+  it('write a part once: a second URL for other bytes of the same index, or the same URL again, is refused (412) and the part keeps its bytes and its tag', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(4096));
+    const other = new Uint8Array(randomBytes(4096));
+    const first = await partUrl(id, 0, part);
+    const second = await partUrl(id, 0, other);
+    expect((await put(first.url, first.headers, part)).status).toBe(200);
+    await store.commit(id, 1);
+
+    const swapped = await put(second.url, second.headers, other);
+    const again = await put(first.url, first.headers, part);
+
+    expect(swapped).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    expect(again).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    expect((await readAll(id, 0))?.equals(part)).toBe(true);
+    expect(await stateTag(id, 0)).toBe('committed');
+  });
+
+  it('refuse a part without its If-None-Match header (it is signed), so none can overwrite', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(4096));
+    const { url, headers: { 'if-none-match': _condition, ...rest } } = await partUrl(id, 0, part);
+
+    const answer = await put(url, rest, part);
+
+    expect(answer).toMatchObject({ status: 403, message: 'the signed header if-none-match is missing' });
+    expect(await readAll(id, 0)).toBeUndefined();
   });
 
   it('refuse a part once the URL has expired', async () => {
@@ -299,6 +344,29 @@ describe('download URLs', () => {
     expect(Buffer.from(await got.arrayBuffer()).equals(part)).toBe(true);
   });
 
+  it('answer opaque bytes as an attachment, uncached, whatever Content-Type the part was stored with', async () => {
+    const id = aMessageId();
+    const page = new TextEncoder().encode('<!doctype html><script>alert(document.cookie)</script>');
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/1`, Body: page, ContentType: 'text/html; charset=utf-8' }));
+    // The stand-in keeps a PUT's Content-Type and serves it back, as S3 does, when nothing overrides it.
+    const plain = await fetch(await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/1` }), { expiresIn: 60 }));
+    expect(plain.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    await plain.body?.cancel();
+
+    for (const path of [await store.downloadUrl(id, 1, 900), await downloads(() => new Date()).downloadUrl(id, 1, 900)]) {
+      const params = new URL(path, 'https://portal.example').searchParams;
+      expect(params.get('response-content-type')).toBe('application/octet-stream');
+      expect(params.get('response-content-disposition')).toBe('attachment');
+      expect(params.get('response-cache-control')).toBe('no-store');
+      const got = await fetch(standInUrl(path));
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type')).toBe('application/octet-stream');
+      expect(got.headers.get('content-disposition')).toBe('attachment');
+      expect(got.headers.get('cache-control')).toBe('no-store');
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(page))).toBe(true);
+    }
+  });
+
   it('expire, whichever signed them', async () => {
     const { id } = await aStoredPart();
     const sixteenMinutesAgo = () => new Date(Date.now() - 16 * 60 * 1000);
@@ -310,6 +378,47 @@ describe('download URLs', () => {
       const got = await fetch(standInUrl(path));
       expect(got.status).toBe(403);
       expect(await got.text()).toContain('Request has expired');
+    }
+  });
+});
+
+describe('the stand-in, as a private bucket', () => {
+  it('refuses unsigned reads and writes (403 AccessDenied), and leaves the object as it was', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(100));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0`, Body: part }));
+
+    const read = await fetch(standInUrl(`/blobs/${id}/0`));
+    const write = await fetch(standInUrl(`/blobs/${id}/0`), { method: 'PUT', body: 'overwritten' });
+    const tagging = await fetch(standInUrl(`/blobs/${id}/0?tagging`));
+    const remove = await fetch(standInUrl(`/blobs/${id}/0`), { method: 'DELETE' });
+
+    expect([read.status, write.status, tagging.status, remove.status]).toEqual([403, 403, 403, 403]);
+    expect(await read.text()).toContain('<Code>AccessDenied</Code>');
+    expect((await readAll(id, 0))?.equals(part)).toBe(true);
+  });
+
+  it('checks a request signed in its Authorization header: other credentials, or a header changed after signing, are refused', async () => {
+    const id = aMessageId();
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0`, Body: new Uint8Array(10) }));
+    const wrongSecret = new S3Client({ region: REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'not-local' }, maxAttempts: 1 });
+    const tampering = s3Client(s3.endpoint, { maxAttempts: 1 });
+    tampering.middlewareStack.add((next) => async (args) => {
+      const request = args.request as { path: string };
+      request.path = request.path.replace(/\/0$/, '/1');
+      return next(args);
+    }, { step: 'finalizeRequest', priority: 'low', name: 'changeKeyAfterSigning' });
+
+    try {
+      const refused = await wrongSecret.send(new GetObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0` })).catch((e: unknown) => e);
+      const moved = await tampering.send(new PutObjectCommand({ Bucket: BUCKET, Key: `blobs/${id}/0`, Body: new Uint8Array(3) })).catch((e: unknown) => e);
+
+      expect(refused).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      expect(moved).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      expect(await store.read(id, 1)).toBeUndefined();
+    } finally {
+      wrongSecret.destroy();
+      tampering.destroy();
     }
   });
 });
