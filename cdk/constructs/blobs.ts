@@ -185,6 +185,28 @@ export class Blobs extends Construct {
       }],
     });
     (this.bucket.node.defaultChild as s3.CfnBucket).overrideLogicalId(BLOB_BUCKET_LOGICAL_ID);
+    // A part PUT names no encryption (the bucket's default, this key, applies); one that names
+    // another (SSE-S3, or another KMS key) is refused, whatever a presigned URL left unsigned.
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OnlyThisKey',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: {
+        StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      },
+    }));
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OnlyThisKeyId',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: {
+        StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.key.keyArn },
+      },
+    }));
   }
 
   /**

@@ -61,13 +61,17 @@ describe('blob bucket', () => {
     expect(bucket().LoggingConfiguration).toBeUndefined();
   });
 
-  it('denies every request without TLS 1.2 or later, and allows no one anything by bucket policy', () => {
+  it('denies every request without TLS 1.2 or later, a part written under any encryption but its own key, and allows no one anything by bucket policy', () => {
     const statements = bucketPolicy(template);
-    const resources = [{ 'Fn::GetAtt': ['SealpostBlobBucket', 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SealpostBlobBucket', 'Arn'] }, '/*']] }];
+    const bucket = { 'Fn::GetAtt': ['SealpostBlobBucket', 'Arn'] };
+    const objects = { 'Fn::Join': ['', [bucket, '/*']] };
+    const resources = [bucket, objects];
 
     expect(statements).toEqual([
       { Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Resource: resources, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
       { Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Resource: resources, Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } },
+      { Sid: 'OnlyThisKey', Effect: 'Deny', Action: 's3:PutObject', Principal: { AWS: '*' }, Resource: objects, Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
+      { Sid: 'OnlyThisKeyId', Effect: 'Deny', Action: 's3:PutObject', Principal: { AWS: '*' }, Resource: objects, Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': ['SealpostBlobKey', 'Arn'] } } } },
     ]);
   });
 
