@@ -78,7 +78,7 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExample>> = {
     body: { bytes: 9437242, sha256: 'q1x3hL2yv9mZ0bJx6QnGfVd8mJ2W5rK3pT4uA7sE0cY=', parts: [{ index: 0, sha256: 'm8Ejd1CkYI0vNw1o7yB2Hq5JrS9tD3fL6aZxW4pG2uE=' }] },
     response: {
       status: 200, headers: { 'Cache-Control': 'no-store' },
-      body: { parts: [{ index: 0, bytes: 4194304, url: `http://localhost:3000/blobs/${ID}/0?X-Amz-Algorithm=AWS4-HMAC-SHA256&…`, headers: { 'content-length': '4194304', 'content-type': 'application/octet-stream', 'if-none-match': '*', 'x-amz-checksum-sha256': 'm8Ejd1CkYI0vNw1o7yB2Hq5JrS9tD3fL6aZxW4pG2uE=', 'x-amz-tagging': 'sealpost-state=pending' }, expiresAt: '2026-11-30T01:31:22.478Z' }] },
+      body: { parts: [{ index: 0, bytes: 4194304, url: `https://sealpost-blobs-example.s3.eu-west-1.amazonaws.com/blobs/${ID}/0?X-Amz-Algorithm=AWS4-HMAC-SHA256&…`, headers: { 'content-length': '4194304', 'content-type': 'application/octet-stream', 'if-none-match': '*', 'x-amz-checksum-sha256': 'm8Ejd1CkYI0vNw1o7yB2Hq5JrS9tD3fL6aZxW4pG2uE=', 'x-amz-tagging': 'sealpost-state=pending' }, expiresAt: '2026-11-30T01:31:22.478Z' }] },
     },
   },
   completeUpload: {
