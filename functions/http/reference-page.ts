@@ -339,7 +339,8 @@ for (const op of document.querySelectorAll('section.op')) {
   toggles.set(op.id, set);
 }
 function openTarget() {
-  const target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+  let target = null;
+  try { target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null; } catch (e) { target = null; }
   const op = target && target.closest('section.op');
   if (op && toggles.has(op.id)) { toggles.get(op.id)(true); target.scrollIntoView(); }
   const schema = target && target.closest('details.schema');

@@ -54,7 +54,8 @@ const SHA_256 = 8;
 /** The largest iteration count byte accepted: the one sealpost writes, the smallest there is (1,024 octets hashed). */
 const MAX_S2K_COUNT_BYTE = 0;
 const SKESK_BODY_BYTES = 1 + 1 + 1 + 1 + 1 + S2K_BYTES + 12 + 32 + 16;
-/** RFC 9580 §5.13.2: a chunk size octet above 16 is refused. */
+/** RFC 9580 §5.13.2: a chunk size octet above 16 is refused; below 10 (64 KiB chunks) too, as the page's decryptor does (sealpost writes 12). */
+const MIN_CHUNK_SIZE_OCTET = 10;
 const MAX_CHUNK_SIZE_OCTET = 16;
 
 type Length = { readonly length: number; readonly partial: boolean; readonly size: number };
@@ -120,6 +121,7 @@ export class SealedShapeReader {
         const [version, cipher, aead, chunkSize] = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]] as number[];
         if (version !== 2 || cipher !== AES_256 || aead !== GCM) throw new ShapeError('the encrypted data packet is not SEIPD v2 with AES-256 and GCM');
         if (chunkSize! > MAX_CHUNK_SIZE_OCTET) throw new ShapeError('the encrypted data packet has a chunk size above what RFC 9580 allows');
+        if (chunkSize! < MIN_CHUNK_SIZE_OCTET) throw new ShapeError(`the encrypted data packet has chunks of ${2 ** (chunkSize! + 6)} bytes; sealpost reads chunks of 64 KiB or more`);
         this.chunkSizeOctet = chunkSize!;
         this.state = 'seipd-body';
         continue;

@@ -25,11 +25,18 @@ const S2K = { simple: 0, salted: 1, iterated: 3 } as const;
 const KEY_BYTES = 32;
 const GCM_IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** More than any sealpost message has (100 recipients and the custody key), few enough to bound the work. */
-const MAX_SKESKS = 1000;
-/** The S2K hashes this many bytes at most (sealpost's count byte 0 hashes 1,024). */
-const MAX_S2K_COUNT = 1 << 20;
-/** RFC 9580 §5.13.2: chunk size octet at most 16 (4 MiB chunks). */
+/**
+ * A sealpost message has at most 101 SKESKs (100 recipients and the custody key), each hashing 1,024
+ * bytes in its S2K (count byte 0): the same bounds the server's shape check holds uploads to, so a
+ * hostile message cannot make a recipient's browser hash gigabytes before anything is authenticated.
+ */
+const MAX_SKESKS = 101;
+const MAX_S2K_COUNT = 1024;
+/**
+ * RFC 9580 §5.13.2: chunk size octet at most 16 (4 MiB chunks); sealpost writes 12 (256 KiB), and
+ * below 10 (64 KiB) a message costs a decryption call per few bytes.
+ */
+const MIN_CHUNK_SIZE_OCTET = 10;
 const MAX_CHUNK_SIZE_OCTET = 16;
 
 export interface DecryptProgress { readonly ciphertextBytes: number; readonly plaintextBytes: number }
@@ -242,10 +249,14 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
     const header = ciphertext.take(36);
     if (header[0] !== 2) throw new DecryptError('unsupported', 'only v2 SEIPD packets are supported');
     if (header[1] !== AES256 || header[2] !== GCM) throw new DecryptError('unsupported', 'only AES-256 with GCM is supported');
-    if ((header[3] as number) > MAX_CHUNK_SIZE_OCTET) throw malformed('chunk size out of range');
-    const sessionKey = await Promise.any(skesks.map((s) => openSkesk(s, secret))).catch(() => {
-      throw new DecryptError('wrong-password', 'no SKESK packet opens with this password');
-    });
+    if ((header[3] as number) > MAX_CHUNK_SIZE_OCTET || (header[3] as number) < MIN_CHUNK_SIZE_OCTET) throw malformed('chunk size out of range');
+    // One SKESK after another, the first that opens wins: a bounded, deterministic amount of work.
+    let sessionKey: Uint8Array | undefined;
+    for (const skesk of skesks) {
+      sessionKey = await openSkesk(skesk, secret).catch(() => undefined);
+      if (sessionKey !== undefined) break;
+    }
+    if (sessionKey === undefined) throw new DecryptError('wrong-password', 'no SKESK packet opens with this password');
     if (sessionKey.length !== KEY_BYTES) throw malformed('session key has the wrong size');
     seipd = await seipdCipher(header, sessionKey);
     return true;

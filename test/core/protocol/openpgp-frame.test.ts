@@ -84,6 +84,18 @@ describe('SealedShapeReader', () => {
     expect((errorOf(() => shapeOf(legacy)) as Error).message).toMatch(/not SKESK v6|no place/);
   });
 
+  it('refuses chunks under 64 KiB (chunk size octet under 10), which would cost a decryption call per few bytes in a recipient\'s browser', async () => {
+    const seal = async (aeadChunkSizeByte: number) => await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: new Uint8Array(100) }), passwords: [secret()], format: 'binary',
+      config: { aeadProtect: true, preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256, s2kIterationCountByte: 0, aeadChunkSizeByte },
+    }) as Uint8Array;
+
+    const tiny = await seal(0);
+
+    expect((errorOf(() => shapeOf(tiny)) as Error).message).toMatch(/chunks of 64 bytes; sealpost reads chunks of 64 KiB or more/);
+    expect(shapeOf(await seal(10)).chunkSizeOctet).toBe(10);
+  });
+
   it('refuses a session key packet of another kind (its version byte changed)', async () => {
     const sealed = Uint8Array.from(await sealer.seal(new Uint8Array(100), [secret()]));
     sealed[2] = 4;

@@ -83,13 +83,18 @@ describe('decrypt (the RFC 9580 subset, WebCrypto)', () => {
     }
   });
 
-  it('opens a message sealed with a higher S2K count', async () => {
-    const ciphertext = await openpgp.encrypt({
-      message: await openpgp.createMessage({ binary: text('counted') }), passwords: [PASSWORD], format: 'binary',
-      config: { aeadProtect: true, preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256, s2kIterationCountByte: 96 },
+  it('refuses the work a hostile sender could ask of a recipient\'s browser: a higher S2K count, more than 101 SKESKs, chunks under 64 KiB', async () => {
+    const seal = async (config: Partial<openpgp.Config>, passwords = [PASSWORD]) => await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: text('counted') }), passwords, format: 'binary',
+      config: { aeadProtect: true, preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256, s2kIterationCountByte: 0, ...config },
     }) as Uint8Array;
+    const many = Array.from({ length: 101 }, (_, i) => `decoy-${i}`);
 
-    expect(new TextDecoder().decode(await decrypt(ciphertext, PASSWORD))).toBe('counted');
+    await refused(decrypt(await seal({ s2kIterationCountByte: 96 }), PASSWORD));
+    await refused(decrypt(await seal({}, [...many, PASSWORD]), PASSWORD), 'malformed');
+    await refused(decrypt(await seal({ aeadChunkSizeByte: 0 }), PASSWORD), 'malformed');
+    // The bounds themselves open: 101 SKESKs, 64 KiB chunks, count byte 0.
+    expect(new TextDecoder().decode(await decrypt(await seal({ aeadChunkSizeByte: 10 }, [...many.slice(1), PASSWORD]), PASSWORD))).toBe('counted');
   });
 });
 

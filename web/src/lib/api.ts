@@ -104,14 +104,18 @@ export async function openMessage(id: string, credentials: Credentials, fetchImp
   return { kind: 'ok', ciphertext, ...grant };
 }
 
+const PART_PATH = /^\/blobs\/[A-Za-z0-9_-]{1,64}\/\d{1,6}(?:\?[!-~]*)?$/;
+
 /**
  * The download list of a parts answer, or undefined when `body` is not one: 1 to 1000 parts, each a
- * path on this origin (the page's CSP allows no other) and a whole number of bytes.
+ * path under /blobs/ on this origin — printable ASCII only, so no tab or line break the URL parser
+ * would drop can turn it into another origin's `//host` (the page's CSP allows no other either) —
+ * and a whole number of bytes.
  */
 export function partLinksOf(body: unknown): PartLink[] | undefined {
   const parts = (body as { parts?: unknown } | null)?.parts;
   return Array.isArray(parts) && parts.length > 0 && parts.length <= MAX_PARTS
-    && parts.every((p: Partial<PartLink> | null) => typeof p?.url === 'string' && /^\/(?![/\\])/.test(p.url) && Number.isSafeInteger(p.bytes) && (p.bytes as number) > 0)
+    && parts.every((p: Partial<PartLink> | null) => typeof p?.url === 'string' && PART_PATH.test(p.url) && Number.isSafeInteger(p.bytes) && (p.bytes as number) > 0)
     ? parts : undefined;
 }
 
