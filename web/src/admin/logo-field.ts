@@ -84,6 +84,8 @@ export function logoField(announce: (message: string) => void): LogoField {
     const resolved = new URL(url, location.href);
     // The CSP allows images from this origin only; a logo served elsewhere is linked, not loaded.
     if (resolved.origin === location.origin) return image(resolved.pathname + resolved.search, 'Current logo');
+    // Only an https address becomes a link (never javascript: or data:, whatever the server said).
+    if (resolved.protocol !== 'https:') return h('span', {}, 'The current logo is served from elsewhere.');
     return h('a', { href: resolved.href, target: '_blank', rel: 'noopener noreferrer' }, 'View the current logo');
   }
 
