@@ -160,6 +160,35 @@ describeBrowser('inbox page', () => {
     expect(await page.getByRole('button', { name: /^Open “Blood test results” from / }).count()).toBe(1);
   });
 
+  it('names the time zone of every date in the list, as the notification email does (UTC there)', async () => {
+    const page = await aPage();
+    await signIn(page);
+
+    const times = await page.locator('#list time').allTextContents();
+
+    expect(times).toHaveLength(4);
+    expect(times).toContain('Nov 28, 2026, 10:00 AM UTC');
+    for (const time of times) expect(time).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC$/);
+  });
+
+  it('keeps a long address inside the code card on a phone', async () => {
+    const page = await aPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${origin}/inbox/acme`);
+    await page.getByLabel('Email address').fill('a.very.long.address.for.the.inbox.1796553260878@example-clinic.example');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+
+    const overflow = await page.evaluate(() => {
+      const card = document.getElementById('view-code')!.getBoundingClientRect();
+      const address = document.getElementById('code-address')!.getBoundingClientRect();
+      return { right: address.right - card.right, page: document.documentElement.scrollWidth };
+    });
+
+    expect(overflow.right).toBeLessThanOrEqual(-20);
+    expect(overflow.page).toBeLessThanOrEqual(390);
+  });
+
   it('signs out and then asks for the address again', async () => {
     const page = await aPage();
     await signIn(page);
