@@ -246,6 +246,15 @@ describeBrowser('admin console', () => {
     expect(new Set(tops).size).toBe(1);
   });
 
+  it('lines up the message filters side by side, though only the recipient box has a hint', async () => {
+    const page = await signedIn();
+    await openSection(page, 'Messages');
+    const boxes = await Promise.all(['Recipient', 'Status'].map(async (name) => page.getByLabel(name, { exact: true }).boundingBox()));
+
+    expect(boxes[0]!.x + boxes[0]!.width).toBeLessThan(boxes[1]!.x);
+    expect(Math.abs(boxes[0]!.y - boxes[1]!.y)).toBeLessThanOrEqual(1);
+  });
+
   it('says so, and sends nothing, when no setting was changed', async () => {
     const page = await signedIn();
     await page.getByRole('button', { name: 'Save changes' }).click();
