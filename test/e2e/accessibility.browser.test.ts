@@ -12,7 +12,10 @@
  * Pickup: ready, passcode, code, locked (by codes, and by passcodes), message, reply, reply sent,
  * recovered, and each error (no longer available, incomplete link, reloaded, server error,
  * undecryptable). Inbox: sign-in, code, wrong code, list, empty, message (opened from the list),
- * error, signed out, incomplete address. Set SEALPOST_SCREENSHOTS=<dir> to keep a screenshot of each.
+ * error, signed out, incomplete address. The console too, on this stack's real data (what the
+ * journeys above left: locks, replies, a recovery, Message Center): each tab and a message's detail,
+ * at both sizes (its dialogs and every other state: test/web/admin.a11y.browser.test.ts).
+ * Set SEALPOST_SCREENSHOTS=<dir> to keep a screenshot of each.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +23,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
-import { ERROR_TEXT, axeViolations, cardsWithoutIcon, focusRings, offCentreCodeBoxes, offColourErrors, weakControlEdges } from '../helpers/accessibility.ts';
+import { ERROR_TEXT, axeViolations, cardsWithoutIcon, focusRings, offCentreCodeBoxes, offColourErrors, weakControlBorders, weakControlEdges } from '../helpers/accessibility.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
+import { openConsoleSection, signInToConsole } from '../web/admin-server.ts';
 import { RED_PNG } from '../web/pickup-fixtures.ts';
 
 const SIZES = [{ name: 'desktop', width: 1280, height: 800 }, { name: 'phone', width: 390, height: 844 }] as const;
@@ -292,6 +296,34 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await check(page, 'inbox-incomplete');
   });
 
+  it('passes on the console with the real data the pages above left: each tab and a message\'s history, at both sizes', async () => {
+    const page = await signInToConsole(await aPage(), stack.appUrl, stack.adminKey);
+    const problems: string[] = [];
+    const run = async (where: string): Promise<void> => {
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        if (SHOTS) await page.screenshot({ path: join(SHOTS, `${where}-${size.name}.png`), fullPage: true });
+        problems.push(...[...await axeViolations(page), ...await weakControlBorders(page), ...await offColourErrors(page)].map((v) => `${where} @ ${size.name}: ${v}`));
+        covered.push(`${where} @ ${size.name}`);
+      }
+      await page.setViewportSize(SIZES[0]);
+    };
+
+    await run('console-settings');
+    for (const [tab, where] of [['API keys', 'console-keys'], ['Webhooks', 'console-webhooks'], ['Messages', 'console-messages'], ['Activity', 'console-activity']] as const) {
+      await openConsoleSection(page, tab);
+      await run(where);
+    }
+    await openConsoleSection(page, 'Messages');
+    await page.getByLabel('Recipient', { exact: true }).fill('guarded@');
+    await page.locator('button[data-message-id]').first().click();
+    await page.getByRole('heading', { level: 3, name: 'Message to guarded@example.com' }).waitFor();
+    expect(await page.locator('#panel-messages').innerText()).toContain('locked out for 15 minutes');
+    await run('console-message');
+
+    expect(problems.join('\n')).toBe('');
+  });
+
   it('opens a message that needs a passcode and a code, and replies, with the keyboard alone', async () => {
     const page = await aPage((await send('keys@example.com', { passcode: PASSCODE, verification: 'email-code' })).url);
     await page.getByLabel('Passcode', { exact: true }).waitFor();
@@ -356,10 +388,14 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     expect(await page.locator('#signed-out').isVisible()).toBe(true);
   });
 
-  it('covered every state at both sizes and in dark mode', () => {
+  it('covered every state at both sizes (the recipient pages in dark mode too)', () => {
     const states = ['pickup-ready', 'pickup-passcode', 'pickup-code', 'pickup-locked', 'pickup-passcode-locked', 'pickup-message', 'pickup-reply',
       'pickup-reply-sent', 'pickup-reloaded', 'pickup-recovered', 'pickup-unavailable', 'pickup-incomplete', 'pickup-error', 'pickup-undecryptable',
       'inbox-sign-in', 'inbox-code', 'inbox-code-wrong', 'inbox-list', 'inbox-message', 'inbox-empty', 'inbox-error', 'inbox-signed-out', 'inbox-incomplete'];
-    expect([...covered].sort()).toEqual(states.flatMap((s) => ['desktop', 'phone', 'dark'].map((size) => `${s} @ ${size}`)).sort());
+    const consoleStates = ['console-settings', 'console-keys', 'console-webhooks', 'console-messages', 'console-activity', 'console-message'];
+    expect([...covered].sort()).toEqual([
+      ...states.flatMap((s) => ['desktop', 'phone', 'dark'].map((size) => `${s} @ ${size}`)),
+      ...consoleStates.flatMap((s) => ['desktop', 'phone'].map((size) => `${s} @ ${size}`)),
+    ].sort());
   });
 }, { timeout: 180_000 });
