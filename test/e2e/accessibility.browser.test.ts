@@ -12,7 +12,7 @@
  * Pickup: ready, passcode, code, locked (by codes, and by passcodes), message, reply, reply sent,
  * recovered, and each error (no longer available, incomplete link, reloaded, server error,
  * undecryptable). Inbox: sign-in, code, wrong code, list, empty, message (opened from the list),
- * error, signed out, incomplete address. The console too, on this stack's real data (what the
+ * error, signed out, incomplete address, locked. The console too, on this stack's real data (what the
  * journeys above left: locks, replies, a recovery, Message Center): each tab and a message's detail,
  * at both sizes (its dialogs and every other state: test/web/admin.a11y.browser.test.ts).
  * Set SEALPOST_SCREENSHOTS=<dir> to keep a screenshot of each.
@@ -243,7 +243,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await check(page, 'pickup-undecryptable');
   });
 
-  it('passes on the inbox: sign-in, code, wrong code, list, message opened from it, empty, error, signed out, incomplete', async () => {
+  it('passes on the inbox: sign-in, code, wrong code, list, message opened from it, empty, error, signed out, incomplete, locked', async () => {
     const address = 'inbox@example.com';
     const labelled = await send(address, { label: 'Appointment confirmed' });
     const plain = await send(address, { label: undefined, attachments: [] });
@@ -294,6 +294,18 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.goto(`${stack.appUrl}/inbox`);
     await heading(page, 'This address is incomplete');
     await check(page, 'inbox-incomplete');
+
+    await page.goto(`${stack.appUrl}/inbox/demo`);
+    await page.getByLabel('Email address').fill(address);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await heading(page, 'Check your email');
+    for (let i = 0; i < 6 && !(await page.locator('#code-error').textContent())?.includes('paused until'); i++) {
+      await page.getByLabel('6-digit code').fill('000000');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForFunction(() => document.getElementById('code-button')?.getAttribute('aria-busy') !== 'true' && document.getElementById('code-error')?.textContent !== '');
+    }
+    expect(await page.getByLabel('6-digit code').isDisabled()).toBe(true);
+    await check(page, 'inbox-locked');
   });
 
   it('passes on the console with the real data the pages above left: each tab and a message\'s history, at both sizes', async () => {
@@ -391,7 +403,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
   it('covered every state at both sizes (the recipient pages in dark mode too)', () => {
     const states = ['pickup-ready', 'pickup-passcode', 'pickup-code', 'pickup-locked', 'pickup-passcode-locked', 'pickup-message', 'pickup-reply',
       'pickup-reply-sent', 'pickup-reloaded', 'pickup-recovered', 'pickup-unavailable', 'pickup-incomplete', 'pickup-error', 'pickup-undecryptable',
-      'inbox-sign-in', 'inbox-code', 'inbox-code-wrong', 'inbox-list', 'inbox-message', 'inbox-empty', 'inbox-error', 'inbox-signed-out', 'inbox-incomplete'];
+      'inbox-sign-in', 'inbox-code', 'inbox-code-wrong', 'inbox-list', 'inbox-message', 'inbox-empty', 'inbox-error', 'inbox-signed-out', 'inbox-incomplete', 'inbox-locked'];
     const consoleStates = ['console-settings', 'console-keys', 'console-webhooks', 'console-messages', 'console-activity', 'console-message'];
     expect([...covered].sort()).toEqual([
       ...states.flatMap((s) => ['desktop', 'phone', 'dark'].map((size) => `${s} @ ${size}`)),

@@ -88,7 +88,7 @@ describeBrowser('inbox page', () => {
       window.alert = () => { (window as Window & { __alerted?: boolean }).__alerted = true; };
     });
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of (401|404)/.test(message.text())) problems.push(`console: ${message.text()}`);
+      if (message.type() === 'error' && !/status of (401|404|429)/.test(message.text())) problems.push(`console: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     return page;
@@ -187,6 +187,41 @@ describeBrowser('inbox page', () => {
 
     expect(overflow.right).toBeLessThanOrEqual(-20);
     expect(overflow.page).toBeLessThanOrEqual(390);
+  });
+
+  it('locks sign-in after too many wrong codes: says until when in the recipient\'s time zone, disables the code form for that address only', async () => {
+    const page = await aPage();
+    clock.advanceDays(1 / 24 / 60);
+    await page.goto(`${origin}/inbox/acme`);
+    await page.getByLabel('Email address').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    const code = page.getByLabel('6-digit code');
+    await code.waitFor();
+    const error = page.locator('#code-error');
+    for (let i = 0; i < 6 && !(await error.textContent())?.includes('paused'); i++) {
+      await code.fill('000000');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForFunction(() => document.getElementById('code-button')?.getAttribute('aria-busy') !== 'true' && document.getElementById('code-error')?.textContent !== '');
+    }
+
+    expect(await error.textContent()).toMatch(/^Too many wrong codes\. For your security, signing in is paused until \d{1,2}:\d{2} [AP]M UTC \(about 15 minutes\); then ask for a new code\.$/);
+    expect(await code.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sign in' }).isDisabled()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code-back');
+
+    await page.getByRole('button', { name: 'Use another address or send a new code' }).click();
+    await page.getByLabel('Email address').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    expect(await code.isDisabled()).toBe(true);
+    expect(await error.textContent()).toContain('paused until');
+
+    await page.getByRole('button', { name: 'Use another address or send a new code' }).click();
+    await page.getByLabel('Email address').fill('carol@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    expect(await code.isDisabled()).toBe(false);
+    expect(await error.isHidden()).toBe(true);
   });
 
   it('signs out and then asks for the address again', async () => {
