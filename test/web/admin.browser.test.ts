@@ -565,6 +565,24 @@ describeBrowser('admin console', () => {
     expect(ring).toEqual({ text: 'Activity', outline: 'solid', width: '3px' });
   });
 
+  it('gives an event\'s sentence the whole width of its row on a phone, under its time and type', async () => {
+    const page = await signedIn({ width: 390, height: 844 });
+    await openSection(page, 'Activity');
+    await page.locator('.history-item').first().waitFor();
+
+    const rows = await page.locator('.history-item').evaluateAll((items) => items.map((item) => {
+      const box = item.getBoundingClientRect();
+      const text = item.querySelector('.history-text')!.getBoundingClientRect();
+      const type = item.querySelector('.event-type')!.getBoundingClientRect();
+      const time = item.querySelector('time')!.getBoundingClientRect();
+      return { share: text.width / (box.width - 15), typeBesideTime: Math.abs(type.top - time.top) < 4, textBelow: text.top >= time.bottom - 1 };
+    }));
+
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toEqual({ share: expect.any(Number), typeBesideTime: true, textBelow: true });
+    expect(Math.min(...rows.map((r) => r.share))).toBeGreaterThan(0.95);
+  });
+
   it('fits a phone screen without sideways scrolling', async () => {
     const page = await signedIn({ width: 375, height: 740 });
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
