@@ -114,7 +114,7 @@ describeBrowser('admin console on the real stack', () => {
 
       await expect.poll(() => card.locator('.result').textContent()).toBe('Test event delivered (HTTP 204).');
       expect(receiver.received).toHaveLength(1);
-      await expect.poll(() => last.innerText()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M · test event · delivered \(HTTP 204\)$/);
+      await expect.poll(() => last.innerText()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC · test event · delivered \(HTTP 204\)$/);
       // The key stays in the tab's session: a reload is still signed in.
       await page.reload();
       await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();

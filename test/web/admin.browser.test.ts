@@ -453,11 +453,12 @@ describeBrowser('admin console', () => {
     await dialog.getByRole('button', { name: 'Change expiry' }).click();
     await expect.poll(() => dialog.getByRole('alert').innerText()).toContain('from 1 to');
     await days.fill('3');
-    await expect(dialog.getByRole('status').innerText()).resolves.toMatch(/^It will then expire on /);
+    // Every time the console writes names its zone, as the emails do (this browser's zone is UTC).
+    await expect(dialog.getByRole('status').innerText()).resolves.toMatch(/^It will then expire on [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC\.$/);
     await dialog.getByRole('button', { name: 'Change expiry' }).click();
 
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(() => status(page).textContent()).toMatch(/^Message msg002 now expires /);
+    await expect.poll(() => status(page).textContent()).toMatch(/^Message msg002 now expires .* UTC\.$/);
     expect(server.requests.filter((r) => r.method === 'PATCH').map((r) => [r.url, JSON.parse(r.body)])).toEqual([['/v1/messages/msg002', { expiresInDays: 3 }]]);
     await expect(page.getByRole('list', { name: 'History of message msg002' }).locator('li').first().innerText()).resolves.toContain('Expiry changed by you');
   });
@@ -499,7 +500,7 @@ describeBrowser('admin console', () => {
     expect(first).toMatch(/Opened by patient29@example\.com[\s\S]*Notification emailed to patient29@example\.com[\s\S]*Sent by key/);
     await page.getByRole('button', { name: 'Load older events' }).click();
     await expect.poll(() => groups.count()).toBe(31);
-    await expect(page.getByRole('button', { name: 'Load older events' }).isHidden()).resolves.toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: 'Load older events' }).isHidden()).toBe(true);
     await expect(groups.last().innerText()).resolves.toMatch(/^Organisation · 50 events[\s\S]*API key created by the operator \(scope send\)/);
     expect(server.requests.filter((r) => r.url.startsWith('/v1/events')).map((r) => new URL(r.url, server.origin).searchParams.get('order'))).toEqual(['newest', 'newest']);
 
@@ -581,6 +582,21 @@ describeBrowser('admin console', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row).toEqual({ share: expect.any(Number), typeBesideTime: true, textBelow: true });
     expect(Math.min(...rows.map((r) => r.share))).toBeGreaterThan(0.95);
+  });
+
+  it('keeps each event\'s time, zone included, clear of its sentence on a wide screen', async () => {
+    const page = await signedIn({ width: 1280, height: 800 });
+    await openSection(page, 'Activity');
+    await page.locator('.history-item').first().waitFor();
+
+    const overlaps = await page.locator('.history-item').evaluateAll((items) => items.flatMap((item) => {
+      const time = item.querySelector('time')!;
+      const text = item.querySelector('.history-text')!.getBoundingClientRect();
+      return time.getBoundingClientRect().right > text.left || time.scrollWidth > time.clientWidth ? [time.textContent] : [];
+    }));
+
+    expect(await page.locator('.history-item time').first().textContent()).toMatch(/ UTC$/);
+    expect(overlaps).toEqual([]);
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
