@@ -171,6 +171,24 @@ describeBrowser('inbox page', () => {
     for (const time of times) expect(time).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC$/);
   });
 
+  it('wraps a row\'s facts between them, never inside a date or a size, on a phone and a wide screen', async () => {
+    const page = await aPage();
+    // At most 5 codes an hour for one address: this suite signs Alice in more often than that.
+    clock.advanceDays(1 / 24);
+    await signIn(page);
+
+    for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }, { width: 320, height: 640 }]) {
+      await page.setViewportSize(size);
+      // One line each: no taller than one line box of the row's text.
+      const pieces = await page.locator('#list .meta-piece').evaluateAll((spans) => spans.map((span) => ({
+        text: span.textContent, lines: Math.round(span.getBoundingClientRect().height / parseFloat(getComputedStyle(span.parentElement!).lineHeight)),
+      })));
+      expect(pieces.map((p) => p.text)).toContain('2 attachments, 1.5 kB');
+      expect(pieces.filter((p) => p.lines !== 1), `${size.width} px`).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${size.width} px`).toBeLessThanOrEqual(size.width);
+    }
+  });
+
   it('keeps a long address inside the code card on a phone', async () => {
     const page = await aPage();
     await page.setViewportSize({ width: 390, height: 844 });

@@ -123,11 +123,12 @@ function start(): void {
     return h('li', { class: message.read ? 'item' : 'item item-unread' },
       h('div', { class: 'item-main' },
         h('p', { class: message.label === undefined ? 'item-title item-title-plain' : 'item-title' }, title, ' ', badges),
+        // A date or a size wraps as a whole ("16 bytes", not "16" then "bytes"), never inside itself.
         h('p', { class: 'item-meta' },
           message.label === undefined ? null : `${message.sender} · `,
-          'Received ', h('time', { datetime: message.createdAt }, formatDate(message.createdAt)),
-          files ? ` · ${files}` : null),
-        h('p', { class: 'item-meta' }, 'Available until ', h('time', { datetime: message.expiresAt }, formatDate(message.expiresAt)))),
+          'Received ', h('time', { class: 'meta-piece', datetime: message.createdAt }, formatDate(message.createdAt)),
+          files ? ' · ' : null, files ? h('span', { class: 'meta-piece' }, files) : null),
+        h('p', { class: 'item-meta' }, 'Available until ', h('time', { class: 'meta-piece', datetime: message.expiresAt }, formatDate(message.expiresAt)))),
       open);
   };
 
