@@ -215,6 +215,9 @@ describeBrowser('inbox page', () => {
     await page.getByRole('button', { name: 'Send me a code' }).click();
     const code = page.getByLabel('6-digit code');
     await code.waitFor();
+    // Said before the first try, as the pickup page says it.
+    expect(await page.locator('#code-limit').textContent()).toBe('After 5 wrong codes, signing in with this address pauses for 15 minutes.');
+    expect(await code.getAttribute('aria-describedby')).toContain('code-limit');
     const error = page.locator('#code-error');
     for (let i = 0; i < 6 && !(await error.textContent())?.includes('paused'); i++) {
       await code.fill('000000');
