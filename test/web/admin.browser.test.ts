@@ -98,6 +98,19 @@ describeBrowser('admin console', () => {
     expect(await storage(page)).toEqual({ session: {}, local: 0 });
   });
 
+  it('says where npm start\'s admin key is found again only when the console runs on this machine', async () => {
+    const page = await aPage();
+    await page.goto(`${server.origin}/admin`);
+    const hint = page.locator('#admin-key-hint');
+    await expect.poll(() => hint.textContent()).toBe('It is kept in this browser tab only, and forgotten when you sign out or close the tab. Running npm start? Its banner printed an admin key; npm run keys prints it again.');
+
+    // The same console served under a deployment's name says nothing of npm start.
+    await page.route('https://console.example/**', async (route) => route.fulfill({ response: await route.fetch({ url: route.request().url().replace('https://console.example', server.origin) }) }));
+    await page.goto('https://console.example/admin');
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the admin console' }).waitFor();
+    expect(await hint.textContent()).toBe('It is kept in this browser tab only, and forgotten when you sign out or close the tab.');
+  });
+
   it('signs in with the keyboard alone, keeping the key in the tab session only', async () => {
     const page = await aPage();
     await page.goto(`${server.origin}/admin`);
