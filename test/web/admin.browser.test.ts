@@ -612,6 +612,20 @@ describeBrowser('admin console', () => {
     expect(overlaps).toEqual([]);
   });
 
+  it('keeps a message\'s times on one line each on a wide screen', async () => {
+    const page = await signedIn({ width: 1280, height: 800 });
+    await openSection(page, 'Messages');
+    await page.locator('button[data-message-id="msg002"]').click();
+    await page.getByRole('heading', { level: 3, name: /^Message to / }).waitFor();
+
+    const times = await page.locator('.facts dd time').evaluateAll((items) => items.map((t) => ({
+      text: t.textContent, lines: Math.round(t.getBoundingClientRect().height / parseFloat(getComputedStyle(t).lineHeight)),
+    })));
+
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    expect(times.filter((t) => t.lines !== 1)).toEqual([]);
+  });
+
   it('fits a phone screen without sideways scrolling', async () => {
     const page = await signedIn({ width: 375, height: 740 });
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
