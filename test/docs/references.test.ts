@@ -81,3 +81,15 @@ describe('the docs\' pointers', () => {
     expect(missingTitle('does a thing', patterns)).toBe(true);
   });
 });
+
+describe('the README as the front door (issue 13)', () => {
+  it('stays short, at most 350 lines, and links the reference it moved into docs/', () => {
+    const readme = read('README.md');
+
+    expect(readme.split('\n').length).toBeLessThanOrEqual(350);
+    for (const page of ['docs/api.md', 'docs/configuration.md', 'docs/architecture.md', 'docs/operations.md']) {
+      expect(existsSync(join(ROOT, page)), page).toBe(true);
+      expect(readme, page).toContain(`(${page})`);
+    }
+  });
+});

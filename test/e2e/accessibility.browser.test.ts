@@ -5,11 +5,17 @@
  * - axe-core reports no violation, at 1280×800 and 390×844, and in dark mode;
  * - the edges of form controls and outlined buttons, and the focus ring of everything Tab reaches,
  *   are at least 3:1 against what is around them (WCAG 1.4.11, which axe does not check);
+ * - the forms as issue 13 asked: every card has its icon, error text is the one red of every page
+ *   (ERROR_TEXT, the console's too), a code box is centred over its button, phone included;
  * - the journeys work with the keyboard alone.
  *
- * Pickup: ready, passcode, code, locked, message, reply, and each error (no longer available,
- * incomplete link, reloaded, server error, undecryptable). Inbox: sign-in, code, list, empty,
- * message (opened from the list), error. Set SEALPOST_SCREENSHOTS=<dir> to keep a screenshot of each.
+ * Pickup: ready, passcode, code, locked (by codes, and by passcodes), message, reply, reply sent,
+ * recovered, and each error (no longer available, incomplete link, reloaded, server error,
+ * undecryptable). Inbox: sign-in, code, wrong code, list, empty, message (opened from the list),
+ * error, signed out, incomplete address, locked. The console too, on this stack's real data (what the
+ * journeys above left: locks, replies, a recovery, Message Center): each tab and a message's detail,
+ * at both sizes and in dark mode (its dialogs and every other state: test/web/admin.a11y.browser.test.ts).
+ * Set SEALPOST_SCREENSHOTS=<dir> to keep a screenshot of each.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +23,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
-import { axeViolations, focusRings, weakControlEdges } from '../helpers/accessibility.ts';
+import { ERROR_TEXT, axeViolations, cardsWithoutIcon, focusRings, offCentreCodeBoxes, offColourErrors, weakControlBorders, weakControlEdges } from '../helpers/accessibility.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
+import { openConsoleSection, signInToConsole } from '../web/admin-server.ts';
 import { RED_PNG } from '../web/pickup-fixtures.ts';
 
 const SIZES = [{ name: 'desktop', width: 1280, height: 800 }, { name: 'phone', width: 390, height: 844 }] as const;
@@ -93,6 +100,9 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
       problems.push(...(await axeViolations(page)).map((v) => `${label}: ${v}`));
       problems.push(...(await weakControlEdges(page)).map((v) => `${label}: edge ${v}`));
       problems.push(...(await focusRings(page)).weak.map((v) => `${label}: ${v}`));
+      problems.push(...(await cardsWithoutIcon(page)).map((v) => `${label}: ${v}`));
+      problems.push(...(await offColourErrors(page)).map((v) => `${label}: error colour ${v}`));
+      problems.push(...(await offCentreCodeBoxes(page)).map((v) => `${label}: code box ${v}`));
       covered.push(`${where} @ ${label}`);
     };
     for (const size of SIZES) {
@@ -123,7 +133,23 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     expect(rings.weak).toEqual(['#faint: no focus ring of 2 px or more', '#named: no focus ring of 2 px or more']);
   });
 
-  it('passes on the pickup page: ready, passcode, code, locked', async () => {
+  it('finds what the forms must not do: a card without its icon, an error in another red, a code box off-centre', async () => {
+    const page = await aPage();
+    await page.setContent(`<!doctype html><html lang="en"><title>t</title><body><main>
+      <section id="bare" class="card"><h1>Check your email</h1>
+        <form><input id="code" class="code-input" style="display:block;box-sizing:border-box;width:200px;text-align:left"><button type="submit" style="display:block;width:300px">Go</button></form>
+        <p class="form-error" style="color:#d92d20">Wrong.</p></section>
+      <section id="iconed" class="card"><div class="card-icon"><svg width="10" height="10"></svg></div><h1>Fine</h1>
+        <p class="field-error" style="color:${ERROR_TEXT.light}">Also wrong, in the right red.</p></section></main></body></html>`);
+
+    expect(await cardsWithoutIcon(page)).toEqual(['#bare: no card icon']);
+    expect(await offColourErrors(page)).toEqual([`form-error: rgb(217, 45, 32), not ${ERROR_TEXT.light}`]);
+    expect(await offCentreCodeBoxes(page)).toEqual(['#code: 50.0 px off the centre of its button']);
+    await page.locator('#code').evaluate((e) => { e.style.width = '300px'; });
+    expect(await offCentreCodeBoxes(page)).toEqual(['#code: digits aligned left']);
+  });
+
+  it('passes on the pickup page: ready, passcode, code, locked by codes and by passcodes, with the form disabled', async () => {
     const page = await aPage((await send('ready@example.com')).url);
     await page.getByRole('button', { name: 'Open message' }).waitFor();
     await check(page, 'pickup-ready');
@@ -147,9 +173,20 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
       await expect.poll(() => page.locator('#code-error').textContent()).toMatch(i < 3 ? new RegExp(`${3 - i} attempts? left`) : /paused until/);
     }
     await check(page, 'pickup-locked');
+    expect(await page.getByLabel('6-digit code').isDisabled()).toBe(true);
+
+    await page.goto((await send('passcode-lock@example.com', { passcode: PASSCODE })).url);
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel('Passcode', { exact: true }).fill(`wrong-${i}`);
+      await page.getByRole('button', { name: 'Open message' }).click();
+      await expect.poll(() => page.locator('#open-error').textContent()).toMatch(i < 4 ? new RegExp(`${4 - i} attempts? left`) : /paused until/);
+    }
+    expect(await page.getByLabel('Passcode', { exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Open message' }).isDisabled()).toBe(true);
+    await check(page, 'pickup-passcode-locked');
   });
 
-  it('passes on the pickup page: message, reply, reloaded', async () => {
+  it('passes on the pickup page: message, reply, reply sent, reloaded, recovered', async () => {
     const page = await aPage((await send('reader@example.com')).url);
     await page.getByRole('button', { name: 'Open message' }).click();
     await heading(page, 'Lab results');
@@ -160,9 +197,22 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.getByLabel('Your reply').waitFor();
     await check(page, 'pickup-reply');
 
+    await page.getByLabel('Your reply').fill('Thank you.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect.poll(() => page.locator('.reply-status').textContent(), { timeout: 15_000 }).toContain('sent securely');
+    await check(page, 'pickup-reply-sent');
+
     await page.reload();
     await heading(page, 'Open the link in your email again');
     await check(page, 'pickup-reloaded');
+
+    const { id } = await send('recovered@example.com');
+    const recovery = await fetch(`${stack.appUrl}/v1/admin/messages/${id}/recover`, { method: 'POST', headers: { Authorization: `Bearer ${stack.adminKey}` } });
+    expect(recovery.status).toBe(201);
+    await page.goto((await recovery.json() as { url: string }).url);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.locator('.recovery-note').waitFor();
+    await check(page, 'pickup-recovered');
   });
 
   it('passes on the pickup page\'s errors: no longer available, incomplete link, server error, undecryptable', async () => {
@@ -193,7 +243,7 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await check(page, 'pickup-undecryptable');
   });
 
-  it('passes on the inbox: sign-in, code, list, message opened from it, empty, error', async () => {
+  it('passes on the inbox: sign-in, code, wrong code, list, message opened from it, empty, error, signed out, incomplete, locked', async () => {
     const address = 'inbox@example.com';
     const labelled = await send(address, { label: 'Appointment confirmed' });
     const plain = await send(address, { label: undefined, attachments: [] });
@@ -205,6 +255,11 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await heading(page, 'Check your email');
     await check(page, 'inbox-code');
+
+    await page.getByLabel('6-digit code').fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#code-error').textContent()).toContain('not right');
+    await check(page, 'inbox-code-wrong');
 
     await page.getByLabel('6-digit code').fill(await lastCode(address, 'sign-in code'));
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -228,6 +283,63 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.reload();
     await heading(page, 'Something went wrong');
     await check(page, 'inbox-error');
+
+    await page.unroute('**/inbox/api/demo/messages');
+    await page.reload();
+    await page.locator('#list-empty').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signed-out').waitFor();
+    await check(page, 'inbox-signed-out');
+
+    await page.goto(`${stack.appUrl}/inbox`);
+    await heading(page, 'This address is incomplete');
+    await check(page, 'inbox-incomplete');
+
+    await page.goto(`${stack.appUrl}/inbox/demo`);
+    await page.getByLabel('Email address').fill(address);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await heading(page, 'Check your email');
+    for (let i = 0; i < 6 && !(await page.locator('#code-error').textContent())?.includes('paused until'); i++) {
+      await page.getByLabel('6-digit code').fill('000000');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForFunction(() => document.getElementById('code-button')?.getAttribute('aria-busy') !== 'true' && document.getElementById('code-error')?.textContent !== '');
+    }
+    expect(await page.getByLabel('6-digit code').isDisabled()).toBe(true);
+    await check(page, 'inbox-locked');
+  });
+
+  it('passes on the console with the real data the pages above left: each tab and a message\'s history, at both sizes and in dark mode', async () => {
+    const page = await signInToConsole(await aPage(), stack.appUrl, stack.adminKey);
+    const problems: string[] = [];
+    const run = async (where: string): Promise<void> => {
+      const pass = async (label: string): Promise<void> => {
+        if (SHOTS) await page.screenshot({ path: join(SHOTS, `${where}-${label}.png`), fullPage: true });
+        problems.push(...[...await axeViolations(page), ...await weakControlBorders(page), ...await offColourErrors(page)].map((v) => `${where} @ ${label}: ${v}`));
+        covered.push(`${where} @ ${label}`);
+      };
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        await pass(size.name);
+      }
+      await page.setViewportSize(SIZES[0]);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await pass('dark');
+      await page.emulateMedia({ colorScheme: 'light' });
+    };
+
+    await run('console-settings');
+    for (const [tab, where] of [['API keys', 'console-keys'], ['Webhooks', 'console-webhooks'], ['Messages', 'console-messages'], ['Activity', 'console-activity']] as const) {
+      await openConsoleSection(page, tab);
+      await run(where);
+    }
+    await openConsoleSection(page, 'Messages');
+    await page.getByLabel('Recipient', { exact: true }).fill('guarded@');
+    await page.locator('button[data-message-id]').first().click();
+    await page.getByRole('heading', { level: 3, name: 'Message to guarded@example.com' }).waitFor();
+    expect(await page.locator('#panel-messages').innerText()).toContain('locked out for 15 minutes');
+    await run('console-message');
+
+    expect(problems.join('\n')).toBe('');
   });
 
   it('opens a message that needs a passcode and a code, and replies, with the keyboard alone', async () => {
@@ -295,9 +407,10 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
   });
 
   it('covered every state at both sizes and in dark mode', () => {
-    const states = ['pickup-ready', 'pickup-passcode', 'pickup-code', 'pickup-locked', 'pickup-message', 'pickup-reply', 'pickup-reloaded',
-      'pickup-unavailable', 'pickup-incomplete', 'pickup-error', 'pickup-undecryptable',
-      'inbox-sign-in', 'inbox-code', 'inbox-list', 'inbox-message', 'inbox-empty', 'inbox-error'];
-    expect([...covered].sort()).toEqual(states.flatMap((s) => ['desktop', 'phone', 'dark'].map((size) => `${s} @ ${size}`)).sort());
+    const states = ['pickup-ready', 'pickup-passcode', 'pickup-code', 'pickup-locked', 'pickup-passcode-locked', 'pickup-message', 'pickup-reply',
+      'pickup-reply-sent', 'pickup-reloaded', 'pickup-recovered', 'pickup-unavailable', 'pickup-incomplete', 'pickup-error', 'pickup-undecryptable',
+      'inbox-sign-in', 'inbox-code', 'inbox-code-wrong', 'inbox-list', 'inbox-message', 'inbox-empty', 'inbox-error', 'inbox-signed-out', 'inbox-incomplete', 'inbox-locked'];
+    const consoleStates = ['console-settings', 'console-keys', 'console-webhooks', 'console-messages', 'console-activity', 'console-message'];
+    expect([...covered].sort()).toEqual([...states, ...consoleStates].flatMap((s) => ['desktop', 'phone', 'dark'].map((size) => `${s} @ ${size}`)).sort());
   });
 }, { timeout: 180_000 });

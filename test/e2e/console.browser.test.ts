@@ -1,13 +1,15 @@
 /**
  * The admin console against the real local stack (the API, dynalite, the KMS stand-in), in
  * Chromium: sign in with the admin key npm start prints, rename and recolour the organisation,
- * create a send key that then sends, and see the change in the audit trail the API returns.
+ * create a send key that then sends, and see the change in the audit trail the API returns; add a
+ * webhook to a receiver on this machine (local mode says why http:// is allowed) and test it.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
+import { startReceiver } from '../helpers/webhook-receiver.ts';
 import { openConsoleSection, signInToConsole } from '../web/admin-server.ts';
 
 describeBrowser('admin console on the real stack', () => {
@@ -91,5 +93,37 @@ describeBrowser('admin console on the real stack', () => {
     expect(status.events.map((e) => e.type)).toEqual(['created', 'notified', 'expiry_changed', 'recovered']);
     await expect.poll(() => page.getByRole('list', { name: `History of message ${id}` }).innerText()).toMatch(/Recovery link issued by you[\s\S]*Expiry changed by you/);
     await context.close();
+  });
+
+  it('adds a webhook to a receiver on this machine, which local mode says it allows, and shows a delivered test as the last delivery, also after a reload', async () => {
+    const receiver = await startReceiver();
+    const context = await browser.newContext({ timezoneId: 'UTC' });
+    try {
+      const page = await signInToConsole(await context.newPage(), stack.appUrl, stack.adminKey);
+      await openConsoleSection(page, 'Webhooks');
+      const url = page.getByLabel('Endpoint URL');
+      expect(await page.locator(`#${await url.getAttribute('id')}-hint`).textContent()).toContain('local mode (npm start), which also accepts http://');
+
+      await url.fill(receiver.url);
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByRole('button', { name: 'Done, I have stored it' }).click();
+      const card = page.getByRole('listitem').filter({ hasText: receiver.url });
+      const last = card.getByRole('definition').filter({ hasText: /test event|none yet/ });
+      await expect.poll(() => last.innerText()).toBe('none yet');
+      await card.getByRole('button', { name: 'Send test event' }).click();
+
+      await expect.poll(() => card.locator('.result').textContent()).toBe('Test event delivered (HTTP 204).');
+      expect(receiver.received).toHaveLength(1);
+      await expect.poll(() => last.innerText()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC · test event · delivered \(HTTP 204\)$/);
+      // The key stays in the tab's session: a reload is still signed in.
+      await page.reload();
+      await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
+      await openConsoleSection(page, 'Webhooks');
+      await expect.poll(() => page.getByRole('listitem').filter({ hasText: receiver.url }).getByRole('definition').filter({ hasText: /test event|none yet/ }).innerText())
+        .toContain('test event · delivered (HTTP 204)');
+    } finally {
+      await context.close();
+      await receiver.close();
+    }
   });
 });

@@ -208,3 +208,48 @@ export async function tabTo(page: Page, target: Locator, max = 60): Promise<void
   }
   throw new Error(`Tab never reached ${target.toString()}`);
 }
+
+// ---- What the issue "What people see" asked of every page's forms, checked on whatever state is shown ----
+
+/**
+ * The one colour of error text on every page, in light and dark mode: recipient.css's --error
+ * (pickup, inbox, reply form) and admin.css's --danger (console) are the same red.
+ */
+export const ERROR_TEXT = { light: 'rgb(180, 35, 24)', dark: 'rgb(255, 138, 128)' } as const;
+
+/** Visible error lines (form, field, reply, result) whose colour is not ERROR_TEXT for the page's colour scheme, as "what: colour". */
+export async function offColourErrors(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const expected = matchMedia('(prefers-color-scheme: dark)').matches ? ${JSON.stringify(ERROR_TEXT.dark)} : ${JSON.stringify(ERROR_TEXT.light)};
+    return [...document.querySelectorAll('.form-error, .field-error, .reply-error, .result-bad')]
+      .filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]') && el.textContent.trim() !== '')
+      .map((el) => { const colour = getComputedStyle(el).color; return colour === expected ? '' : (el.id ? '#' + el.id : el.className) + ': ' + colour + ', not ' + expected; })
+      .filter(Boolean);
+  })()`);
+}
+
+/**
+ * Visible code boxes (input.code-input) that are not centred over their form's submit button (by
+ * more than 1 px), or whose digits are not centred in the box.
+ */
+export async function offCentreCodeBoxes(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => [...document.querySelectorAll('input.code-input')]
+    .filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]'))
+    .map((input) => {
+      const button = input.form && input.form.querySelector('button[type=submit]');
+      if (!button) return '#' + input.id + ': no submit button in its form';
+      const a = input.getBoundingClientRect(), b = button.getBoundingClientRect();
+      const off = Math.abs((a.left + a.right) / 2 - (b.left + b.right) / 2);
+      if (off > 1) return '#' + input.id + ': ' + off.toFixed(1) + ' px off the centre of its button';
+      const align = getComputedStyle(input).textAlign;
+      return align === 'center' ? '' : '#' + input.id + ': digits aligned ' + align;
+    }).filter(Boolean))()`);
+}
+
+/** Visible cards (main > section.card) without the round icon the other cards have. */
+export async function cardsWithoutIcon(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => [...document.querySelectorAll('main > section.card')]
+    .filter((card) => !card.hidden && card.getClientRects().length > 0)
+    .filter((card) => { const icon = card.querySelector(':scope > .card-icon'); return !icon || icon.getClientRects().length === 0 || !icon.querySelector('svg'); })
+    .map((card) => '#' + card.id + ': no card icon'))()`);
+}

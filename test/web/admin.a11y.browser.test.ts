@@ -18,7 +18,7 @@ import { securityHeaders } from '../../functions/http/middleware/security-header
 import { faviconRoutes } from '../../functions/http/routes/favicon.ts';
 import { openApiRoutes } from '../../functions/http/routes/openapi.ts';
 import { buildWeb } from '../../web/build.ts';
-import { axeViolations, tabTo, VIEWPORTS, weakControlBorders, weakFocusRings } from '../helpers/accessibility.ts';
+import { axeViolations, offColourErrors, tabTo, VIEWPORTS, weakControlBorders, weakFocusRings } from '../helpers/accessibility.ts';
 import { describeBrowser, launchChromium } from '../helpers/browser.ts';
 import { SEND_KEY_ID, openConsoleSection, signInToConsole, startAdminServer, type AdminServer } from './admin-server.ts';
 
@@ -68,15 +68,19 @@ describeBrowser('accessibility of the admin console and the API reference', () =
   const messageButton = (page: Page, id: string) => page.locator(`button[data-message-id="${id}"]`);
 
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
-    it(`finds no axe violation on the sign-in screen, empty and with an error, at ${size} size`, async () => {
+    it(`finds no axe violation on the sign-in screen, empty and with an error, whose field, focus rings and error red are the recipient pages', at ${size} size`, async () => {
       const page = await aPage(viewport);
       await page.goto(`${server.origin}/admin`);
       await page.getByRole('heading', { level: 1, name: 'Sign in to the admin console' }).waitFor();
       const found = await axeViolations(page);
+      found.push(...await weakControlBorders(page), ...await weakFocusRings(page, 10));
 
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.locator('#admin-key-error').waitFor();
-      found.push(...await axeViolations(page));
+      found.push(...await axeViolations(page), ...await offColourErrors(page));
+      await page.emulateMedia({ colorScheme: 'dark' });
+      found.push(...(await offColourErrors(page)).map((v) => `dark: ${v}`));
+      await page.emulateMedia({ colorScheme: 'light' });
 
       expect(found).toEqual([]);
     });
@@ -89,7 +93,7 @@ describeBrowser('accessibility of the admin console and the API reference', () =
       await page.locator('.field-error', { hasText: 'contrast' }).waitFor();
       await page.getByLabel(/^Logo/).setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(101 * 1024) });
       await page.locator('.field-error', { hasText: 'larger than 100 KB' }).waitFor();
-      found.push(...await axeViolations(page));
+      found.push(...await axeViolations(page), ...await offColourErrors(page));
       await page.getByRole('button', { name: 'Discard changes' }).click();
       await page.getByLabel('Portal hostnames').fill('secure.demo-clinic.example\nnew.demo-clinic.example');
       await page.getByRole('button', { name: 'Save changes' }).click();

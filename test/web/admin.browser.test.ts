@@ -98,6 +98,19 @@ describeBrowser('admin console', () => {
     expect(await storage(page)).toEqual({ session: {}, local: 0 });
   });
 
+  it('says where npm start\'s admin key is found again only when the console runs on this machine', async () => {
+    const page = await aPage();
+    await page.goto(`${server.origin}/admin`);
+    const hint = page.locator('#admin-key-hint');
+    await expect.poll(() => hint.textContent()).toBe('It is kept in this browser tab only, and forgotten when you sign out or close the tab. Running npm start? Its banner printed an admin key; npm run keys prints it again.');
+
+    // The same console served under a deployment's name says nothing of npm start.
+    await page.route('https://console.example/**', async (route) => route.fulfill({ response: await route.fetch({ url: route.request().url().replace('https://console.example', server.origin) }) }));
+    await page.goto('https://console.example/admin');
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the admin console' }).waitFor();
+    expect(await hint.textContent()).toBe('It is kept in this browser tab only, and forgotten when you sign out or close the tab.');
+  });
+
   it('signs in with the keyboard alone, keeping the key in the tab session only', async () => {
     const page = await aPage();
     await page.goto(`${server.origin}/admin`);
@@ -244,6 +257,15 @@ describeBrowser('admin console', () => {
     const tops = await Promise.all(['Organisation name', 'Sender address', 'Reply-to address (optional)'].map(async (name) => (await page.getByLabel(name, { exact: true }).boundingBox())?.y));
 
     expect(new Set(tops).size).toBe(1);
+  });
+
+  it('lines up the message filters side by side, though only the recipient box has a hint', async () => {
+    const page = await signedIn();
+    await openSection(page, 'Messages');
+    const boxes = await Promise.all(['Recipient', 'Status'].map(async (name) => page.getByLabel(name, { exact: true }).boundingBox()));
+
+    expect(boxes[0]!.x + boxes[0]!.width).toBeLessThan(boxes[1]!.x);
+    expect(Math.abs(boxes[0]!.y - boxes[1]!.y)).toBeLessThanOrEqual(1);
   });
 
   it('says so, and sends nothing, when no setting was changed', async () => {
@@ -444,11 +466,12 @@ describeBrowser('admin console', () => {
     await dialog.getByRole('button', { name: 'Change expiry' }).click();
     await expect.poll(() => dialog.getByRole('alert').innerText()).toContain('from 1 to');
     await days.fill('3');
-    await expect(dialog.getByRole('status').innerText()).resolves.toMatch(/^It will then expire on /);
+    // Every time the console writes names its zone, as the emails do (this browser's zone is UTC).
+    await expect(dialog.getByRole('status').innerText()).resolves.toMatch(/^It will then expire on [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC\.$/);
     await dialog.getByRole('button', { name: 'Change expiry' }).click();
 
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(() => status(page).textContent()).toMatch(/^Message msg002 now expires /);
+    await expect.poll(() => status(page).textContent()).toMatch(/^Message msg002 now expires .* UTC\.$/);
     expect(server.requests.filter((r) => r.method === 'PATCH').map((r) => [r.url, JSON.parse(r.body)])).toEqual([['/v1/messages/msg002', { expiresInDays: 3 }]]);
     await expect(page.getByRole('list', { name: 'History of message msg002' }).locator('li').first().innerText()).resolves.toContain('Expiry changed by you');
   });
@@ -555,6 +578,53 @@ describeBrowser('admin console', () => {
       return { text: focused.textContent, outline: getComputedStyle(focused).outlineStyle, width: getComputedStyle(focused).outlineWidth };
     });
     expect(ring).toEqual({ text: 'Activity', outline: 'solid', width: '3px' });
+  });
+
+  it('gives an event\'s sentence the whole width of its row on a phone, under its time and type', async () => {
+    const page = await signedIn({ width: 390, height: 844 });
+    await openSection(page, 'Activity');
+    await page.locator('.history-item').first().waitFor();
+
+    const rows = await page.locator('.history-item').evaluateAll((items) => items.map((item) => {
+      const box = item.getBoundingClientRect();
+      const text = item.querySelector('.history-text')!.getBoundingClientRect();
+      const type = item.querySelector('.event-type')!.getBoundingClientRect();
+      const time = item.querySelector('time')!.getBoundingClientRect();
+      return { share: text.width / (box.width - 15), typeBesideTime: Math.abs(type.top - time.top) < 4, textBelow: text.top >= time.bottom - 1 };
+    }));
+
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toEqual({ share: expect.any(Number), typeBesideTime: true, textBelow: true });
+    expect(Math.min(...rows.map((r) => r.share))).toBeGreaterThan(0.95);
+  });
+
+  it('keeps each event\'s time, zone included, clear of its sentence on a wide screen', async () => {
+    const page = await signedIn({ width: 1280, height: 800 });
+    await openSection(page, 'Activity');
+    await page.locator('.history-item').first().waitFor();
+
+    const overlaps = await page.locator('.history-item').evaluateAll((items) => items.flatMap((item) => {
+      const time = item.querySelector('time')!;
+      const text = item.querySelector('.history-text')!.getBoundingClientRect();
+      return time.getBoundingClientRect().right > text.left || time.scrollWidth > time.clientWidth ? [time.textContent] : [];
+    }));
+
+    expect(await page.locator('.history-item time').first().textContent()).toMatch(/ UTC$/);
+    expect(overlaps).toEqual([]);
+  });
+
+  it('keeps a message\'s times on one line each on a wide screen', async () => {
+    const page = await signedIn({ width: 1280, height: 800 });
+    await openSection(page, 'Messages');
+    await page.locator('button[data-message-id="msg002"]').click();
+    await page.getByRole('heading', { level: 3, name: /^Message to / }).waitFor();
+
+    const times = await page.locator('.facts dd time').evaluateAll((items) => items.map((t) => ({
+      text: t.textContent, lines: Math.round(t.getBoundingClientRect().height / parseFloat(getComputedStyle(t).lineHeight)),
+    })));
+
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    expect(times.filter((t) => t.lines !== 1)).toEqual([]);
   });
 
   it('fits a phone screen without sideways scrolling', async () => {

@@ -88,7 +88,7 @@ describeBrowser('inbox page', () => {
       window.alert = () => { (window as Window & { __alerted?: boolean }).__alerted = true; };
     });
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of (401|404)/.test(message.text())) problems.push(`console: ${message.text()}`);
+      if (message.type() === 'error' && !/status of (401|404|429)/.test(message.text())) problems.push(`console: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     return page;
@@ -158,6 +158,91 @@ describeBrowser('inbox page', () => {
     expect(rows[1]).toContain(`Secure message from ${HOSTILE}`);
     expect(rows[1]).not.toContain('attachment');
     expect(await page.getByRole('button', { name: /^Open “Blood test results” from / }).count()).toBe(1);
+  });
+
+  it('names the time zone of every date in the list, as the notification email does (UTC there)', async () => {
+    const page = await aPage();
+    await signIn(page);
+
+    const times = await page.locator('#list time').allTextContents();
+
+    expect(times).toHaveLength(4);
+    expect(times).toContain('Nov 28, 2026, 10:00 AM UTC');
+    for (const time of times) expect(time).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC$/);
+  });
+
+  it('wraps a row\'s facts between them, never inside a date or a size, on a phone and a wide screen', async () => {
+    const page = await aPage();
+    // At most 5 codes an hour for one address: this suite signs Alice in more often than that.
+    clock.advanceDays(1 / 24);
+    await signIn(page);
+
+    for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }, { width: 320, height: 640 }]) {
+      await page.setViewportSize(size);
+      // One line each: no taller than one line box of the row's text.
+      const pieces = await page.locator('#list .meta-piece').evaluateAll((spans) => spans.map((span) => ({
+        text: span.textContent, lines: Math.round(span.getBoundingClientRect().height / parseFloat(getComputedStyle(span.parentElement!).lineHeight)),
+      })));
+      expect(pieces.map((p) => p.text)).toContain('2 attachments, 1.5 kB');
+      expect(pieces.filter((p) => p.lines !== 1), `${size.width} px`).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${size.width} px`).toBeLessThanOrEqual(size.width);
+    }
+  });
+
+  it('keeps a long address inside the code card on a phone', async () => {
+    const page = await aPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${origin}/inbox/acme`);
+    await page.getByLabel('Email address').fill('a.very.long.address.for.the.inbox.1796553260878@example-clinic.example');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+
+    const overflow = await page.evaluate(() => {
+      const card = document.getElementById('view-code')!.getBoundingClientRect();
+      const address = document.getElementById('code-address')!.getBoundingClientRect();
+      return { right: address.right - card.right, page: document.documentElement.scrollWidth };
+    });
+
+    expect(overflow.right).toBeLessThanOrEqual(-20);
+    expect(overflow.page).toBeLessThanOrEqual(390);
+  });
+
+  it('locks sign-in after too many wrong codes: says until when in the recipient\'s time zone, disables the code form for that address only', async () => {
+    const page = await aPage();
+    clock.advanceDays(1 / 24 / 60);
+    await page.goto(`${origin}/inbox/acme`);
+    await page.getByLabel('Email address').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    const code = page.getByLabel('6-digit code');
+    await code.waitFor();
+    // Said before the first try, as the pickup page says it.
+    expect(await page.locator('#code-limit').textContent()).toBe('After 5 wrong codes, signing in with this address pauses for 15 minutes.');
+    expect(await code.getAttribute('aria-describedby')).toContain('code-limit');
+    const error = page.locator('#code-error');
+    for (let i = 0; i < 6 && !(await error.textContent())?.includes('paused'); i++) {
+      await code.fill('000000');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForFunction(() => document.getElementById('code-button')?.getAttribute('aria-busy') !== 'true' && document.getElementById('code-error')?.textContent !== '');
+    }
+
+    expect(await error.textContent()).toMatch(/^Too many wrong codes\. For your security, signing in is paused until \d{1,2}:\d{2} [AP]M UTC \(about 15 minutes\); then ask for a new code\.$/);
+    expect(await code.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sign in' }).isDisabled()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code-back');
+
+    await page.getByRole('button', { name: 'Use another address or send a new code' }).click();
+    await page.getByLabel('Email address').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    expect(await code.isDisabled()).toBe(true);
+    expect(await error.textContent()).toContain('paused until');
+
+    await page.getByRole('button', { name: 'Use another address or send a new code' }).click();
+    await page.getByLabel('Email address').fill('carol@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    expect(await code.isDisabled()).toBe(false);
+    expect(await error.isHidden()).toBe(true);
   });
 
   it('signs out and then asks for the address again', async () => {

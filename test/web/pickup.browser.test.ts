@@ -197,7 +197,7 @@ describeBrowser('pickup page', () => {
     expect(meta).toContain('<alice@example.com>');
     expect(meta).toContain('Bob Recipient');
     expect(meta).toContain('carol@example.net');
-    expect(meta).toContain('Saturday, March 14, 2026');
+    expect(meta).toMatch(/Saturday, March 14, 2026 at \d{1,2}:\d{2} [AP]M UTC/);
     const body = await page.locator('pre.text-body').innerText();
     expect(body).toContain('Hello Bob,\n\nThe report is attached.\n  Indented line stays indented.');
     await expect(page.getByRole('link', { name: 'https://example.com/report' }).getAttribute('rel')).resolves.toBe('noopener noreferrer');

@@ -105,6 +105,33 @@ describeBrowser('reply form', () => {
     expect(cspErrors).toEqual([]);
   });
 
+  it('draws the file chooser as the page\'s secondary button, not the browser\'s bare grey box, and spaces the buttons apart', async () => {
+    const { page } = await aPage();
+    await page.getByRole('button', { name: 'Reply securely' }).click();
+
+    const chooser = await page.getByLabel('Attach files (optional)').evaluate((input) => {
+      const style = getComputedStyle(input, '::file-selector-button');
+      const page = getComputedStyle(document.documentElement);
+      const probe = document.createElement('span');
+      probe.style.color = page.getPropertyValue('--control-border');
+      document.body.append(probe);
+      const controlBorder = getComputedStyle(probe).color;
+      probe.remove();
+      return { border: `${style.borderTopWidth} ${style.borderTopStyle} ${style.borderTopColor}`, controlBorder, radius: style.borderTopLeftRadius, height: style.minHeight, weight: style.fontWeight };
+    });
+
+    expect(chooser.border).toBe(`1px solid ${chooser.controlBorder}`);
+    expect(chooser).toMatchObject({ radius: '8px', height: '44px', weight: '600' });
+    // The buttons stand apart from the hint above them and from each other, also stacked on a phone.
+    for (const size of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(size);
+      const box = async (selector: string) => (await page.locator(selector).boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
+      const [hint, send, cancel] = [await box('.reply-hint'), await box('button[type=submit]'), await box('.button-secondary')];
+      expect(send.y - (hint.y + hint.height)).toBeGreaterThanOrEqual(12);
+      expect(Math.max(cancel.x - (send.x + send.width), cancel.y - (send.y + send.height))).toBeGreaterThanOrEqual(12);
+    }
+  });
+
   it('sends "Re:" the original subject, the text and the files as base64, then says where it went', async () => {
     const { page, cspErrors } = await aPage();
     await page.getByRole('button', { name: 'Reply securely' }).click();

@@ -242,6 +242,14 @@ for (const tab of tabs) {
   });
 }
 
+// npm start serves the console from this machine and prints an admin key in its banner, which the
+// requests it logs may have pushed out of sight: say where to find it again.
+if (['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)) {
+  const code = document.createElement('code');
+  code.textContent = 'npm run keys';
+  byId('admin-key-hint').append(' Running npm start? Its banner printed an admin key; ', code, ' prints it again.');
+}
+
 async function boot(): Promise<void> {
   const key = storedKey();
   if (key === null) {

@@ -26,7 +26,7 @@ const TEXT = {
   signedOut: 'Sign in with your email address.',
   sent: 'If this address has messages here, a code is on its way.',
   wrong: 'That code is not right, or it has expired. Check the newest email, or ask for a new code.',
-  locked: 'Too many wrong codes. For your security, signing in is paused for 15 minutes; then ask for a new code.',
+  unlocked: 'You can sign in again now: ask for a new code.',
   badEmail: 'Enter an email address, like name@example.com.',
   badCode: 'Enter the 6 digits from the email.',
   unavailable: 'This message is no longer available. It may have expired or been withdrawn.',
@@ -41,7 +41,14 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/**
+ * "Dec 20, 2026, 10:33 AM UTC": in the recipient's own time zone, named, since the notification
+ * email gives the same expiry in UTC and the two must be comparable at a glance.
+ */
+/** A time of day in the recipient's own time zone, named ("6:14 AM UTC"), as the pickup page's lock says it. */
+const timeOfDay = (at: Date): string => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(at);
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
 const formatDate = (iso: string): string => {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : dateFormat.format(date);
@@ -116,11 +123,12 @@ function start(): void {
     return h('li', { class: message.read ? 'item' : 'item item-unread' },
       h('div', { class: 'item-main' },
         h('p', { class: message.label === undefined ? 'item-title item-title-plain' : 'item-title' }, title, ' ', badges),
+        // A date or a size wraps as a whole ("16 bytes", not "16" then "bytes"), never inside itself.
         h('p', { class: 'item-meta' },
           message.label === undefined ? null : `${message.sender} · `,
-          'Received ', h('time', { datetime: message.createdAt }, formatDate(message.createdAt)),
-          files ? ` · ${files}` : null),
-        h('p', { class: 'item-meta' }, 'Available until ', h('time', { datetime: message.expiresAt }, formatDate(message.expiresAt)))),
+          'Received ', h('time', { class: 'meta-piece', datetime: message.createdAt }, formatDate(message.createdAt)),
+          files ? ' · ' : null, files ? h('span', { class: 'meta-piece' }, files) : null),
+        h('p', { class: 'item-meta' }, 'Available until ', h('time', { class: 'meta-piece', datetime: message.expiresAt }, formatDate(message.expiresAt)))),
       open);
   };
 
@@ -175,12 +183,51 @@ function start(): void {
       byId<HTMLInputElement>('code').value = '';
       fieldError('code', null);
       show('code', TEXT.sent, true);
+      if (lock?.address === email) return showLock(lock.text);
+      codeControls(true);
       byId<HTMLInputElement>('code').focus();
     });
   });
 
+  /**
+   * Too many wrong codes for an address: the code field and its button are off until the lock ends
+   * (Retry-After), and the page says until when, in the recipient's time zone; another address is
+   * not locked. The way on ("Use another address or send a new code") keeps the focus.
+   */
+  let lock: { readonly address: string; readonly text: string } | undefined;
+  const codeControls = (on: boolean): void => {
+    byId<HTMLInputElement>('code').disabled = !on;
+    byId<HTMLButtonElement>('code-button').disabled = !on;
+  };
+  const showLock = (text: string): void => {
+    const error = byId('code-error');
+    error.hidden = false;
+    error.textContent = text;
+    status.textContent = text;
+    codeControls(false);
+    byId('code-back').focus();
+  };
+  const locked = (seconds = 15 * 60): void => {
+    const minutes = Math.max(1, Math.ceil(seconds / 60));
+    const current = {
+      address,
+      text: `Too many wrong codes. For your security, signing in is paused until ${timeOfDay(new Date(Date.now() + seconds * 1000))} (about ${minutes} minute${minutes === 1 ? '' : 's'}); then ask for a new code.`,
+    };
+    lock = current;
+    showLock(current.text);
+    setTimeout(() => {
+      if (lock !== current) return;
+      lock = undefined;
+      codeControls(true);
+      if (address !== current.address) return;
+      byId('code-error').textContent = TEXT.unlocked;
+      status.textContent = TEXT.unlocked;
+    }, seconds * 1000);
+  };
+
   byId<HTMLFormElement>('code-form').addEventListener('submit', (event) => {
     event.preventDefault();
+    if (lock?.address === address) return;
     const code = byId<HTMLInputElement>('code').value.replace(/\s+/g, '');
     if (!/^\d{6}$/.test(code)) return fieldError('code', TEXT.badCode);
     const button = byId<HTMLButtonElement>('code-button');
@@ -188,7 +235,7 @@ function start(): void {
     void verifyCode(tenantId, address, code).then((result) => {
       busy(button, false);
       if (result.kind === 'wrong') return fieldError('code', TEXT.wrong);
-      if (result.kind === 'locked') return fieldError('code', TEXT.locked);
+      if (result.kind === 'locked') return locked(result.retryAfter);
       if (result.kind === 'error') return fail(result, () => show('code', '', true));
       byId<HTMLInputElement>('code').value = '';
       return loadList(true);

@@ -78,9 +78,13 @@ export function reportError(ctx: ConsoleContext, error: unknown, box: ErrorBox):
   ctx.announce(message);
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/**
+ * The reader's locale and time zone, named: the emails sealpost sends say UTC, and an administrator
+ * who passes on an expiry or a recovery link's deadline must be able to tell which time it is.
+ */
+const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
 
-/** A time as the console writes it everywhere ("6 Dec 2026, 08:37" in the reader's locale), or `fallback`. */
+/** A time as the console writes it everywhere ("6 Dec 2026, 08:37 CET" in the reader's locale), or `fallback`. */
 export function formatTime(iso: string | null | undefined, fallback = '—'): string {
   const date = iso ? new Date(iso) : undefined;
   return date && !Number.isNaN(date.getTime()) ? dateFormat.format(date) : fallback;

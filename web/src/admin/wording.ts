@@ -117,7 +117,13 @@ export function describeEvent(event: AuditEvent, ownKeyId?: string): string {
     case 'bounced': return `Notification to ${to} bounced${detail}`;
     case 'complained': return `${to} marked the notification as spam${detail}`;
     case 'code_sent': return `Verification code emailed to ${to}`;
-    case 'verification_failed': return `Wrong ${event.detail?.startsWith('passcode') ? 'passcode' : 'code'} from ${to}${detail}`;
+    case 'verification_failed': {
+      // The API's detail is "code; <n> attempts left" (protocol §5.4): said in words, "1 attempt left".
+      const counted = /^(code|passcode); (\d+) attempts left$/.exec(event.detail ?? '');
+      if (!counted) return `Wrong ${event.detail?.startsWith('passcode') ? 'passcode' : 'code'} from ${to}${detail}`;
+      const left = Number(counted[2]);
+      return `Wrong ${counted[1]} from ${to} (${left === 0 ? 'no attempts left' : left === 1 ? '1 attempt left' : `${left} attempts left`})`;
+    }
     case 'locked': return `${to} locked out for 15 minutes after too many wrong answers`;
     case 'verified': return `${to} confirmed the emailed code`;
     case 'opened': return `Opened by ${by}${detail}`;

@@ -4,7 +4,7 @@
  * same-origin, uncached and without a referrer.
  *
  *   POST /inbox/api/{tenant}/sign-in  {email}        → 202 (always the same answer)
- *   POST /inbox/api/{tenant}/verify   {email, code}  → 204 (cookie set) | 401 wrong | 429 locked
+ *   POST /inbox/api/{tenant}/verify   {email, code}  → 204 (cookie set) | 401 wrong | 429 locked (Retry-After)
  *   GET  /inbox/api/{tenant}/messages                → 200 {messages} | 401 signed out
  *   POST /inbox/api/{tenant}/messages/{id}/open      → 200 {secret, grant?} | 401 | 404
  *   POST /inbox/api/{tenant}/sign-out                → 204
@@ -86,12 +86,18 @@ export async function requestCode(tenantId: string, email: string, fetchImpl: Fe
   return response.status === 202 ? { kind: 'sent' } : failure(response);
 }
 
-export async function verifyCode(tenantId: string, email: string, code: string, fetchImpl: Fetch = fetch): Promise<{ kind: 'signed-in' } | { kind: 'wrong' } | { kind: 'locked' } | Failure> {
+/** `retryAfter`: the seconds until signing in works again, from the answer's Retry-After. */
+export async function verifyCode(
+  tenantId: string, email: string, code: string, fetchImpl: Fetch = fetch,
+): Promise<{ kind: 'signed-in' } | { kind: 'wrong' } | { kind: 'locked'; retryAfter?: number } | Failure> {
   const response = await call(fetchImpl, `${base(tenantId)}/verify`, { method: 'POST', body: { email, code } });
   if ('kind' in response) return response;
   if (response.status === 204) return { kind: 'signed-in' };
   if (response.status === 401 || response.status === 422) return { kind: 'wrong' };
-  if (response.status === 429) return { kind: 'locked' };
+  if (response.status === 429) {
+    const seconds = Number(response.headers.get('Retry-After') ?? '');
+    return Number.isInteger(seconds) && seconds > 0 && seconds <= 86_400 ? { kind: 'locked', retryAfter: seconds } : { kind: 'locked' };
+  }
   return failure(response);
 }
 

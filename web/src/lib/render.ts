@@ -196,6 +196,7 @@ function renderDate(value: string | undefined): HTMLElement | undefined {
   if (!value) return undefined;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return h('span', {}, value);
-  const text = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(date);
+  // In the recipient's time zone, named ("Saturday, March 14, 2026 at 9:30 AM UTC"), as every time on the recipient pages.
+  const text = new Intl.DateTimeFormat(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(date);
   return h('time', { datetime: date.toISOString() }, text);
 }
