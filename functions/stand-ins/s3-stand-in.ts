@@ -144,6 +144,44 @@ function overridesOf(url: URL): Record<string, string> {
 const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
 
+/** SigV4's "X-Amz-Date" (20261206T102233Z) as a time, NaN when malformed. */
+const amzTime = (amzDate: string) => Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+
+interface Signed {
+  readonly req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>;
+  readonly signedHeaders: readonly string[];
+  /** The query as signed: every parameter but X-Amz-Signature. */
+  readonly query: URLSearchParams;
+  readonly payloadHash: string;
+  readonly amzDate: string;
+  readonly date: string;
+  readonly region: string;
+  readonly signature: string;
+}
+
+/** The SigV4 check both kinds of request end with: the canonical request, signed with the scope's key. */
+function signatureProblem(signed: Signed, secretAccessKey: string): string | undefined {
+  const { req } = signed;
+  const headerLines: string[] = [];
+  for (const name of signed.signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) return `the signed header ${name} is missing`;
+    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
+  }
+  const canonicalQuery = [...signed.query.entries()].filter(([k]) => k !== 'X-Amz-Signature')
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const path = (req.url ?? '/').split('?')[0] as string;
+  const canonicalRequest = [req.method, path, canonicalQuery, headerLines.join(''), signed.signedHeaders.join(';'), signed.payloadHash].join('\n');
+  const scope = `${signed.date}/${signed.region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', signed.amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, signed.date), signed.region), 's3'), 'aws4_request');
+  const expected = hmac(key, stringToSign);
+  const given = Buffer.from(signed.signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+}
+
 /**
  * Checks a presigned request (Signature Version 4, query parameters) the way S3 does; returns why it
  * fails, or undefined when it holds. https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
@@ -159,28 +197,11 @@ export function presignedRequestProblem(req: Pick<IncomingMessage, 'method' | 'u
   const signedHeaders = (params.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
   const signature = params.get('X-Amz-Signature') ?? '';
   if (!date || !region || service !== 's3' || terminator !== 'aws4_request' || !amzDate.startsWith(date)) return 'the credential scope is malformed';
-  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signedAt = amzTime(amzDate);
   if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604800) return 'X-Amz-Date or X-Amz-Expires is malformed';
   if (now.getTime() > signedAt + expires * 1000) return 'Request has expired';
   if (!signedHeaders.includes('host')) return 'host must be a signed header';
-  const headerLines: string[] = [];
-  for (const name of signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined) return `the signed header ${name} is missing`;
-    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
-  }
-  const canonicalQuery = [...params.entries()].filter(([k]) => k !== 'X-Amz-Signature')
-    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
-    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`).join('&');
-  const path = raw.split('?')[0] as string;
-  const canonicalRequest = [req.method, path, canonicalQuery, headerLines.join(''), signedHeaders.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
-  const scope = `${date}/${region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), 's3'), 'aws4_request');
-  const expected = hmac(key, stringToSign);
-  const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+  return signatureProblem({ req, signedHeaders, query: params, payloadHash: 'UNSIGNED-PAYLOAD', amzDate, date, region, signature }, secretAccessKey);
 }
 
 
@@ -215,29 +236,13 @@ export function authorizedRequestProblem(req: Pick<IncomingMessage, 'method' | '
   const payloadHash = req.headers['x-amz-content-sha256'];
   if (!date || !region || service !== 's3' || terminator !== 'aws4_request' || !amzDate.startsWith(date)) return 'the credential scope is malformed';
   if (typeof payloadHash !== 'string') return 'x-amz-content-sha256 is missing';
-  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signedAt = amzTime(amzDate);
   if (!Number.isFinite(signedAt) || Math.abs(now.getTime() - signedAt) > MAX_CLOCK_SKEW_MS) return 'The difference between the request time and the current time is too large';
   const signedHeaders = signedList.split(';');
   if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date') || !signedHeaders.includes('x-amz-content-sha256')) return 'host, x-amz-date and x-amz-content-sha256 must be signed';
-  const headerLines: string[] = [];
-  for (const name of signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined) return `the signed header ${name} is missing`;
-    headerLines.push(`${name}:${String(value).trim().replace(/\s+/g, ' ')}\n`);
-  }
   const raw = req.url ?? '/';
   const query = new URLSearchParams(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '');
-  const canonicalQuery = [...query.entries()]
-    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
-    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`).join('&');
-  const canonicalRequest = [req.method, raw.split('?')[0] as string, canonicalQuery, headerLines.join(''), signedList, payloadHash].join('\n');
-  const scope = `${date}/${region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), 's3'), 'aws4_request');
-  const expected = hmac(key, stringToSign);
-  const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided';
+  return signatureProblem({ req, signedHeaders, query, payloadHash, amzDate, date, region, signature }, secretAccessKey);
 }
 
 async function handle(store: ObjectStore, writing: Set<string>, secretAccessKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
