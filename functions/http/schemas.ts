@@ -17,6 +17,13 @@ export const MAX_ATTACHMENTS = 20;
 export const MAX_LABEL = 100;
 /** The largest view limit a sender may set (omit maxViews for unlimited). */
 export const MAX_VIEWS = 1000;
+/**
+ * A label is shown as a row's title in the inbox: no formatting characters (zero-width, bidi marks,
+ * soft hyphen, tags), no blank letters (Hangul and halfwidth fillers, the blank Braille pattern),
+ * and at least one visible character, so no row reads as empty or as something it is not.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u2800]/u;
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 /** Decoded bodies + attachments. Lambda requests stop at 6 MB, and base64 inflates by a third. */
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 /** Raw request body limit, just under API Gateway/Lambda's 6 MB. */
@@ -60,7 +67,8 @@ export const sendRequestSchema = z.strictObject({
     .optional(),
   label: z.string().min(1, 'must not be empty').max(MAX_LABEL, `is longer than ${MAX_LABEL} characters`)
     .refine((v) => !CONTROL_CHARS.test(v), 'must not contain line breaks or control characters')
-    .refine((v) => v.trim() !== '', 'must not be only white space')
+    .refine((v) => !INVISIBLE.test(v), 'must not contain invisible or formatting characters')
+    .refine((v) => VISIBLE.test(v), 'needs a visible character')
     .optional()
     .describe('Optional. A short label that lets recipients tell this message apart in their Message Center inbox (e.g. "Lab results, March"). Stored and shown IN THE CLEAR — to the recipient\'s inbox, your console and this API, and to whoever operates this deployment — never sealed; so put nothing confidential in it. It is not put in the notification email.'),
 }).refine((m) => m.text !== undefined || m.html !== undefined, { message: 'give "text", "html" or both', path: ['text'] });
