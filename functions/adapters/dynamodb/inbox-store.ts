@@ -262,17 +262,27 @@ export class DynamoDbRecoveryStore implements RecoveryStore {
   async useRecovery(messageId: string, index: number, tokenHash: string, now: Date): Promise<boolean> {
     if (!Number.isInteger(index) || index < 0 || index > 99) return false;
     const slot = `#rec[${index}]`;
+    // The use's own token (writeToken): after an unclear failure — the SDK's retry refused because the
+    // first attempt had applied, or an answer lost — a consistent read tells whether this request
+    // used the link, so a link is never spent without its holder getting the message.
+    const token = writeToken();
     try {
       await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall(key.head(messageId)),
-        UpdateExpression: `SET ${slot}.#usedAt = :now`,
+        UpdateExpression: `SET ${slot}.#usedAt = :now, ${slot}.#useWrite = :write`,
         ConditionExpression: `attribute_exists(pk) AND #state = :active AND #exp > :now AND ${slot}.#tokenHash = :h AND attribute_not_exists(${slot}.#usedAt) AND ${slot}.#exp > :now`,
-        ExpressionAttributeNames: { '#rec': 'recoveries', '#usedAt': 'usedAt', '#state': 'state', '#exp': 'expiresAt', '#tokenHash': 'tokenHash' },
-        ExpressionAttributeValues: { ':now': { S: now.toISOString() }, ':active': { S: 'active' }, ':h': { S: tokenHash } },
+        ExpressionAttributeNames: { '#rec': 'recoveries', '#usedAt': 'usedAt', '#useWrite': 'useWrite', '#state': 'state', '#exp': 'expiresAt', '#tokenHash': 'tokenHash' },
+        ExpressionAttributeValues: { ':now': { S: now.toISOString() }, ':active': { S: 'active' }, ':h': { S: tokenHash }, ':write': { S: token } },
       }));
       return true;
     } catch (error) {
+      if (mayHaveApplied(error)) {
+        const stored = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ConsistentRead: true, ProjectionExpression: '#rec', ExpressionAttributeNames: { '#rec': 'recoveries' } }))
+          .then((r) => r.Item, () => undefined);
+        const grants = stored ? (unmarshall(stored).recoveries as { useWrite?: string }[] | undefined) : undefined;
+        if (grants?.[index]?.useWrite === token) return true;
+      }
       if (isConditionFailure(error)) return false;
       throw new DependencyError('The recovery link could not be used right now. Try again shortly.', 'dynamodb', error);
     }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIdempotencyStore } from '../../../functions/adapters/dynamodb/idempotency-store.ts';
-import { DynamoDbInboxStore } from '../../../functions/adapters/dynamodb/inbox-store.ts';
+import { DynamoDbInboxStore, DynamoDbRecoveryStore } from '../../../functions/adapters/dynamodb/inbox-store.ts';
 import { DynamoDbMessageStore } from '../../../functions/adapters/dynamodb/message-store.ts';
 import { DynamoDbReplyRecorder } from '../../../functions/adapters/dynamodb/reply-recorder.ts';
 import { SIGN_IN_LIMITS } from '../../../functions/core/message-center/index.ts';
@@ -145,6 +145,23 @@ describe('DynamoDbInboxStore when an answer is lost', () => {
     expect(await direct.inbox.getSession(session.tokenHash)).toMatchObject({ email });
     injector.disarm();
     expect(await faulty.inbox.redeemCode('acme', email, 'code-hash', NOW, SIGN_IN_LIMITS), 'the code stays single use').toBe('wrong');
+  });
+});
+
+describe('DynamoDbRecoveryStore when an answer is lost', () => {
+  it.each(KINDS)('lets the holder of a recovery link use it although the answer of its one-time use was lost (%s)', async (kind) => {
+    const head = await aStoredHead({ custody: 'message-center' });
+    const recoveries = new DynamoDbRecoveryStore(env.client, env.tableName);
+    const grant = { tokenHash: `grant-${kind}`, wrappedSecret: new Uint8Array([1, 2, 3]), unlocks: 'custody' as const, createdAt: NOW.toISOString(), expiresAt: '2026-11-30T12:00:00.000Z', createdBy: 'key:admin' };
+    expect(await recoveries.addRecovery(head.tenantId, head.id, grant, NOW, 5)).toBe(true);
+    loseAnswer(injector, 'UpdateItem', 'MSG#/HEAD', kind);
+
+    const used = await new DynamoDbRecoveryStore(faultyClient(injector), env.tableName).useRecovery(head.id, 0, grant.tokenHash, NOW);
+
+    expect(injector.fired).toBeGreaterThan(0);
+    expect(used).toBe(true);
+    injector.disarm();
+    expect(await recoveries.useRecovery(head.id, 0, grant.tokenHash, NOW), 'the link stays single use').toBe(false);
   });
 });
 
