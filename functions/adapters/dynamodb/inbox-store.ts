@@ -239,21 +239,30 @@ export class DynamoDbRecoveryStore implements RecoveryStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
 
   async addRecovery(tenantId: string, messageId: string, grant: RecoveryGrant, now: Date, cap: number): Promise<boolean> {
+    // The append's own token (writeToken), kept beside the list and named in the condition: the
+    // SDK's retry of an append whose answer was lost cannot append the grant twice, and a read after
+    // an unclear failure tells whether this grant was recorded (its link is then the admin's).
+    const token = writeToken();
     try {
       await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall(key.head(messageId)),
-        UpdateExpression: 'SET #rec = list_append(if_not_exists(#rec, :empty), :grant)',
+        UpdateExpression: 'SET #rec = list_append(if_not_exists(#rec, :empty), :grant), #recWrite = :write',
         // The cap is in the condition: two admins racing for the last slot cannot both get it.
-        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active AND #exp > :now AND #custody = :mc AND (attribute_not_exists(#rec) OR size(#rec) < :cap)',
-        ExpressionAttributeNames: { '#rec': 'recoveries', '#tenantId': 'tenantId', '#state': 'state', '#exp': 'expiresAt', '#custody': 'custody' },
+        ConditionExpression: 'attribute_exists(pk) AND #tenantId = :tenantId AND #state = :active AND #exp > :now AND #custody = :mc AND (attribute_not_exists(#rec) OR size(#rec) < :cap) AND (attribute_not_exists(#recWrite) OR #recWrite <> :write)',
+        ExpressionAttributeNames: { '#rec': 'recoveries', '#recWrite': 'recoveryWrite', '#tenantId': 'tenantId', '#state': 'state', '#exp': 'expiresAt', '#custody': 'custody' },
         ExpressionAttributeValues: {
           ':empty': { L: [] }, ':grant': { L: [{ M: marshall(grant, { removeUndefinedValues: true }) }] }, ':tenantId': { S: tenantId },
-          ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':mc': { S: 'message-center' }, ':cap': { N: String(cap) },
+          ':active': { S: 'active' }, ':now': { S: now.toISOString() }, ':mc': { S: 'message-center' }, ':cap': { N: String(cap) }, ':write': { S: token },
         },
       }));
       return true;
     } catch (error) {
+      if (mayHaveApplied(error)) {
+        const stored = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key.head(messageId)), ConsistentRead: true, ProjectionExpression: '#recWrite', ExpressionAttributeNames: { '#recWrite': 'recoveryWrite' } }))
+          .then((r) => r.Item, () => undefined);
+        if (stored?.recoveryWrite?.S === token) return true;
+      }
       if (isConditionFailure(error)) return false;
       throw new DependencyError('The recovery link could not be recorded, so none was issued. Try again shortly.', 'dynamodb', error);
     }

@@ -149,6 +149,19 @@ describe('DynamoDbInboxStore when an answer is lost', () => {
 });
 
 describe('DynamoDbRecoveryStore when an answer is lost', () => {
+  it.each(KINDS)('records a recovery link once and says so, although the answer of its append was lost (%s)', async (kind) => {
+    const head = await aStoredHead({ custody: 'message-center' });
+    const grant = { tokenHash: `issued-${kind}`, wrappedSecret: new Uint8Array([1, 2, 3]), unlocks: 'custody' as const, createdAt: NOW.toISOString(), expiresAt: '2026-11-30T12:00:00.000Z', createdBy: 'key:admin' };
+    loseAnswer(injector, 'UpdateItem', 'MSG#/HEAD', kind);
+
+    const added = await new DynamoDbRecoveryStore(faultyClient(injector), env.tableName).addRecovery(head.tenantId, head.id, grant, NOW, 5);
+
+    expect(injector.fired).toBeGreaterThan(0);
+    expect(added).toBe(true);
+    expect((await direct.messages.getHead(head.id))?.recoveries?.map((r) => r.tokenHash)).toEqual([grant.tokenHash]);
+    injector.disarm();
+  });
+
   it.each(KINDS)('lets the holder of a recovery link use it although the answer of its one-time use was lost (%s)', async (kind) => {
     const head = await aStoredHead({ custody: 'message-center' });
     const recoveries = new DynamoDbRecoveryStore(env.client, env.tableName);
