@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import {
-  MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
+  MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
   type Address,
 } from '../core/shared/index.ts';
 import { normalizePasscode } from '../core/protocol/index.ts';
@@ -16,7 +16,7 @@ export const MAX_ATTACHMENTS = 20;
 /** The longest label a sender may set (MessageHead.label). */
 export const MAX_LABEL = 100;
 /** The largest view limit a sender may set (omit maxViews for unlimited). */
-export const MAX_VIEWS = 1000;
+export { MAX_VIEWS };
 /**
  * A label is shown as a row's title in the inbox: no formatting characters (zero-width, bidi marks,
  * soft hyphen, tags), no blank letters (Hangul and halfwidth fillers, the blank Braille pattern),

@@ -6,7 +6,7 @@
  * with deliverLinksMyself, never: the links come back to the caller.
  */
 import { compositeChecksum, distinctRecipients, planRecipients, composeMime, sha256Of, type OpenedUpload, type PlannedRecipient, type SendReceipt } from '../core/messages/index.ts';
-import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, toBase64, type RandomBytes } from '../core/shared/index.ts';
+import { MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS, toBase64, type RandomBytes } from '../core/shared/index.ts';
 import { DELIVERY_FAILED_PROBLEM, SealpostError } from './errors.ts';
 import { toAddress, type CompletionRecipient, type MessageInput, type PartUploadUrl, type SealpostClient } from './client.ts';
 
@@ -30,9 +30,6 @@ export interface SealedMessage {
 const cryptoRandom: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
 
 /** Checks what sealpost cannot check once the message is sealed: the same rules as POST /v1/messages. */
-/** The API's bound on maxViews (functions/http/schemas.ts MAX_VIEWS; the SDK does not import the HTTP layer). */
-const MAX_VIEWS = 1000;
-
 export function checkMessage(message: MessageInput): void {
   const problems: string[] = [];
   if (message.to.length === 0) problems.push('at least one "to" recipient is needed');

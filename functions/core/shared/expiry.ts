@@ -3,6 +3,8 @@
 export const MIN_EXPIRY_DAYS = 1;
 export const MAX_EXPIRY_DAYS = 90;
 export const DEFAULT_EXPIRY_DAYS = 14;
+/** The most views a message may allow each recipient (maxViews). */
+export const MAX_VIEWS = 1000;
 /** Audit events outlive the ciphertext: kept for the tenant's retention, by default 6 years. */
 export const EVENT_RETENTION_DAYS = 6 * 365 + 2;
 /** The range a tenant may choose for its audit retention: at least a year, at most ten. */
