@@ -1,5 +1,6 @@
 /**
- * The embedded AWS stand-ins for `npm start` and the tests: dynalite for DynamoDB and
+ * The embedded AWS stand-ins for `npm start` and the tests: dynalite for DynamoDB (with the
+ * transactions it lacks added in front, dynamodb-transactions.ts) and
  * aws-ses-v2-local as the mailbox. Both bind to 127.0.0.1 only. The app reaches them through the
  * standard AWS_ENDPOINT_URL_* variables, exactly as it would reach AWS.
  */
@@ -8,6 +9,7 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import dynalite from 'dynalite';
+import { addTransactions } from './dynamodb-transactions.ts';
 import sesLocalModule from 'aws-ses-v2-local';
 import { getStoreReadonly, type Email } from 'aws-ses-v2-local/dist/store.js';
 
@@ -37,6 +39,7 @@ function listen(server: Server, port: number): Promise<number> {
 /** dynalite on 127.0.0.1; persisted under `path` when given, in memory otherwise. Port 0 picks a free port. */
 export async function startDynamoDb(options: { port?: number; path?: string } = {}): Promise<StandIn> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  addTransactions(server);
   const port = await listen(server, options.port ?? 0);
   return { endpoint: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
 }
