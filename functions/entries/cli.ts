@@ -240,11 +240,24 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/** A message id that begins with "-" (one in 64 do: base64url), which the option parser would take for options. */
+const DASHED_ID = /^-[A-Za-z0-9_-]{21}$/;
+
+/**
+ * `status` and `revoke` take a message id, and an id may begin with "-": such an argument goes after
+ * a "--", so `sealpost status -Dyrs…` works as the CLI's own hints print it.
+ */
+export function protectDashedIds(argv: readonly string[]): string[] {
+  if (!['status', 'revoke'].includes(argv[0] ?? '') || argv.includes('--')) return [...argv];
+  const ids = argv.filter((a, i) => i > 0 && DASHED_ID.test(a));
+  return ids.length === 0 ? [...argv] : [...argv.filter((a, i) => i === 0 || !DASHED_ID.test(a)), '--', ...ids];
+}
+
 /** Runs one command line; resolves to the exit code (never exits the process itself). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(protectDashedIds(argv), { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -430,4 +430,13 @@ describe('sealpost status, revoke and events', () => {
     expect(run.stderr).toMatch(/^sealpost: /);
     expect(run.seen.map((r) => r.status)).toEqual([404]);
   });
+
+  it('takes an id that begins with "-" (one in 64 do) for an id, not for options', async () => {
+    const status = await cli(['status', '-nosuchmessage00000000']);
+    const revoke = await cli(['revoke', '--json', '-nosuchmessage00000000']);
+
+    expect([status.code, revoke.code]).toEqual([EXIT.refused, EXIT.refused]);
+    expect(status.seen.map((r) => [r.url.replace(/^.*\/v1/, '/v1'), r.status])).toEqual([['/v1/messages/-nosuchmessage00000000', 404]]);
+    expect(revoke.seen.map((r) => [r.method, r.status])).toEqual([['DELETE', 404]]);
+  });
 });
