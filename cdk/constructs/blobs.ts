@@ -102,7 +102,8 @@ export interface BlobGrant {
 /**
  * - sender: it presigns the parts' PUTs, which set the pending tag (s3:PutObject and
  *   s3:PutObjectTagging: the presigned request is authorised as the signer, and S3 requires
- *   s3:PutObjectTagging for a PUT with x-amz-tagging), reads them back to check them at commit
+ *   s3:PutObjectTagging for a PUT with x-amz-tagging) and writes the parts of a large message it
+ *   sealed itself (tagged committed), reads them back to check them at commit
  *   (s3:GetObject), re-tags them committed (s3:PutObjectTagging), and deletes an aborted upload's, a
  *   revoked or discarded message's parts (DeleteObjects, which S3 authorises as s3:DeleteObject per
  *   key). s3:ListBucket only so that a part the sender never uploaded is a 404 (NoSuchKey, "Part N

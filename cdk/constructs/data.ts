@@ -18,7 +18,14 @@ export const TABLE_LOGICAL_ID = 'SealpostTable';
 export type IndexKey = keyof typeof INDEX;
 export const INDEX_KEYS = Object.keys(INDEX) as IndexKey[];
 
-const { GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM } = dynamodb.Operation;
+const { GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM, TRANSACT_WRITE_ITEMS } = dynamodb.Operation;
+/**
+ * The IAM action of a transaction's ConditionCheck (an open checks its tenant so): not an operation
+ * DynamoDB reports metrics for. A transaction's Put and Update are authorised as PutItem and
+ * UpdateItem ("Using IAM with DynamoDB transactions", DynamoDB Developer Guide).
+ */
+export const CONDITION_CHECK_ITEM = 'ConditionCheckItem';
+type GrantOperation = dynamodb.Operation | typeof CONDITION_CHECK_ITEM;
 
 /** The adapters' partition prefixes (functions/adapters/dynamodb/table.ts). */
 const PREFIX = PARTITION_PREFIX;
@@ -48,7 +55,7 @@ const { expiring: EXPIRING, allWebhooks: ALL_WEBHOOKS } = INDEX_PARTITION;
  * `partitions` (StringLike patterns of dynamodb:LeadingKeys).
  */
 export interface TableGrant {
-  readonly operations: readonly dynamodb.Operation[];
+  readonly operations: readonly GrantOperation[];
   readonly partitions: readonly string[];
   readonly index?: IndexKey;
 }
@@ -96,8 +103,9 @@ export const TABLE_ACCESS = {
     { operations: [QUERY], index: 'byTenant', partitions: [TENANT_KEYS, TENANT_MESSAGES, TENANT_EVENTS, TENANT_WEBHOOKS] },
   ],
   /**
-   * portal (pickup page and Message Center): the head (GetItem; verification codes, failed
-   * attempts, grants and the open are conditional UpdateItems of it), the hostname's tenant and
+   * portal (pickup page and Message Center): the head (GetItem, or BatchGetItem with its chunk for
+   * an open; verification codes, failed attempts and grants are conditional UpdateItems of it, the
+   * open a transaction of that update, a ConditionCheck of the tenant and the event's PutItem), the hostname's tenant and
    * its profile and logos for the brand (GetItem HOST#, TENANT#), chunks of a part (Query), its
    * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#); inbox sign-in
    * challenges (conditional UpdateItem upserts of SIGNIN#, and GetItem to tell whether one whose
@@ -107,6 +115,9 @@ export const TABLE_ACCESS = {
    */
   recipient: [
     { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, SIGN_IN, SESSION] },
+    // An open: the head and its chunk in one read; its write checks the tenant (not disabled).
+    { operations: [BATCH_GET_ITEM], partitions: [MESSAGE] },
+    { operations: [CONDITION_CHECK_ITEM], partitions: [TENANT] },
     { operations: [QUERY], partitions: [MESSAGE, INBOX] },
     { operations: [PUT_ITEM], partitions: [MESSAGE, SESSION] },
     { operations: [UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },
@@ -128,6 +139,8 @@ export const TABLE_ACCESS = {
   ],
 } as const satisfies Record<string, readonly TableGrant[]>;
 export type TableAccess = keyof typeof TABLE_ACCESS;
+/** The functions that write a message's changes with their events in one transaction. */
+const TRANSACTIONAL: readonly TableAccess[] = ['sender', 'recipient'];
 
 export interface DataProps {
   readonly keys: Keys;
@@ -188,8 +201,11 @@ export class Data extends Construct {
         resources: [grant.index ? this.indexArn(grant.index) : this.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
       }));
-      for (const operation of grant.operations) this.bound.add(operation);
+      for (const operation of grant.operations) if (operation !== CONDITION_CHECK_ITEM) this.bound.add(operation);
     }
+    // A message's changes and their events are transactions (message-store.ts): their throttling
+    // is reported under TransactWriteItems.
+    if (TRANSACTIONAL.includes(access)) this.bound.add(TRANSACT_WRITE_ITEMS);
     this.keys.allowUseThroughDynamoDb(fn.role);
   }
 

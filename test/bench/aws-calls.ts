@@ -22,6 +22,9 @@ export interface CallCount {
   readonly dynamoWrites: number;
   readonly ses: number;
   readonly kms: number;
+  /** S3 requests the function made, billed as PUT-class (PutObject, PutObjectTagging) and as GET. */
+  readonly s3Puts: number;
+  readonly s3Gets: number;
   /** Each call, e.g. `DynamoDB PutItem MSG#/HEAD`. */
   readonly calls: readonly string[];
   /** DynamoDB request units: write (table and indexes) and read. */
@@ -34,7 +37,14 @@ export interface CallCount {
 }
 
 /** What one message leaves in the table: bytes by kind, as DynamoDB bills storage (item + 100 bytes, again per index). */
-export interface StoredBytes { readonly chunks: number; readonly head: number; readonly events: number }
+export interface StoredBytes {
+  readonly chunks: number;
+  readonly head: number;
+  readonly events: number;
+  /** The message's parts in the blob store (S3): their bytes, and how many a recipient's browser GETs. */
+  readonly blobBytes: number;
+  readonly blobParts: number;
+}
 
 /** One message's life for the cost model: its send, its page, its open, what it leaves stored. */
 export interface MessageLife {
@@ -70,7 +80,41 @@ interface Consumed { CapacityUnits?: number }
 class CapacityMeter {
   write = 0;
   read = 0;
+  /** Sizes of the items put, so that an update inside a transaction can be priced for its indexes. */
+  private readonly sizes = new Map<string, number>();
+
+  /**
+   * What a transaction's writes cost in the indexes: DynamoDB reports the table's units (twice a
+   * plain write's, which the stand-in reproduces); each item in an index is written there too, at
+   * the plain rate — a put by its size, an update by the size of the item it changes.
+   */
+  private transactionIndexUnits(input: Record<string, unknown>): number {
+    type Op = { Item?: Record<string, AttributeValue>; Key?: Record<string, AttributeValue> };
+    let units = 0;
+    for (const t of (input.TransactItems ?? []) as Record<string, Op | undefined>[]) {
+      const [kind, op] = Object.entries(t).find(([, v]) => v !== undefined) as [string, Op];
+      if (kind === 'ConditionCheck') continue;
+      const item = op.Item ?? op.Key ?? {};
+      const indexes = INDEXES[kindOf({ Item: item })] ?? 0;
+      const bytes = op.Item ? storedSize(op.Item) : this.sizes.get(`${item.pk?.S}/${item.sk?.S}`) ?? 1024;
+      if (op.Item && item.pk?.S) this.sizes.set(`${item.pk.S}/${item.sk?.S}`, bytes);
+      units += indexes * Math.ceil(bytes / 1024);
+    }
+    return units;
+  }
+  s3Puts = 0;
+  s3Gets = 0;
   readonly attach = (client: SdkClient): void => {
+    if (client.constructor.name === 'S3Client') {
+      const s3 = client.middlewareStack as unknown as { add(mw: (next: Next, context: Record<string, unknown>) => Next, options: { step: string; name: string }): void };
+      s3.add((next, context) => async (args) => {
+        const command = String(context.commandName);
+        if (/^(Put|Post|Copy|List)/.test(command)) this.s3Puts++;
+        else if (/^(Get|Head)/.test(command)) this.s3Gets++;
+        return next(args);
+      }, { step: 'initialize', name: 'benchS3Meter' });
+      return;
+    }
     if (client.constructor.name !== 'DynamoDBClient') return;
     const stack = client.middlewareStack as unknown as { add(mw: (next: Next, context: Record<string, unknown>) => Next, options: { step: string; name: string }): void };
     stack.add((next, context) => async (args) => {
@@ -79,8 +123,12 @@ class CapacityMeter {
       const result = await next(args) as { output?: { ConsumedCapacity?: Consumed | Consumed[] } };
       const consumed = [result.output?.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
       const command = String(context.commandName);
-      if (/^(Put|Update|Delete|BatchWrite)/.test(command)) this.write += consumed * (1 + (INDEXES[kindOf(input)] ?? 0));
-      else this.read += consumed;
+      if (command.startsWith('TransactWriteItems')) this.write += consumed + this.transactionIndexUnits(input);
+      else if (/^(Put|Update|Delete|BatchWrite)/.test(command)) {
+        this.write += consumed * (1 + (INDEXES[kindOf(input)] ?? 0));
+        const item = input.Item as Record<string, AttributeValue> | undefined;
+        if (command.startsWith('PutItem') && item?.pk?.S) this.sizes.set(`${item.pk.S}/${item.sk?.S}`, storedSize(item));
+      } else this.read += consumed;
       return result;
     }, { step: 'initialize', name: 'benchCapacityMeter' });
   };
@@ -115,7 +163,8 @@ async function storedBytes(world: BenchWorld, messageId: string): Promise<Stored
       TableName: world.stack.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `MSG#${messageId}` } },
     }));
     const bytes = (prefix: string) => Items.filter((i) => i.sk?.S?.startsWith(prefix)).reduce((sum, i) => sum + storedSize(i) * (1 + (INDEXES[`MSG#/${prefix}`] ?? 0)), 0);
-    return { chunks: bytes('CHUNK'), head: bytes('HEAD'), events: bytes('EVENT') };
+    const blob = Items.find((i) => i.sk?.S === 'HEAD')?.blob?.M?.parts?.L?.map((n) => Number(n.N)) ?? [];
+    return { chunks: bytes('CHUNK'), head: bytes('HEAD'), events: bytes('EVENT'), blobBytes: blob.reduce((a, b) => a + b, 0), blobParts: blob.length };
   } finally {
     table.destroy();
   }
@@ -134,7 +183,7 @@ export async function countAwsCalls(webDir: string): Promise<CallReport> {
     const counts: CallCount[] = [];
     const measure = async <T>(operation: string, act: () => Promise<T>): Promise<T> => {
       injector.reset();
-      meter.write = meter.read = logBytes = 0;
+      meter.write = meter.read = meter.s3Puts = meter.s3Gets = logBytes = 0;
       const start = performance.now();
       const result = await act();
       const ms = performance.now() - start;
@@ -146,6 +195,8 @@ export async function countAwsCalls(webDir: string): Promise<CallReport> {
         dynamoWrites: of('DynamoDB').filter((c) => c.write).length,
         ses: of('SES').length,
         kms: of('KMS').length,
+        s3Puts: meter.s3Puts,
+        s3Gets: meter.s3Gets,
         calls: recorded.map((c) => `${c.service} ${c.command} ${c.target}`),
         writeUnits: meter.write, readUnits: meter.read, ms, logBytes,
       });

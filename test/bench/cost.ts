@@ -30,6 +30,9 @@ export const PRICES = {
   dynamoWriteUnit: { usd: 0.625 / 1e6, source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ — $0.625 per million write request units' },
   dynamoReadUnit: { usd: 0.125 / 1e6, source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ — $0.125 per million read request units' },
   dynamoGbMonth: { usd: 0.25, source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ — Standard table class, $0.25 per GB-month' },
+  s3Put: { usd: 0.005 / 1000, source: 'https://aws.amazon.com/s3/pricing/ — PUT, COPY, POST, LIST $0.005 per 1,000 requests' },
+  s3Get: { usd: 0.0004 / 1000, source: 'https://aws.amazon.com/s3/pricing/ — GET $0.0004 per 1,000 requests' },
+  s3GbMonth: { usd: 0.023, source: 'https://aws.amazon.com/s3/pricing/ — S3 Standard, $0.023 per GB-month (first 50 TB); transfer to CloudFront free' },
   kmsRequest: { usd: 0.03 / 10_000, source: 'https://aws.amazon.com/kms/pricing/ — $0.03 per 10,000 requests' },
   logsIngestGb: { usd: 0.50, source: 'https://aws.amazon.com/cloudwatch/pricing/ — Logs ingestion, $0.50 per GB (Standard)' },
 } as const;
@@ -52,7 +55,9 @@ export function costPer1000(life: MessageLife, pageBytes: number): Cost {
   const gbSeconds = (ms: number, entry: 'sender-api' | 'portal') => (Math.ceil(ms) / 1000) * (FUNCTION_SIZING[entry].memoryMiB / 1024);
   // Behind CloudFront and its WAF: the send, the page and its two assets, the open. The assets are
   // cacheable (max-age 300), so they are counted at the edge only; the rest reach API Gateway and Lambda.
-  const edgeRequests = 5;
+  // A message in the blob store adds, at the edge, the lazy download script and one GET per part
+  // (CloudFront → S3, which bills the GET).
+  const edgeRequests = 5 + (stored.blobParts > 0 ? 1 + stored.blobParts : 0);
   const originRequests = 3;
   const sendBodyBytes = Math.ceil((life.attachmentBytes * 4) / 3) + 1024;
   const lines: Record<string, number> = {
@@ -63,6 +68,8 @@ export function costPer1000(life: MessageLife, pageBytes: number): Cost {
     waf: edgeRequests * p('wafRequest'),
     dynamoRequests: (send.writeUnits + page.writeUnits + open.writeUnits) * p('dynamoWriteUnit') + (send.readUnits + page.readUnits + open.readUnits) * p('dynamoReadUnit'),
     dynamoStorage: ((stored.chunks * (DEFAULT_EXPIRY_DAYS + 2) + stored.head * (DEFAULT_EXPIRY_DAYS + HEAD_GRACE_DAYS) + stored.events * EVENT_RETENTION_DAYS) / DAYS_PER_MONTH / GB) * p('dynamoGbMonth'),
+    s3: (send.s3Puts + page.s3Puts + open.s3Puts) * p('s3Put') + (send.s3Gets + page.s3Gets + open.s3Gets + stored.blobParts) * p('s3Get')
+      + (stored.blobBytes * (DEFAULT_EXPIRY_DAYS + 2) / DAYS_PER_MONTH / GB) * p('s3GbMonth'),
     kms: (send.kms + page.kms + open.kms) * p('kmsRequest'),
     logs: ((send.logBytes + page.logBytes + open.logBytes) / GB) * p('logsIngestGb'),
   };

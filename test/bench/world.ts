@@ -100,7 +100,13 @@ export async function open(world: BenchWorld, pickup: Pickup): Promise<Uint8Arra
   const response = await fetch(`${world.stack.appUrl}/m/${pickup.id}/open`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ link: pickup.link, token: pickup.token }),
   });
-  return new Uint8Array(await (await expectStatus(response, 200, 'open')).arrayBuffer());
+  const answered = await expectStatus(response, 200, 'open');
+  if (!answered.headers.get('Content-Type')?.startsWith('application/json')) return new Uint8Array(await answered.arrayBuffer());
+  // A message in the blob store: its answer lists the parts, which the browser GETs from /blobs/….
+  const { parts } = await answered.json() as { parts: { url: string }[] };
+  const bytes: Uint8Array[] = [];
+  for (const part of parts) bytes.push(new Uint8Array(await (await expectStatus(await fetch(new URL(part.url, world.stack.appUrl)), 200, 'blob part')).arrayBuffer()));
+  return new Uint8Array(Buffer.concat(bytes));
 }
 
 /** Signs `address` in to the Message Center inbox (code by email, then verify); resolves to the session cookie. */

@@ -52,7 +52,7 @@ describe('alarms', () => {
       .map((m: Alarm) => m.MetricStat.Metric.Dimensions.find((d: Alarm) => d.Name === 'Operation').Value).sort();
 
     expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(operations).toEqual(['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']);
+    expect(operations).toEqual(['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'TransactWriteItems', 'UpdateItem']);
     expect(JSON.stringify(alarm?.Metrics)).toContain('{"Name":"TableName","Value":{"Ref":"SealpostTable"}}');
   });
 

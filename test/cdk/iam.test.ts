@@ -95,8 +95,8 @@ describe('function roles', () => {
     const actions = actionsOf(roleStatements(template, roles.portal));
 
     expect(actions).toEqual([
-      'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      'kms:Decrypt', ...LOGS, 's3:GetObject', 'ses:SendRawEmail',
+      'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
+      'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', ...LOGS, 's3:GetObject', 'ses:SendRawEmail',
     ].sort());
   });
 
@@ -126,6 +126,8 @@ describe('function roles', () => {
     });
     expect(dynamoGrants(roles.portal)).toEqual({
       'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'SIGNIN#*', 'SESSION#*'),
+      'dynamodb:BatchGetItem on table': ['MSG#*'],
+      'dynamodb:ConditionCheckItem on table': ['TENANT#*'],
       'dynamodb:Query on table': anyOf('MSG#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
       'dynamodb:PutItem on table': anyOf('MSG#*', 'SESSION#*'),

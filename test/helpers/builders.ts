@@ -69,10 +69,14 @@ export const TEST_WEB = {
 
 /** The sending pipeline on fakes (real sealing and MIME), sharing one test clock. */
 export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new InMemoryTenantDirectory()) {
+  const store = new InMemoryMessageStore();
+  const events = new InMemoryEventLog(clock);
+  store.eventSink = events;
+  store.tenantOf = (tenantId) => tenants.getTenant(tenantId);
   return {
     tenants,
-    store: new InMemoryMessageStore(),
-    events: new InMemoryEventLog(clock),
+    store,
+    events,
     idempotency: new InMemoryIdempotencyStore(),
     sealer: new OpenPgpSealer(),
     notifier: new RecordingNotifier(),

@@ -10,7 +10,7 @@ import type { ApiKeyRecord, LogoRef, Tenant, TenantSettings, TenantAdmin } from 
 import type {
   MessageHead, RecipientRecord, SendReceipt, IdempotencyBegin, IdempotencyStore, MessageStore, NewMessageHead,
 } from '../../functions/core/messages/index.ts';
-import type { PickupStore, VerificationLimits } from '../../functions/core/pickup/index.ts';
+import type { OpenAudit, PickupStore, VerificationLimits } from '../../functions/core/pickup/index.ts';
 
 export class InMemoryTenantDirectory implements TenantAdmin {
   readonly tenants = new Map<string, Tenant>();
@@ -80,16 +80,37 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
   readonly chunks = new Map<string, Uint8Array>();
   failCreate = false;
 
-  async create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void> {
+  /**
+   * Where the events written with a change go (the real store writes them in the same transaction),
+   * and the tenants an audited open checks: aSendingWorld wires both.
+   */
+  eventSink?: { append(events: readonly AuditEvent[]): Promise<void> };
+  tenantOf?: (tenantId: string) => Promise<Tenant | undefined>;
+
+  private async withEvents(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (!this.eventSink) throw new Error('this message store was not given an event sink');
+    await this.eventSink.append(events);
+  }
+
+  async create(head: NewMessageHead, ciphertext?: Uint8Array, events: readonly AuditEvent[] = []): Promise<void> {
     if (this.failCreate) throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'fake');
     if (this.heads.has(head.id)) throw new DependencyError('duplicate id', 'fake');
     if (head.blob) {
       this.heads.set(head.id, { ...head, chunkCount: 0, ciphertextBytes: head.blob.parts.reduce((a, b) => a + b, 0) });
+      await this.withEvents(events);
       return;
     }
     if (!ciphertext) throw new Error('a head without blob needs its ciphertext');
     this.chunks.set(head.id, ciphertext.slice());
     this.heads.set(head.id, { ...head, chunkCount: 1, ciphertextBytes: ciphertext.length });
+    await this.withEvents(events);
+  }
+  async readForOpen(id: string) {
+    const head = this.heads.get(id);
+    if (!head) return {};
+    const data = this.chunks.get(id);
+    return data && !head.blob && this.partCount(head) === 1 ? { head, firstPart: data.slice() } : { head };
   }
   async getHead(id: string) { return this.heads.get(id); }
   /** Bytes per pickup part; tests lower it to exercise multi-part pickups. */
@@ -100,7 +121,7 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     if (!data) throw new Error('ciphertext missing');
     return data.slice(index * this.partBytes, (index + 1) * this.partBytes);
   }
-  async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]) {
+  async recordDelivery(id: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[], events: readonly AuditEvent[] = []) {
     const head = this.heads.get(id);
     if (!head) throw new Error('no head');
     const recipients = head.recipients.map((r): RecipientRecord => {
@@ -110,18 +131,27 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
       return o.status === 'notified' ? { ...r, status: 'notified', notifiedAt: o.at } : { ...r, status: 'failed', failureReason: o.reason ?? 'rejected' };
     });
     this.heads.set(id, { ...head, recipients });
+    await this.withEvents(events);
   }
-  async recordOpen(id: string, rid: string, now: Date, window: string, maxViews?: number) {
+  async recordOpen(id: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit) {
     const head = this.heads.get(id);
     if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return undefined;
     const recipient = head.recipients.find((r) => r.rid === rid);
     if (!recipient || (maxViews !== undefined && recipient.opens >= maxViews)) return undefined;
+    if (audit) {
+      if (!this.tenantOf) throw new Error('this message store was not given the tenants');
+      const tenant = await this.tenantOf(audit.tenantId);
+      if (!tenant || tenant.disabled) return undefined;
+    }
     const newWindow = recipient.lastOpenWindow !== window;
     const recipients = head.recipients.map((r) => r.rid === rid
       ? { ...r, opens: r.opens + 1, firstOpenedAt: r.firstOpenedAt ?? now.toISOString(), lastOpenedAt: now.toISOString(), lastOpenWindow: window }
       : r);
     this.heads.set(id, { ...head, recipients });
-    return { newWindow, views: recipient.opens + 1 };
+    const views = recipient.opens + 1;
+    const event = audit?.event(views, newWindow);
+    if (event) await this.withEvents([event]);
+    return { newWindow, views };
   }
   failDeleteChunks = false;
   async revoke(tenantId: string, id: string, now: Date) {

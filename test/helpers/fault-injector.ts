@@ -66,12 +66,13 @@ export const describeCall = (c: Pick<AwsCall, 'service' | 'command' | 'target' |
   `${c.service} ${c.command} ${c.target} #${c.ordinal}`;
 
 const SERVICES: Record<string, Service> = { DynamoDBClient: 'DynamoDB', SESClient: 'SES', KMSClient: 'KMS' };
-const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 type AttributeMap = Record<string, { S?: string } | undefined>;
 type Input = Record<string, unknown> & {
   Item?: AttributeMap; Key?: AttributeMap; IndexName?: string; ExpressionAttributeValues?: AttributeMap;
-  RequestItems?: Record<string, { PutRequest?: { Item: AttributeMap }; DeleteRequest?: { Key: AttributeMap } }[]>;
+  RequestItems?: Record<string, { PutRequest?: { Item: AttributeMap }; DeleteRequest?: { Key: AttributeMap } }[] | { Keys?: AttributeMap[] }>;
+  TransactItems?: Record<string, { Item?: AttributeMap; Key?: AttributeMap } | undefined>[];
   EncryptionContext?: Record<string, string>;
 };
 
@@ -85,8 +86,17 @@ function shape(pk: string | undefined, sk: string | undefined): string {
 function describeInput(service: Service, command: string, input: Input): { target: string; partitions: string[] } {
   if (service === 'SES') return { target: command, partitions: [] };
   if (service === 'KMS') return { target: `${command} ${input.EncryptionContext?.purpose ?? ''}`.trim(), partitions: [] };
+  if (command === 'TransactWriteItems') {
+    // Named by its items' shapes in order, e.g. `MSG#/CHUNK+MSG#/HEAD+MSG#/EVENT`.
+    const keys = (input.TransactItems ?? []).map((t) => { const op = Object.values(t).find((v) => v !== undefined); return op?.Item ?? op?.Key ?? {}; });
+    return { target: keys.map((k) => shape(k.pk?.S, k.sk?.S)).join('+'), partitions: [...new Set(keys.map((k) => k.pk?.S ?? ''))] };
+  }
+  if (command === 'BatchGetItem') {
+    const keys = Object.values(input.RequestItems ?? {}).flatMap((r) => (Array.isArray(r) ? [] : r.Keys ?? []));
+    return { target: keys.map((k) => shape(k.pk?.S, k.sk?.S)).join('+'), partitions: [...new Set(keys.map((k) => k.pk?.S ?? ''))] };
+  }
   if (command === 'BatchWriteItem') {
-    const requests = Object.values(input.RequestItems ?? {}).flat();
+    const requests = Object.values(input.RequestItems ?? {}).flatMap((r) => (Array.isArray(r) ? r : []));
     const keys = requests.map((r) => r.PutRequest?.Item ?? r.DeleteRequest?.Key ?? {});
     const shapes = [...new Set(keys.map((k) => shape(k.pk?.S, k.sk?.S)))].sort();
     const verb = requests.some((r) => r.DeleteRequest) ? 'delete ' : '';

@@ -17,6 +17,11 @@ export class InMemoryBlobStore implements BlobStore, BlobDownloads {
   put(messageId: string, index: number, bytes: Uint8Array): void {
     this.objects.set(`${messageId}/${index}`, { bytes: bytes.slice(), state: 'pending' });
   }
+  /** What the server's write of a part it sealed does. */
+  async write(messageId: string, index: number, bytes: Uint8Array): Promise<void> {
+    if (this.objects.has(`${messageId}/${index}`)) throw new Error('a part is written once');
+    this.objects.set(`${messageId}/${index}`, { bytes: bytes.slice(), state: 'committed' });
+  }
   async read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined> {
     const object = this.objects.get(`${messageId}/${index}`);
     if (!object) return undefined;

@@ -288,11 +288,12 @@ describe('POST /m/:id/open', () => {
 
   it('answers 503, not "not available", when the ciphertext cannot be read right now, and 404 when a chunk is missing', async () => {
     const { app, deps, id, links } = await sendOne();
-    const readPart = deps.store.readPart.bind(deps.store);
-    deps.store.readPart = async () => { throw new DependencyError('The message store is not reachable right now. Try again shortly.', 'fake'); };
+    // An open reads the head and its one chunk in one request (readForOpen).
+    const readForOpen = deps.store.readForOpen.bind(deps.store);
+    deps.store.readForOpen = async () => { throw new DependencyError('The message store is not reachable right now. Try again shortly.', 'fake'); };
 
     const unreachable = await open(app, id, links[0]!.secret);
-    deps.store.readPart = readPart;
+    deps.store.readForOpen = readForOpen;
     deps.store.chunks.delete(id);
     const missing = await open(app, id, links[1]!.secret);
 

@@ -37,9 +37,13 @@ export class DynamoDbEventLog implements EventLog {
     private readonly clock: Clock = () => new Date(),
   ) {}
 
-  async append(events: readonly AuditEvent[]): Promise<void> {
+  /**
+   * The items `events` are stored as (what append writes): for a store that writes them in the same
+   * transaction as the change they record (message-store.ts). `hasSourceId`: put only if absent.
+   */
+  items(events: readonly AuditEvent[]): { hasSourceId: boolean; item: Record<string, AttributeValue> }[] {
     const recordedAt = this.clock().toISOString();
-    const items = events.map((event) => {
+    return events.map((event) => {
       // An event with a source id gets a suffix derived from it (with its message and time, so the
       // public id is unique across messages), so a repeat of it is stored once.
       const suffix = event.id ? stableSuffix(`${event.tenantId}\n${event.messageId ?? ''}\n${event.id}\n${event.at}`) : toBase64Url(this.random(9));
@@ -62,6 +66,10 @@ export class DynamoDbEventLog implements EventLog {
         },
       };
     });
+  }
+
+  async append(events: readonly AuditEvent[]): Promise<void> {
+    const items = this.items(events);
     try {
       // Repeatable events are put one by one, only if absent: a redelivery must neither duplicate
       // nor move the event in the tenant feed (webhooks would send it twice).

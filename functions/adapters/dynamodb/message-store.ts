@@ -1,22 +1,27 @@
 /**
- * MessageStore (and pickup's PickupStore: the same head item) on DynamoDB. No transactions
- * (dynalite has none, and a 4 MiB message is more chunks than a transaction may hold): chunks are
- * written first, then the head with a conditional put —
- * the commit point. Readers start from the head, so orphaned chunks (a crash between the two) are
- * invisible and expire by TTL.
+ * MessageStore (and pickup's PickupStore: the same head item) on DynamoDB. A state change and the
+ * audit event that records it are one write: a TransactWriteItems (docs/protocol.md §7.3) — a new
+ * message's chunk, head and `created` event; the delivery outcomes and their events; an open, its
+ * tenant's check and its event. A message of more than one chunk writes its chunks first (a
+ * transaction holds at most 4 MB), then the head with its events — the commit point. Readers start
+ * from the head, so orphaned chunks (a crash between the two) are invisible and expire by TTL.
  *
  * The ciphertext always lives in chunk items, never in the head: the head is updated on every
- * delivery and open, and DynamoDB bills a write by the size of the whole item.
+ * delivery and open, and DynamoDB bills a write by the size of the whole item (and the head is in
+ * two indexes that project every attribute).
  */
 import {
-  GetItemCommand, QueryCommand, UpdateItemCommand,
-  type AttributeValue, type DynamoDBClient, type WriteRequest,
+  BatchGetItemCommand, GetItemCommand, QueryCommand, UpdateItemCommand,
+  type AttributeValue, type DynamoDBClient, type TransactWriteItem, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError, HEAD_GRACE_DAYS, addDays, ttlFor } from '../../core/shared/index.ts';
 import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messages/index.ts';
-import type { PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
-import { INDEX, INDEX_PARTITION, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, writeToken } from './table.ts';
+import type { OpenAudit, PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
+import type { AuditEvent } from '../../core/audit/index.ts';
+import {
+  INDEX, INDEX_PARTITION, MAX_TRANSACTION_ITEMS, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, transactWrite, writeToken,
+} from './table.ts';
 import { DynamoDbVerificationWrites, ownRecipientWrite, recipientIndex } from './verification.ts';
 
 /** Index attributes of a head: the tenant's message list (gsi1) and, while active, the expiry queue (gsi2). */
@@ -44,43 +49,103 @@ export const CHUNK_BYTES = 300 * 1000;
 /** 10 chunks = 3 MB per pickup response: 4 MB once Lambda base64-encodes it, under its 6 MB cap. */
 export const CHUNKS_PER_PART = 10;
 const WRITE_CONCURRENCY = 4;
+/** How many tries an open makes when another open of the same recipient changed the count it read. */
+const OPEN_TRIES = 5;
+
+/** What the event log stores events as (event-log.ts DynamoDbEventLog.items): written here in the same transaction. */
+export interface EventItems {
+  items(events: readonly AuditEvent[]): { hasSourceId: boolean; item: Record<string, AttributeValue> }[];
+}
+
+const putNew = (tableName: string, item: Record<string, AttributeValue>): TransactWriteItem =>
+  ({ Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
 
 export class DynamoDbMessageStore implements MessageStore, PickupStore {
   private readonly verification: DynamoDbVerificationWrites;
 
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {
+  /** `events`: without it, a write that carries events is refused (an adapter test that needs none). */
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly events?: EventItems) {
     this.verification = new DynamoDbVerificationWrites(client, tableName);
   }
 
-  async create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void> {
+  private eventPuts(events: readonly AuditEvent[]): TransactWriteItem[] {
+    if (events.length === 0) return [];
+    if (!this.events) throw new Error('this message store was not given the event log\'s items');
+    // Every event item is new (its key carries a random or source-derived suffix): put only if absent.
+    return this.events.items(events).map(({ item }) => putNew(this.tableName, item));
+  }
+
+  async create(head: NewMessageHead, ciphertext?: Uint8Array, events: readonly AuditEvent[] = []): Promise<void> {
     // A sealed upload's ciphertext is in the blob store already: only its head is written here.
     if (head.blob ? ciphertext !== undefined : ciphertext === undefined) throw new RangeError('a head has its ciphertext either in chunks or in the blob store');
     const bytes = ciphertext ?? new Uint8Array(0);
     const chunkCount = head.blob ? 0 : Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
     const chunkTtl = ttlFor(new Date(head.expiresAt));
+    const chunkItem = (index: number): Record<string, AttributeValue> => ({
+      ...marshall(key.chunk(head.id, index)),
+      data: { B: bytes.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
+      [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
+    });
+    const ciphertextBytes = head.blob ? head.blob.parts.reduce((sum, n) => sum + n, 0) : bytes.length;
+    const stored: MessageHead = { ...head, chunkCount, ciphertextBytes };
+    const headItem = {
+      ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
+      [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
+    };
     // Each put is "if absent": an id that exists is never overwritten, and a put whose answer was
     // lost but which did land (putIfAbsent reads it back) counts as done, not as a collision.
     const put = async (item: Record<string, AttributeValue>) => {
       if (!(await putIfAbsent(this.client, this.tableName, item))) throw new Error(`${item.pk?.S}/${item.sk?.S} exists`);
     };
     try {
-      const indexes = Array.from({ length: chunkCount }, (_, i) => i);
-      for (let i = 0; i < indexes.length; i += WRITE_CONCURRENCY) {
-        await Promise.all(indexes.slice(i, i + WRITE_CONCURRENCY).map((index) => put({
-          ...marshall(key.chunk(head.id, index)),
-          data: { B: bytes.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) },
-          [TTL_ATTRIBUTE]: { N: String(chunkTtl) },
-        })));
+      const eventPuts = this.eventPuts(events);
+      // One chunk goes into the commit's transaction; more are written first (a transaction holds
+      // at most 4 MB), one by one.
+      const inCommit = chunkCount === 1 && eventPuts.length > 0 ? 1 : 0;
+      for (let i = inCommit; i < chunkCount; i += WRITE_CONCURRENCY) {
+        await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, chunkCount - i) }, (_, j) => put(chunkItem(i + j))));
       }
-      const ciphertextBytes = head.blob ? head.blob.parts.reduce((sum, n) => sum + n, 0) : bytes.length;
-      const stored: MessageHead = { ...head, chunkCount, ciphertextBytes };
-      await put({
-        ...marshall({ ...stored, ...key.head(head.id), type: 'message', ...headIndexes(head) }, { removeUndefinedValues: true }),
-        [TTL_ATTRIBUTE]: { N: String(headTtl(head.expiresAt)) },
-      });
+      if (eventPuts.length === 0) {
+        await put(headItem);
+        return;
+      }
+      const commit = [...(inCommit ? [putNew(this.tableName, chunkItem(0))] : []), putNew(this.tableName, headItem), ...eventPuts];
+      try {
+        const refused = await transactWrite(this.client, commit);
+        if (refused) throw new Error(`message ${head.id} exists`);
+      } catch (error) {
+        // A commit whose every answer was lost may have landed: the head as we wrote it says so.
+        if (!(mayHaveApplied(error) && (await this.sameHead(headItem)))) throw error;
+      }
     } catch (error) {
       throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'dynamodb', error);
     }
+  }
+
+  /** Whether the stored head is the very item `item` (a read after an unclear write). */
+  private async sameHead(item: Record<string, AttributeValue>): Promise<boolean> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue }, ConsistentRead: true }))
+      .catch(() => ({ Item: undefined }));
+    return Item !== undefined && JSON.stringify(unmarshall(Item)) === JSON.stringify(unmarshall(item));
+  }
+
+  async readForOpen(messageId: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array }> {
+    // The head and the first chunk in one request: for a message of one chunk, that is all an open reads.
+    const keys = [marshall(key.head(messageId)), marshall(key.chunk(messageId, 0))];
+    const { Responses, UnprocessedKeys } = await this.read(() => this.client.send(new BatchGetItemCommand({
+      RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+    })));
+    const items = Responses?.[this.tableName] ?? [];
+    const headItem = items.find((i) => i.sk?.S === 'HEAD');
+    // A key left unprocessed (throttling) is read again the plain way.
+    if (!headItem && (UnprocessedKeys?.[this.tableName]?.Keys?.length ?? 0) > 0) {
+      const head = await this.getHead(messageId);
+      return head ? { head } : {};
+    }
+    if (!headItem) return {};
+    const head = fromHeadItem(headItem);
+    const chunk = items.find((i) => i.sk?.S === key.chunk(messageId, 0).sk)?.data?.B;
+    return head.chunkCount === 1 && chunk && chunk.length === head.ciphertextBytes ? { head, firstPart: chunk } : { head };
   }
 
   async getHead(messageId: string): Promise<MessageHead | undefined> {
@@ -120,8 +185,10 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     return concat(parts, total);
   }
 
-  async recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]): Promise<void> {
-    if (outcomes.length === 0) return;
+  async recordDelivery(
+    messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[], events: readonly AuditEvent[] = [],
+  ): Promise<void> {
+    if (outcomes.length === 0 && events.length === 0) return;
     const sets: string[] = [];
     const values: Record<string, AttributeValue> = {};
     // DynamoDB rejects expression attribute names that the expression does not use.
@@ -140,17 +207,33 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
         values[`:f${i}`] = { S: outcome.reason ?? 'rejected' };
       }
     });
-    await this.write(() => this.client.send(new UpdateItemCommand({
+    const update = {
       TableName: this.tableName,
       Key: marshall(key.head(messageId)),
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-    })));
+    };
+    const eventPuts = this.eventPuts(events);
+    // The outcomes and their events together (one transaction, up to its size; beyond, the events
+    // in transactions of their own after the outcomes).
+    const first = [...(outcomes.length > 0 ? [{ Update: update }] : []), ...eventPuts].slice(0, MAX_TRANSACTION_ITEMS);
+    const rest = eventPuts.slice(first.length - (outcomes.length > 0 ? 1 : 0));
+    await this.write(async () => {
+      if (first.length === 1 && first[0]?.Update) {
+        await this.client.send(new UpdateItemCommand(update));
+      } else if (await transactWrite(this.client, first)) {
+        throw new Error(`message ${messageId} has no head`);
+      }
+      for (let i = 0; i < rest.length; i += MAX_TRANSACTION_ITEMS) {
+        if (await transactWrite(this.client, rest.slice(i, i + MAX_TRANSACTION_ITEMS))) throw new Error('an event exists');
+      }
+    });
   }
 
-  async recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number): Promise<{ newWindow: boolean; views: number } | undefined> {
+  async recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined> {
+    if (audit) return this.recordAuditedOpen(messageId, rid, now, window, maxViews, audit);
     const slot = `#r[${recipientIndex(rid)}]`;
     // The open's own token (writeToken): the SDK's retry of an open whose answer was lost cannot
     // count it twice, and a read after an unclear failure tells whether it was counted.
@@ -194,6 +277,71 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     if (first !== undefined) return { newWindow: true, views: first };
     const again = await attempt(false);
     return again === undefined ? undefined : { newWindow: false, views: again };
+  }
+
+  /**
+   * An open counted, its tenant checked and its event recorded in one transaction. The count is
+   * conditional on the one the caller read (`audit.expected`), so the view number — and with it the
+   * event — is exact; when another open got in between, the refusal carries the head as it is now,
+   * and the open is tried again on that, without another read.
+   */
+  private async recordAuditedOpen(messageId: string, rid: string, now: Date, window: string, maxViews: number | undefined, audit: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined> {
+    const slot = `#r[${recipientIndex(rid)}]`;
+    let expected = audit.expected;
+    for (let attempt = 0; attempt < OPEN_TRIES; attempt++) {
+      const views = expected.opens + 1;
+      if (maxViews !== undefined && views > maxViews) return undefined;
+      const newWindow = expected.lastOpenWindow !== window;
+      const token = writeToken();
+      const names: Record<string, string> = {
+        '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#last': 'lastOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt',
+        '#write': 'openWrite', '#window': 'lastOpenWindow',
+      };
+      const values: Record<string, AttributeValue> = {
+        ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' }, ':write': { S: token }, ':seen': { N: String(expected.opens) },
+        ':window': { S: window },
+      };
+      const event = audit.event(views, newWindow);
+      const commit: TransactWriteItem[] = [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: marshall(key.head(messageId)),
+            UpdateExpression: `SET ${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now), ${slot}.#last = :now, ${slot}.#write = :write, ${slot}.#window = :window`,
+            // The count the caller read: nobody opened in between (the view limit and the window follow from it).
+            ConditionExpression: `#state = :active AND #expiresAt > :now AND ${slot}.#opens = :seen`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        {
+          // A disabled tenant's messages are closed: checked at the commit itself, not by a read before it.
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: marshall(key.tenant(audit.tenantId)),
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#disabled) OR #disabled = :no)',
+            ExpressionAttributeNames: { '#disabled': 'disabled' },
+            ExpressionAttributeValues: { ':no': { BOOL: false } },
+          },
+        },
+        ...this.eventPuts(event ? [event] : []),
+      ];
+      let refused: Awaited<ReturnType<typeof transactWrite>>;
+      try {
+        refused = await transactWrite(this.client, commit);
+      } catch (error) {
+        const counted = mayHaveApplied(error) ? await ownRecipientWrite(this.client, this.tableName, messageId, rid, (r) => r.openWrite === token) : undefined;
+        if (counted) return { newWindow, views };
+        throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
+      }
+      if (!refused) return { newWindow, views };
+      if (refused.index !== 0 || !refused.old) return undefined;
+      const head = fromHeadItem(refused.old);
+      const recipient = head.recipients.find((r) => r.rid === rid);
+      if (!recipient || head.state !== 'active' || head.expiresAt <= now.toISOString() || recipient.opens === expected.opens) return undefined;
+      expected = { opens: recipient.opens, ...(recipient.lastOpenWindow !== undefined ? { lastOpenWindow: recipient.lastOpenWindow } : {}) };
+    }
+    throw new DependencyError('The message is being opened too often at once. Try again shortly.', 'dynamodb');
   }
 
   async revoke(tenantId: string, messageId: string, now: Date): Promise<{ chunkCount: number } | undefined> {

@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
   BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand,
-  ResourceNotFoundException, type AttributeValue, type DynamoDBClient, type WriteRequest,
+  ResourceNotFoundException, TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, type TransactWriteItem, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 
 export const PARTITION_KEY = 'pk';
@@ -73,6 +73,35 @@ export const key = {
 
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** At most this many items in one transaction (DynamoDB's limit is 100; the rest is headroom). */
+export const MAX_TRANSACTION_ITEMS = 90;
+
+/**
+ * One TransactWriteItems: every write applied, or none. Resolves to undefined when applied, or to
+ * the refusal — the index of the first item whose condition failed and that item as it was
+ * (ReturnValuesOnConditionCheckFailure ALL_OLD on every item that has a condition). Other errors
+ * are thrown. The SDK gives the request a ClientRequestToken and keeps it across its retries, so a
+ * retry after a lost answer does not apply it twice (DynamoDB's ten-minute idempotency window).
+ */
+export async function transactWrite(client: DynamoDBClient, items: readonly TransactWriteItem[]): Promise<{ index: number; old?: Record<string, AttributeValue> } | undefined> {
+  const withOld = items.map((item) => {
+    const [kind, op] = Object.entries(item).find(([, v]) => v !== undefined) as [keyof TransactWriteItem, { ConditionExpression?: string }];
+    return op.ConditionExpression ? { [kind]: { ...op, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactWriteItem : item;
+  });
+  try {
+    await client.send(new TransactWriteItemsCommand({ TransactItems: withOld }));
+    return undefined;
+  } catch (error) {
+    const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[] }).CancellationReasons;
+    if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
+    const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+    // Cancelled for another reason (a conflict with another transaction, throttling): a failure to retry.
+    if (index < 0) throw error;
+    const old = reasons[index]?.Item;
+    return old ? { index, old } : { index };
+  }
 }
 
 /**

@@ -48,6 +48,17 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
     return { url, headers };
   }
 
+  async write(messageId: string, index: number, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.client.send(new PutObjectCommand({
+        Bucket: this.bucket, Key: blobKey(messageId, index), Body: bytes, ContentLength: bytes.length, ContentType: PART_CONTENT_TYPE,
+        IfNoneMatch: '*', Tagging: `${STATE_TAG}=committed`,
+      }));
+    } catch (error) {
+      throw new DependencyError('The message could not be stored (the object store failed), so nothing was sent. It is safe to retry.', 's3', error);
+    }
+  }
+
   async read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined> {
     try {
       const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: blobKey(messageId, index) }));

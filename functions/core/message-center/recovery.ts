@@ -219,6 +219,9 @@ export async function openMessageOrRecovery(
   const { link } = credentials;
   if (!deps.recoveries || link === undefined || !LINK_PATTERN.test(link) || !isWellFormedMessageId(messageId)) return openMessage(deps, messageId, credentials, ctx);
   // One read of the head serves both paths: the recovery check and, when it is not one, the recipient's open.
-  const head = { value: await deps.store.getHead(messageId) };
-  return (await openByRecovery(deps, head.value, link, part, ctx)) ?? openMessage(deps, messageId, credentials, { ...ctx, head });
+  // Part 0 of a small message: the head and its one chunk in one read (MessageStore.readForOpen).
+  const read = part === 0 ? await deps.store.readForOpen(messageId) : { head: await deps.store.getHead(messageId) };
+  const head = { value: read.head };
+  return (await openByRecovery(deps, head.value, link, part, ctx))
+    ?? openMessage(deps, messageId, credentials, { ...ctx, head, ...(read.firstPart ? { firstPart: read.firstPart } : {}) });
 }

@@ -198,3 +198,22 @@ export interface SendReceipt {
   readonly recipients: readonly RecipientOutcome[];
 }
 
+
+/** Every part of a message in the blob store but the last has exactly this size: 4 MiB, so a part is one request anywhere. */
+export const UPLOAD_PART_BYTES = 4 * 1024 * 1024;
+
+/** How many parts a sealed message of `bytes` bytes has in the blob store, and the size of each. */
+export function partLayout(bytes: number): number[] {
+  const count = Math.max(1, Math.ceil(bytes / UPLOAD_PART_BYTES));
+  return Array.from({ length: count }, (_, i) => Math.min(UPLOAD_PART_BYTES, bytes - i * UPLOAD_PART_BYTES));
+}
+
+/**
+ * The largest sealed message the table keeps itself (in its chunks); a larger one sealed by the
+ * server goes to the blob store, like a sealed upload. Chosen by cost (docs/storage-costs.md): a
+ * kilobyte in the table costs a write unit ($0.000000625, twice that in a transaction) and is kept at
+ * $0.25 per GB-month, an object in S3 costs one PUT ($0.000005) and one GET whatever its size and is
+ * kept at $0.023; past about 8 KB the object is cheaper. Up to 16 KiB a message stays one request for
+ * its recipient, and every size stays within twice what SES alone charges to email it (npm run bench).
+ */
+export const TABLE_CIPHERTEXT_MAX_BYTES = 16 * 1024;

@@ -1,5 +1,6 @@
 /** Ports of messages: the store (head and ciphertext chunks), the blob store of sealed uploads, idempotency and sealing. */
 import type { Address } from '../shared/index.ts';
+import type { AuditEvent } from '../audit/index.ts';
 import type { MessageHead, OutboundMessage, SendReceipt } from './model.ts';
 
 /** A head before storage: the store decides how the ciphertext is chunked. */
@@ -11,13 +12,18 @@ export type NewMessageHead = Omit<MessageHead, 'chunkCount' | 'ciphertextBytes'>
  */
 export interface MessageStore {
   /**
-   * Stores chunks, then the head (fails if the id exists). Throws DependencyError on failure. A head
-   * with `blob` has its ciphertext in the blob store already: only the head is written (no
-   * `ciphertext` is given).
+   * Stores chunks, then the head (fails if the id exists) with `events` (its `created` event) in the
+   * same write: all or nothing. Throws DependencyError on failure. A head with `blob` has its
+   * ciphertext in the blob store already: only the head is written (no `ciphertext` is given).
    */
-  create(head: NewMessageHead, ciphertext?: Uint8Array): Promise<void>;
+  create(head: NewMessageHead, ciphertext?: Uint8Array, events?: readonly AuditEvent[]): Promise<void>;
   /** The head as stored, without any expiry/state check: callers check those themselves. */
   getHead(messageId: string): Promise<MessageHead | undefined>;
+  /**
+   * The head as getHead reads it and, when the whole ciphertext is part 0 of one chunk, that part
+   * (readPart(head, 0)), in one read: all an open of a small message needs.
+   */
+  readForOpen(messageId: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array }>;
   /**
    * How many parts a pickup downloads. Each part fits one Lambda response (≤ 6 MB once base64
    * encoded), so a 4 MiB message is fetched in two requests rather than failing in one.
@@ -25,8 +31,8 @@ export interface MessageStore {
   partCount(head: MessageHead): number;
   /** Reads part `index` (0-based) of the ciphertext. Throws if a chunk is missing (treated as unavailable). */
   readPart(head: MessageHead, index: number): Promise<Uint8Array>;
-  /** Records per-recipient delivery outcomes (one conditional update of the head). */
-  recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[]): Promise<void>;
+  /** Records per-recipient delivery outcomes (one conditional update of the head) and `events`, their audit events, in the same write. */
+  recordDelivery(messageId: string, outcomes: readonly { rid: string; status: 'notified' | 'failed' | 'sender'; reason?: string; at: string }[], events?: readonly AuditEvent[]): Promise<void>;
   /**
    * Marks the message revoked if it belongs to `tenantId` and is still active (one conditional
    * update): from then on every read refuses it. Returns the head's chunk count for the cleanup that
@@ -127,6 +133,11 @@ export interface PartUpload {
 export interface BlobStore {
   /** A URL for the sender to PUT part `index` of message `messageId`, valid `expiresInSeconds`. */
   uploadUrl(messageId: string, index: number, part: PartDeclaration, expiresInSeconds: number): Promise<PartUpload>;
+  /**
+   * Writes part `index` of a message sealed by the server (committed at once: its head is written
+   * next, and a failed head write deletes it). Write-once like a sender's part. DependencyError on failure.
+   */
+  write(messageId: string, index: number, bytes: Uint8Array): Promise<void>;
   /** The bytes of part `index`, in chunks as they arrive, or undefined when there is no such part. */
   read(messageId: string, index: number): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Marks `parts` parts committed, so they no longer expire as an unfinished upload. */

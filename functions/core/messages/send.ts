@@ -7,9 +7,9 @@ import {
   fromBase64Url, sha256Base64Url, ConflictError, DeliveryFailedError, DependencyError, IdempotencyKeyMismatchError, ValidationError,
   describeError, addDays, type Address, type Clock, type Logger, type Notifier, type PickupNotification, type RandomBytes,
 } from '../shared/index.ts';
-import { appendEvents, type EventLog } from '../audit/index.ts';
+import { appendEvents, type AuditEvent, type EventLog } from '../audit/index.ts';
 import { newMessageId } from './ids.ts';
-import { summarizeAttachments, type OutboundMessage, type RecipientKind, type RecipientOutcome, type RecipientRecord, type ReplyAuthor, type SendReceipt } from './model.ts';
+import { TABLE_CIPHERTEXT_MAX_BYTES, partLayout, summarizeAttachments, type OutboundMessage, type RecipientKind, type RecipientOutcome, type RecipientRecord, type ReplyAuthor, type SendReceipt } from './model.ts';
 import type { Principal, Tenant, VerificationPolicy } from '../tenants/index.ts';
 import { buildPickupNotification, pickupLink, type PickupNotificationInput } from './notification.ts';
 import type { BlobStore, CustodyHeadFields, IdempotencyStore, MessageStore, NewMessageHead, Sealer, SecretCustody } from './ports.ts';
@@ -27,6 +27,11 @@ export interface SendDeps {
   readonly logger: Logger;
   /** Keeps recipients' secrets for a Message Center tenant (KMS) and lists them in inboxes; every deployment composes it. */
   readonly custody?: SecretCustody;
+  /**
+   * Where a sealed message larger than TABLE_CIPHERTEXT_MAX_BYTES is kept (S3); without it, the
+   * table keeps every message.
+   */
+  readonly blobs?: Pick<BlobStore, 'write' | 'delete'>;
 }
 
 export interface SendContext {
@@ -204,6 +209,8 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     }
   }
   const ciphertext = await deps.sealer.seal(plaintext, passwords);
+  const blobs = ciphertext.length > TABLE_CIPHERTEXT_MAX_BYTES ? deps.blobs : undefined;
+  const parts = blobs ? partLayout(ciphertext.length) : undefined;
 
   const head = newHead(tenant, id, now, terms, planned, fields, {
     ...(message.maxViews !== undefined ? { maxViews: message.maxViews } : {}),
@@ -211,9 +218,48 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
     ...(label !== undefined ? { label } : {}),
     attachments: summarizeAttachments(message.attachments),
     ...(ctx.inReplyTo ? { inReplyTo: ctx.inReplyTo, replyFrom: ctx.replyFrom ?? 'recipient' } : {}),
+    ...(parts ? { blob: { parts } } : {}),
   });
-  await deps.store.create(head, ciphertext);
+  const created = [createdEvent(principal, head, ctx, now)];
+  if (blobs && parts) await storeInBlobs(deps, blobs, head, ciphertext, parts, created);
+  else await deps.store.create(head, ciphertext, created);
   return notifyCommitted(deps, principal, head, planned, ctx, now);
+}
+
+/** The `created` event of a new message: written with its head (MessageStore.create), all or nothing. */
+export function createdEvent(principal: Principal, head: NewMessageHead, ctx: Pick<SendContext, 'actor' | 'sourceIp' | 'userAgent'>, now: Date): AuditEvent {
+  return {
+    ...auditBase(principal, head, ctx), type: 'created', at: now.toISOString(), actor: ctx.actor ?? `key:${principal.keyId}`,
+  };
+}
+
+function auditBase(principal: Principal, head: Pick<NewMessageHead, 'id'>, ctx: Pick<SendContext, 'sourceIp' | 'userAgent'>) {
+  return { messageId: head.id, tenantId: principal.tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: principal.tenant.settings.auditRetentionDays };
+}
+
+/**
+ * A large message sealed here: its parts into the blob store, then the head (the commit point). A
+ * head that could not be written leaves no parts behind (deleted now, or by the bucket's lifecycle
+ * if even that fails); either way the sender is told nothing was sent.
+ */
+async function storeInBlobs(
+  deps: SendDeps, blobs: Pick<BlobStore, 'write' | 'delete'>, head: NewMessageHead, ciphertext: Uint8Array, parts: readonly number[], events: readonly AuditEvent[],
+): Promise<void> {
+  let written = 0;
+  try {
+    let at = 0;
+    for (const [index, bytes] of parts.entries()) {
+      await blobs.write(head.id, index, ciphertext.subarray(at, at + bytes));
+      at += bytes;
+      written = index + 1;
+    }
+    await deps.store.create(head, undefined, events);
+  } catch (error) {
+    if (written > 0) {
+      await blobs.delete(head.id, written).catch((e: unknown) => deps.logger.error('blob_cleanup_failed', { messageId: head.id, error: describeError(e) }));
+    }
+    throw error;
+  }
 }
 
 /**
@@ -270,7 +316,7 @@ export interface RecipientPlan extends Address {
  * anyone who needed one, the secrets existed only in those emails: the message is discarded.
  */
 export async function notifyCommitted(
-  deps: SendDeps & { readonly blobs?: Pick<BlobStore, 'delete'> },
+  deps: SendDeps,
   principal: Principal,
   head: NewMessageHead,
   recipients: readonly RecipientPlan[],
@@ -284,9 +330,8 @@ export async function notifyCommitted(
   if (head.custody === 'message-center') {
     await deps.custody?.list(head).catch((e: unknown) => deps.logger.error('inbox_entries_failed', { messageId: id, error: describeError(e) }));
   }
-  const actor = ctx.actor ?? `key:${principal.keyId}`;
-  const base = { messageId: id, tenantId: tenant.id, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: tenant.settings.auditRetentionDays };
-  await appendEvents(deps, [{ ...base, type: 'created', at: now.toISOString(), actor }]);
+  // The `created` event was written with the head (createdEvent).
+  const base = auditBase(principal, head, ctx);
 
   const emailed = recipients.filter((r): r is RecipientPlan & { secret: string } => r.secret !== undefined);
   const outcomes = await mapLimited(emailed, NOTIFY_CONCURRENCY, async (recipient) => {
@@ -329,17 +374,22 @@ export async function notifyCommitted(
     ...outcomes.map((o) => ({ rid: o.recipient.rid, status: o.status, reason: o.reason, at: o.at })),
     ...recipients.filter((r) => r.secret === undefined).map((r) => ({ rid: r.rid, status: 'sender' as const, at: now.toISOString() })),
   ];
-  await deps.store
-    .recordDelivery(id, delivery)
-    .catch((e: unknown) => deps.logger.error('record_delivery_failed', { messageId: id, error: describeError(e) }));
-  await appendEvents(deps, outcomes.map((o) => ({
+  const outcomeEvents = outcomes.map((o): AuditEvent => ({
     ...base,
-    type: o.status === 'notified' ? ('notified' as const) : ('notify_failed' as const),
+    type: o.status === 'notified' ? 'notified' : 'notify_failed',
     at: o.at,
     actor: 'system',
     recipient: o.recipient.email,
     detail: o.reason,
-  })));
+  }));
+  // The outcomes and their events in one write; if it fails, the events are still tried on their own
+  // (the audit trail is what tells the sender later what happened).
+  try {
+    await deps.store.recordDelivery(id, delivery, outcomeEvents);
+  } catch (error) {
+    deps.logger.error('record_delivery_failed', { messageId: id, error: describeError(error) });
+    await appendEvents(deps, outcomeEvents);
+  }
 
   return { id, expiresAt: head.expiresAt, recipients: receiptRecipients };
 }

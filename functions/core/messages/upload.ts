@@ -26,10 +26,10 @@ import {
 } from '../shared/index.ts';
 import type { Principal, VerificationPolicy } from '../tenants/index.ts';
 import { isWellFormedMessageId, newMessageId } from './ids.ts';
-import type { RecipientKind, SendReceipt } from './model.ts';
+import { UPLOAD_PART_BYTES, partLayout, type RecipientKind, type SendReceipt } from './model.ts';
 import type { BlobStore, CustodyHeadFields, PartUpload, UploadRecord, UploadStore } from './ports.ts';
 import {
-  keyServiceFailed, messageCenterFor, messageTerms, newHead, notifyCommitted, withIdempotency,
+  createdEvent, keyServiceFailed, messageCenterFor, messageTerms, newHead, notifyCommitted, withIdempotency,
   type RecipientPlan, type SendContext, type SendDeps,
 } from './send.ts';
 import { pickupLink } from './notification.ts';
@@ -37,8 +37,6 @@ import { MAX_UPLOAD_RECIPIENTS, checkSealed, refused } from './upload-check.ts';
 
 export { MAX_UPLOAD_RECIPIENTS, compositeChecksum, sha256Of } from './upload-check.ts';
 
-/** Every part but the last has exactly this size: 4 MiB, so a part is one request anywhere. */
-export const UPLOAD_PART_BYTES = 4 * 1024 * 1024;
 /** How long an upload may stay unfinished (its pending parts expire in the blob store a day after they were written). */
 export const UPLOAD_LIFETIME_MS = 12 * 60 * 60 * 1000;
 /** How long a part's upload URL is valid (a new one is had by asking again). */
@@ -62,12 +60,6 @@ export interface UploadDeps extends SendDeps {
   readonly blobs: BlobStore;
   /** The largest sealed message accepted (bytes): SEALPOST_MAX_UPLOAD_MIB. */
   readonly maxUploadBytes: number;
-}
-
-/** How many parts a sealed message of `bytes` bytes has, and the size of part `index`. */
-export function partLayout(bytes: number): number[] {
-  const count = Math.max(1, Math.ceil(bytes / UPLOAD_PART_BYTES));
-  return Array.from({ length: count }, (_, i) => Math.min(UPLOAD_PART_BYTES, bytes - i * UPLOAD_PART_BYTES));
 }
 
 const TOKEN_HASH = /^[A-Za-z0-9_-]{43}$/;
@@ -273,7 +265,7 @@ export async function completeUpload(deps: UploadDeps, principal: Principal, id:
         throw error;
       });
       try {
-        await deps.store.create(head);
+        await deps.store.create(head, undefined, [createdEvent(principal, head, ctx, now)]);
       } catch (error) {
         if (!(await headLanded(deps, id, layout.length))) throw error;
       }

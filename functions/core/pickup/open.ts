@@ -5,10 +5,9 @@
  * same MessageUnavailableError.
  */
 import { DependencyError, MessageUnavailableError, describeError } from '../shared/index.ts';
-import { appendEvents } from '../audit/index.ts';
 import { authorizeRecipient, type AuthContext, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
 import { withinPartWindow } from './verification.ts';
-import type { BlobDownloads, MessageHead } from '../messages/index.ts';
+import { isWellFormedMessageId, type BlobDownloads, type MessageHead } from '../messages/index.ts';
 
 export interface PickupDeps extends RecipientAuthDeps {
   /** Where browsers download the parts of messages whose ciphertext is in the blob store (sealed uploads). */
@@ -88,37 +87,48 @@ export async function openMessage(
   deps: PickupDeps,
   messageId: string,
   credentials: RecipientCredentials,
-  ctx: { sourceIp?: string; userAgent?: string; part?: number; head?: AuthContext['head'] } = {},
+  ctx: { sourceIp?: string; userAgent?: string; part?: number; head?: AuthContext['head']; firstPart?: Uint8Array } = {},
 ): Promise<OpenedPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
+  // Part 0 of a small message: the head and its one chunk in one read (the open's first call).
+  const read = part === 0 && ctx.head === undefined && isWellFormedMessageId(messageId) ? await deps.store.readForOpen(messageId) : undefined;
+  const given = ctx.head ?? (read ? { value: read.head } : undefined);
+  const firstPart = part === 0 ? ctx.firstPart ?? read?.firstPart : undefined;
   const { head, recipient, grant } = await authorizeRecipient(deps, messageId, credentials, {
     ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
     ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
-    ...(ctx.head !== undefined ? { head: ctx.head } : {}),
+    ...(given !== undefined ? { head: given } : {}),
     grantOnly: part > 0,
+    tenantAtCommit: part === 0,
   });
   const now = deps.clock();
   // With a view limit, the later parts of a large message belong to the view that part 0 counted:
   // they are served only shortly after it, so a used-up link cannot fetch the rest again.
   if (part > 0 && head.maxViews !== undefined && !withinPartWindow(recipient.lastOpenedAt, now)) throw new MessageUnavailableError();
 
-  const body = await ciphertextFor(deps, head, part);
+  // The one chunk read with the head (readForOpen), when the head checked is that very read.
+  const body = firstPart && given?.value === head ? { ciphertext: firstPart, parts: 1 } : await ciphertextFor(deps, head, part);
   if (part === 0) {
-    // The conditional update is the commit point: a revoke that raced us wins, and so does the
-    // view limit. Every open is counted. The audit trail gets "opened" for a recipient's first view
-    // and "revealed" for later ones — each of them under a view limit, otherwise at most one per
-    // recipient per hour, so a holder of the link cannot flood it.
-    const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now), head.maxViews);
+    // One conditional write is the commit point: the count (a revoke that raced us wins, and so
+    // does the view limit), the tenant's check and the audit event, all or nothing. Every open is
+    // counted. The audit trail gets "opened" for a recipient's first view and "revealed" for later
+    // ones — each of them under a view limit, otherwise at most one per recipient per hour, so a
+    // holder of the link cannot flood it.
+    const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now), head.maxViews, {
+      expected: { opens: recipient.opens, ...(recipient.lastOpenWindow !== undefined ? { lastOpenWindow: recipient.lastOpenWindow } : {}) },
+      tenantId: head.tenantId,
+      event: (views, newWindow) => {
+        const type = views <= 1 ? 'opened' : 'revealed';
+        if (type !== 'opened' && !newWindow && head.maxViews === undefined) return undefined;
+        return {
+          messageId, tenantId: head.tenantId, type, at: now.toISOString(), actor: `recipient:${recipient.rid}`,
+          recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
+          ...(head.maxViews !== undefined ? { detail: `view ${views} of ${head.maxViews}` } : {}),
+        };
+      },
+    });
     if (!recorded) throw new MessageUnavailableError();
-    const type = recorded.views <= 1 ? 'opened' : 'revealed';
-    if (type === 'opened' || recorded.newWindow || head.maxViews !== undefined) {
-      await appendEvents(deps, [{
-        messageId, tenantId: head.tenantId, type, at: now.toISOString(), actor: `recipient:${recipient.rid}`,
-        recipient: recipient.email, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, retentionDays: head.auditRetentionDays,
-        ...(head.maxViews !== undefined ? { detail: `view ${recorded.views} of ${head.maxViews}` } : {}),
-      }]);
-    }
   }
   return { ...body, part, ...(grant !== undefined ? { grant } : {}) };
 }

@@ -3,7 +3,21 @@
  * change — views, email codes, failures and grants. The message store's adapter implements it
  * (functions/adapters/dynamodb/message-store.ts), because it is the same head item.
  */
+import type { AuditEvent } from '../audit/index.ts';
 import type { VerificationLimits } from './verification.ts';
+
+/**
+ * An open recorded together with its audit event and its tenant's check, in one write: the count
+ * the caller read, so that the view number (and the event) is decided before the write.
+ */
+export interface OpenAudit {
+  /** The recipient's count and window as just read (the write is conditional on the count). */
+  readonly expected: { readonly opens: number; readonly lastOpenWindow?: string };
+  /** The message's tenant: the write also requires it to exist and not be disabled. */
+  readonly tenantId: string;
+  /** The event this open records (`views`: the recipient's count with it), if any. */
+  event(views: number, newWindow: boolean): AuditEvent | undefined;
+}
 
 export interface PickupStore {
   /**
@@ -12,9 +26,11 @@ export interface PickupStore {
    * (an opaque time bucket), which the caller records in the audit trail, so repeated opens cannot
    * flood it. With `maxViews`, the open counts only while the recipient has views left, so parallel
    * opens cannot exceed it. `views` is the recipient's count after this open. Returns undefined
-   * when the message is no longer available (or the views are used up).
+   * when the message is no longer available (or the views are used up). With `audit`, the open, its
+   * event and the tenant's check are one write (OpenAudit); undefined also when the tenant is
+   * disabled or gone.
    */
-  recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number): Promise<{ newWindow: boolean; views: number } | undefined>;
+  recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined>;
   /*
    * Verification (docs/protocol.md §5.4). Each is one conditional write on the head, so concurrent
    * requests cannot together exceed a limit; every one also requires the message to be active and

@@ -23,11 +23,13 @@ export function composeLogger(config: Config): JsonLogger {
 
 export function composeStorage(config: Config, onClient?: SdkClientHook) {
   const dynamo = built(new DynamoDBClient(clientOptions(config)), onClient);
+  const events = new DynamoDbEventLog(dynamo, config.tableName, secureRandom);
   return {
     dynamo,
     tenants: new DynamoDbTenantDirectory(dynamo, config.tableName),
-    store: new DynamoDbMessageStore(dynamo, config.tableName),
-    events: new DynamoDbEventLog(dynamo, config.tableName, secureRandom),
+    // A message's state changes carry their audit events in the same write.
+    store: new DynamoDbMessageStore(dynamo, config.tableName, events),
+    events,
     idempotency: new DynamoDbIdempotencyStore(dynamo, config.tableName, systemClock),
   };
 }

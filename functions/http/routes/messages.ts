@@ -12,7 +12,7 @@ import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { parseSendRequest } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
 
-export interface MessageRoutesDeps extends SendDeps, MessageAdminDeps {
+export interface MessageRoutesDeps extends SendDeps, Omit<MessageAdminDeps, 'blobs'> {
   readonly tenants: TenantDirectory;
 }
 
