@@ -53,10 +53,11 @@ export const PRIVATEBIN_PAGE_KB = 153.0;
 export const PAGE_BUDGET_KB = 60;
 /**
  * Completing a sealed upload reads the parts one at a time (upload-check.ts: one 4 MiB part buffer,
- * filled from the S3 response stream, hashed and fed to the shape reader, then dropped; protocol.md
- * §21.1 "memory: one part"), so what it holds should not grow with the message: the part being
- * filled, the stream's chunks of it, and a part or two the garbage collector has not yet taken back
- * — about four parts, 16 MiB. The floor, the same bundle completing a ~1 KB upload, peaks at about
+ * refilled from each S3 response stream, hashed and fed to the shape reader; protocol.md §21.1
+ * "memory: one part"), so what it holds should not grow with the message: the part being filled,
+ * the stream's chunks of it, and a part or two the garbage collector has not yet taken back (the
+ * blob store has the young generation collected after each part: young-garbage.ts) — about four
+ * parts, 16 MiB. The floor, the same bundle completing a ~1 KB upload, peaks at about
  * 110 MiB while it answers (Node, the bundle and its source map, the SDK clients), so 1.15× is those
  * four parts; a completion that held a 25 MiB message whole would need at least 25 MiB more (1.23×).
  */

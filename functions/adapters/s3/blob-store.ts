@@ -26,6 +26,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload } from '../../core/messages/index.ts';
 import { DependencyError } from '../../core/shared/index.ts';
 import { DOWNLOAD_OVERRIDES, PART_CONTENT_TYPE, PENDING_STATE, PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
+import { collectYoungGarbage } from './young-garbage.ts';
+
+/** A body at least this large is collected after (young-garbage.ts). */
+const COLLECT_AFTER_BYTES = 1024 * 1024;
 
 export class S3BlobStore implements BlobStore, BlobDownloads {
   constructor(private readonly client: S3Client, private readonly bucket: string) {}
@@ -118,12 +122,22 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
 
 /**
  * The body's chunks, with a connection lost halfway (the stream's own error, e.g. "aborted") turned
- * into the DependencyError a failed read is, rather than an unexplained 500.
+ * into the DependencyError a failed read is, rather than an unexplained 500. Once the body is done
+ * with (read to its end, failed, or given up by the reader, which destroys the response), its
+ * buffers are garbage: collected right away, rather than a part's worth more at every part
+ * (young-garbage.ts).
  */
 async function* readingOrFailing(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let bytes = 0;
   try {
-    yield* body;
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      yield chunk;
+    }
   } catch (error) {
     throw new DependencyError('The uploaded parts could not be read right now. Nothing was sent; retry.', 's3', error);
+  } finally {
+    // A small body's buffers are no pile: V8's own pace will do.
+    if (bytes >= COLLECT_AFTER_BYTES) collectYoungGarbage();
   }
 }

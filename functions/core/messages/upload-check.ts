@@ -44,8 +44,12 @@ export async function checkSealed(deps: { readonly blobs: BlobStore; readonly se
   // Never more session keys than the most recipients a message may have, plus custody: what is kept stays small.
   const reader = new SealedShapeReader({ maxSessionKeys: MAX_UPLOAD_RECIPIENTS + 1 });
   const digests: Uint8Array[] = [];
+  // One buffer, the largest part's size, refilled for each part: a buffer per part would be a
+  // part's worth of garbage each time (the hash and the shape reader keep nothing of it: the reader
+  // copies the few bytes it holds on to, the SKESKs and a cut header).
+  const buffer = new Uint8Array(layout.reduce((most, size) => Math.max(most, size), 0));
   for (const [index, size] of layout.entries()) {
-    const part = new Uint8Array(size);
+    const part = buffer.subarray(0, size);
     let at = 0;
     const chunks = await deps.blobs.read(upload.id, index);
     if (!chunks) throw refused(`Part ${index} was not uploaded.`, `parts[${index}]`);
