@@ -86,12 +86,13 @@ async function stringToKey(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, pas
 }
 
 /** The SKESK's header octets (§5.3.2): the HKDF info and the GCM additional data of its key encryption. */
-const SKESK_INFO = Uint8Array.of(0xc0 | TAG.skesk, 6, AES256, GCM);
+const skeskInfo = () => Uint8Array.of(0xc0 | TAG.skesk, 6, AES256, GCM);
 
 /** §5.3: the session key, if `password` opens this SKESK (rejects otherwise). */
 export async function openSkesk(skesk: Skesk, password: Uint8Array): Promise<Uint8Array> {
-  const kek = await aesKey(await hkdf(await stringToKey(skesk, password), new Uint8Array(), SKESK_INFO, KEY_BYTES));
-  return gcmOpen(kek, skesk.iv, skesk.encrypted, SKESK_INFO);
+  const info = skeskInfo();
+  const kek = await aesKey(await hkdf(await stringToKey(skesk, password), new Uint8Array(), info, KEY_BYTES));
+  return gcmOpen(kek, skesk.iv, skesk.encrypted, info);
 }
 
 /** The v2 SEIPD chunk cipher (§5.13.2), once its header and the session key are known. */
@@ -120,8 +121,11 @@ export async function seipdCipher(header: Uint8Array, sessionKey: Uint8Array, us
   };
 }
 
-/** The bytes of one SKESK packet as sealpost writes it, header included: 2 + 76 bytes. */
-export const WRITTEN_SKESK_BYTES = 2 + 1 + 1 + 1 + 1 + 1 + 11 + GCM_IV_BYTES + KEY_BYTES + TAG_BYTES;
+/**
+ * The bytes of one SKESK packet as sealpost writes it, header included: 2 + 76 (version, field count,
+ * cipher, AEAD, S2K length, the 11-octet S2K, the 12-octet nonce, the 32-byte key and its 16-byte tag).
+ */
+export const WRITTEN_SKESK_BYTES = 78;
 
 /**
  * One v6 SKESK packet wrapping `sessionKey` for `password`, exactly the form sealpost writes (and the
@@ -133,9 +137,10 @@ export async function writeSkesk(sessionKey: Uint8Array, password: Uint8Array, r
   const iv = random(GCM_IV_BYTES);
   const c = WRITTEN_S2K_COUNT_BYTE;
   const s2kKey = await stringToKey({ s2kType: S2K.iterated, salt, count: (16 + (c & 15)) << ((c >> 4) + 6) }, password);
-  const kek = await aesKey(await hkdf(s2kKey, new Uint8Array(), SKESK_INFO, KEY_BYTES), 'encrypt');
+  const info = skeskInfo();
+  const kek = await aesKey(await hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES), 'encrypt');
   s2kKey.fill(0);
-  const wrapped = await gcmSeal(kek, iv, sessionKey, SKESK_INFO);
+  const wrapped = await gcmSeal(kek, iv, sessionKey, info);
   const packet = new Uint8Array(WRITTEN_SKESK_BYTES);
   packet.set([0xc0 | TAG.skesk, WRITTEN_SKESK_BYTES - 2, 6, 3 + 11 + GCM_IV_BYTES, AES256, GCM, 11, S2K.iterated, SHA256]);
   packet.set(salt, 9);

@@ -17,9 +17,10 @@ import { decrypt } from './openpgp-subset.ts';
 
 /** The chunk size octet sealpost writes (chunks of 2^(12+6) = 256 KiB), as openpgp.js does by default. */
 export const SEAL_CHUNK_SIZE_OCTET = 12;
-const SEIPD_HEADER_BYTES = 4 + 32;
+/** Version, cipher, AEAD mode, chunk size octet, then the 32-byte salt. */
+const SEIPD_HEADER_BYTES = 36;
 /** The Literal Data fields before the data: format `b`, a zero-length file name, a four-octet date of 0 ("no specific time", §5.9). */
-const LITERAL_FIELDS = Uint8Array.of(0x62, 0, 0, 0, 0, 0);
+const LITERAL_FIELDS = [0x62, 0, 0, 0, 0, 0] as const;
 /** Chunks handed to WebCrypto at once: enough to keep its threads busy, few enough that progress moves and memory stays small. */
 const CHUNKS_IN_FLIGHT = 8;
 
