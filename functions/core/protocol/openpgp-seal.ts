@@ -21,8 +21,8 @@ export const SEAL_CHUNK_SIZE_OCTET = 12;
 const SEIPD_HEADER_BYTES = 36;
 /** The Literal Data fields before the data: format `b`, a zero-length file name, a four-octet date of 0 ("no specific time", §5.9). */
 const LITERAL_FIELDS = [0x62, 0, 0, 0, 0, 0] as const;
-/** Chunks handed to WebCrypto at once: enough to keep its threads busy, few enough that progress moves and memory stays small. */
-const CHUNKS_IN_FLIGHT = 8;
+/** Chunks handed to WebCrypto at once: enough to keep its threads busy, few enough that memory stays small (4 MiB in flight). */
+const CHUNKS_IN_FLIGHT = 16;
 
 /** A new-format packet length (RFC 9580 §4.2.1.1–3): one, two or five octets. */
 function lengthOctets(n: number): Uint8Array {
@@ -60,20 +60,28 @@ export class SubsetSealer {
     const sessionKey = this.random(KEY_BYTES);
     let first: Uint8Array | undefined;
     try {
-      const encoder = new TextEncoder();
-      const skesks = await Promise.all(passwords.map((password) => writeSkesk(sessionKey, encoder.encode(password), this.random)));
-      let at = 0;
-      for (const skesk of skesks) {
-        out.set(skesk, at);
-        at += skesk.length;
-      }
-      out.set(seipdHeader, at);
-      at += seipdHeader.length;
-      const header = out.subarray(at, at + SEIPD_HEADER_BYTES);
+      const seipdAt = passwords.length * WRITTEN_SKESK_BYTES;
+      out.set(seipdHeader, seipdAt);
+      const header = out.subarray(seipdAt + seipdHeader.length, seipdAt + seipdHeader.length + SEIPD_HEADER_BYTES);
       header.set([2, AES256, GCM, SEAL_CHUNK_SIZE_OCTET]);
       header.set(this.random(SEIPD_HEADER_BYTES - 4), 4);
-      at += SEIPD_HEADER_BYTES;
-      const cipher = await seipdCipher(header, sessionKey, 'encrypt');
+      const chunksAt = seipdAt + seipdHeader.length + SEIPD_HEADER_BYTES;
+      // The session keys' packets and the chunk cipher need only the session key: derived side by side
+      // (each WebCrypto call is a trip to another thread and back; these are the ones made in sequence).
+      const encoder = new TextEncoder();
+      const [skesks, cipher] = await Promise.all([
+        Promise.all(passwords.map((password) => writeSkesk(sessionKey, encoder.encode(password), this.random))),
+        seipdCipher(header, sessionKey, 'encrypt'),
+      ]);
+      skesks.forEach((skesk, i) => out.set(skesk, i * WRITTEN_SKESK_BYTES));
+
+      // The final tag: GCM over nothing, after the last chunk, its additional data holding the total
+      // length. It needs no chunk, so it is computed alongside them.
+      const finalData = new Uint8Array(cipher.adata.length + 8);
+      finalData.set(cipher.adata);
+      new DataView(finalData.buffer).setBigUint64(cipher.adata.length, BigInt(innerBytes));
+      const finalTag = gcmSeal(cipher.key, cipher.nonce(chunks), new Uint8Array(), finalData);
+      finalTag.catch(() => undefined); // awaited below; not an unhandled rejection if a chunk fails first
 
       // Chunk i is the decrypted stream's bytes [i·C, (i+1)·C): past the first, a view of the plaintext.
       const plainOf = (i: number): Uint8Array => {
@@ -84,20 +92,19 @@ export class SubsetSealer {
         first.set(plaintext.subarray(0, end), literalHeader.length);
         return first;
       };
-      for (let from = 0; from < chunks; from += CHUNKS_IN_FLIGHT) {
-        const to = Math.min(from + CHUNKS_IN_FLIGHT, chunks);
-        await Promise.all(Array.from({ length: to - from }, async (_, k) => {
-          const i = from + k;
-          out.set(await gcmSeal(cipher.key, cipher.nonce(i), plainOf(i), cipher.adata), at + i * (chunkBytes + TAG_BYTES));
-        }));
-        first?.fill(0);
-        onProgress(Math.max(0, Math.min(to * chunkBytes, innerBytes) - literalHeader.length));
-      }
-      // The final tag: GCM over nothing, after the last chunk, its additional data holding the total length.
-      const finalData = new Uint8Array(cipher.adata.length + 8);
-      finalData.set(cipher.adata);
-      new DataView(finalData.buffer).setBigUint64(cipher.adata.length, BigInt(innerBytes));
-      out.set(await gcmSeal(cipher.key, cipher.nonce(chunks), new Uint8Array(), finalData), out.length - TAG_BYTES);
+      // A window of chunks in flight, each next one started as one finishes (no batch waits for its slowest).
+      let next = 0;
+      let sealedBytes = 0;
+      const worker = async (): Promise<void> => {
+        for (let i = next++; i < chunks; i = next++) {
+          const plain = plainOf(i);
+          out.set(await gcmSeal(cipher.key, cipher.nonce(i), plain, cipher.adata), chunksAt + i * (chunkBytes + TAG_BYTES));
+          sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
+          onProgress(sealedBytes);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks) }, worker));
+      out.set(await finalTag, out.length - TAG_BYTES);
       return out;
     } finally {
       sessionKey.fill(0);
