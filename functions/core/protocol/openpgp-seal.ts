@@ -8,7 +8,7 @@
  * is written, so the whole message goes into one buffer allocated once, and each chunk is encrypted
  * straight from the plaintext (only the first, which also holds the literal packet's header, is copied).
  *
- * OpenPGP.js (the test oracle: test/core/protocol/openpgp-seal.property.test.ts) opens what this
+ * OpenPGP.js (the test oracle: test/core/protocol/openpgp-seal.test.ts) opens what this
  * writes, and this decryptor opens what OpenPGP.js writes with sealpost's configuration.
  */
 import type { RandomBytes } from '../shared/index.ts';
