@@ -51,7 +51,7 @@ export class Api extends Construct {
     const portal = new HttpLambdaIntegration('Portal', props.portal);
     this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration: senderApi });
     // A recipient's secure reply is sealed like a sender's message (fresh per-recipient secrets,
-    // OpenPGP), which lives in the sender API's bundle only: the portal's stays free of openpgp and
+    // OpenPGP), which lives in the sender API's bundle only: the portal's stays free of the sealer and
     // its MIME writer. Only POST goes there; any other method on the path reaches the portal (a 404).
     this.httpApi.addRoutes({ path: REPLY_PATH, methods: [apigwv2.HttpMethod.POST], integration: senderApi });
     // Everything else goes to the portal app, which serves its routes and answers any other path or

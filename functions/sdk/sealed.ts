@@ -10,7 +10,7 @@ import { MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS, toBase64, type RandomBytes
 import { DELIVERY_FAILED_PROBLEM, SealpostError } from './errors.ts';
 import { toAddress, type CompletionRecipient, type MessageInput, type PartUploadUrl, type SealpostClient } from './client.ts';
 
-/** Seals with progress: the server's sealer (adapters/openpgp/sealer.ts OpenPgpSealer) is one. */
+/** Seals with progress: the server's sealer (core/protocol/openpgp-seal.ts SubsetSealer) is one. */
 export interface ProgressSealer {
   sealWithProgress(plaintext: Uint8Array, passwords: readonly string[], onProgress: (bytesSealed: number) => void): Promise<Uint8Array>;
 }

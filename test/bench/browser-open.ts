@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { composeMime } from '../../functions/core/messages/index.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { SubsetSealer } from '../../functions/core/protocol/index.ts';
 import { CHUNKS_PER_PART, CHUNK_BYTES } from '../../functions/adapters/dynamodb/message-store.ts';
 import { aSecret } from '../web/pickup-fixtures.ts';
 import { startPickupServer } from '../web/pickup-server.ts';
@@ -45,7 +45,7 @@ async function sealedMessage(bytes: number, password: string): Promise<Uint8Arra
     subject: 'A large message', text: 'The file is attached.', messageId: 'bench', date: new Date(),
     attachments: [{ filename: 'large.bin', contentType: 'application/octet-stream', content: attachment }],
   }, (n) => crypto.getRandomValues(new Uint8Array(n)));
-  return new OpenPgpSealer().seal(mime, [password]);
+  return new SubsetSealer((n) => crypto.getRandomValues(new Uint8Array(n))).seal(mime, [password]);
 }
 
 /** Renderer processes of the browser, by pid. */

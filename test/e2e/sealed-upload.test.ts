@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
 import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
 import { runCli } from '../../functions/entries/cli.ts';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../functions/entries/cli.ts';
 import type { LocalStack } from '../../functions/entries/local/start-local.ts';
 import { capturedMail } from '../../functions/stand-ins/stand-ins.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
 import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
 import { parseLink } from '../helpers/builders.ts';
 import { startTestStack } from '../helpers/local-stack.ts';
@@ -81,7 +81,7 @@ function aFile(name: string, bytes: Uint8Array | string): string {
 /**
  * What a recipient's page does with a link, for any message: open part 0; a message in the blob store
  * answers with the URLs of its parts, any other with its ciphertext part by part; then decrypt (with
- * openpgp.js, as the page does) and read the MIME.
+ * openpgp.js, an implementation independent of the SDK's sealer) and read the MIME.
  */
 async function pickUp(id: string, secret: string, passcode?: string) {
   const key = await deriveMessageKey(secret, passcode);

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import {
   apiKeyRecordFor, generateApiKey, hashApiKey, keyIdFromHash, defaultSettings, type Tenant, type TenantSettings,
 } from '../../functions/core/tenants/index.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { createApp, type AppDeps } from '../../functions/http/app.ts';
 import { apiGroup } from '../../functions/http/api-routes.ts';
 import { inboxGroup, portalGroup } from '../../functions/http/portal-routes.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import type { NewMessageHead } from '../../functions/core/messages/index.ts';
+import { SubsetSealer } from '../../functions/core/protocol/index.ts';
 import type { WebAssets } from '../../functions/core/shared/index.ts';
 import {
   CapturingLogger, InMemoryEventLog, InMemoryIdempotencyStore, InMemoryMessageStore, InMemoryTenantDirectory, RecordingNotifier,
@@ -78,7 +78,7 @@ export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new In
     store,
     events,
     idempotency: new InMemoryIdempotencyStore(),
-    sealer: new OpenPgpSealer(),
+    sealer: new SubsetSealer((n) => new Uint8Array(randomBytes(n))),
     notifier: new RecordingNotifier(),
     clock,
     random: (n: number) => new Uint8Array(randomBytes(n)),

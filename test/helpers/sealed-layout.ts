@@ -5,7 +5,7 @@
  * cut, drop, repeat and swap whole chunks.
  */
 import { createHash, hkdfSync, createCipheriv, randomBytes } from 'node:crypto';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { OpenPgpSealer } from './openpgp-sealer.ts';
 
 export const CHUNK_BYTES = 2 ** (12 + 6);
 export const TAG_BYTES = 16;

@@ -4,12 +4,12 @@
  * step of it.
  */
 import { randomBytes } from 'node:crypto';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
 import { messageCenterCustody } from '../../functions/core/message-center/index.ts';
 import {
   UPLOAD_PART_BYTES, compositeChecksum, planRecipients, sha256Of,
   type CompletionRecipient, type PlannedRecipient, type UploadCompletion, type UploadDeclaration, type UploadDeps,
 } from '../../functions/core/messages/index.ts';
+import { SubsetSealer } from '../../functions/core/protocol/index.ts';
 import { toBase64 } from '../../functions/core/shared/index.ts';
 import type { Principal, Tenant } from '../../functions/core/tenants/index.ts';
 import { aClock, aSendingWorld, aTenant } from './builders.ts';
@@ -18,7 +18,8 @@ import { InMemoryBlobStore, InMemoryUploadStore } from './upload-fakes.ts';
 import { TestKeyWrapper } from './webhook-fakes.ts';
 
 export const MiB = 1024 * 1024;
-export const sealer = new OpenPgpSealer();
+/** The product's sealer (core/protocol/openpgp-seal.ts), as the SDK seals an upload. */
+export const sealer = new SubsetSealer((n) => new Uint8Array(randomBytes(n)));
 
 /** The upload pipeline on fakes (real sealer, real Message Center custody over a test key wrapper). */
 export function anUploadWorld() {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { unwrapSecret } from '../../functions/core/message-center/index.ts';
 import { deriveAccessToken, deriveLinkToken, unwrapRecoveredSecret } from '../../functions/core/protocol/index.ts';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
 import { dispatchWebhooks } from '../../functions/core/webhooks/index.ts';
 import type { ScriptedWebhookSender } from '../helpers/webhook-fakes.ts';
 import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';

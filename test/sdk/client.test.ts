@@ -5,12 +5,15 @@
  * Then the retries: what is retried, with which Idempotency-Key, after how long, and what never is.
  */
 import { describe, expect, it } from 'vitest';
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
-import { deriveMessageKey } from '../../functions/core/protocol/index.ts';
+import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
+import { SubsetSealer, deriveMessageKey } from '../../functions/core/protocol/index.ts';
 import { COMPONENT_SCHEMAS, OPERATIONS, type SchemaName } from '../../functions/http/openapi.ts';
 import { SealpostClient, SealpostError, sendSealed } from '../../functions/sdk/index.ts';
 import { buildTestApp } from '../helpers/builders.ts';
 import { declarationOf, partsOf, sealFor, plan, withSecrets } from '../helpers/sealed-uploads.ts';
+
+/** The sealer the SDK package ships (entries/sdk.ts): the protocol's own. */
+const productSealer = () => new SubsetSealer((n) => crypto.getRandomValues(new Uint8Array(n)));
 
 type World = Awaited<ReturnType<typeof buildTestApp>>;
 type Json = Record<string, unknown>;
@@ -144,7 +147,7 @@ describe('SealpostClient against /v1/openapi.json', () => {
   it('seals and sends through the upload API with sendSealed, and links it delivers itself open the message', async () => {
     const world = await buildTestApp();
     const client = clientOf(world);
-    const sealer = new OpenPgpSealer();
+    const sealer = productSealer();
 
     const { receipt, links } = await sendSealed(client, { to: ['alice@example.com'], subject: 'Scan', text: 'See attached.', attachments: [{ filename: 'scan.bin', contentType: 'application/octet-stream', content: new Uint8Array(5 * 1024 * 1024).fill(7) }] }, { sealer, deliverLinksMyself: true });
 
@@ -154,7 +157,7 @@ describe('SealpostClient against /v1/openapi.json', () => {
     expect(links?.[0]?.link).toBe(`https://portal.test/m/${receipt.id}#${secret}`);
     const head = world.deps.store.heads.get(receipt.id);
     const ciphertext = Buffer.concat(head!.blob!.parts.map((_, i) => world.blobs.objects.get(`${receipt.id}/${i}`)!.bytes));
-    const mime = new TextDecoder().decode(await sealer.open(ciphertext, await deriveMessageKey(secret)));
+    const mime = new TextDecoder().decode(await new OpenPgpSealer().open(ciphertext, await deriveMessageKey(secret)));
     expect(mime).toContain('Subject: Scan');
   });
 });
@@ -175,7 +178,7 @@ describe('sendSealed when every answer of the completion is lost', () => {
     const world = await buildTestApp();
     const client = clientOf(world, { fetch: losingCompletions(world, true) });
 
-    const error = await sendSealed(client, message, { sealer: new OpenPgpSealer() }).catch((e: unknown) => e) as SealpostError;
+    const error = await sendSealed(client, message, { sealer: productSealer() }).catch((e: unknown) => e) as SealpostError;
 
     expect(error).toMatchObject({ kind: 'transient' });
     const [id] = [...world.deps.store.heads.keys()];
@@ -188,7 +191,7 @@ describe('sendSealed when every answer of the completion is lost', () => {
     const world = await buildTestApp();
     const client = clientOf(world, { fetch: losingCompletions(world, false) });
 
-    const error = await sendSealed(client, message, { sealer: new OpenPgpSealer() }).catch((e: unknown) => e) as SealpostError;
+    const error = await sendSealed(client, message, { sealer: productSealer() }).catch((e: unknown) => e) as SealpostError;
 
     expect(error).toMatchObject({ kind: 'transient' });
     expect(error.maybeSentAs).toBeUndefined();
@@ -205,7 +208,7 @@ describe('sendSealed when no notification could be sent', () => {
     const exchanges: Exchange[] = [];
     const client = clientOf(world, { fetch: appFetch(world, exchanges) });
 
-    const error = await sendSealed(client, { to: ['alice@example.com'], subject: 'Hi', text: 'x' }, { sealer: new OpenPgpSealer() }).catch((e: unknown) => e) as SealpostError;
+    const error = await sendSealed(client, { to: ['alice@example.com'], subject: 'Hi', text: 'x' }, { sealer: productSealer() }).catch((e: unknown) => e) as SealpostError;
 
     expect(error).toMatchObject({ kind: 'transient', status: 502 });
     expect(error.message).toMatch(/^No notification was confirmed by the email service, so the message was discarded/);

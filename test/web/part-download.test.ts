@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { OpenPgpSealer } from '../../functions/adapters/openpgp/sealer.ts';
+import { SubsetSealer } from '../../functions/core/protocol/index.ts';
 import type { Fetch, PartLink } from '../../web/src/lib/api.ts';
 import { downloadAndDecrypt, fetchPart, type Progress } from '../../web/src/lib/part-download.ts';
 
@@ -68,7 +68,7 @@ describe('downloadAndDecrypt', () => {
 
   beforeAll(async () => {
     plaintext = new Uint8Array(randomBytes(900 * 1024));
-    parts = splitInto(await new OpenPgpSealer().seal(plaintext, [KEY]), PART_BYTES);
+    parts = splitInto(await new SubsetSealer((n) => crypto.getRandomValues(new Uint8Array(n))).seal(plaintext, [KEY]), PART_BYTES);
   });
 
   it('fetches the parts in order, checks each, and returns the plaintext once the decryptor finished', async () => {

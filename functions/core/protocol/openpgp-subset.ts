@@ -3,9 +3,9 @@
  * (docs/protocol.md §3) — v6 SKESK packets (AES-256, GCM; S2K simple, salted or iterated-and-salted
  * with SHA-256), then one v2 SEIPD packet (AES-256, GCM) holding one binary Literal Data packet
  * (Padding packets may follow it). Anything else is refused as unsupported: the algorithms come
- * from the packets, as RFC 9580 requires, and only these are accepted. The server seals with
- * openpgp.js; this is what the browser opens with (so the page carries no OpenPGP library), and it
- * reads a message as it arrives.
+ * from the packets, as RFC 9580 requires, and only these are accepted. The server and the SDK seal
+ * with the subset's own sealer (openpgp-seal.ts); this is what the browser opens with (so the page
+ * carries no OpenPGP library), and it reads a message as it arrives.
  *
  * Streaming: ciphertext goes in piece by piece (`push`), and each AEAD chunk (256 KiB) comes out as
  * soon as its tag is verified. Only `finish` proves the message whole — its final tag covers the
@@ -14,24 +14,10 @@
  * or the framing, or names an algorithm outside the subset.
  */
 import { ByteQueue, DecryptError, PacketBody, malformed, takePacketHeader, type PacketHeader } from './openpgp-packets.ts';
+import { AES256, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, gcmOpen, openSkesk, parseSkesk, seipdCipher, type Seipd, type Skesk } from './openpgp-keys.ts';
 
 export { DecryptError } from './openpgp-packets.ts';
 
-const TAG = { skesk: 3, literal: 11, seipd: 18, padding: 21 } as const;
-const AES256 = 9;
-const GCM = 3;
-const SHA256 = 8;
-const S2K = { simple: 0, salted: 1, iterated: 3 } as const;
-const KEY_BYTES = 32;
-const GCM_IV_BYTES = 12;
-const TAG_BYTES = 16;
-/**
- * A sealpost message has at most 101 SKESKs (100 recipients and the custody key), each hashing 1,024
- * bytes in its S2K (count byte 0): the same bounds the server's shape check holds uploads to, so a
- * hostile message cannot make a recipient's browser hash gigabytes before anything is authenticated.
- */
-const MAX_SKESKS = 101;
-const MAX_S2K_COUNT = 1024;
 /**
  * RFC 9580 §5.13.2: chunk size octet at most 16 (4 MiB chunks); sealpost writes 12 (256 KiB), and
  * below 10 (64 KiB) a message costs a decryption call per few bytes.
@@ -57,95 +43,6 @@ export interface Decryptor {
   push(bytes: Uint8Array): Promise<Uint8Array>;
   /** No more ciphertext: checks the final tag and that nothing is missing; resolves to the last plaintext. */
   finish(): Promise<Uint8Array>;
-}
-
-const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
-
-async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, bytes: number): Promise<Uint8Array> {
-  const key = await subtle().importKey('raw', ikm as BufferSource, 'HKDF', false, ['deriveBits']);
-  return new Uint8Array(await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: info as BufferSource }, key, bytes * 8));
-}
-
-const aesKey = (raw: Uint8Array) => subtle().importKey('raw', raw as BufferSource, 'AES-GCM', false, ['decrypt']);
-
-async function gcmOpen(key: CryptoKey, iv: Uint8Array, data: Uint8Array, additionalData: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: additionalData as BufferSource, tagLength: 128 }, key, data as BufferSource));
-}
-
-/** A v6 SKESK (§5.3.2), as far as the subset reads it. */
-interface Skesk { readonly s2kType: number; readonly salt: Uint8Array; readonly count: number; readonly iv: Uint8Array; readonly encrypted: Uint8Array }
-
-function parseSkesk(body: Uint8Array): Skesk {
-  const at = (i: number) => body[i] as number;
-  if (body.length < 5 || at(0) !== 6) throw new DecryptError('unsupported', 'only v6 SKESK packets are supported');
-  const s2kLength = at(4);
-  // The two counts are not authenticated: they must agree with the fields, or the packet is refused.
-  if (at(1) !== 3 + s2kLength + GCM_IV_BYTES) throw malformed('SKESK field count does not match');
-  if (at(2) !== AES256 || at(3) !== GCM) throw new DecryptError('unsupported', 'only AES-256 with GCM is supported');
-  const s2k = body.subarray(5, 5 + s2kLength);
-  const type = s2k[0];
-  const expected = type === S2K.simple ? 2 : type === S2K.salted ? 10 : type === S2K.iterated ? 11 : -1;
-  if (expected < 0) throw new DecryptError('unsupported', 'only simple, salted and iterated S2K are supported');
-  if (s2k.length !== expected) throw malformed('S2K specifier length does not match');
-  if (s2k[1] !== SHA256) throw new DecryptError('unsupported', 'only SHA-256 S2K is supported');
-  const c = s2k[10] ?? 0;
-  const count = type === S2K.iterated ? (16 + (c & 15)) << ((c >> 4) + 6) : 0;
-  if (count > MAX_S2K_COUNT) throw new DecryptError('unsupported', 'S2K iteration count too high');
-  const rest = body.subarray(5 + s2kLength);
-  if (rest.length !== GCM_IV_BYTES + KEY_BYTES + TAG_BYTES) throw malformed('SKESK session key has the wrong size');
-  return { s2kType: type as number, salt: s2k.subarray(2, 10), count, iv: rest.subarray(0, GCM_IV_BYTES), encrypted: rest.subarray(GCM_IV_BYTES) };
-}
-
-/** §3.7.1: the S2K's 32 bytes from the password (one SHA-256 context suffices for an AES-256 key). */
-async function stringToKey(skesk: Skesk, password: Uint8Array): Promise<Uint8Array> {
-  let input: Uint8Array;
-  if (skesk.s2kType === S2K.simple) {
-    input = password;
-  } else {
-    const salted = new Uint8Array(skesk.salt.length + password.length);
-    salted.set(skesk.salt);
-    salted.set(password, skesk.salt.length);
-    input = salted;
-    if (skesk.s2kType === S2K.iterated) {
-      // Salt and password repeated until `count` bytes are hashed (at least once whole).
-      input = new Uint8Array(Math.max(skesk.count, salted.length));
-      for (let i = 0; i < input.length; i += salted.length) input.set(salted.subarray(0, Math.min(salted.length, input.length - i)), i);
-    }
-  }
-  return new Uint8Array(await subtle().digest('SHA-256', input as BufferSource));
-}
-
-/** §5.3: the session key, if `password` opens this SKESK. */
-async function openSkesk(skesk: Skesk, password: Uint8Array): Promise<Uint8Array> {
-  const header = Uint8Array.of(0xc0 | TAG.skesk, 6, AES256, GCM);
-  const kek = await aesKey(await hkdf(await stringToKey(skesk, password), new Uint8Array(), header, KEY_BYTES));
-  return gcmOpen(kek, skesk.iv, skesk.encrypted, header);
-}
-
-/** The v2 SEIPD chunk cipher (§5.13.2), once its header and the session key are known. */
-interface Seipd {
-  readonly key: CryptoKey;
-  /** The nonce: 4 derived bytes, then the 8-byte big-endian chunk index. */
-  readonly nonce: (index: number) => Uint8Array;
-  readonly adata: Uint8Array;
-  readonly chunkBytes: number;
-}
-
-async function seipdCipher(header: Uint8Array, sessionKey: Uint8Array): Promise<Seipd> {
-  const adata = Uint8Array.of(0xc0 | TAG.seipd, ...header.subarray(0, 4));
-  const derived = await hkdf(sessionKey, header.subarray(4, 36), adata, KEY_BYTES + GCM_IV_BYTES - 8);
-  const prefix = derived.subarray(KEY_BYTES);
-  return {
-    key: await aesKey(derived.subarray(0, KEY_BYTES)),
-    nonce: (index) => {
-      const nonce = new Uint8Array(GCM_IV_BYTES);
-      nonce.set(prefix);
-      new DataView(nonce.buffer).setBigUint64(prefix.length, BigInt(index));
-      return nonce;
-    },
-    adata,
-    chunkBytes: 2 ** ((header[3] as number) + 6),
-  };
 }
 
 /** Unwraps the Literal Data packet from the decrypted stream (and checks that only Padding follows it). */

@@ -1,5 +1,4 @@
-/** The sender and admin API: sealing (openpgp), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
-import { OpenPgpSealer } from '../../adapters/openpgp/sealer.ts';
+/** The sender and admin API: sealing (the protocol's own RFC 9580 subset), notification (SES), webhooks, custody and recovery (KMS), secure replies. */
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
 import type { ApiDeps } from '../../http/app.ts';
@@ -9,6 +8,7 @@ import { composeCustody, composeKeys } from './custody.ts';
 import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts';
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
+import { SubsetSealer } from '../../core/protocol/index.ts';
 import type { SdkClientHook } from './sdk-clients.ts';
 import { composeNotifier } from './mail.ts';
 import { composeBlobs } from './blobs.ts';
@@ -23,7 +23,7 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
     store: storage.store,
     events: storage.events,
     idempotency: storage.idempotency,
-    sealer: new OpenPgpSealer(),
+    sealer: new SubsetSealer(secureRandom),
     notifier: composeNotifier(config, logger, storage.tenants, onClient),
     clock: systemClock,
     random: secureRandom,

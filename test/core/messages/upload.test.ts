@@ -1,5 +1,6 @@
 /**
- * Sealed uploads in core, on in-memory fakes with the real sealer (openpgp.js): what a sender may
+ * Sealed uploads in core, on in-memory fakes with the real sealer (core/protocol's, as the SDK seals;
+ * openpgp.js for another client's messages and for forgeries): what a sender may
  * upload and what it may not. Every forgery is refused with a 422 that says why, and changes
  * nothing: the upload stays open, no head is written, no email and no event goes out.
  */
@@ -7,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
+import { OpenPgpSealer } from '../../helpers/openpgp-sealer.ts';
 import {
   MAX_UPLOAD_RECIPIENTS, UPLOAD_CLAIM_LEASE_MS, UPLOAD_PART_BYTES, abortUpload, completeUpload, openUpload, partUploads,
   type OpenedUpload, type PlannedRecipient, type SendContext, type UploadCompletion,
@@ -106,6 +108,18 @@ describe('completeUpload', () => {
         expect(head?.recipients[index]?.linkTokenHash).toBe(await hashAccessToken(await deriveLinkToken(secret)));
       }
       const opened = await sealer.open(storedCiphertext(world, upload.id, 2), await deriveMessageKey(upload.planned[1]?.secret as string));
+      expect(Buffer.from(opened).equals(Buffer.from(plaintext))).toBe(true);
+    });
+
+    it('sends a message another client sealed with openpgp.js as sealpost seals (docs/protocol.md §3), and unlocks it as openpgp.js does', async () => {
+      const world = anUploadWorld();
+      const plaintext = new Uint8Array(randomBytes(300_000));
+      const upload = await anUpload(world, { ciphertext: (planned) => new OpenPgpSealer().seal(plaintext, planned.map((r) => r.key)) });
+
+      const receipt = await upload.complete();
+
+      expect(receipt.recipients.map((r) => r.status)).toEqual(['notified', 'notified']);
+      const opened = await sealer.open(storedCiphertext(world, upload.id, 1), await deriveMessageKey(upload.planned[0]?.secret as string));
       expect(Buffer.from(opened).equals(Buffer.from(plaintext))).toBe(true);
     });
 

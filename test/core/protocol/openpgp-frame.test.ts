@@ -1,15 +1,17 @@
 /**
- * The shape check of sealed uploads, on messages openpgp.js seals exactly as the server and the SDK
- * do (functions/adapters/openpgp/sealer.ts), fed in every chunking, and on forgeries of them.
+ * The shape check of sealed uploads, on messages sealed as the server and the SDK do (the protocol's
+ * sealer, core/protocol/openpgp-seal.ts) and as openpgp.js seals them with sealpost's configuration
+ * (another client's, test/helpers/openpgp-sealer.ts), fed in every chunking, and on forgeries of them.
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
-import { OpenPgpSealer } from '../../../functions/adapters/openpgp/sealer.ts';
-import { SealedShapeReader, ShapeError, encodeSecret, type SealedShape } from '../../../functions/core/protocol/index.ts';
+import { OpenPgpSealer } from '../../helpers/openpgp-sealer.ts';
+import { SealedShapeReader, ShapeError, SubsetSealer, encodeSecret, type SealedShape } from '../../../functions/core/protocol/index.ts';
 
-const sealer = new OpenPgpSealer();
+const sealer = new SubsetSealer((n) => new Uint8Array(randomBytes(n)));
+const oracle = new OpenPgpSealer();
 const secret = () => encodeSecret(new Uint8Array(randomBytes(32)));
 
 function shapeOf(bytes: Uint8Array, chunkSizes: readonly number[] = [bytes.length || 1]): SealedShape {
@@ -47,12 +49,12 @@ describe('SealedShapeReader', () => {
     expect(await sealer.unlock(whole.sessionKeyPackets, secret())).toBeUndefined();
   });
 
-  it('accepts every size and every chunking of what openpgp.js seals (property)', async () => {
+  it.each([['sealpost\'s sealer', sealer], ['openpgp.js', oracle]] as const)('accepts every size and every chunking of what %s seals (property)', async (_who, by) => {
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 1, max: 5 }), fc.array(fc.integer({ min: 1, max: 300_000 }), { minLength: 1, maxLength: 6 }),
       async (size, recipients, chunks) => {
-        const sealed = await sealer.seal(new Uint8Array(size), Array.from({ length: recipients }, secret));
-        expect(shapeOf(sealed, chunks)).toMatchObject({ sessionKeys: recipients, bytes: sealed.length });
+        const sealed = await by.seal(new Uint8Array(size), Array.from({ length: recipients }, secret));
+        expect(shapeOf(sealed, chunks)).toMatchObject({ sessionKeys: recipients, bytes: sealed.length, chunkSizeOctet: 12 });
       },
     ), { numRuns: 25, seed: 20261206 });
   });

@@ -1,6 +1,10 @@
 /**
- * Sealer with openpgp.js: one RFC 9580 message, encrypted once, openable by any of the recipients'
- * secrets (one SKESK packet per password).
+ * The test oracle: a Sealer with openpgp.js 6.3.2, configured as sealpost seals (what the server used
+ * before it sealed the protocol's subset itself, core/protocol/openpgp-seal.ts). Tests use it where
+ * they need an independent implementation: messages sealed by another hand for our decryptor and
+ * upload check, and openpgp.js opening what ours seals. Nothing in functions/ or web/ imports it.
+ * One RFC 9580 message, encrypted once, openable by any of the recipients' secrets (one SKESK
+ * packet per password).
  *
  * - aeadProtect: SEIPD v2 with AEAD (GCM, openpgp 6.3.2's default AEAD mode), AES-256.
  * - s2kIterationCountByte 0: the cheapest iterated-and-salted S2K. The passwords are 256-bit random
@@ -9,7 +13,7 @@
  * - Binary, not armored: armor adds a third to the stored size.
  */
 import * as openpgp from 'openpgp';
-import type { Sealer } from '../../core/messages/index.ts';
+import type { Sealer } from '../../functions/core/messages/index.ts';
 
 export const SEAL_CONFIG = {
   aeadProtect: true,
