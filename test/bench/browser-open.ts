@@ -60,7 +60,11 @@ const peakKiB = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSy
 /** Resets the kernel's peak-RSS mark of `pid` (proc(5), clear_refs "5"). */
 const resetPeak = (pid: number): void => writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
-/** Presses "Open message" and resolves with the time until the message view shows (in the page's own clock). */
+/**
+ * Presses "Open message" and resolves with the time until the message is on screen (in the page's
+ * own clock): the message view shown with the text and the attachment list in it, and the frame
+ * that draws it painted (a task queued from the next animation frame runs after its paint).
+ */
 function openInPage(page: Page): Promise<number> {
   return page.evaluate(() => new Promise<number>((resolve, reject) => {
     const view = document.getElementById('view-message') as HTMLElement;
@@ -69,7 +73,11 @@ function openInPage(page: Page): Promise<number> {
     const observer = new MutationObserver(() => {
       if (!view.hidden) {
         observer.disconnect();
-        resolve(performance.now() - start);
+        if (!view.querySelector('.text-body')?.textContent?.includes('The file is attached.') || !view.querySelector('.attachment-list .attachment-meta')) {
+          reject(new Error('the message view shows without its text or its attachment'));
+          return;
+        }
+        requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - start)));
       } else if (!failed.hidden) {
         observer.disconnect();
         reject(new Error(`the page failed: ${failed.textContent ?? ''}`));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -328,6 +329,30 @@ describeBrowser('pickup page', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), attachment.click()]);
     const bytes = await readFile(await download.path());
     expect(Buffer.compare(bytes, BINARY_BYTES)).toBe(0);
+  });
+
+  it('lists attachments kept encoded with their exact sizes and downloads each one\'s original bytes', async () => {
+    const small = Buffer.from(new Uint8Array(999).map((_, i) => (i * 7919) % 256));
+    const large = Buffer.alloc(300_001);
+    crypto.getRandomValues(large.subarray(0, 65536));
+    crypto.getRandomValues(large.subarray(65536, 131072));
+    const link = await aStoredMessage('lazy-files', aMailMessage({
+      attachments: [
+        { filename: 'small.bin', content: small, contentType: 'application/octet-stream' },
+        { filename: 'large.pdf', content: large, contentType: 'application/pdf' },
+      ],
+    }));
+    const { page } = await aPage();
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    const attachments = page.locator('a.attachment');
+    await attachments.first().waitFor();
+    expect(await attachments.locator('.attachment-meta').allTextContents()).toEqual(['application/octet-stream · 999 bytes', 'application/pdf · 300 kB']);
+    for (const [index, original] of [[1, large], [0, small], [1, large]] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), attachments.nth(index).click()]);
+      const bytes = await readFile(await download.path());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
+    }
   });
 
   it('shows the one "not available" state when the server answers 404', async () => {

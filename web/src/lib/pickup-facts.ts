@@ -3,7 +3,7 @@
  * once: whether a live message is behind the id, who wrote it to whom, the organisation's name;
  * and the passcode field the server adds for a message that has one.
  */
-import type { Email } from './render.ts';
+import type { Message } from './render.ts';
 
 export type MessageKind = 'message' | 'reply-to-tenant' | 'reply-from-tenant';
 
@@ -35,7 +35,7 @@ export function pageFacts(doc: Document): PageFacts {
  * message (or its reply to the recipient), or — for its staff reading a recipient's reply — that
  * recipient, whose address the reply carries in Reply-To (the server sends the answer there).
  */
-export function replyAddressee(facts: PageFacts, email: Pick<Email, 'from' | 'replyTo'>): string | undefined {
+export function replyAddressee(facts: PageFacts, email: Pick<Message, 'from' | 'replyTo'>): string | undefined {
   if (facts.kind !== 'reply-to-tenant') return facts.sender;
   const author = email.replyTo?.[0] ?? email.from;
   return author?.address || author?.name || undefined;

@@ -3,13 +3,14 @@
  * only as text nodes and attribute values; the one exception is the HTML body, which goes through
  * sanitize-html.ts into a sandboxed iframe with an opaque origin.
  */
-import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
+import type { Address } from 'postal-mime';
 
 import { toBase64 } from '../../../functions/core/shared/index.ts';
 import { formatBytes, h, icon } from './dom.ts';
+import type { Message, MessageAttachment } from './lazy-mime.ts';
 import { sanitizeMessageHtml } from './sanitize-html.ts';
 
-export type { Email };
+export { parseMessage, type Message } from './lazy-mime.ts';
 
 export interface MessageView {
   readonly root: HTMLElement;
@@ -25,13 +26,7 @@ const INLINE_IMAGE_TYPES = /^image\/(?:png|jpeg|gif|webp|avif|bmp)$/;
 const FILE_ICON = 'M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm7 1.5V9h5.5L13 3.5Z';
 const DOWNLOAD_ICON = 'M11 4a1 1 0 1 1 2 0v9.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-5 5a1 1 0 0 1-1.4 0l-5-5a1 1 0 1 1 1.4-1.4l3.3 3.3V4ZM5 19a1 1 0 1 0 0 2h14a1 1 0 1 0 0-2H5Z';
 
-export function parseMessage(bytes: Uint8Array): Promise<Email> {
-  // forceRfc822Attachments: an attached message is a file, never part of this message's body. Parsed
-  // inline, its HTML and its own (forged) From would read as the sender's words.
-  return PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer', forceRfc822Attachments: true });
-}
-
-export function renderMessage(email: Email): MessageView {
+export function renderMessage(email: Message): MessageView {
   const heading = h('h1', { id: 'message-subject', class: 'message-subject', tabindex: '-1' }, email.subject?.trim() || '(no subject)');
   const meta = h('dl', { class: 'message-meta' });
   addMeta(meta, 'From', email.from && [email.from]);
@@ -43,7 +38,7 @@ export function renderMessage(email: Email): MessageView {
   const root = h('article', { class: 'message', 'aria-labelledby': 'message-subject' }, h('header', { class: 'message-header' }, heading, meta));
   // Only pictures can be shown in the body: any other part a cid: URL names stays in the list, so an
   // <img> cannot hide a file (an attached message, say) from the recipient.
-  const inlineParts = new Map<string, Attachment>();
+  const inlineParts = new Map<string, MessageAttachment>();
   for (const attachment of email.attachments) {
     if (attachment.contentId && INLINE_IMAGE_TYPES.test(attachment.mimeType)) inlineParts.set(attachment.contentId.replace(/^<|>$/g, ''), attachment);
   }
@@ -54,7 +49,7 @@ export function renderMessage(email: Email): MessageView {
 }
 
 /** Appends the body (HTML, text, or both with a toggle); returns the Content-IDs shown inline. */
-function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<string, Attachment>): ReadonlySet<string> {
+function renderBody(root: HTMLElement, email: Message, inlineParts: ReadonlyMap<string, MessageAttachment>): ReadonlySet<string> {
   const text = email.text?.replace(/\r\n/g, '\n').trimEnd();
   if (!email.html) {
     root.append(h('div', { class: 'message-body' }, text ? renderText(text) : h('p', { class: 'message-empty' }, 'This message has no text.')));
@@ -68,7 +63,7 @@ function renderBody(root: HTMLElement, email: Email, inlineParts: ReadonlyMap<st
     if (!part) return undefined;
     let url = dataUrls.get(contentId);
     if (url === undefined) {
-      url = `data:${part.mimeType};base64,${toBase64(bytesOf(part))}`;
+      url = `data:${part.mimeType};base64,${toBase64(part.bytes())}`;
       dataUrls.set(contentId, url);
     }
     return url;
@@ -134,42 +129,34 @@ function renderText(text: string): HTMLElement {
   return block;
 }
 
-function renderAttachments(attachments: readonly Attachment[]): HTMLElement {
+function renderAttachments(attachments: readonly MessageAttachment[]): HTMLElement {
   const list = h('ul', { class: 'attachment-list' });
   attachments.forEach((attachment, index) => {
     const name = attachment.filename?.trim() || defaultFilename(attachment, index);
-    const blob = toBlob(attachment, 'application/octet-stream');
-    list.append(
-      h(
-        'li',
-        {},
-        h(
-          'a',
-          { class: 'attachment', href: URL.createObjectURL(blob), download: name },
-          icon(FILE_ICON, 'attachment-icon'),
-          h('span', { class: 'attachment-name' }, name),
-          h('span', { class: 'attachment-meta' }, `${attachment.mimeType || 'application/octet-stream'} · ${formatBytes(blob.size)}`),
-          h('span', { class: 'attachment-action' }, icon(DOWNLOAD_ICON, 'download-icon'), h('span', { class: 'action-label' }, 'Download')),
-        ),
-      ),
+    const link = h(
+      'a',
+      { class: 'attachment', href: '#', download: name },
+      icon(FILE_ICON, 'attachment-icon'),
+      h('span', { class: 'attachment-name' }, name),
+      h('span', { class: 'attachment-meta' }, `${attachment.mimeType || 'application/octet-stream'} · ${formatBytes(attachment.size)}`),
+      h('span', { class: 'attachment-action' }, icon(DOWNLOAD_ICON, 'download-icon'), h('span', { class: 'action-label' }, 'Download')),
     );
+    // Decoded only when the recipient asks for it (lib/lazy-mime.ts); the link keeps its blob: URL after.
+    link.addEventListener('click', (event) => {
+      if (link.href.startsWith('blob:')) return;
+      event.preventDefault();
+      link.href = URL.createObjectURL(new Blob([attachment.bytes()], { type: 'application/octet-stream' }));
+      h('a', { href: link.href, download: name }).click();
+    });
+    list.append(h('li', {}, link));
   });
   const title = attachments.length === 1 ? '1 attachment' : `${attachments.length} attachments`;
   return h('section', { class: 'attachments', 'aria-labelledby': 'attachments-title' }, h('h2', { id: 'attachments-title' }, title), list);
 }
 
 /** A name for an attachment that has none: an attached message saves as .eml, which mail programs open. */
-function defaultFilename(attachment: Attachment, index: number): string {
+function defaultFilename(attachment: MessageAttachment, index: number): string {
   return `attachment-${index + 1}${attachment.mimeType === 'message/rfc822' ? '.eml' : ''}`;
-}
-
-function bytesOf(attachment: Attachment): Uint8Array<ArrayBuffer> {
-  const { content } = attachment;
-  return typeof content === 'string' ? new TextEncoder().encode(content) : new Uint8Array(content);
-}
-
-function toBlob(attachment: Attachment, type: string): Blob {
-  return new Blob([bytesOf(attachment)], { type });
 }
 
 function addMeta(list: HTMLElement, label: string, addresses: readonly Address[] | undefined): void {
