@@ -18,14 +18,12 @@ export const TABLE_LOGICAL_ID = 'SealpostTable';
 export type IndexKey = keyof typeof INDEX;
 export const INDEX_KEYS = Object.keys(INDEX) as IndexKey[];
 
-const { GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM, TRANSACT_WRITE_ITEMS } = dynamodb.Operation;
 /**
- * The IAM action of a transaction's ConditionCheck (an open checks its tenant so): not an operation
- * DynamoDB reports metrics for. A transaction's Put and Update are authorised as PutItem and
- * UpdateItem ("Using IAM with DynamoDB transactions", DynamoDB Developer Guide).
+ * A transaction's Put and Update are authorised as PutItem and UpdateItem ("Using IAM with DynamoDB
+ * transactions", DynamoDB Developer Guide): TransactWriteItems is no IAM action of its own, only a
+ * metric operation (the throttling alarm watches it).
  */
-export const CONDITION_CHECK_ITEM = 'ConditionCheckItem';
-type GrantOperation = dynamodb.Operation | typeof CONDITION_CHECK_ITEM;
+const { GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, QUERY, BATCH_WRITE_ITEM, TRANSACT_WRITE_ITEMS } = dynamodb.Operation;
 
 /** The adapters' partition prefixes (functions/adapters/dynamodb/table.ts). */
 const PREFIX = PARTITION_PREFIX;
@@ -55,7 +53,7 @@ const { expiring: EXPIRING, allWebhooks: ALL_WEBHOOKS } = INDEX_PARTITION;
  * `partitions` (StringLike patterns of dynamodb:LeadingKeys).
  */
 export interface TableGrant {
-  readonly operations: readonly GrantOperation[];
+  readonly operations: readonly dynamodb.Operation[];
   readonly partitions: readonly string[];
   readonly index?: IndexKey;
 }
@@ -105,7 +103,7 @@ export const TABLE_ACCESS = {
   /**
    * portal (pickup page and Message Center): the head (GetItem, or BatchGetItem with its chunk for
    * an open; verification codes, failed attempts and grants are conditional UpdateItems of it, the
-   * open a transaction of that update, a ConditionCheck of the tenant and the event's PutItem), the hostname's tenant and
+   * open a transaction of that update and the event's PutItem), the hostname's tenant and
    * its profile and logos for the brand (GetItem HOST#, TENANT#), chunks of a part (Query), its
    * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#); inbox sign-in
    * challenges (conditional UpdateItem upserts of SIGNIN#, and GetItem to tell whether one whose
@@ -115,9 +113,8 @@ export const TABLE_ACCESS = {
    */
   recipient: [
     { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, SIGN_IN, SESSION] },
-    // An open: the head and its chunk in one read; its write checks the tenant (not disabled).
+    // An open: the head and its chunk in one read.
     { operations: [BATCH_GET_ITEM], partitions: [MESSAGE] },
-    { operations: [CONDITION_CHECK_ITEM], partitions: [TENANT] },
     { operations: [QUERY], partitions: [MESSAGE, INBOX] },
     { operations: [PUT_ITEM], partitions: [MESSAGE, SESSION] },
     { operations: [UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },
@@ -201,7 +198,7 @@ export class Data extends Construct {
         resources: [grant.index ? this.indexArn(grant.index) : this.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
       }));
-      for (const operation of grant.operations) if (operation !== CONDITION_CHECK_ITEM) this.bound.add(operation);
+      for (const operation of grant.operations) this.bound.add(operation);
     }
     // A message's changes and their events are transactions (message-store.ts): their throttling
     // is reported under TransactWriteItems.

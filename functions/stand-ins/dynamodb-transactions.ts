@@ -107,7 +107,13 @@ export function addTransactions(server: Server): void {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Item & { __type?: string; message?: string; Message?: string };
+        let parsed: Item & { __type?: string; message?: string; Message?: string };
+        try {
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as typeof parsed;
+        } catch (error) {
+          reject(error);
+          return;
+        }
         if ((res.statusCode ?? 500) >= 400) reject(new DynamoError(String(parsed.__type ?? 'InternalFailure').split('#').pop() as string, String(parsed.message ?? parsed.Message ?? 'failed')));
         else resolve(parsed);
       });
@@ -128,8 +134,21 @@ export function addTransactions(server: Server): void {
   };
 
   const transact = async (raw: string, auth: IncomingMessage['headers']): Promise<Item> => {
-    const input = JSON.parse(raw) as { TransactItems?: TransactItem[]; ClientRequestToken?: string; ReturnConsumedCapacity?: string };
-    const items = input.TransactItems ?? [];
+    let input: { TransactItems?: TransactItem[]; ClientRequestToken?: string; ReturnConsumedCapacity?: string };
+    try {
+      input = JSON.parse(raw) as typeof input;
+    } catch {
+      throw new DynamoError('SerializationException', 'The request is not JSON');
+    }
+    const items = Array.isArray(input.TransactItems) ? input.TransactItems : [];
+    const valid = (t: unknown) => {
+      if (!t || typeof t !== 'object') return false;
+      const ops = Object.entries(t).filter(([, v]) => v !== undefined);
+      const [kind, op] = ops[0] ?? [];
+      return ops.length === 1 && ['Put', 'Update', 'Delete', 'ConditionCheck'].includes(kind as string) && op && typeof op === 'object' && typeof (op as { TableName?: unknown }).TableName === 'string'
+        && (kind === 'Put' ? typeof (op as { Item?: unknown }).Item === 'object' : typeof (op as { Key?: unknown }).Key === 'object');
+    };
+    if (!items.every(valid)) throw new DynamoError('ValidationException', 'Each TransactItem must have exactly one of Put, Update, Delete or ConditionCheck, with its table and item or key');
     if (items.length < 1 || items.length > MAX_ITEMS) throw new DynamoError('ValidationException', `TransactItems must have between 1 and ${MAX_ITEMS} items`);
     const now = Date.now();
     for (const [token, entry] of done) if (entry.at < now - TOKEN_WINDOW_MS) done.delete(token);
@@ -144,7 +163,6 @@ export function addTransactions(server: Server): void {
     // Each item's table, key and state before.
     const plan = await Promise.all(items.map(async (t) => {
       const [kind, op] = Object.entries(t).find(([, v]) => v !== undefined) as [keyof TransactItem, NonNullable<TransactItem[keyof TransactItem]>];
-      if (Object.values(t).filter((v) => v !== undefined).length !== 1) throw new DynamoError('ValidationException', 'Each TransactItem must have exactly one operation');
       const key = 'Item' in op ? await keyOf(op.TableName, op.Item, auth) : (op as { Key: Item }).Key;
       const before = (await call('GetItem', { TableName: op.TableName, Key: key, ConsistentRead: true }, auth)).Item as Item | undefined;
       return { kind, op, key, before, id: `${op.TableName}\n${JSON.stringify(key)}` };
@@ -176,7 +194,8 @@ export function addTransactions(server: Server): void {
         units += Number((answer.ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0);
         applied.push(p);
       } catch (error) {
-        await putBack();
+        // If putting back fails too, the stand-in says so rather than answer as if nothing happened.
+        await putBack().catch((e: unknown) => { throw new DynamoError('InternalFailure', `a failed transaction could not be undone: ${String(e)}`); });
         if (error instanceof DynamoError && error.type === 'ConditionalCheckFailedException') {
           const reasons = plan.map((q, i) => (i === index
             ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(returnOld === 'ALL_OLD' && q.before ? { Item: q.before } : {}) }
@@ -191,24 +210,33 @@ export function addTransactions(server: Server): void {
     return input.ReturnConsumedCapacity && input.ReturnConsumedCapacity !== 'NONE' ? { ConsumedCapacity: [{ TableName: table, CapacityUnits: units * 2 }] } : {};
   };
 
+  const answer = (res: ServerResponse, status: number, body: unknown) => {
+    if (!res.destroyed) res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
+  };
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.headers['x-sealpost-standin'] === marker) return pass(req, res);
     const transaction = req.headers['x-amz-target'] === `${TARGET_PREFIX}TransactWriteItems`;
-    void lock.acquire(transaction).then((release) => {
-      res.once('close', release);
+    // Watched from the start: a client gone while its request waits for the lock gives its turn back.
+    let gone = false;
+    let release: (() => void) | undefined;
+    res.once('close', () => { gone = true; release?.(); });
+    const run = (body?: string) => void lock.acquire(transaction).then((granted) => {
+      release = granted;
+      if (gone) return granted();
       if (!transaction) return pass(req, res);
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        transact(Buffer.concat(chunks).toString('utf8'), req.headers).then(
-          (answer) => res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answer)),
-          (error: unknown) => {
-            const e = error instanceof DynamoError ? error : new DynamoError('InternalFailure', 'The local transaction failed');
-            res.writeHead(e.type === 'InternalFailure' ? 500 : 400, { 'Content-Type': 'application/x-amz-json-1.0' })
-              .end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${e.type}`, message: e.message, ...e.extra }));
-          },
-        );
-      });
+      transact(body ?? '', req.headers).then(
+        (result) => answer(res, 200, result),
+        (error: unknown) => {
+          const e = error instanceof DynamoError ? error : new DynamoError('InternalFailure', `The local transaction failed: ${String(error)}`);
+          answer(res, e.type === 'InternalFailure' ? 500 : 400, { __type: `com.amazonaws.dynamodb.v20120810#${e.type}`, message: e.message, ...e.extra });
+        },
+      ).finally(granted);
     });
+    if (!transaction) return run();
+    // A transaction's body is read before it takes the lock: a slow sender holds up nobody.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => run(Buffer.concat(chunks).toString('utf8')));
   });
 }

@@ -95,7 +95,7 @@ describe('function roles', () => {
     const actions = actionsOf(roleStatements(template, roles.portal));
 
     expect(actions).toEqual([
-      'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
+      'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
       'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', ...LOGS, 's3:GetObject', 'ses:SendRawEmail',
     ].sort());
   });
@@ -127,7 +127,6 @@ describe('function roles', () => {
     expect(dynamoGrants(roles.portal)).toEqual({
       'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'SIGNIN#*', 'SESSION#*'),
       'dynamodb:BatchGetItem on table': ['MSG#*'],
-      'dynamodb:ConditionCheckItem on table': ['TENANT#*'],
       'dynamodb:Query on table': anyOf('MSG#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
       'dynamodb:PutItem on table': anyOf('MSG#*', 'SESSION#*'),

@@ -115,7 +115,13 @@ function sendFlow(name: string, tenant: () => TenantKeys, recipients: number, me
 
       // The table holds nothing the answer denies, and nothing half-written that could be read.
       for (const id of touched) {
-        const { head, chunks } = await storedMessage(world, id);
+        const { head, chunks, events } = await storedMessage(world, id);
+        // A message's `created` event is written with its head (one transaction): never one without the other.
+        expect(events.filter((e) => e.type === 'created').length, `created events of ${id}`).toBe(head ? 1 : 0);
+        // Each recipient's delivery outcome is recorded at most once, however the write and its fallback went.
+        for (const address of s.addresses) {
+          expect(events.filter((e) => (e.type === 'notified' || e.type === 'notify_failed') && e.recipient === address).length, `outcome events of ${address}`).toBeLessThanOrEqual(1);
+        }
         if (head?.state === 'active') {
           expect(chunks.length, `live head ${id} has all its chunks`).toBe(head.chunkCount);
           const toldToRevoke = first.status === 502 && String(first.json?.detail).includes(`DELETE /v1/messages/${id}`);
@@ -149,7 +155,8 @@ function sendFlow(name: string, tenant: () => TenantKeys, recipients: number, me
 }
 
 // The minimums follow the calls each flow makes: since a state change and its audit event are one
-// transaction (protocol.md §7.3), a send makes two writes and an open one read and one write, so
+// transaction (protocol.md §7.3), a send makes two writes and an open (here with the tenant read
+// every time: tenantCacheMs 0) two reads and one write, so
 // there are fewer places to fail than when each was its own call.
 describe('sending fails closed', () => {
   it('for a standard tenant, one recipient, with an Idempotency-Key', () => prove(sendFlow('send, standard, 1 recipient', () => world.standard, 1, false), 38), 60_000);
@@ -224,8 +231,8 @@ function openFlow(name: string, options: Record<string, unknown>, emailCode: boo
 
 describe('opening fails closed', () => {
   // An open reads the head once (the recovery check and the recipient's open share it): one read fewer to fault.
-  it('for a message without limits', () => prove(openFlow('open', {}, false), 10), 60_000);
-  it('for a view-limited message', () => prove(openFlow('open, view-limited', { maxViews: 1 }, false), 10), 60_000);
+  it('for a message without limits', () => prove(openFlow('open', {}, false), 14), 60_000);
+  it('for a view-limited message', () => prove(openFlow('open, view-limited', { maxViews: 1 }, false), 14), 60_000);
   it('for a message that needs an email code', () => prove(openFlow('open, email code', { verification: 'email-code' }, true), 56), 60_000);
 });
 

@@ -72,7 +72,6 @@ export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new In
   const store = new InMemoryMessageStore();
   const events = new InMemoryEventLog(clock);
   store.eventSink = events;
-  store.tenantOf = (tenantId) => tenants.getTenant(tenantId);
   return {
     tenants,
     store,

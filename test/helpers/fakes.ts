@@ -80,12 +80,8 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
   readonly chunks = new Map<string, Uint8Array>();
   failCreate = false;
 
-  /**
-   * Where the events written with a change go (the real store writes them in the same transaction),
-   * and the tenants an audited open checks: aSendingWorld wires both.
-   */
+  /** Where the events written with a change go (the real store writes them in the same transaction): aSendingWorld wires it. */
   eventSink?: { append(events: readonly AuditEvent[]): Promise<void> };
-  tenantOf?: (tenantId: string) => Promise<Tenant | undefined>;
 
   private async withEvents(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -138,11 +134,6 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return undefined;
     const recipient = head.recipients.find((r) => r.rid === rid);
     if (!recipient || (maxViews !== undefined && recipient.opens >= maxViews)) return undefined;
-    if (audit) {
-      if (!this.tenantOf) throw new Error('this message store was not given the tenants');
-      const tenant = await this.tenantOf(audit.tenantId);
-      if (!tenant || tenant.disabled) return undefined;
-    }
     const newWindow = recipient.lastOpenWindow !== window;
     const recipients = head.recipients.map((r) => r.rid === rid
       ? { ...r, opens: r.opens + 1, firstOpenedAt: r.firstOpenedAt ?? now.toISOString(), lastOpenedAt: now.toISOString(), lastOpenWindow: window }

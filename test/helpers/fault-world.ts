@@ -49,7 +49,7 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   const injector = new FaultInjector();
   const logs: string[] = [];
   // No maintenance loop: its calls would mix with a flow's; the webhook flow runs it itself.
-  const stack = await startTestStack({ onSdkClient: injector.attach, maintenanceIntervalMs: 0, signInAnswerMs: 0, logWrite: (line) => logs.push(line), logLevel: 'info' });
+  const stack = await startTestStack({ onSdkClient: injector.attach, maintenanceIntervalMs: 0, signInAnswerMs: 0, tenantCacheMs: 0, logWrite: (line) => logs.push(line), logLevel: 'info' });
   const table = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamoDbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const world = { stack, table };
   return {

@@ -20,7 +20,7 @@ import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messa
 import type { OpenAudit, PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
 import type { AuditEvent } from '../../core/audit/index.ts';
 import {
-  INDEX, INDEX_PARTITION, MAX_TRANSACTION_ITEMS, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, transactWrite, writeToken,
+  INDEX, INDEX_PARTITION, MAX_TRANSACTION_ITEMS, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, sameItem, transactWrite, writeToken,
 } from './table.ts';
 import { DynamoDbVerificationWrites, ownRecipientWrite, recipientIndex } from './verification.ts';
 
@@ -126,7 +126,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
   private async sameHead(item: Record<string, AttributeValue>): Promise<boolean> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue }, ConsistentRead: true }))
       .catch(() => ({ Item: undefined }));
-    return Item !== undefined && JSON.stringify(unmarshall(Item)) === JSON.stringify(unmarshall(item));
+    return Item !== undefined && sameItem(Item, item);
   }
 
   async readForOpen(messageId: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array }> {
@@ -280,7 +280,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
   }
 
   /**
-   * An open counted, its tenant checked and its event recorded in one transaction. The count is
+   * An open counted and its event recorded in one transaction. The count is
    * conditional on the one the caller read (`audit.expected`), so the view number — and with it the
    * event — is exact; when another open got in between, the refusal carries the head as it is now,
    * and the open is tried again on that, without another read.
@@ -312,16 +312,6 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
             ConditionExpression: `#state = :active AND #expiresAt > :now AND ${slot}.#opens = :seen`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
-          },
-        },
-        {
-          // A disabled tenant's messages are closed: checked at the commit itself, not by a read before it.
-          ConditionCheck: {
-            TableName: this.tableName,
-            Key: marshall(key.tenant(audit.tenantId)),
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#disabled) OR #disabled = :no)',
-            ExpressionAttributeNames: { '#disabled': 'disabled' },
-            ExpressionAttributeValues: { ':no': { BOOL: false } },
           },
         },
         ...this.eventPuts(event ? [event] : []),

@@ -82,27 +82,40 @@ export const MAX_TRANSACTION_ITEMS = 90;
  * One TransactWriteItems: every write applied, or none. Resolves to undefined when applied, or to
  * the refusal — the index of the first item whose condition failed and that item as it was
  * (ReturnValuesOnConditionCheckFailure ALL_OLD on every item that has a condition). Other errors
- * are thrown. The SDK gives the request a ClientRequestToken and keeps it across its retries, so a
- * retry after a lost answer does not apply it twice (DynamoDB's ten-minute idempotency window).
+ * are thrown; one cancelled by a conflict with another transaction or by throttling is tried again
+ * (TRANSACTION_ATTEMPTS). The SDK gives the request a ClientRequestToken and keeps it across its
+ * retries, so a retry after a lost answer does not apply it twice (DynamoDB's ten-minute
+ * idempotency window).
  */
 export async function transactWrite(client: DynamoDBClient, items: readonly TransactWriteItem[]): Promise<{ index: number; old?: Record<string, AttributeValue> } | undefined> {
   const withOld = items.map((item) => {
     const [kind, op] = Object.entries(item).find(([, v]) => v !== undefined) as [keyof TransactWriteItem, { ConditionExpression?: string }];
     return op.ConditionExpression ? { [kind]: { ...op, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactWriteItem : item;
   });
-  try {
-    await client.send(new TransactWriteItemsCommand({ TransactItems: withOld }));
-    return undefined;
-  } catch (error) {
-    const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[] }).CancellationReasons;
-    if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
-    const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-    // Cancelled for another reason (a conflict with another transaction, throttling): a failure to retry.
-    if (index < 0) throw error;
-    const old = reasons[index]?.Item;
-    return old ? { index, old } : { index };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(new TransactWriteItemsCommand({ TransactItems: withOld }));
+      return undefined;
+    } catch (error) {
+      const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[] }).CancellationReasons;
+      if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
+      const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      if (index >= 0) {
+        const old = reasons[index]?.Item;
+        return old ? { index, old } : { index };
+      }
+      // Cancelled without applying anything because another transaction held an item, or throttled:
+      // the SDK does not retry these (they are 400s), so the transaction is tried again, a few times,
+      // after a short random pause.
+      const retryable = reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded');
+      if (!retryable || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 40 * attempt));
+    }
   }
 }
+
+/** Tries of a transaction cancelled by a conflict or throttling (transactWrite). */
+const TRANSACTION_ATTEMPTS = 4;
 
 /**
  * Whether a write that failed may have happened after all. The SDK retries a write whose answer was
@@ -123,6 +136,11 @@ export function mayHaveApplied(error: unknown): boolean {
  */
 export function writeToken(): string {
   return randomBytes(12).toString('base64url');
+}
+
+/** Whether two items hold the same attributes and values, whatever their order (DynamoDB keeps none). */
+export function sameItem(a: Record<string, AttributeValue>, b: Record<string, AttributeValue>): boolean {
+  return isDeepStrictEqual(comparable(a), comparable(b));
 }
 
 /** An item with binary values as text, so that two reads of the same item compare equal. */

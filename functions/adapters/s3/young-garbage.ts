@@ -40,6 +40,7 @@ function exposedGc(): Gc | null {
 
 /** A young-generation collection (the buffers of the part just read), when V8's collector can be had. */
 export function collectYoungGarbage(): void {
-  gc ??= exposedGc();
+  // Looked for once: null (none to be had) is remembered too, so V8's flags are not touched again.
+  if (gc === undefined) gc = exposedGc();
   gc?.({ type: 'minor' });
 }

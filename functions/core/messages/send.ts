@@ -238,25 +238,28 @@ function auditBase(principal: Principal, head: Pick<NewMessageHead, 'id'>, ctx: 
 }
 
 /**
- * A large message sealed here: its parts into the blob store, then the head (the commit point). A
- * head that could not be written leaves no parts behind (deleted now, or by the bucket's lifecycle
- * if even that fails); either way the sender is told nothing was sent.
+ * A large message sealed here: its parts into the blob store, then the head with its `created`
+ * event (the commit point). When the head was not written, every part is deleted — also one whose
+ * write failed but may have landed — so nothing is left behind (a part whose deletion fails too is
+ * removed by the bucket's lifecycle); when it cannot be told whether the head was written, the parts
+ * stay. Either way the sender is told nothing was sent.
  */
 async function storeInBlobs(
   deps: SendDeps, blobs: Pick<BlobStore, 'write' | 'delete'>, head: NewMessageHead, ciphertext: Uint8Array, parts: readonly number[], events: readonly AuditEvent[],
 ): Promise<void> {
-  let written = 0;
   try {
     let at = 0;
     for (const [index, bytes] of parts.entries()) {
       await blobs.write(head.id, index, ciphertext.subarray(at, at + bytes));
       at += bytes;
-      written = index + 1;
     }
     await deps.store.create(head, undefined, events);
   } catch (error) {
-    if (written > 0) {
-      await blobs.delete(head.id, written).catch((e: unknown) => deps.logger.error('blob_cleanup_failed', { messageId: head.id, error: describeError(e) }));
+    const stored = await deps.store.getHead(head.id).then((h) => h !== undefined, () => undefined);
+    if (stored === false) {
+      await blobs.delete(head.id, parts.length).catch((e: unknown) => deps.logger.error('blob_cleanup_failed', { messageId: head.id, error: describeError(e) }));
+    } else {
+      deps.logger.error('blob_cleanup_skipped', { messageId: head.id, headStored: stored ?? 'unknown' });
     }
     throw error;
   }
@@ -376,6 +379,8 @@ export async function notifyCommitted(
   ];
   const outcomeEvents = outcomes.map((o): AuditEvent => ({
     ...base,
+    // A source id: written twice (the fallback below after a write that landed unseen), stored once.
+    id: `delivery:${o.recipient.rid}`,
     type: o.status === 'notified' ? 'notified' : 'notify_failed',
     at: o.at,
     actor: 'system',

@@ -100,7 +100,6 @@ export async function openMessage(
     ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
     ...(given !== undefined ? { head: given } : {}),
     grantOnly: part > 0,
-    tenantAtCommit: part === 0,
   });
   const now = deps.clock();
   // With a view limit, the later parts of a large message belong to the view that part 0 counted:
@@ -111,13 +110,12 @@ export async function openMessage(
   const body = firstPart && given?.value === head ? { ciphertext: firstPart, parts: 1 } : await ciphertextFor(deps, head, part);
   if (part === 0) {
     // One conditional write is the commit point: the count (a revoke that raced us wins, and so
-    // does the view limit), the tenant's check and the audit event, all or nothing. Every open is
+    // does the view limit) and the audit event, all or nothing. Every open is
     // counted. The audit trail gets "opened" for a recipient's first view and "revealed" for later
     // ones — each of them under a view limit, otherwise at most one per recipient per hour, so a
     // holder of the link cannot flood it.
     const recorded = await deps.store.recordOpen(messageId, recipient.rid, now, openWindow(now), head.maxViews, {
       expected: { opens: recipient.opens, ...(recipient.lastOpenWindow !== undefined ? { lastOpenWindow: recipient.lastOpenWindow } : {}) },
-      tenantId: head.tenantId,
       event: (views, newWindow) => {
         const type = views <= 1 ? 'opened' : 'revealed';
         if (type !== 'opened' && !newWindow && head.maxViews === undefined) return undefined;

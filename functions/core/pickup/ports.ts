@@ -7,14 +7,12 @@ import type { AuditEvent } from '../audit/index.ts';
 import type { VerificationLimits } from './verification.ts';
 
 /**
- * An open recorded together with its audit event and its tenant's check, in one write: the count
- * the caller read, so that the view number (and the event) is decided before the write.
+ * An open recorded together with its audit event, in one write: conditional on the count the
+ * caller read, so that the view number (and the event) is decided before the write.
  */
 export interface OpenAudit {
   /** The recipient's count and window as just read (the write is conditional on the count). */
   readonly expected: { readonly opens: number; readonly lastOpenWindow?: string };
-  /** The message's tenant: the write also requires it to exist and not be disabled. */
-  readonly tenantId: string;
   /** The event this open records (`views`: the recipient's count with it), if any. */
   event(views: number, newWindow: boolean): AuditEvent | undefined;
 }
@@ -26,9 +24,8 @@ export interface PickupStore {
    * (an opaque time bucket), which the caller records in the audit trail, so repeated opens cannot
    * flood it. With `maxViews`, the open counts only while the recipient has views left, so parallel
    * opens cannot exceed it. `views` is the recipient's count after this open. Returns undefined
-   * when the message is no longer available (or the views are used up). With `audit`, the open, its
-   * event and the tenant's check are one write (OpenAudit); undefined also when the tenant is
-   * disabled or gone.
+   * when the message is no longer available (or the views are used up). With `audit`, the open and
+   * its event are one write (OpenAudit).
    */
   recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined>;
   /*

@@ -56,11 +56,6 @@ export interface AuthContext {
   readonly resend?: boolean;
   /** The head as this request has just read it (`value` undefined: there is none): it is not read again. */
   readonly head?: { readonly value: MessageHead | undefined };
-  /**
-   * The caller's write checks the tenant itself (an open: OpenAudit), so it is not read here —
-   * unless the check needs it anyway (an email code names the tenant).
-   */
-  readonly tenantAtCommit?: boolean;
 }
 
 export interface AuthorizedRecipient {
@@ -114,11 +109,9 @@ export async function authorizeRecipient(
     ? matchRecipient(head, await hashAccessToken(link as string), 'linkTokenHash')
     : matchRecipient(head, tokenHash);
   if (!recipient) throw new MessageUnavailableError();
-  // A disabled tenant's messages are closed, like its keys (an open checks it in its own write).
-  if (!ctx.tenantAtCommit || head.verification === 'email-code') {
-    const tenant = await deps.tenants.getTenant(head.tenantId);
-    if (!tenant || tenant.disabled) throw new MessageUnavailableError();
-  }
+  // A disabled tenant's messages are closed, like its keys.
+  const tenant = await deps.tenants.getTenant(head.tenantId);
+  if (!tenant || tenant.disabled) throw new MessageUnavailableError();
   // Spent views close every action, not just the open: no code is sent, no reply accepted.
   if (!hasViewOrWindow(head, recipient, now)) throw new MessageUnavailableError();
   if (isLocked(recipient, now)) throw new LockedError(lockRetryAfter(recipient, now));

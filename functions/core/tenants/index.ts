@@ -6,6 +6,7 @@
  */
 export * from './api-keys.ts';
 export * from './branding.ts';
+export * from './cached.ts';
 export * from './email-frame.ts';
 export * from './hostnames.ts';
 export * from './key-admin.ts';

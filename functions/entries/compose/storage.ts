@@ -12,6 +12,7 @@ import { DynamoDbTenantDirectory } from '../../adapters/dynamodb/tenant-director
 import { JsonLogger } from '../../adapters/log/json-logger.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../core/shared/index.ts';
+import { TENANT_CACHE_MS, cachedTenantReads } from '../../core/tenants/index.ts';
 import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 export const secureRandom = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
@@ -37,6 +38,7 @@ export function composeStorage(config: Config, onClient?: SdkClientHook) {
 export type Storage = ReturnType<typeof composeStorage>;
 
 /** What reading a message needs: the portal (tenants for its brand) and the mail-feedback processor. */
-export function composeReader(config: Config, logger: Logger, storage: Storage = composeStorage(config)) {
-  return { store: storage.store, events: storage.events, tenants: storage.tenants, clock: systemClock, logger };
+export function composeReader(config: Config, logger: Logger, storage: Storage = composeStorage(config), tenantCacheMs = TENANT_CACHE_MS) {
+  // The portal reads a message's tenant on every page and open: from memory for a few seconds (core/tenants/cached.ts).
+  return { store: storage.store, events: storage.events, tenants: cachedTenantReads(storage.tenants, systemClock, tenantCacheMs), clock: systemClock, logger };
 }

@@ -55,6 +55,8 @@ export interface LocalOptions {
   readonly onSdkClient?: SdkClientHook;
   /** Tests only: how long an inbox code request takes at least (default SIGN_IN_ANSWER_MS, as in AWS). */
   readonly signInAnswerMs?: number;
+  /** How long the portal keeps a tenant in memory (core/tenants/cached.ts; default TENANT_CACHE_MS; the faults suite: 0, so every open reads it). */
+  readonly tenantCacheMs?: number;
   /**
    * Tests only: told of every request once the app has answered it, with the request target exactly
    * as it arrived (path and query, undecoded), so a test can prove what reached the server's URLs.
@@ -150,7 +152,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const { onSdkClient } = options;
     const storage = composeStorage(config, onSdkClient);
     await seedLocal(storage.dynamo, TABLE_NAME, { sendKey: send.key, adminKey: admin.key }, DEMO_TENANT);
-    const reader = composeReader(config, logger, storage);
+    const reader = composeReader(config, logger, storage, options.tenantCacheMs);
     const mail = composePortalMail(config, logger, storage.tenants, onSdkClient);
     const app = createApp({
       logger,

@@ -1,16 +1,15 @@
 /**
  * A message's state changes and their audit events as one write (message-store.ts, protocol.md §7.3),
  * on dynalite with the stand-in's transactions, counted by the same middleware the faults suite uses:
- * a new message (chunk, head, `created`), its delivery outcomes and their events, an open (count,
- * the tenant's check, the event) — each one DynamoDB call, all or nothing.
+ * a new message (chunk, head, `created`), its delivery outcomes and their events, an open (count and
+ * event) — each one DynamoDB call, all or nothing.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbEventLog } from '../../../functions/adapters/dynamodb/event-log.ts';
 import { CHUNK_BYTES, DynamoDbMessageStore } from '../../../functions/adapters/dynamodb/message-store.ts';
-import { key } from '../../../functions/adapters/dynamodb/table.ts';
 import type { AuditEvent } from '../../../functions/core/audit/index.ts';
 import type { OpenAudit } from '../../../functions/core/pickup/index.ts';
 import { FaultInjector } from '../../helpers/fault-injector.ts';
@@ -47,18 +46,11 @@ function created(id: string, tenantId = 'acme'): AuditEvent {
   return { messageId: id, tenantId, type: 'created', at: NOW.toISOString(), actor: 'key:k1' };
 }
 
-async function aTenant(id: string, disabled = false): Promise<void> {
-  await env.client.send(new PutItemCommand({
-    TableName: env.tableName, Item: marshall({ ...key.tenant(id), id, ...(disabled ? { disabled: true } : {}), settings: {} }),
-  }));
-}
-
 function audit(head: { id: string; tenantId: string }, opens = 0, lastOpenWindow?: string): OpenAudit & { events: number[] } {
   const events: number[] = [];
   return {
     events,
     expected: { opens, ...(lastOpenWindow !== undefined ? { lastOpenWindow } : {}) },
-    tenantId: head.tenantId,
     event: (views) => { events.push(views); return { messageId: head.id, tenantId: head.tenantId, type: views === 1 ? 'opened' : 'revealed', at: NOW.toISOString(), actor: 'recipient:r0', detail: `view ${views}` }; },
   };
 }
@@ -110,32 +102,21 @@ describe('delivery outcomes and their events are one write', () => {
 });
 
 describe('an open is one read and one write', () => {
-  it('reads the head and its one chunk in one request, and counts the open with its event and tenant check in one write', async () => {
+  it('reads the head and its one chunk in one request, and counts the open with its event in one write', async () => {
     const head = aNewHead({ tenantId: 'open-t1' });
-    await aTenant('open-t1');
     await direct.create(head, new Uint8Array([4, 5]), [created(head.id, 'open-t1')]);
     injector.reset();
     const read = await store.readForOpen(head.id);
     const a = audit(head);
     expect(await store.recordOpen(head.id, 'r0', NOW, '2026-11-29T12', undefined, a)).toEqual({ newWindow: true, views: 1 });
-    expect(calls()).toEqual(['BatchGetItem MSG#/HEAD+MSG#/CHUNK', 'TransactWriteItems MSG#/HEAD+TENANT#/TENANT+MSG#/EVENT']);
+    expect(calls()).toEqual(['BatchGetItem MSG#/HEAD+MSG#/CHUNK', 'TransactWriteItems MSG#/HEAD+MSG#/EVENT']);
     expect(read.firstPart).toEqual(new Uint8Array([4, 5]));
     expect((await direct.getHead(head.id))?.recipients[0]).toMatchObject({ opens: 1, lastOpenWindow: '2026-11-29T12' });
     expect((await partition(head.id)).filter((i) => i.type === 'opened')).toHaveLength(1);
   });
 
-  it('counts nothing and records nothing for a disabled tenant', async () => {
-    const head = aNewHead({ tenantId: 'open-t2' });
-    await aTenant('open-t2', true);
-    await direct.create(head, new Uint8Array([1]), [created(head.id, 'open-t2')]);
-    expect(await store.recordOpen(head.id, 'r0', NOW, 'w', undefined, audit(head))).toBeUndefined();
-    expect((await direct.getHead(head.id))?.recipients[0]?.opens).toBe(0);
-    expect((await partition(head.id)).filter((i) => i.type === 'opened')).toEqual([]);
-  });
-
   it('under a view limit, lets exactly that many of many parallel opens through, each with its own view number', async () => {
     const head = aNewHead({ tenantId: 'open-t3', maxViews: 3 });
-    await aTenant('open-t3');
     await direct.create(head, new Uint8Array([1]), [created(head.id, 'open-t3')]);
     const results = await Promise.all(Array.from({ length: 10 }, () => store.recordOpen(head.id, 'r0', NOW, 'w', 3, audit(head))));
     expect(results.filter(Boolean).map((r) => r?.views).sort()).toEqual([1, 2, 3]);
@@ -146,9 +127,8 @@ describe('an open is one read and one write', () => {
 
   it.each(['applied-then-retried', 'applied-then-lost'] as const)('counts an open once when its answer was lost (%s)', async (kind) => {
     const head = aNewHead({ tenantId: 'open-t4' });
-    await aTenant('open-t4');
     await direct.create(head, new Uint8Array([1]), [created(head.id, 'open-t4')]);
-    loseAnswer(injector, 'TransactWriteItems', 'MSG#/HEAD+TENANT#/TENANT+MSG#/EVENT', kind);
+    loseAnswer(injector, 'TransactWriteItems', 'MSG#/HEAD+MSG#/EVENT', kind);
     expect(await store.recordOpen(head.id, 'r0', NOW, 'w', undefined, audit(head))).toEqual({ newWindow: true, views: 1 });
     expect(injector.fired).toBeGreaterThan(0);
     expect((await direct.getHead(head.id))?.recipients[0]?.opens).toBe(1);

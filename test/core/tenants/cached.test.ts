@@ -1,0 +1,61 @@
+/**
+ * The portal's tenant reads from memory (core/tenants/cached.ts): one read per tenant per
+ * TENANT_CACHE_MS, a change (a disabled tenant) seen once that time has passed, a failed read never
+ * remembered, nothing a request names cached, and the memory bounded.
+ */
+import { describe, expect, it } from 'vitest';
+import { TENANT_CACHE_ENTRIES, TENANT_CACHE_MS, cachedTenantReads, type Tenant } from '../../../functions/core/tenants/index.ts';
+import { InMemoryTenantDirectory } from '../../helpers/fakes.ts';
+import { aClock, aTenant } from '../../helpers/builders.ts';
+
+function world() {
+  const directory = new InMemoryTenantDirectory();
+  directory.tenants.set('acme', aTenant());
+  let reads = 0;
+  const getTenant = directory.getTenant.bind(directory);
+  directory.getTenant = async (id: string) => { reads++; return getTenant(id); };
+  const clock = aClock();
+  return { directory, clock, cached: cachedTenantReads(directory, clock), reads: () => reads };
+}
+
+describe('cachedTenantReads', () => {
+  it('reads a tenant once per TENANT_CACHE_MS, and sees a disabled tenant once that has passed', async () => {
+    const { directory, clock, cached, reads } = world();
+    expect((await cached.getTenant('acme'))?.disabled).toBeFalsy();
+    directory.tenants.set('acme', { ...(directory.tenants.get('acme') as Tenant), disabled: true });
+    expect((await cached.getTenant('acme'))?.disabled).toBeFalsy();
+    expect(reads()).toBe(1);
+    clock.set(new Date(clock().getTime() + TENANT_CACHE_MS).toISOString());
+    expect((await cached.getTenant('acme'))?.disabled).toBe(true);
+    expect(reads()).toBe(2);
+  });
+
+  it('does not remember a failed read', async () => {
+    const { directory, cached, reads } = world();
+    const getTenant = directory.getTenant;
+    directory.getTenant = async () => { throw new Error('unreachable'); };
+    await expect(cached.getTenant('acme')).rejects.toThrow('unreachable');
+    directory.getTenant = getTenant;
+    expect((await cached.getTenant('acme'))?.id).toBe('acme');
+    expect(reads()).toBe(1);
+  });
+
+  it('caches nothing else: hostnames and keys are read every time', async () => {
+    const { directory, cached } = world();
+    let hostReads = 0;
+    directory.tenantForHostname = async () => { hostReads++; return undefined; };
+    await cached.tenantForHostname('a.example');
+    await cached.tenantForHostname('a.example');
+    expect(hostReads).toBe(2);
+  });
+
+  it('keeps at most TENANT_CACHE_ENTRIES tenants', async () => {
+    const { cached, reads } = world();
+    for (let i = 0; i <= TENANT_CACHE_ENTRIES; i++) await cached.getTenant(`t${i}`);
+    expect(reads()).toBe(TENANT_CACHE_ENTRIES + 1);
+    await cached.getTenant('t0'); // the oldest went first
+    expect(reads()).toBe(TENANT_CACHE_ENTRIES + 2);
+    await cached.getTenant(`t${TENANT_CACHE_ENTRIES}`);
+    expect(reads()).toBe(TENANT_CACHE_ENTRIES + 2);
+  });
+});
