@@ -116,34 +116,26 @@ function aesGcmInPage(page: Page, bytes: number): Promise<number> {
  * The steps on their own, with the page's own code (api.ts's open, part-download.ts's fetching and
  * decrypting), bundled as the page bundles it, as a script for the bench to put into the page (CDP
  * evaluation, which the page's CSP does not govern): `__sealpostSteps` opens the message, fetches its
- * parts as the page does and times that; then feeds them to the page's decryptor as the page does
- * and times that.
+ * parts as the page does (fetchParts: a few at a time, in order) and times that; then feeds them to
+ * the page's decryptor as the page does (createPartDecryptor) and times that.
  */
 async function stepsScript(): Promise<string> {
   const result = await build({
     stdin: {
       contents: `
         import { openMessage } from './web/src/lib/api.ts';
-        import { fetchPart } from './web/src/lib/part-download.ts';
-        import { createMessageDecryptor } from './web/src/lib/crypto.ts';
+        import { createPartDecryptor, fetchParts } from './web/src/lib/part-download.ts';
         globalThis.__sealpostSteps = async ({ id, token, key }) => {
           const start = performance.now();
           const opened = await openMessage(id, { token });
           if (opened.kind !== 'parts') throw new Error('the open did not answer with parts: ' + opened.kind);
           const parts = [];
-          for (const link of opened.parts) {
-            const got = await fetchPart(link);
-            if (!(got instanceof Uint8Array)) throw new Error('a part failed: ' + got.kind);
-            parts.push(got);
-          }
+          const failure = await fetchParts(opened.parts, async (bytes) => { parts.push(bytes); });
+          if (failure) throw new Error('a part failed: ' + failure.kind);
           const fetched = performance.now();
-          const decryptor = createMessageDecryptor(key);
-          const plaintext = [];
-          for (const part of parts) plaintext.push(await decryptor.push(part));
-          plaintext.push(await decryptor.finish());
-          const whole = new Uint8Array(plaintext.reduce((sum, piece) => sum + piece.length, 0));
-          let at = 0;
-          for (const piece of plaintext) { whole.set(piece, at); at += piece.length; }
+          const decryptor = createPartDecryptor(key, parts.reduce((sum, part) => sum + part.length, 0));
+          for (const part of parts) decryptor.push(part).catch(() => undefined);
+          await decryptor.finish();
           return { fetchMs: fetched - start, decryptMs: performance.now() - fetched };
         };`,
       resolveDir: join(import.meta.dirname, '..', '..'), loader: 'ts',
