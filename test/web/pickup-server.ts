@@ -10,14 +10,21 @@
  * with no stored message gets the portal's "unavailable" page.
  * A message with `wrappedSecret` stands for a recovery link's open (the header on every 200), and
  * POST /m/{id}/reply checks the same credentials as an open, then answers 201 `{id, expiresAt}`.
- * With `partBytes`, a message is served in parts (`Sealpost-Parts`, `"part": n`) like a large one.
+ * With `partBytes`, a message is served in parts (`Sealpost-Parts`, `"part": n`) like a large one
+ * kept in the table. With `blobPartBytes`, it is kept as the blob store keeps a sealed upload or a
+ * large message the server sealed: the open answers JSON `{"parts": [{"url", "bytes"}]}` with each
+ * part's same-origin /blobs/<id>/<n> URL (presigned: a bare path is refused with 403, as S3 refuses
+ * it), and GET of such a URL answers the part as the portal's /blobs/* does (application/octet-stream,
+ * the parts' own sandboxing CSP, uncached).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-import { CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
+import { PART_CONTENT_TYPE } from '../../functions/adapters/s3/keys.ts';
+import { BLOB_SECURITY_HEADERS, CONTENT_SECURITY_POLICY } from '../../functions/http/middleware/security-headers.ts';
 import { brandPageOf, renderPickupPage, type PageFacts } from '../../functions/http/pickup-page.ts';
 import { brandRoutes, type BrandRoutesDeps } from '../../functions/http/routes/brand.ts';
 
@@ -39,6 +46,8 @@ export interface StoredMessage {
   readonly recoveredKey?: 'custody' | 'recipient';
   /** Serve the ciphertext in parts of this many bytes (Sealpost-Parts), as the portal does a large message; default one part. */
   readonly partBytes?: number;
+  /** Keep the ciphertext in the blob store, in parts of this many bytes (4 MiB in the product): the open answers the parts' URLs. */
+  readonly blobPartBytes?: number;
   /** Answer the next code request with 429 code-rate-limited for this many seconds. */
   rateLimitCodes?: number;
   failures?: number;
@@ -90,6 +99,15 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
     });
     res.end(body);
   };
+  /** A part as the portal's /blobs/* serves it (CloudFront's behaviour in AWS, start-local.ts's proxy locally). */
+  const sendPart = (res: ServerResponse, status: number, body?: Uint8Array): void => {
+    res.writeHead(status, { ...BLOB_SECURITY_HEADERS, 'Cache-Control': 'no-store', 'Content-Type': PART_CONTENT_TYPE, 'Content-Length': String(body?.length ?? 0) });
+    res.end(body);
+  };
+  /** The stand-in's presigned query: a part's URL carries it, a bare path does not. */
+  const signature = (id: string, index: number): string => createHash('sha256').update(`${id}/${index}`).digest('hex');
+  const blobParts = (stored: StoredMessage, bytes: number): Uint8Array[] =>
+    Array.from({ length: Math.max(1, Math.ceil(stored.ciphertext.length / bytes)) }, (_, i) => stored.ciphertext.subarray(i * bytes, (i + 1) * bytes));
   const problem = (res: ServerResponse, status: number, title: string): void =>
     send(res, status, 'application/problem+json', JSON.stringify({ type: 'about:blank', title, status, detail: title, requestId: 'req-test-1' }));
 
@@ -140,12 +158,26 @@ export async function startPickupServer(distDir: string, options: { tenants?: Br
       }
       if (stored.wrappedSecret !== undefined) res.setHeader('Sealpost-Wrapped-Secret', stored.wrappedSecret);
       if (stored.recoveredKey !== undefined) res.setHeader('Sealpost-Recovered-Key', stored.recoveredKey);
+      if (stored.blobPartBytes !== undefined) {
+        const id = encodeURIComponent(decodeURIComponent(post[1] ?? ''));
+        const parts = blobParts(stored, stored.blobPartBytes).map((part, i) => ({ url: `/blobs/${id}/${i}?X-Amz-Expires=900&X-Amz-Signature=${signature(id, i)}`, bytes: part.length }));
+        res.setHeader('Sealpost-Parts', String(parts.length));
+        return send(res, 200, 'application/json', JSON.stringify({ parts }));
+      }
       if (stored.partBytes === undefined) return send(res, 200, 'application/octet-stream', stored.ciphertext);
       const parts = Math.max(1, Math.ceil(stored.ciphertext.length / stored.partBytes));
       const part = typeof body.part === 'number' ? body.part : 0;
       if (!Number.isInteger(part) || part < 0 || part >= parts) return problem(res, 404, 'Not available');
       res.setHeader('Sealpost-Parts', String(parts));
       return send(res, 200, 'application/octet-stream', stored.ciphertext.subarray(part * stored.partBytes, (part + 1) * stored.partBytes));
+    }
+    const blob = /^\/blobs\/([A-Za-z0-9_-]{1,64})\/(\d{1,6})$/.exec(url.pathname);
+    if (req.method === 'GET' && blob) {
+      const [, id = '', index = ''] = blob;
+      if (url.searchParams.get('X-Amz-Signature') !== signature(id, Number(index))) return sendPart(res, 403);
+      const stored = messages.get(id);
+      const part = stored?.blobPartBytes === undefined ? undefined : blobParts(stored, stored.blobPartBytes)[Number(index)];
+      return part === undefined ? sendPart(res, 404) : sendPart(res, 200, part);
     }
     const pageId = /^\/m\/([^/]+)\/?$/.exec(url.pathname)?.[1];
     if (req.method === 'GET' && pageId !== undefined) {

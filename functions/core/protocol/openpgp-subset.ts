@@ -30,6 +30,14 @@ export interface DecryptProgress { readonly ciphertextBytes: number; readonly pl
 export interface DecryptOptions {
   /** Called after each piece of ciphertext is taken in, with the totals so far. */
   readonly onProgress?: (progress: DecryptProgress) => void;
+  /**
+   * Takes the plaintext piece by piece (each an AEAD chunk's, as soon as its tag is verified, in
+   * order), instead of `push` and `finish` resolving to it joined: they then resolve to empty arrays,
+   * and a push that completes many chunks costs no copy of them. A piece is a view of a buffer the
+   * decryptor does not touch again. Provisional until `finish` resolves, as ever; if this throws,
+   * the decryption fails.
+   */
+  readonly onPlaintext?: (piece: Uint8Array) => void;
 }
 
 /** An incremental decryption: feed it the ciphertext in order, then finish it. */
@@ -181,7 +189,10 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
     const out = new ByteQueue();
     for (const plain of opened) {
       plaintextBytes += plain.length;
-      out.push(literal.read(plain));
+      const piece = literal.read(plain);
+      emitted += piece.length;
+      if (options.onPlaintext === undefined) out.push(piece);
+      else if (piece.length > 0) options.onPlaintext(piece);
     }
     if (end) {
       const finalData = new Uint8Array(cipher.adata.length + 8);
@@ -209,7 +220,6 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
       if (body?.done && input.length > 0) throw malformed('data after the encrypted data packet');
       if (end && !body?.done) throw new DecryptError('truncated', 'the encrypted data packet is cut short');
       const plaintext = await decryptChunks(end);
-      emitted += plaintext.length;
       options.onProgress?.({ ciphertextBytes, plaintextBytes: emitted });
       return plaintext;
     } catch (error) {

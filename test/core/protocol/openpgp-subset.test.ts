@@ -124,6 +124,25 @@ describe('createDecryptor (streaming)', () => {
     expect(sameBytes(Buffer.concat(pieces), plaintext)).toBe(true);
   });
 
+  it('hands the plaintext to onPlaintext chunk by chunk, unjoined, and resolves pushes to nothing', async () => {
+    const plaintext = bytes(3 * CHUNK_BYTES + 5);
+    const ciphertext = await sealer.seal(plaintext, [PASSWORD]);
+    const pieces: Uint8Array[] = [];
+    const progress: DecryptProgress[] = [];
+    const decryptor = createDecryptor(PASSWORD, { onPlaintext: (piece) => pieces.push(piece), onProgress: (p) => progress.push(p) });
+
+    // One push completes every chunk but the last: each comes out on its own, not copied into one.
+    expect(await decryptor.push(ciphertext)).toHaveLength(0);
+    expect(pieces.length).toBe(3);
+    expect(await decryptor.finish()).toHaveLength(0);
+
+    expect(pieces.length).toBe(4);
+    expect(sameBytes(Buffer.concat(pieces), plaintext)).toBe(true);
+    expect(progress.at(-1)).toEqual({ ciphertextBytes: ciphertext.length, plaintextBytes: plaintext.length });
+    // A sink that throws fails the decryption, as anything wrong does.
+    await refused(createDecryptor(PASSWORD, { onPlaintext: () => { throw new RangeError('full'); } }).push(ciphertext));
+  });
+
   it('decryptStream yields the plaintext of an async iterable of pieces', async () => {
     const plaintext = bytes(1000);
     const ciphertext = await sealer.seal(plaintext, [PASSWORD]);

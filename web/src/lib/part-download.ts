@@ -1,15 +1,20 @@
 /**
  * Downloading and decrypting a sealed upload (docs/protocol.md §21.2): the open answered with the
  * same-origin URLs of its ciphertext parts and their sizes, and counted the view. The parts are
- * fetched one after another, each checked against its size, and fed in order to the streaming
- * decryptor (lib/crypto.ts) while the next one downloads; the plaintext is the message only once
- * the decryptor's `finish` has checked the final tag.
+ * fetched a few at a time (PARTS_AT_ONCE), each checked against its size, and fed in order to the
+ * streaming decryptor (lib/crypto.ts) as soon as it and the ones before it are in, so the message
+ * decrypts while the rest downloads; the plaintext goes straight into one buffer as each chunk is
+ * authenticated, and is the message only once the decryptor's `finish` has checked the final tag.
+ * A part starts downloading once the part PARTS_AT_ONCE before it is decrypted, so no more than
+ * that many parts' ciphertext is ever held.
  *
  * A GET of a part spends nothing, so a part that fails for a reason that may pass (no answer, a 5xx,
  * a 429, a body cut short) is fetched again, a few times with a growing pause, and then, if the
- * page offers it, once more each time the recipient asks. A 403 is the URLs' 15 minutes running
- * out (S3 says the same of a part that is gone): only a new open gives new URLs, and an open spends
- * a view, so that is for the recipient to decide, never done here.
+ * page offers it, once more each time the recipient asks (a part that failed while the recipient
+ * was being asked about an earlier one is fetched again with it, not asked about twice). A 403 is
+ * the URLs' 15 minutes running out (S3 says the same of a part that is gone): only a new open gives
+ * new URLs, and an open spends a view, so that is for the recipient to decide, never done here.
+ * Whatever ends a download early aborts the parts still downloading and starts no other.
  *
  * No DOM here (web/src/download.ts draws the progress), so the tests drive it with their own fetch.
  */
@@ -41,17 +46,19 @@ export interface PartFetchOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Bytes of this part received so far in this try (back to 0 when a try starts over). */
   readonly onBytes?: (received: number) => void;
+  /** Gives up: the request in progress is aborted, and no other try is made. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Progress {
-  /** `download` while parts arrive; `decrypt` once all have, until the plaintext is whole. */
+  /** `download` while parts arrive (and decrypt); `decrypt` once all have, until the plaintext is whole. */
   readonly phase: 'download' | 'decrypt';
   /** Ciphertext bytes downloaded (download) or decrypted (decrypt) so far, of `total`. */
   readonly done: number;
   readonly total: number;
 }
 
-export interface DownloadOptions extends Omit<PartFetchOptions, 'onBytes'> {
+export interface DownloadOptions extends Omit<PartFetchOptions, 'onBytes' | 'signal'> {
   readonly onProgress?: (progress: Progress) => void;
   /**
    * A part is still failing after its retries: resolve to try it again (the recipient pressed a
@@ -60,26 +67,35 @@ export interface DownloadOptions extends Omit<PartFetchOptions, 'onBytes'> {
   readonly onInterrupted?: (failure: { readonly part: number; readonly status: number }) => Promise<void>;
 }
 
+/**
+ * Parts downloaded at the same time. More than one hides each request's latency and keeps the
+ * connection busy while a part is decrypted; few, because each holds a part's ciphertext (4 MiB).
+ */
+export const PARTS_AT_ONCE = 3;
+
 /** First pause between tries; it doubles each time. */
 const FIRST_PAUSE_MS = 500;
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Downloads one part, trying again as the top of this file says; its bytes, or why not. */
 export async function fetchPart(link: PartLink, options: PartFetchOptions = {}): Promise<Uint8Array | PartFailure> {
-  const { fetch: fetchImpl = fetch, attempts = 4, sleep = wait, onBytes } = options;
+  const { fetch: fetchImpl = fetch, attempts = 4, sleep = wait, onBytes, signal } = options;
   for (let attempt = 1; ; attempt++) {
     onBytes?.(0);
-    const got = await fetchOnce(link, fetchImpl, onBytes);
-    if (got instanceof Uint8Array || got.kind !== 'interrupted' || attempt >= attempts) return got;
+    const got = await fetchOnce(link, fetchImpl, onBytes, signal);
+    if (got instanceof Uint8Array || got.kind !== 'interrupted' || attempt >= attempts || signal?.aborted) return got;
     await sleep(FIRST_PAUSE_MS * 2 ** (attempt - 1));
+    if (signal?.aborted) return got;
   }
 }
 
-async function fetchOnce(link: PartLink, fetchImpl: Fetch, onBytes: ((received: number) => void) | undefined): Promise<Uint8Array | PartFailure> {
+async function fetchOnce(link: PartLink, fetchImpl: Fetch, onBytes: ((received: number) => void) | undefined, signal: AbortSignal | undefined): Promise<Uint8Array | PartFailure> {
   let response: Response;
   try {
     // No cookies (an inbox session has no business at the bucket), no referrer, nothing cached.
-    response = await fetchImpl(link.url, { method: 'GET', cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer', redirect: 'error' });
+    response = await fetchImpl(link.url, {
+      method: 'GET', cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer', redirect: 'error', ...(signal ? { signal } : {}),
+    });
   } catch {
     return { kind: 'interrupted', status: 0 };
   }
@@ -123,54 +139,122 @@ async function readExactly(response: Response, bytes: number, onBytes: ((receive
 }
 
 /**
- * Downloads `parts` in order and decrypts them with `key` (the message key, or the key a recovery
- * link unlocked), each while the next downloads; resolves to the whole plaintext, or to why there is none.
+ * Downloads `parts`, PARTS_AT_ONCE at a time, and hands each to `take` in order as soon as it and
+ * the ones before it are in (without waiting for the last `take` to settle): part n + PARTS_AT_ONCE
+ * starts once `take` of part n has resolved. Resolves once every part was handed over — to
+ * undefined, or to why a part could not be had; rejects as a `take` did, at once. Either way the
+ * downloads still in progress are aborted.
+ */
+export async function fetchParts(
+  parts: readonly PartLink[], take: (bytes: Uint8Array, index: number) => Promise<unknown>, options: DownloadOptions = {},
+): Promise<Exclude<PartFailure, { kind: 'interrupted' }> | undefined> {
+  const { onProgress, onInterrupted } = options;
+  const total = parts.reduce((sum, part) => sum + part.bytes, 0);
+  const received = parts.map(() => 0);
+  let done = 0;
+  const stop = new AbortController();
+  /** Times the recipient asked to resume: a part that started before the last of them failed during the same outage. */
+  let resumes = 0;
+  const slots: { readonly got: Promise<Uint8Array | PartFailure>; readonly resumes: number }[] = [];
+  const start = (index: number): void => {
+    const onBytes = (bytes: number): void => {
+      done += bytes - (received[index] as number);
+      received[index] = bytes;
+      onProgress?.({ phase: 'download', done, total });
+    };
+    slots[index] = { got: fetchPart(parts[index] as PartLink, { ...options, onBytes, signal: stop.signal }), resumes };
+  };
+  /** Rejects as soon as a `take` does. */
+  let refuse: (error: unknown) => void = () => undefined;
+  const refused = new Promise<never>((_, reject) => { refuse = reject; });
+  refused.catch(() => undefined);
+  const taken: Promise<void>[] = [];
+  try {
+    for (let index = 0; index < Math.min(PARTS_AT_ONCE, parts.length); index++) start(index);
+    for (let index = 0; index < parts.length; index++) {
+      // This part started when the one PARTS_AT_ONCE before it was taken.
+      if (index >= PARTS_AT_ONCE) await Promise.race([taken[index - PARTS_AT_ONCE], refused]);
+      let slot = slots[index] as (typeof slots)[number];
+      let got = await Promise.race([slot.got, refused]);
+      while (!(got instanceof Uint8Array) && got.kind === 'interrupted') {
+        if (slot.resumes === resumes) {
+          const { status } = got;
+          if (!onInterrupted || !(await onInterrupted({ part: index, status }).then(() => true, () => false))) return { kind: 'error', status };
+          resumes++;
+        }
+        start(index);
+        slot = slots[index] as (typeof slots)[number];
+        got = await Promise.race([slot.got, refused]);
+      }
+      if (!(got instanceof Uint8Array)) return got;
+      const next = index + PARTS_AT_ONCE;
+      const handed = take(got, index).then(() => { if (next < parts.length && !stop.signal.aborted) start(next); });
+      taken[index] = handed.catch((error: unknown) => {
+        refuse(error);
+        throw error;
+      });
+      taken[index]?.catch(() => undefined);
+    }
+    return undefined;
+  } finally {
+    stop.abort();
+  }
+}
+
+/**
+ * The page's decryption of a download, `push` each part in order (without waiting), then
+ * `finish`: the streaming decryptor with `key`, its plaintext written straight into one buffer of
+ * `total` bytes (the ciphertext's: the plaintext is shorter) as each chunk is authenticated.
+ * `finish` resolves to the plaintext, a view of that buffer; every failure is a DecryptionError.
+ */
+export function createPartDecryptor(key: string, total: number, onDecrypted?: (ciphertextBytes: number) => void): {
+  push(bytes: Uint8Array): Promise<void>;
+  finish(): Promise<Uint8Array>;
+} {
+  const plaintext = new Uint8Array(total);
+  let length = 0;
+  const decryptor = createMessageDecryptor(key, {
+    onPlaintext: (piece) => {
+      plaintext.set(piece, length);
+      length += piece.length;
+    },
+    ...(onDecrypted ? { onProgress: ({ ciphertextBytes }) => onDecrypted(ciphertextBytes) } : {}),
+  });
+  return {
+    push: async (bytes) => { await decryptor.push(bytes); },
+    finish: async () => {
+      await decryptor.finish();
+      return plaintext.subarray(0, length);
+    },
+  };
+}
+
+/**
+ * Downloads `parts` (fetchParts) and decrypts them with `key` (the message key, or the key a
+ * recovery link unlocked) as they come; resolves to the whole plaintext, or to why there is none.
  */
 export async function downloadAndDecrypt(parts: readonly PartLink[], key: string, options: DownloadOptions = {}): Promise<DownloadOutcome> {
-  const { onProgress, onInterrupted } = options;
+  const { onProgress } = options;
   const total = parts.reduce((sum, part) => sum + part.bytes, 0);
   let downloading = true;
   let decryptedBytes = 0;
-  const decryptor = createMessageDecryptor(key, {
-    onProgress: ({ ciphertextBytes }) => {
-      decryptedBytes = ciphertextBytes;
-      if (!downloading) onProgress?.({ phase: 'decrypt', done: decryptedBytes, total });
-    },
+  const decryptor = createPartDecryptor(key, total, (bytes) => {
+    decryptedBytes = bytes;
+    if (!downloading) onProgress?.({ phase: 'decrypt', done: decryptedBytes, total });
   });
-  const plaintext: Uint8Array[] = [];
-  let undecryptable = false;
-  /** The last part's decryption, which runs while the next part downloads. */
-  let decrypting: Promise<void> = Promise.resolve();
-  let before = 0;
-  for (const [index, link] of parts.entries()) {
-    const onBytes = (received: number): void => onProgress?.({ phase: 'download', done: before + received, total });
-    let got = await fetchPart(link, { ...options, onBytes });
-    while (!(got instanceof Uint8Array) && got.kind === 'interrupted' && onInterrupted) {
-      const { status } = got;
-      if (!(await onInterrupted({ part: index, status }).then(() => true, () => false))) return { kind: 'error', status };
-      got = await fetchPart(link, { ...options, onBytes });
-    }
-    if (!(got instanceof Uint8Array)) return got.kind === 'interrupted' ? { kind: 'error', status: got.status } : got;
-    await decrypting;
-    // A part that would not decrypt: the rest cannot help, so no more is downloaded.
-    if (undecryptable) return { kind: 'undecryptable' };
-    decrypting = decryptor.push(got).then((piece) => { plaintext.push(piece); }, () => { undecryptable = true; });
-    before += link.bytes;
-  }
-  downloading = false;
-  onProgress?.({ phase: 'decrypt', done: decryptedBytes, total });
-  await decrypting;
-  if (undecryptable) return { kind: 'undecryptable' };
+  let failure: Awaited<ReturnType<typeof fetchParts>>;
   try {
-    plaintext.push(await decryptor.finish());
+    // A part that would not decrypt: the rest cannot help, so no more is downloaded.
+    failure = await fetchParts(parts, (bytes) => decryptor.push(bytes), options);
   } catch {
     return { kind: 'undecryptable' };
   }
-  const whole = new Uint8Array(plaintext.reduce((sum, piece) => sum + piece.length, 0));
-  let offset = 0;
-  for (const piece of plaintext.splice(0)) {
-    whole.set(piece, offset);
-    offset += piece.length;
+  if (failure) return failure;
+  downloading = false;
+  onProgress?.({ phase: 'decrypt', done: decryptedBytes, total });
+  try {
+    return { kind: 'decrypted', plaintext: await decryptor.finish() };
+  } catch {
+    return { kind: 'undecryptable' };
   }
-  return { kind: 'decrypted', plaintext: whole };
 }
