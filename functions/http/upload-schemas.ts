@@ -2,7 +2,7 @@
  * Request schemas of the sealed-upload API (/v1/uploads, docs/protocol.md §21). What core checks
  * against the upload itself (counts, secrets opening the message) is checked there; here only shape.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/shared/index.ts';
 import { MAX_PARTS_PER_REQUEST, MAX_UPLOAD_RECIPIENTS, type CompletionRecipient, type OpenUploadRequest, type PartRequest, type UploadCompletion, type UploadDeclaration } from '../core/messages/index.ts';
 import { MAX_VIEWS, parseWith } from './schemas.ts';
