@@ -1,12 +1,13 @@
 /**
- * Sealing and opening 10 MiB as the product does — sealed with the protocol's own WebCrypto sealer
- * (core/protocol/openpgp-seal.ts: the sender API's and the SDK's), opened with the protocol's WebCrypto
+ * Sealing and opening 10 MiB as the product does — sealed with the sender API's sealer (the
+ * protocol's own, core/protocol/openpgp-seal.ts, its chunks on node:crypto's AES-GCM), opened with the protocol's WebCrypto
  * decryptor (the page's) — against the floor no sealing can beat: the same bytes encrypted and
  * decrypted once with raw AES-256-GCM (node:crypto). openpgp.js's own seal and open are measured too
  * (data only: nothing in the product runs openpgp.js; it is the tests' oracle).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { SubsetSealer, decrypt, encodeSecret } from '../../functions/core/protocol/index.ts';
+import { decrypt, encodeSecret } from '../../functions/core/protocol/index.ts';
+import { composeSealer } from '../../functions/entries/compose/sender.ts';
 import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
 import { median } from './cold-start.ts';
 
@@ -43,7 +44,8 @@ function rawAesGcm(key: Buffer, plaintext: Uint8Array): void {
 }
 
 export async function measureSealOpen(runs: number, bytes = 10 * 1024 * 1024): Promise<SealOpen> {
-  const sealer = new SubsetSealer((n) => new Uint8Array(randomBytes(n)));
+  // The sender API's own sealer, composed as its entry composes it (chunks on node:crypto's AES-GCM).
+  const sealer = composeSealer();
   const openpgp = new OpenPgpSealer();
   const plaintext = new Uint8Array(randomBytes(bytes));
   const secret = encodeSecret(new Uint8Array(randomBytes(32)));

@@ -98,6 +98,8 @@ export async function openSkesk(skesk: Skesk, password: Uint8Array): Promise<Uin
 /** The v2 SEIPD chunk cipher (§5.13.2), once its header and the session key are known. */
 export interface Seipd {
   readonly key: CryptoKey;
+  /** The derived message key's bytes (a sealer's own chunk cipher needs them); the owner zeroes them after use. */
+  readonly keyBytes: Uint8Array;
   /** The nonce: 4 derived bytes, then the 8-byte big-endian chunk index. */
   readonly nonce: (index: number) => Uint8Array;
   readonly adata: Uint8Array;
@@ -110,6 +112,7 @@ export async function seipdCipher(header: Uint8Array, sessionKey: Uint8Array, us
   const prefix = derived.subarray(KEY_BYTES);
   return {
     key: await aesKey(derived.subarray(0, KEY_BYTES), usage),
+    keyBytes: derived.subarray(0, KEY_BYTES),
     nonce: (index) => {
       const nonce = new Uint8Array(GCM_IV_BYTES);
       nonce.set(prefix);

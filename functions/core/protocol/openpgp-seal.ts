@@ -34,10 +34,22 @@ function lengthOctets(n: number): Uint8Array {
 
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
+/**
+ * AES-256-GCM of one chunk, synchronously: `plain` under `key` and `nonce` with `adata`, the
+ * ciphertext and then the 16-byte tag written into `out` (plain.length + 16 bytes). A runtime with
+ * a synchronous AES-GCM (Node's node:crypto: adapters/node-crypto/gcm.ts) seals a large message in
+ * one pass at its speed; without one, each chunk is a WebCrypto call (asynchronous, its own thread
+ * and copies). The bytes written are the same either way.
+ */
+export type ChunkSealer = (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, adata: Uint8Array, out: Uint8Array) => void;
+
 /** The Sealer port (core/messages ports.ts) and the SDK's ProgressSealer, on the subset. */
 export class SubsetSealer {
-  /** `random`: the source of the session key, salts and nonces (cryptographically secure). */
-  constructor(private readonly random: RandomBytes) {}
+  /**
+   * `random`: the source of the session key, salts and nonces (cryptographically secure).
+   * `chunkSealer`: a synchronous AES-GCM for the chunks, where the runtime has one (else WebCrypto).
+   */
+  constructor(private readonly random: RandomBytes, private readonly chunkSealer?: ChunkSealer) {}
 
   /** One message openable by each of `passwords` (the recipients' message keys, §1). */
   seal(plaintext: Uint8Array, passwords: readonly string[]): Promise<Uint8Array> {
@@ -80,8 +92,8 @@ export class SubsetSealer {
       const finalData = new Uint8Array(cipher.adata.length + 8);
       finalData.set(cipher.adata);
       new DataView(finalData.buffer).setBigUint64(cipher.adata.length, BigInt(innerBytes));
-      const finalTag = gcmSeal(cipher.key, cipher.nonce(chunks), new Uint8Array(), finalData);
-      finalTag.catch(() => undefined); // awaited below; not an unhandled rejection if a chunk fails first
+      const finalTag = this.chunkSealer ? undefined : gcmSeal(cipher.key, cipher.nonce(chunks), new Uint8Array(), finalData);
+      finalTag?.catch(() => undefined); // awaited below; not an unhandled rejection if a chunk fails first
 
       // Chunk i is the decrypted stream's bytes [i·C, (i+1)·C): past the first, a view of the plaintext.
       const plainOf = (i: number): Uint8Array => {
@@ -92,6 +104,26 @@ export class SubsetSealer {
         first.set(plaintext.subarray(0, end), literalHeader.length);
         return first;
       };
+      const chunkSealer = this.chunkSealer;
+      if (chunkSealer) {
+        // One pass, each chunk's ciphertext and tag straight into its place in the output.
+        try {
+          let sealedBytes = 0;
+          for (let i = 0; i < chunks; i++) {
+            const plain = plainOf(i);
+            const at = chunksAt + i * (chunkBytes + TAG_BYTES);
+            chunkSealer(cipher.keyBytes, cipher.nonce(i), plain, cipher.adata, out.subarray(at, at + plain.length + TAG_BYTES));
+            sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
+            onProgress(sealedBytes);
+          }
+          const tag = new Uint8Array(TAG_BYTES);
+          chunkSealer(cipher.keyBytes, cipher.nonce(chunks), new Uint8Array(), finalData, tag);
+          out.set(tag, out.length - TAG_BYTES);
+          return out;
+        } finally {
+          cipher.keyBytes.fill(0);
+        }
+      }
       // A window of chunks in flight, each next one started as one finishes (no batch waits for its slowest).
       let next = 0;
       let sealedBytes = 0;
@@ -104,7 +136,8 @@ export class SubsetSealer {
         }
       };
       await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks) }, worker));
-      out.set(await finalTag, out.length - TAG_BYTES);
+      out.set(await (finalTag as Promise<Uint8Array>), out.length - TAG_BYTES);
+      cipher.keyBytes.fill(0);
       return out;
     } finally {
       sessionKey.fill(0);

@@ -9,10 +9,16 @@ import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
 import { SubsetSealer } from '../../core/protocol/index.ts';
+import { nodeGcmChunkSealer } from '../../adapters/node-crypto/gcm.ts';
 import type { SdkClientHook } from './sdk-clients.ts';
 import { composeNotifier } from './mail.ts';
 import { composeBlobs } from './blobs.ts';
 import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
+
+/** The sender API's sealer: the protocol's subset, its chunks sealed with node:crypto's AES-GCM. */
+export function composeSealer(): SubsetSealer {
+  return new SubsetSealer(secureRandom, nodeGcmChunkSealer);
+}
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {
   const keys = composeKeys(config, onClient);
@@ -23,7 +29,7 @@ export function composeSender(config: Config, logger: Logger, storage: Storage =
     store: storage.store,
     events: storage.events,
     idempotency: storage.idempotency,
-    sealer: new SubsetSealer(secureRandom),
+    sealer: composeSealer(),
     notifier: composeNotifier(config, logger, storage.tenants, onClient),
     clock: systemClock,
     random: secureRandom,
