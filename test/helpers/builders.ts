@@ -121,6 +121,7 @@ export async function buildTestApp(options: { tenants?: Tenant[]; ownCustodyRout
   // Message Center, inbox, recovery and replies with in-memory stores and a context-checking key wrapper.
   const keys2 = new TestKeyWrapper();
   const inbox = new InMemoryInboxStore();
+  deps.store.inboxSink = inbox;
   const recoveries = new InMemoryRecoveryStore(deps.store);
   // keys and inbox stay on the returned deps, so tests can look at (and break) what custody uses.
   const send = { ...deps, keys: keys2, inbox, custody: messageCenterCustody({ keys: keys2, inbox, random: deps.random }) };

@@ -11,6 +11,7 @@ import type {
   MessageHead, RecipientRecord, SendReceipt, IdempotencyBegin, IdempotencyStore, MessageStore, NewMessageHead,
 } from '../../functions/core/messages/index.ts';
 import type { OpenAudit, PickupStore, VerificationLimits } from '../../functions/core/pickup/index.ts';
+import { inboxEntries } from '../../functions/core/message-center/index.ts';
 
 export class InMemoryTenantDirectory implements TenantAdmin {
   readonly tenants = new Map<string, Tenant>();
@@ -83,6 +84,9 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
   /** Where the events written with a change go (the real store writes them in the same transaction): aSendingWorld wires it. */
   eventSink?: { append(events: readonly AuditEvent[]): Promise<void> };
 
+  /** Where a Message Center message's inbox entries go, written with its head (buildTestApp wires it). */
+  inboxSink?: { putEntries(entries: ReturnType<typeof inboxEntries>): Promise<void> };
+
   private async withEvents(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.eventSink) throw new Error('this message store was not given an event sink');
@@ -95,12 +99,14 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     if (head.blob) {
       this.heads.set(head.id, { ...head, chunkCount: 0, ciphertextBytes: head.blob.parts.reduce((a, b) => a + b, 0) });
       await this.withEvents(events);
+      await this.inboxSink?.putEntries(inboxEntries(head));
       return;
     }
     if (!ciphertext) throw new Error('a head without blob needs its ciphertext');
     this.chunks.set(head.id, ciphertext.slice());
     this.heads.set(head.id, { ...head, chunkCount: 1, ciphertextBytes: ciphertext.length });
     await this.withEvents(events);
+    await this.inboxSink?.putEntries(inboxEntries(head));
   }
   async readForOpen(id: string) {
     const head = this.heads.get(id);

@@ -27,6 +27,7 @@ export function anUploadWorld() {
   const base = aSendingWorld(clock);
   const keys = new TestKeyWrapper();
   const inbox = new InMemoryInboxStore();
+  base.store.inboxSink = inbox;
   const uploads = new InMemoryUploadStore();
   const blobs = new InMemoryBlobStore();
   const deps = {

@@ -44,27 +44,31 @@ export const inboxKey = {
 const SIGN_IN_RETENTION_MS = 2 * 60 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * The items of inbox entries (what putEntries writes; the message store writes a Message Center
+ * message's entries with its head, in one transaction).
+ */
+export async function inboxEntryItems(entries: readonly InboxEntryInput[]): Promise<Record<string, AttributeValue>[]> {
+  return Promise.all(entries.map(async (e) => {
+    // Kept until the longest lifetime any message can be extended to (PATCH expiry moves only the
+    // head): listing reads each head and skips what has expired, so a longer TTL hides nothing.
+    const ttl = ttlFor(new Date(Math.max(Date.parse(e.expiresAt), addDays(new Date(e.createdAt), MAX_EXPIRY_DAYS).getTime())));
+    return {
+      ...marshall({
+        ...inboxKey.entry(e.tenantId, await inboxEmailHash(e.email), e.createdAt, e.messageId),
+        messageId: e.messageId, rid: e.rid, createdAt: e.createdAt, expiresAt: e.expiresAt, type: 'inbox-entry',
+      }),
+      [TTL_ATTRIBUTE]: { N: String(ttl) },
+    };
+  }));
+}
+
 export class DynamoDbInboxStore implements InboxStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
 
   async putEntries(entries: readonly InboxEntryInput[]): Promise<void> {
     if (entries.length === 0) return;
-    const requests: WriteRequest[] = await Promise.all(entries.map(async (e) => {
-      // Kept until the longest lifetime any message can be extended to (PATCH expiry moves only the
-      // head): listing reads each head and skips what has expired, so a longer TTL hides nothing.
-      const ttl = ttlFor(new Date(Math.max(Date.parse(e.expiresAt), addDays(new Date(e.createdAt), MAX_EXPIRY_DAYS).getTime())));
-      return {
-        PutRequest: {
-          Item: {
-            ...marshall({
-              ...inboxKey.entry(e.tenantId, await inboxEmailHash(e.email), e.createdAt, e.messageId),
-              messageId: e.messageId, rid: e.rid, createdAt: e.createdAt, expiresAt: e.expiresAt, type: 'inbox-entry',
-            }),
-            [TTL_ATTRIBUTE]: { N: String(ttl) },
-          },
-        },
-      };
-    }));
+    const requests: WriteRequest[] = (await inboxEntryItems(entries)).map((Item) => ({ PutRequest: { Item } }));
     try {
       await batchWriteAll(this.client, this.tableName, requests);
     } catch (error) {

@@ -19,6 +19,8 @@ import { DependencyError, HEAD_GRACE_DAYS, addDays, ttlFor } from '../../core/sh
 import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messages/index.ts';
 import type { OpenAudit, PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
 import type { AuditEvent } from '../../core/audit/index.ts';
+import { inboxEntries } from '../../core/message-center/index.ts';
+import { inboxEntryItems } from './inbox-store.ts';
 import {
   INDEX, INDEX_PARTITION, MAX_TRANSACTION_ITEMS, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, sameItem, transactWrite, writeToken,
 } from './table.ts';
@@ -98,7 +100,11 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       if (!(await putIfAbsent(this.client, this.tableName, item))) throw new Error(`${item.pk?.S}/${item.sk?.S} exists`);
     };
     try {
-      const eventPuts = this.eventPuts(events);
+      // A Message Center message is listed in its recipients' inboxes by the same write (beyond the
+      // transaction's size, by a write of their own after it).
+      const listing = await inboxEntryItems(inboxEntries(head));
+      const listed = listing.length + 3 <= MAX_TRANSACTION_ITEMS ? listing : [];
+      const eventPuts = [...this.eventPuts(events), ...listed.map((item) => ({ Put: { TableName: this.tableName, Item: item } }))];
       // One chunk goes into the commit's transaction; more are written first (a transaction holds
       // at most 4 MB), one by one.
       const inCommit = chunkCount === 1 && eventPuts.length > 0 ? 1 : 0;
@@ -107,6 +113,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       }
       if (eventPuts.length === 0) {
         await put(headItem);
+        if (listing.length > 0) await batchWriteAll(this.client, this.tableName, listing.map((Item) => ({ PutRequest: { Item } })));
         return;
       }
       const commit = [...(inCommit ? [putNew(this.tableName, chunkItem(0))] : []), putNew(this.tableName, headItem), ...eventPuts];
@@ -116,6 +123,9 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       } catch (error) {
         // A commit whose every answer was lost may have landed: the head as we wrote it says so.
         if (!(mayHaveApplied(error) && (await this.sameHead(headItem)))) throw error;
+      }
+      if (listing.length > 0 && listed.length === 0) {
+        await batchWriteAll(this.client, this.tableName, listing.map((Item) => ({ PutRequest: { Item } })));
       }
     } catch (error) {
       throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'dynamodb', error);

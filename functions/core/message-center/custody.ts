@@ -122,6 +122,5 @@ export function messageCenterCustody(deps: { readonly keys: KeyWrapper; readonly
       }
     },
     keepSecrets: (tenantId, messageId, secrets) => wrapSecrets(deps.keys, tenantId, messageId, secrets),
-    list: (head) => deps.inbox.putEntries(inboxEntries(head)),
   };
 }

@@ -12,8 +12,8 @@ export type NewMessageHead = Omit<MessageHead, 'chunkCount' | 'ciphertextBytes'>
  */
 export interface MessageStore {
   /**
-   * Stores chunks, then the head (fails if the id exists) with `events` (its `created` event) in the
-   * same write: all or nothing. Throws DependencyError on failure. A head with `blob` has its
+   * Stores chunks, then the head (fails if the id exists) with `events` (its `created` event) and,
+   * for a Message Center message, its recipients' inbox entries in the same write: all or nothing. Throws DependencyError on failure. A head with `blob` has its
    * ciphertext in the blob store already: only the head is written (no `ciphertext` is given).
    */
   create(head: NewMessageHead, ciphertext?: Uint8Array, events?: readonly AuditEvent[]): Promise<void>;
@@ -101,16 +101,14 @@ export type CustodyHeadFields =
 /**
  * What Message Center adds to a send (message-center/custody.ts implements it): a custody key the
  * message is also sealed for (so a recovery needs no recipient's secret) and the recipients' secrets,
- * both kept under the key service before anything is stored, and the inbox entries after the head
- * is committed.
+ * both kept under the key service before anything is stored. (The inbox entries are written with the
+ * head: MessageStore.create.)
  */
 export interface SecretCustody {
   /** A fresh custody key for message `messageId`: the password to seal for, and its wrapped form for the head. Throws when the key service fails. */
   drawKey(tenantId: string, messageId: string): Promise<{ readonly password: string; readonly wrapped: Uint8Array }>;
   /** The recipients' secrets (32 bytes each, in rid order), wrapped in one call. Throws when the key service fails. */
   keepSecrets(tenantId: string, messageId: string, secrets: readonly Uint8Array[]): Promise<Uint8Array>;
-  /** Lists a committed message in its recipients' inboxes. Throws on failure (the caller logs it: the link still opens it). */
-  list(head: NewMessageHead): Promise<void>;
 }
 
 /** One part of a sealed upload as its sender declares it: its size and SHA-256 (base64). */

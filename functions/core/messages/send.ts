@@ -329,10 +329,6 @@ export async function notifyCommitted(
   const { tenant } = principal;
   const id = head.id;
   const expiresAt = new Date(head.expiresAt);
-  // The inbox lists are a convenience: a failure leaves the message openable by its link.
-  if (head.custody === 'message-center') {
-    await deps.custody?.list(head).catch((e: unknown) => deps.logger.error('inbox_entries_failed', { messageId: id, error: describeError(e) }));
-  }
   // The `created` event was written with the head (createdEvent).
   const base = auditBase(principal, head, ctx);
 

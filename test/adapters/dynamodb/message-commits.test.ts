@@ -10,6 +10,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbEventLog } from '../../../functions/adapters/dynamodb/event-log.ts';
 import { CHUNK_BYTES, DynamoDbMessageStore } from '../../../functions/adapters/dynamodb/message-store.ts';
+import { DynamoDbInboxStore } from '../../../functions/adapters/dynamodb/inbox-store.ts';
 import type { AuditEvent } from '../../../functions/core/audit/index.ts';
 import type { OpenAudit } from '../../../functions/core/pickup/index.ts';
 import { FaultInjector } from '../../helpers/fault-injector.ts';
@@ -64,6 +65,20 @@ describe('a new message is one write', () => {
     const read = await direct.readForOpen(head.id);
     expect(read.head?.chunkCount).toBe(1);
     expect([...(read.firstPart ?? [])]).toEqual([1, 2, 3]);
+  });
+
+  it('lists a Message Center message in its recipients\' inboxes in the same transaction', async () => {
+    const head = aNewHead({
+      custody: 'message-center', wrappedSecrets: new Uint8Array([1]), wrappedCustodyKey: new Uint8Array([2]),
+      recipients: [
+        { rid: 'r0', email: 'ann@example.com', kind: 'to', tokenHash: 'h0', status: 'pending', opens: 0 },
+        { rid: 'r1', email: 'Ben@Example.com', kind: 'cc', tokenHash: 'h1', status: 'pending', opens: 0 },
+      ],
+    });
+    await store.create(head, new Uint8Array([1, 2, 3]), [created(head.id)]);
+    expect(calls()).toEqual(['TransactWriteItems MSG#/CHUNK+MSG#/HEAD+MSG#/EVENT+INBOX#/ITEM+INBOX#/ITEM']);
+    const inbox = new DynamoDbInboxStore(env.client, env.tableName);
+    expect((await inbox.listEntries(head.tenantId, 'ben@example.com', 10)).map((e) => [e.messageId, e.rid])).toEqual([[head.id, 'r1']]);
   });
 
   it('writes nothing at all when the id is taken', async () => {

@@ -73,7 +73,7 @@ describe('custody', () => {
     expect(keys.unwrapCalls).toBe(0);
   });
 
-  it('keeps the secrets with one KMS call, draws a custody key wrapped under its own context, and lists the committed message in each inbox', async () => {
+  it('keeps the secrets with one KMS call, draws a custody key wrapped under its own context, and its inbox entries name each recipient', async () => {
     const keys = new CountingKeyWrapper();
     const inbox = new InMemoryInboxStore();
     const custody = messageCenterCustody({ keys, inbox, random });
@@ -81,7 +81,7 @@ describe('custody', () => {
 
     const key = await custody.drawKey('acme', 'm1');
     const wrappedSecrets = await custody.keepSecrets('acme', 'm1', secrets);
-    await custody.list({ ...aHead('m1', wrappedSecrets, 2), custody: 'message-center' });
+    await inbox.putEntries(inboxEntries({ ...aHead('m1', wrappedSecrets, 2), custody: 'message-center' }));
     const custodyKey = await unwrapCustodyKey(keys, { id: 'm1', tenantId: 'acme', custody: 'message-center', wrappedCustodyKey: key.wrapped });
 
     expect(keys.wrapCalls).toBe(2);
