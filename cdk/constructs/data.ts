@@ -88,12 +88,13 @@ export const TABLE_ACCESS = {
    * GetItem, DeleteItem WEBHOOK#; PutItem WEBHOOK# ping records; Query WEBHOOK# deliveries); messages
    * (PutItem chunks and head, GetItem head, UpdateItem head and chunk TTLs — also replies and
    * recovery records on the head —, BatchWriteItem chunk deletes, Query MSG# events); the Message
-   * Center entries of a message's recipients at send (BatchWriteItem INBOX#); idempotency records (IDEM#, all four); tenant and message events; listings on gsi1:
+   * Center entries of a message's recipients at send (PutItem INBOX# in the head's transaction;
+   * BatchWriteItem INBOX# for more recipients than it holds); idempotency records (IDEM#, all four); tenant and message events; listings on gsi1:
    * keys, messages, the event feed, webhooks.
    */
   sender: [
     { operations: [GET_ITEM], partitions: [TENANT, API_KEY, WEBHOOK, MESSAGE, IDEMPOTENCY] },
-    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY] },
+    { operations: [PUT_ITEM], partitions: [TENANT, API_KEY, HOST, WEBHOOK, MESSAGE, IDEMPOTENCY, INBOX] },
     { operations: [UPDATE_ITEM], partitions: [TENANT, API_KEY, MESSAGE, IDEMPOTENCY] },
     { operations: [DELETE_ITEM], partitions: [TENANT, HOST, WEBHOOK, IDEMPOTENCY] },
     { operations: [BATCH_WRITE_ITEM], partitions: [TENANT, MESSAGE, INBOX] },

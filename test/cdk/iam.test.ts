@@ -117,7 +117,7 @@ describe('function roles', () => {
 
     expect(dynamoGrants(roles['sender-api'])).toEqual({
       'dynamodb:GetItem on table': anyOf('TENANT#*', 'APIKEY#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
-      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*'),
+      'dynamodb:PutItem on table': anyOf('TENANT#*', 'APIKEY#*', 'HOST#*', 'WEBHOOK#*', 'MSG#*', 'IDEM#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('TENANT#*', 'APIKEY#*', 'MSG#*', 'IDEM#*'),
       'dynamodb:DeleteItem on table': anyOf('TENANT#*', 'HOST#*', 'WEBHOOK#*', 'IDEM#*'),
       'dynamodb:BatchWriteItem on table': anyOf('TENANT#*', 'MSG#*', 'INBOX#*'),
