@@ -100,11 +100,15 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       if (!(await putIfAbsent(this.client, this.tableName, item))) throw new Error(`${item.pk?.S}/${item.sk?.S} exists`);
     };
     try {
-      // A Message Center message is listed in its recipients' inboxes by the same write (beyond the
-      // transaction's size, by a write of their own after it).
+      // A Message Center message is listed in its recipients' inboxes by the same write; beyond the
+      // transaction's size, its entries are written first, like its chunks (an inbox lists a message
+      // only once its head exists, so entries without a head show nothing and expire by TTL).
       const listing = await inboxEntryItems(inboxEntries(head));
-      const listed = listing.length + 3 <= MAX_TRANSACTION_ITEMS ? listing : [];
-      const eventPuts = [...this.eventPuts(events), ...listed.map((item) => ({ Put: { TableName: this.tableName, Item: item } }))];
+      const listed = listing.length + events.length + 2 <= MAX_TRANSACTION_ITEMS ? listing : [];
+      if (listed.length < listing.length || events.length === 0) {
+        await batchWriteAll(this.client, this.tableName, listing.map((Item) => ({ PutRequest: { Item } })));
+      }
+      const eventPuts = events.length === 0 ? [] : [...this.eventPuts(events), ...listed.map((item) => ({ Put: { TableName: this.tableName, Item: item } }))];
       // One chunk goes into the commit's transaction; more are written first (a transaction holds
       // at most 4 MB), one by one.
       const inCommit = chunkCount === 1 && eventPuts.length > 0 ? 1 : 0;
@@ -113,7 +117,6 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       }
       if (eventPuts.length === 0) {
         await put(headItem);
-        if (listing.length > 0) await batchWriteAll(this.client, this.tableName, listing.map((Item) => ({ PutRequest: { Item } })));
         return;
       }
       const commit = [...(inCommit ? [putNew(this.tableName, chunkItem(0))] : []), putNew(this.tableName, headItem), ...eventPuts];
@@ -123,9 +126,6 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       } catch (error) {
         // A commit whose every answer was lost may have landed: the head as we wrote it says so.
         if (!(mayHaveApplied(error) && (await this.sameHead(headItem)))) throw error;
-      }
-      if (listing.length > 0 && listed.length === 0) {
-        await batchWriteAll(this.client, this.tableName, listing.map((Item) => ({ PutRequest: { Item } })));
       }
     } catch (error) {
       throw new DependencyError('The message could not be stored, so nothing was sent. It is safe to retry.', 'dynamodb', error);

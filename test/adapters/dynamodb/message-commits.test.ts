@@ -81,6 +81,18 @@ describe('a new message is one write', () => {
     expect((await inbox.listEntries(head.tenantId, 'ben@example.com', 10)).map((e) => [e.messageId, e.rid])).toEqual([[head.id, 'r1']]);
   });
 
+  it('writes the inbox entries of more recipients than a transaction holds first, then the head', async () => {
+    const recipients = Array.from({ length: 95 }, (_, i) => ({ rid: `r${i}`, email: `p${i}@example.com`, kind: 'to' as const, tokenHash: `h${i}`, status: 'pending' as const, opens: 0 }));
+    const head = aNewHead({ custody: 'message-center', wrappedSecrets: new Uint8Array([1]), wrappedCustodyKey: new Uint8Array([2]), recipients });
+    await store.create(head, new Uint8Array([1]), [created(head.id)]);
+    expect(calls()).toEqual([
+      ...Array(4).fill('BatchWriteItem INBOX#/ITEM'),
+      'TransactWriteItems MSG#/CHUNK+MSG#/HEAD+MSG#/EVENT',
+    ]);
+    const inbox = new DynamoDbInboxStore(env.client, env.tableName);
+    expect((await inbox.listEntries(head.tenantId, 'p94@example.com', 10)).map((e) => e.rid)).toEqual(['r94']);
+  });
+
   it('writes nothing at all when the id is taken', async () => {
     const head = aNewHead();
     await direct.create(head, new Uint8Array([9]), [created(head.id)]);
