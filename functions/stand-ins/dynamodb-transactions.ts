@@ -219,12 +219,15 @@ export function addTransactions(server: Server): void {
     const transaction = req.headers['x-amz-target'] === `${TARGET_PREFIX}TransactWriteItems`;
     // Watched from the start: a client gone while its request waits for the lock gives its turn back.
     let gone = false;
+    let running = false;
     let release: (() => void) | undefined;
-    res.once('close', () => { gone = true; release?.(); });
+    // A transaction under way keeps the lock until it has applied or put back all of its writes.
+    res.once('close', () => { gone = true; if (!running) release?.(); });
     const run = (body?: string) => void lock.acquire(transaction).then((granted) => {
       release = granted;
       if (gone) return granted();
       if (!transaction) return pass(req, res);
+      running = true;
       transact(body ?? '', req.headers).then(
         (result) => answer(res, 200, result),
         (error: unknown) => {

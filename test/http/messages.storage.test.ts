@@ -83,6 +83,18 @@ describe('where a sealed message is kept', () => {
     expect(deps.notifier.sent).toEqual([]);
   });
 
+  it.each([1024, 48 * 1024])('notifies when the commit landed but the store could not tell (%i bytes attached)', async (bytes) => {
+    const { app, deps, keys, blobs } = await buildTestApp();
+    const create = deps.store.create.bind(deps.store);
+    deps.store.create = async (...args) => { await create(...args); throw new Error('the answer was lost'); };
+    const res = await sendJson(app, keys.acme, aSendRequest({ text: 'landed', attachments: [attachment(bytes)] }));
+    expect(res.status).toBe(201);
+    const { id } = await res.json() as { id: string };
+    expect(deps.notifier.sent.map((n) => parseLink(n.text).id)).toEqual([id]);
+    expect(deps.store.heads.get(id)?.recipients.map((r) => r.status)).toEqual(['notified']);
+    if (bytes > TABLE_CIPHERTEXT_MAX_BYTES) expect(blobs.objects.get(`${id}/0`)?.state).toBe('committed');
+  });
+
   it('stores and sends nothing when the blob store fails', async () => {
     const { app, deps, keys, blobs } = await buildTestApp();
     blobs.write = async () => { throw Object.assign(new Error('s3 down'), { name: 'ServiceUnavailable' }); };

@@ -338,6 +338,8 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
       if (refused.index !== 0 || !refused.old) return undefined;
       const head = fromHeadItem(refused.old);
       const recipient = head.recipients.find((r) => r.rid === rid);
+      // Our own write, landed on an earlier try whose answer was lost: counted once, not again.
+      if ((recipient as { openWrite?: string } | undefined)?.openWrite === token) return { newWindow, views };
       if (!recipient || head.state !== 'active' || head.expiresAt <= now.toISOString() || recipient.opens === expected.opens) return undefined;
       expected = { opens: recipient.opens, ...(recipient.lastOpenWindow !== undefined ? { lastOpenWindow: recipient.lastOpenWindow } : {}) };
     }

@@ -222,8 +222,20 @@ async function sealStoreAndNotify(deps: SendDeps, principal: Principal, message:
   });
   const created = [createdEvent(principal, head, ctx, now)];
   if (blobs && parts) await storeInBlobs(deps, blobs, head, ciphertext, parts, created);
-  else await deps.store.create(head, ciphertext, created);
+  else await deps.store.create(head, ciphertext, created).catch((error: unknown) => settleCommit(deps, head, error));
   return notifyCommitted(deps, principal, head, planned, ctx, now);
+}
+
+/**
+ * After a commit that failed: whether it landed after all (its answer lost, and the store's own
+ * check of it unsure). A head that is there — this message's own, the id being fresh — is
+ * committed: the send goes on to notify, rather than tell the sender nothing was sent while the
+ * message stands. Otherwise, or when that cannot be read, the failure stands.
+ */
+async function settleCommit(deps: Pick<SendDeps, 'store'>, head: NewMessageHead, error: unknown): Promise<void> {
+  const stored = await deps.store.getHead(head.id).catch(() => undefined);
+  if (stored?.tenantId === head.tenantId && stored.createdAt === head.createdAt) return;
+  throw error;
 }
 
 /** The `created` event of a new message: written with its head (MessageStore.create), all or nothing. */
@@ -253,7 +265,7 @@ async function storeInBlobs(
       await blobs.write(head.id, index, ciphertext.subarray(at, at + bytes));
       at += bytes;
     }
-    await deps.store.create(head, undefined, events);
+    await deps.store.create(head, undefined, events).catch((error: unknown) => settleCommit(deps, head, error));
   } catch (error) {
     const stored = await deps.store.getHead(head.id).then((h) => h !== undefined, () => undefined);
     if (stored === false) {

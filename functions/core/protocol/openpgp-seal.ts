@@ -71,6 +71,7 @@ export class SubsetSealer {
 
     const sessionKey = this.random(KEY_BYTES);
     let first: Uint8Array | undefined;
+    let keyBytes: Uint8Array | undefined;
     try {
       const seipdAt = passwords.length * WRITTEN_SKESK_BYTES;
       out.set(seipdHeader, seipdAt);
@@ -85,6 +86,7 @@ export class SubsetSealer {
         Promise.all(passwords.map((password) => writeSkesk(sessionKey, encoder.encode(password), this.random))),
         seipdCipher(header, sessionKey, 'encrypt'),
       ]);
+      keyBytes = cipher.keyBytes;
       skesks.forEach((skesk, i) => out.set(skesk, i * WRITTEN_SKESK_BYTES));
 
       // The final tag: GCM over nothing, after the last chunk, its additional data holding the total
@@ -137,11 +139,11 @@ export class SubsetSealer {
       };
       await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks) }, worker));
       out.set(await (finalTag as Promise<Uint8Array>), out.length - TAG_BYTES);
-      cipher.keyBytes.fill(0);
       return out;
     } finally {
       sessionKey.fill(0);
       first?.fill(0);
+      keyBytes?.fill(0);
     }
   }
 

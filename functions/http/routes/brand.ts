@@ -48,6 +48,8 @@ export function brandRoutes(deps: BrandRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   const enabledTenant = async (tenantId: string): Promise<Tenant | undefined> => {
+    // A tenant id's shape, checked before any read: nothing else a request names reaches the portal's tenant cache.
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantId)) return undefined;
     const tenant = await deps.tenants.getTenant(tenantId);
     return tenant && !tenant.disabled ? tenant : undefined;
   };
