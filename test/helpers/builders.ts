@@ -1,3 +1,4 @@
+import type { OpenAudit } from '../../functions/core/pickup/index.ts';
 /** Builders with overrides, and a test app wired with fakes plus the real sealer and MIME composer. */
 import { randomBytes } from 'node:crypto';
 import {
@@ -162,3 +163,9 @@ export function sendJson(app: { request: (path: string, init?: RequestInit) => R
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
+
+/**
+ * An open's audit for a store test that looks at the count, not the trail: no event, and a count of
+ * 0 expected (the store tries again on the count it finds, as after a concurrent open).
+ */
+export const AN_UNRECORDED_OPEN: OpenAudit = { expected: { opens: 0 }, event: () => undefined };

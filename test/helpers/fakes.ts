@@ -135,7 +135,7 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     this.heads.set(id, { ...head, recipients });
     await this.withEvents(events);
   }
-  async recordOpen(id: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit) {
+  async recordOpen(id: string, rid: string, now: Date, window: string, maxViews: number | undefined, audit: OpenAudit) {
     const head = this.heads.get(id);
     if (!head || head.state !== 'active' || head.expiresAt <= now.toISOString()) return undefined;
     const recipient = head.recipients.find((r) => r.rid === rid);
@@ -146,7 +146,7 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
       : r);
     this.heads.set(id, { ...head, recipients });
     const views = recipient.opens + 1;
-    const event = audit?.event(views, newWindow);
+    const event = audit.event(views, newWindow);
     if (event) await this.withEvents([event]);
     return { newWindow, views };
   }

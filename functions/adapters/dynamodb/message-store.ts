@@ -242,51 +242,8 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     });
   }
 
-  async recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined> {
-    if (audit) return this.recordAuditedOpen(messageId, rid, now, window, maxViews, audit);
-    const slot = `#r[${recipientIndex(rid)}]`;
-    // The open's own token (writeToken): the SDK's retry of an open whose answer was lost cannot
-    // count it twice, and a read after an unclear failure tells whether it was counted.
-    const token = writeToken();
-    const count = `${slot}.#opens = ${slot}.#opens + :one, ${slot}.#first = if_not_exists(${slot}.#first, :now), ${slot}.#last = :now, ${slot}.#write = :write`;
-    // ISO-8601 UTC strings of one format order like the instants they name.
-    let available = `#state = :active AND #expiresAt > :now AND (attribute_not_exists(${slot}.#write) OR ${slot}.#write <> :write)`;
-    const names: Record<string, string> = {
-      '#r': 'recipients', '#opens': 'opens', '#first': 'firstOpenedAt', '#last': 'lastOpenedAt', '#state': 'state', '#expiresAt': 'expiresAt',
-      '#write': 'openWrite',
-    };
-    const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':now': { S: now.toISOString() }, ':active': { S: 'active' }, ':write': { S: token } };
-    if (maxViews !== undefined) {
-      // The view limit is part of the same condition: parallel opens cannot all see "one left".
-      available += ` AND ${slot}.#opens < :max`;
-      values[':max'] = { N: String(maxViews) };
-    }
-    const attempt = async (newWindow: boolean): Promise<number | undefined> => {
-      try {
-        const { Attributes } = await this.client.send(new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(key.head(messageId)),
-          UpdateExpression: newWindow ? `SET ${count}, ${slot}.#window = :window` : `SET ${count}`,
-          ConditionExpression: newWindow ? `${available} AND (attribute_not_exists(${slot}.#window) OR ${slot}.#window <> :window)` : available,
-          ExpressionAttributeNames: newWindow ? { ...names, '#window': 'lastOpenWindow' } : names,
-          ExpressionAttributeValues: newWindow ? { ...values, ':window': { S: window } } : values,
-          ReturnValues: 'ALL_NEW',
-        }));
-        const recipients = (Attributes ? unmarshall(Attributes).recipients : []) as { rid: string; opens: number }[];
-        return recipients.find((r) => r.rid === rid)?.opens ?? 0;
-      } catch (error) {
-        const counted = mayHaveApplied(error) ? await ownRecipientWrite(this.client, this.tableName, messageId, rid, (r) => r.openWrite === token) : undefined;
-        if (counted) return Number(counted.opens);
-        if (isConditionFailure(error)) return undefined;
-        throw new DependencyError('The message could not be opened right now. Try again shortly.', 'dynamodb', error);
-      }
-    };
-    // Two single conditional writes, never read-then-write: the first succeeds only for the first
-    // open in this window; otherwise the second counts the open if the message is still available.
-    const first = await attempt(true);
-    if (first !== undefined) return { newWindow: true, views: first };
-    const again = await attempt(false);
-    return again === undefined ? undefined : { newWindow: false, views: again };
+  recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews: number | undefined, audit: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined> {
+    return this.recordAuditedOpen(messageId, rid, now, window, maxViews, audit);
   }
 
   /**

@@ -24,10 +24,10 @@ export interface PickupStore {
    * (an opaque time bucket), which the caller records in the audit trail, so repeated opens cannot
    * flood it. With `maxViews`, the open counts only while the recipient has views left, so parallel
    * opens cannot exceed it. `views` is the recipient's count after this open. Returns undefined
-   * when the message is no longer available (or the views are used up). With `audit`, the open and
-   * its event are one write (OpenAudit).
+   * when the message is no longer available (or the views are used up). The open and its event
+   * are one write (OpenAudit).
    */
-  recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews?: number, audit?: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined>;
+  recordOpen(messageId: string, rid: string, now: Date, window: string, maxViews: number | undefined, audit: OpenAudit): Promise<{ newWindow: boolean; views: number } | undefined>;
   /*
    * Verification (docs/protocol.md §5.4). Each is one conditional write on the head, so concurrent
    * requests cannot together exceed a limit; every one also requires the message to be active and

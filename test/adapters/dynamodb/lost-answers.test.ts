@@ -14,7 +14,7 @@ import type { NewMessageHead } from '../../../functions/core/messages/index.ts';
 import { VERIFICATION_POLICY } from '../../../functions/core/pickup/index.ts';
 import { FaultInjector } from '../../helpers/fault-injector.ts';
 import { faultyClient, loseAnswer, startTestTable } from '../../helpers/dynamo.ts';
-import { aNewHead } from '../../helpers/builders.ts';
+import { AN_UNRECORDED_OPEN, aNewHead } from '../../helpers/builders.ts';
 
 let env: Awaited<ReturnType<typeof startTestTable>>;
 const injector = new FaultInjector();
@@ -66,9 +66,9 @@ describe('DynamoDbMessageStore when an answer is lost', () => {
 
   it.each(KINDS)('counts an open whose answer was lost once, as the first of its window (%s)', async (kind) => {
     const head = await aStoredHead();
-    loseAnswer(injector, 'UpdateItem', 'MSG#/HEAD', kind);
+    loseAnswer(injector, 'TransactWriteItems', 'MSG#/HEAD', kind);
 
-    const opened = await faulty.messages.recordOpen(head.id, 'r0', NOW, 'w1');
+    const opened = await faulty.messages.recordOpen(head.id, 'r0', NOW, 'w1', undefined, AN_UNRECORDED_OPEN);
 
     expect(injector.fired).toBeGreaterThan(0);
     expect(opened).toEqual({ newWindow: true, views: 1 });
@@ -77,11 +77,11 @@ describe('DynamoDbMessageStore when an answer is lost', () => {
 
   it.each(KINDS)('gives a view-limited recipient the one view whose count\'s answer was lost (%s)', async (kind) => {
     const head = await aStoredHead({ maxViews: 1 });
-    loseAnswer(injector, 'UpdateItem', 'MSG#/HEAD', kind);
+    loseAnswer(injector, 'TransactWriteItems', 'MSG#/HEAD', kind);
 
-    const opened = await faulty.messages.recordOpen(head.id, 'r0', NOW, 'w1', 1);
+    const opened = await faulty.messages.recordOpen(head.id, 'r0', NOW, 'w1', 1, AN_UNRECORDED_OPEN);
     injector.disarm();
-    const again = await faulty.messages.recordOpen(head.id, 'r0', NOW, 'w1', 1);
+    const again = await faulty.messages.recordOpen(head.id, 'r0', NOW, 'w1', 1, AN_UNRECORDED_OPEN);
 
     expect(opened).toEqual({ newWindow: true, views: 1 });
     expect(again).toBeUndefined();

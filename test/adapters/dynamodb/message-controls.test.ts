@@ -8,6 +8,7 @@ import { TTL_ATTRIBUTE, key } from '../../../functions/adapters/dynamodb/table.t
 import { eventPosition } from '../../../functions/core/audit/index.ts';
 import type { NewMessageHead } from '../../../functions/core/messages/index.ts';
 import { startTestTable } from '../../helpers/dynamo.ts';
+import { AN_UNRECORDED_OPEN } from '../../helpers/builders.ts';
 
 let env: Awaited<ReturnType<typeof startTestTable>>;
 let store: DynamoDbMessageStore;
@@ -42,7 +43,7 @@ describe('DynamoDbMessageStore view limits', () => {
     await store.create(head, new Uint8Array([1]));
     const now = new Date('2026-11-30T00:00:00Z');
 
-    const results = await Promise.all(Array.from({ length: 20 }, () => store.recordOpen(head.id, 'r0', now, 'w1', 1)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.recordOpen(head.id, 'r0', now, 'w1', 1, AN_UNRECORDED_OPEN)));
 
     expect(results.filter(Boolean)).toEqual([{ newWindow: true, views: 1 }]);
     expect((await store.getHead(head.id))?.recipients[0]).toMatchObject({ opens: 1, lastOpenedAt: now.toISOString() });

@@ -6,7 +6,7 @@ import { DynamoDbEventLog } from '../../../functions/adapters/dynamodb/event-log
 import { DependencyError } from '../../../functions/core/shared/index.ts';
 import type { MessageHead, NewMessageHead } from '../../../functions/core/messages/index.ts';
 import { startTestTable } from '../../helpers/dynamo.ts';
-import { aNewHead } from '../../helpers/builders.ts';
+import { AN_UNRECORDED_OPEN, aNewHead } from '../../helpers/builders.ts';
 
 let env: Awaited<ReturnType<typeof startTestTable>>;
 let store: DynamoDbMessageStore;
@@ -116,12 +116,12 @@ describe('DynamoDbMessageStore', () => {
     const head = aHead({ expiresAt: '2026-12-01T00:00:00.000Z' });
     await store.create(head, new Uint8Array([1]));
 
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:00:00Z'), 'w1')).toEqual({ newWindow: true, views: 1 });
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:10:00Z'), 'w1')).toEqual({ newWindow: false, views: 2 });
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T01:00:00Z'), 'w2')).toEqual({ newWindow: true, views: 3 });
-    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T01:00:00Z'), 'w2')).toEqual({ newWindow: true, views: 1 });
-    expect(await store.recordOpen(head.id, 'r1', new Date('2026-12-01T00:00:00Z'), 'w3')).toBeUndefined();
-    expect(await store.recordOpen('nosuchmessage000000000', 'r0', new Date('2026-11-30T00:00:00Z'), 'w1')).toBeUndefined();
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:00:00Z'), 'w1', undefined, AN_UNRECORDED_OPEN)).toEqual({ newWindow: true, views: 1 });
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T00:10:00Z'), 'w1', undefined, AN_UNRECORDED_OPEN)).toEqual({ newWindow: false, views: 2 });
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-11-30T01:00:00Z'), 'w2', undefined, AN_UNRECORDED_OPEN)).toEqual({ newWindow: true, views: 3 });
+    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T01:00:00Z'), 'w2', undefined, AN_UNRECORDED_OPEN)).toEqual({ newWindow: true, views: 1 });
+    expect(await store.recordOpen(head.id, 'r1', new Date('2026-12-01T00:00:00Z'), 'w3', undefined, AN_UNRECORDED_OPEN)).toBeUndefined();
+    expect(await store.recordOpen('nosuchmessage000000000', 'r0', new Date('2026-11-30T00:00:00Z'), 'w1', undefined, AN_UNRECORDED_OPEN)).toBeUndefined();
 
     const stored = await store.getHead(head.id);
     expect(stored?.recipients[1]).toMatchObject({ opens: 3, firstOpenedAt: '2026-11-30T00:00:00.000Z', lastOpenWindow: 'w2' });
@@ -140,7 +140,7 @@ describe('DynamoDbMessageStore', () => {
     expect(stored).toMatchObject({ state: 'revoked', revokedAt: '2026-11-30T00:00:00.000Z' });
     const { Items } = await env.client.send(new ScanCommand({ TableName: env.tableName }));
     expect((Items ?? []).filter((i) => i.pk?.S === `MSG#${head.id}` && i.sk?.S?.startsWith('CHUNK#'))).toHaveLength(0);
-    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T00:00:01Z'), 'w1')).toBeUndefined();
+    expect(await store.recordOpen(head.id, 'r0', new Date('2026-11-30T00:00:01Z'), 'w1', undefined, AN_UNRECORDED_OPEN)).toBeUndefined();
   });
 
   it('lets exactly one of 20 parallel revokes win (a single conditional write)', async () => {
