@@ -103,3 +103,18 @@ describe('themeCss', () => {
     expect(themeCss('#1d4ed8')).toBe(':root{--brand:#1d4ed8;--brand-hover:#1942b8;--brand-text:#ffffff}\n');
   });
 });
+
+describe('a brand route\'s tenant id', () => {
+  it('is checked for a tenant id\'s shape before any read, so no request fills the portal\'s tenant cache with ids of its own', async () => {
+    const { app, tenants, acme } = setup();
+    const read: string[] = [];
+    const getTenant = tenants.getTenant.bind(tenants);
+    tenants.getTenant = async (id: string) => { read.push(id); return getTenant(id); };
+
+    const answers = await Promise.all(['/brand/a%20b/theme.css', `/brand/${'x'.repeat(65)}/theme.css`, '/brand/%00/logo/abc'].map((p) => app.request(p)));
+    expect(answers.map((a) => a.status)).toEqual([404, 404, 404]);
+    expect(read).toEqual([]);
+    expect((await app.request(`/brand/${acme.id}/theme.css`)).status).toBe(200);
+    expect(read).toEqual([acme.id]);
+  });
+});

@@ -72,3 +72,8 @@ export interface Principal {
   readonly keyId: string;
   readonly scope: KeyScope;
 }
+
+/** A tenant id's shape (`t_` and base64url, or an operator's own: letters, digits, `_`, `-`), checked before any lookup. */
+export function isWellFormedTenantId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}

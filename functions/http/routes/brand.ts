@@ -5,7 +5,7 @@
  * in notification emails).
  */
 import { Hono } from 'hono';
-import type { Tenant, TenantAdmin, TenantDirectory } from '../../core/tenants/index.ts';
+import { isWellFormedTenantId, type Tenant, type TenantAdmin, type TenantDirectory } from '../../core/tenants/index.ts';
 import type { AppEnv } from '../types.ts';
 
 export interface BrandRoutesDeps {
@@ -49,7 +49,7 @@ export function brandRoutes(deps: BrandRoutesDeps): Hono<AppEnv> {
 
   const enabledTenant = async (tenantId: string): Promise<Tenant | undefined> => {
     // A tenant id's shape, checked before any read: nothing else a request names reaches the portal's tenant cache.
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantId)) return undefined;
+    if (!isWellFormedTenantId(tenantId)) return undefined;
     const tenant = await deps.tenants.getTenant(tenantId);
     return tenant && !tenant.disabled ? tenant : undefined;
   };

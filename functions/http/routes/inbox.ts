@@ -22,7 +22,7 @@ import {
   SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
   type InboxAssets,
 } from '../../core/message-center/index.ts';
-import { tenantOnHostname, type Tenant, type TenantDirectory } from '../../core/tenants/index.ts';
+import { isWellFormedTenantId, tenantOnHostname, type Tenant, type TenantDirectory } from '../../core/tenants/index.ts';
 import { brandPageOf, type PageBrand } from '../pickup-page.ts';
 import { methodNotAllowed, problem } from '../problem.ts';
 import { VIEWER_HOST_HEADER, readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
@@ -45,7 +45,6 @@ export interface InboxRoutesDeps extends InboxDeps {
  */
 export const INBOX_COOKIE = '__Host-sealpost_inbox';
 const COOKIE_ATTRIBUTES = 'HttpOnly; Secure; SameSite=Strict; Path=/';
-const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The Set-Cookie of a new session: its lifetime is the session's absolute timeout. */
 export function sessionCookie(token: string): string {
@@ -94,7 +93,7 @@ export function inboxRoutes(deps: InboxRoutesDeps): Hono<AppEnv> {
   const ctx = (c: Context) => ({ sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) });
 
   const enabled = async (tenantId: string | undefined): Promise<Tenant | undefined> => {
-    if (tenantId === undefined || !TENANT_ID.test(tenantId)) return undefined;
+    if (tenantId === undefined || !isWellFormedTenantId(tenantId)) return undefined;
     const tenant = await deps.tenants.getTenant(tenantId);
     return tenant && !tenant.disabled ? tenant : undefined;
   };
@@ -128,7 +127,7 @@ export function inboxRoutes(deps: InboxRoutesDeps): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>();
   api.use('*', async (c, next) => {
-    if (!TENANT_ID.test(c.req.param('tenantId') ?? '')) return problem(c, 404, 'not-found', 'Not found', 'There is nothing at this address.');
+    if (!isWellFormedTenantId(c.req.param('tenantId') ?? '')) return problem(c, 404, 'not-found', 'Not found', 'There is nothing at this address.');
     if (c.req.method === 'POST' && c.req.header('Origin') !== ownOrigin(c) && c.req.header('Origin') !== deps.portalOrigin) {
       throw new ForbiddenError('This request must come from the inbox page itself.');
     }
