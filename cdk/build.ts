@@ -38,6 +38,10 @@ export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
   platform: 'node',
   target: 'node22',
   format: 'esm',
+  // Each import() becomes a chunk of its own, loaded when first reached: what a request may never
+  // need (the S3, KMS and SES adapters and their clients: compose/on-first-call.ts, the OpenAPI
+  // document, the SDK's unused credential providers) is not compiled at a cold start.
+  splitting: true,
   outExtension: { '.js': '.mjs' },
   mainFields: ['module', 'main'],
   minify: true,

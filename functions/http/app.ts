@@ -23,7 +23,7 @@ import type { UploadDeps } from '../core/messages/index.ts';
 import { faviconRoutes } from './routes/favicon.ts';
 import type { RecoveryDeps } from '../core/message-center/index.ts';
 import type { ReplyDeps } from '../core/replies/index.ts';
-import { MAX_REQUEST_BYTES } from './schemas.ts';
+import { MAX_REQUEST_BYTES } from './json-limits.ts';
 import type { AppEnv } from './types.ts';
 
 export type ApiDeps = MessageRoutesDeps & AdminRoutesDeps & {

@@ -7,6 +7,9 @@
  */
 import { MalformedRequestError, PayloadTooLargeError } from '../core/shared/index.ts';
 
+/** Raw request body limit, just under API Gateway/Lambda's 6 MB. */
+export const MAX_REQUEST_BYTES = 6 * 1000 * 1000 - 1024;
+
 export const MAX_JSON_DEPTH = 32;
 export const MAX_JSON_VALUES = 10_000;
 

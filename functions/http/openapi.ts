@@ -13,9 +13,11 @@ import { version as packageVersion } from '../../package.json';
 import { EVENT_TYPES } from '../core/audit/index.ts';
 import { MAX_PAGE, changeMessageSchema, createKeySchema, parseEventQuery, parseMessageListQuery, settingsPatchSchema } from './admin-schemas.ts';
 import { createWebhookRequestSchema, deliveriesQuerySchema } from './routes/admin-webhooks.ts';
-import { INBOX_COOKIE, signInRequestSchema, verifyRequestSchema } from './routes/inbox.ts';
+import { INBOX_COOKIE } from './routes/inbox.ts';
+import { CODE_BODY, OPEN_BODY, SIGN_IN_BODY, VERIFY_BODY } from './portal-bodies.ts';
+import { zodSchemaOf } from './zod-schema-of.ts';
 import { replyRequestSchema } from './routes/reply.ts';
-import { codeRequestSchema, openRequestSchema, sendRequestSchema } from './schemas.ts';
+import { sendRequestSchema } from './schemas.ts';
 import { completeUploadSchema, openUploadSchema, partsSchema } from './upload-schemas.ts';
 import * as R from './response-schemas.ts';
 import { OPERATION_EXAMPLES, curlSample } from './openapi-examples.ts';
@@ -33,11 +35,11 @@ export const COMPONENT_SCHEMAS = {
   OpenUploadRequest: openUploadSchema,
   PartsRequest: partsSchema,
   CompleteUploadRequest: completeUploadSchema,
-  OpenRequest: openRequestSchema,
-  CodeRequest: codeRequestSchema,
+  OpenRequest: zodSchemaOf(OPEN_BODY),
+  CodeRequest: zodSchemaOf(CODE_BODY),
   ReplyRequest: replyRequestSchema,
-  SignInRequest: signInRequestSchema,
-  VerifyRequest: verifyRequestSchema,
+  SignInRequest: zodSchemaOf(SIGN_IN_BODY),
+  VerifyRequest: zodSchemaOf(VERIFY_BODY),
   EmptyRequest: emptyRequestSchema,
   ChangeMessageRequest: changeMessageSchema,
   SettingsPatch: settingsPatchSchema,

@@ -26,8 +26,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u2800]/u;
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 /** Decoded bodies + attachments. Lambda requests stop at 6 MB, and base64 inflates by a third. */
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
-/** Raw request body limit, just under API Gateway/Lambda's 6 MB. */
-export const MAX_REQUEST_BYTES = 6 * 1000 * 1000 - 1024;
+export { MAX_REQUEST_BYTES } from './json-limits.ts';
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 // A flat character class: a grouped, repeated pattern overflows V8's regex stack on megabyte inputs.
@@ -74,23 +73,6 @@ export const sendRequestSchema = z.strictObject({
 }).refine((m) => m.text !== undefined || m.html !== undefined, { message: 'give "text", "html" or both', path: ['text'] });
 
 export type SendRequest = z.input<typeof sendRequestSchema>;
-
-const base64Url43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 43 base64url characters');
-
-/**
- * POST /m/:id/open. `token` and `link` are checked by the pickup itself (a malformed one is the same
- * "not available" as a wrong one); `code` and `grant` have a fixed shape.
- */
-export const openRequestSchema = z.strictObject({
-  link: z.string().max(128).optional(),
-  token: z.string().max(128),
-  code: z.string().regex(/^\d{6}$/, 'must be the 6 digits from the email').optional(),
-  grant: base64Url43.optional(),
-  part: z.number().int().min(0).max(1000).optional(),
-});
-
-/** POST /m/:id/code: the same identification as an open, to send a new code. */
-export const codeRequestSchema = z.strictObject({ link: z.string().max(128).optional(), token: z.string().max(128) });
 
 export function toIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => {

@@ -115,7 +115,7 @@ export async function buildBenchBundles(webDir: string): Promise<BenchBundles> {
     files: {
       floor: join(dist, 'floor', 'index.mjs'),
       'sender-api': process.env.BENCH_SENDER_BUNDLE ?? join(dist, 'sender-api', 'index.mjs'),
-      portal: join(dist, 'portal', 'index.mjs'),
+      portal: process.env.BENCH_PORTAL_BUNDLE ?? join(dist, 'portal', 'index.mjs'),
     },
   };
 }

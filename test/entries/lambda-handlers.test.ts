@@ -194,6 +194,43 @@ describe('Lambda entries', () => {
     for (const route of ['functions/http/routes/portal.ts', 'functions/http/routes/console.ts']) {
       expect(has(senderApi, route), route).toBe(false);
     }
+    // The portal checks its four bodies without zod (portal-bodies.ts).
+    expect(has(portalInputs, 'node_modules/zod/')).toBe(false);
+    expect(has(senderApi, 'node_modules/zod/')).toBe(true);
+  });
+
+  it('each HTTP entry loads at start only what its first request may need; S3, KMS and SES load on first use', async () => {
+    // What a cold start compiles before the first request: the entry's chunk and every chunk it
+    // imports statically (esbuild splitting, cdk/build.ts), not those only import() reaches.
+    const atStart = async (entry: keyof typeof LAMBDA_ENTRIES) => {
+      const result = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: { index: LAMBDA_ENTRIES[entry] }, outdir: join(DIST, '.inspect'), write: false });
+      const outputs = result.metafile?.outputs ?? {};
+      // The entry's own chunk (each import() target is an entry point of the metafile too).
+      const entryChunk = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === LAMBDA_ENTRIES[entry]) as string;
+      expect(entryChunk).toBeDefined();
+      const seen = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file) || !outputs[file]) return;
+        seen.add(file);
+        for (const { path, kind } of outputs[file].imports) if (kind === 'import-statement') visit(path);
+      };
+      visit(entryChunk);
+      // Inputs of which a chunk holds code (a module tree-shaken to nothing is listed with 0 bytes).
+      const held = (output: (typeof outputs)[string] | undefined) => Object.entries(output?.inputs ?? {}).filter(([, { bytesInOutput }]) => bytesInOutput > 0).map(([input]) => input);
+      const inputs = [...seen].flatMap((file) => held(outputs[file]));
+      const all = Object.values(outputs).flatMap(held);
+      return { inputs, all };
+    };
+    const has = (files: string[], fragment: string) => files.some((f) => f.includes(fragment));
+    const [senderApi, portalStart] = await Promise.all([atStart('sender-api'), atStart('portal')]);
+    for (const sdk of ['client-s3/', 'client-kms/', 'adapters/s3/blob-store.ts', 'adapters/kms/']) {
+      expect(has(senderApi.inputs, sdk), sdk).toBe(false);
+      // Still in the deployed bundle, in a chunk of its own.
+      expect(has(senderApi.all, sdk), sdk).toBe(true);
+    }
+    for (const sdk of ['client-s3/', 'client-kms/', 'client-ses/', 'adapters/ses/']) expect(has(portalStart.inputs, sdk), sdk).toBe(false);
+    expect(has(portalStart.all, 'client-ses/')).toBe(true);
+    expect(has(portalStart.inputs, 'client-dynamodb/')).toBe(true);
   });
 
   it('each entry serves only its own routes', async () => {

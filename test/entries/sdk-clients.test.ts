@@ -9,8 +9,8 @@ import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../functions/config.ts';
-import { composeKeys } from '../../functions/entries/compose/custody.ts';
-import { composePortalMail } from '../../functions/entries/compose/mail.ts';
+import { kmsKeyWrapper } from '../../functions/entries/compose/custody.ts';
+import { sesNotifier } from '../../functions/entries/compose/mail.ts';
 import { SDK_TIMEOUTS, type SdkClient } from '../../functions/entries/compose/sdk-clients.ts';
 import { composeStorage } from '../../functions/entries/compose/storage.ts';
 import { CapturingLogger } from '../helpers/fakes.ts';
@@ -46,8 +46,9 @@ describe('the SDK clients of the composition', () => {
     const clients: SdkClient[] = [];
     const seen = (client: SdkClient) => { clients.push(client); };
     const { dynamo } = composeStorage(config, seen);
-    composeKeys(config, seen);
-    composePortalMail(config, new CapturingLogger(), { getLogo: async () => undefined }, seen);
+    // KMS and SES are built on first use (on-first-call.ts): build them now, as a first call would.
+    await kmsKeyWrapper(config, seen);
+    await sesNotifier(config, new CapturingLogger(), seen);
     const [, kms, ses] = clients as [unknown, KMSClient, SESClient];
     const started = Date.now();
 

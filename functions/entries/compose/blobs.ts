@@ -4,21 +4,34 @@
  * CloudFront's /blobs/* behaviour forwards to. Checksums only when an operation needs one: a
  * presigned PUT carries exactly the SHA-256 the sender declared, and nothing the SDK would add.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore } from '../../adapters/s3/blob-store.ts';
+import type { S3BlobStore } from '../../adapters/s3/blob-store.ts';
 import { S3Downloads } from '../../adapters/s3/downloads.ts';
 import type { Config } from '../../config.ts';
+import type { BlobDownloads, BlobStore } from '../../core/messages/index.ts';
+import { onFirstCall } from './on-first-call.ts';
 import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
-export function composeBlobs(config: Config, onClient?: SdkClientHook): S3BlobStore | undefined {
-  if (!config.blobBucket) return undefined;
+/** The blob store, its S3 client and adapter loaded on first use (on-first-call.ts): most requests never touch S3. */
+export function composeBlobs(config: Config, onClient?: SdkClientHook): (BlobStore & BlobDownloads) | undefined {
+  const bucket = config.blobBucket;
+  if (!bucket) return undefined;
+  return onFirstCall<BlobStore & BlobDownloads>(
+    'S3',
+    { uploadUrl: true, write: true, read: true, commit: true, uncommit: true, delete: true, downloadUrl: true },
+    () => s3BlobStore(config, bucket, onClient),
+  );
+}
+
+/** The blob store itself: its S3 client built now. */
+export async function s3BlobStore(config: Config, bucket: string, onClient?: SdkClientHook): Promise<S3BlobStore> {
+  const [{ S3Client }, { S3BlobStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../adapters/s3/blob-store.ts')]);
   const s3 = built(new S3Client({
     ...clientOptions(config),
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   }), onClient);
-  return new S3BlobStore(s3, config.blobBucket);
+  return new S3BlobStore(s3, bucket);
 }
 
 /**

@@ -3,19 +3,26 @@
  * AWS_ENDPOINT_URL_KMS by itself, so locally the same adapter talks to the stand-in) and the
  * DynamoDB stores for inbox entries, sign-in codes, sessions and recovery links.
  */
-import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDbInboxStore, DynamoDbRecoveryStore } from '../../adapters/dynamodb/inbox-store.ts';
 import { loadInboxAssets } from '../../adapters/fs/web-assets.ts';
-import { KmsKeyWrapper } from '../../adapters/kms/key-wrapper.ts';
+import type { KmsKeyWrapper } from '../../adapters/kms/key-wrapper.ts';
 import type { Config } from '../../config.ts';
 import { issueGrant } from '../../core/pickup/index.ts';
 import type { KeyWrapper, Logger, Notifier } from '../../core/shared/index.ts';
 import { SIGN_IN_ANSWER_MS, type RecoveryDeps } from '../../core/message-center/index.ts';
 import type { InboxRoutesDeps } from '../../http/routes/inbox.ts';
+import { onFirstCall } from './on-first-call.ts';
 import { secureRandom, systemClock, type Storage } from './storage.ts';
 import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
+/** Key wrapping, its KMS client and adapter loaded on first use (on-first-call.ts): only Message Center, recovery and webhook secrets wrap keys. */
 export function composeKeys(config: Config, onClient?: SdkClientHook): KeyWrapper {
+  return onFirstCall<KeyWrapper>('KMS', { wrap: true, unwrap: true }, () => kmsKeyWrapper(config, onClient));
+}
+
+/** The key wrapper itself: its KMS client built now. */
+export async function kmsKeyWrapper(config: Config, onClient?: SdkClientHook): Promise<KmsKeyWrapper> {
+  const [{ KMSClient }, { KmsKeyWrapper }] = await Promise.all([import('@aws-sdk/client-kms'), import('../../adapters/kms/key-wrapper.ts')]);
   return new KmsKeyWrapper(built(new KMSClient(clientOptions(config)), onClient), config.kmsKeyId);
 }
 

@@ -4,18 +4,24 @@
  * the SES client without the sender's sealing code. The SDK finds AWS_ENDPOINT_URL_SES by itself
  * (the local mailbox in npm start).
  */
-import { SESClient } from '@aws-sdk/client-ses';
-import { SesNotifier } from '../../adapters/ses/notifier.ts';
+import type { SesNotifier } from '../../adapters/ses/notifier.ts';
 import type { Config } from '../../config.ts';
 import type { Logger, Notifier } from '../../core/shared/index.ts';
 import { embeddingLogos, type LogoReader } from '../../core/tenants/index.ts';
 import { secureRandom } from './storage.ts';
+import { onFirstCall } from './on-first-call.ts';
 import { built, clientOptions, type SdkClientHook } from './sdk-clients.ts';
 
 /** The notifier every entry that sends mail uses: SES, with the logo (read through `logos`) inline. */
 export function composeNotifier(config: Config, logger: Logger, logos: LogoReader, onClient?: SdkClientHook): Notifier {
-  const ses = built(new SESClient(clientOptions(config)), onClient);
-  return embeddingLogos(new SesNotifier(ses, { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) }), logos, logger);
+  // SES and its client loaded on first use (on-first-call.ts): the portal mails only codes, and a send mails after sealing.
+  return embeddingLogos(onFirstCall<Notifier>('SES', { send: true }, () => sesNotifier(config, logger, onClient)), logos, logger);
+}
+
+/** The SES notifier itself: its client built now. */
+export async function sesNotifier(config: Config, logger: Logger, onClient?: SdkClientHook): Promise<SesNotifier> {
+  const [{ SESClient }, { SesNotifier }] = await Promise.all([import('@aws-sdk/client-ses'), import('../../adapters/ses/notifier.ts')]);
+  return new SesNotifier(built(new SESClient(clientOptions(config)), onClient), { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) });
 }
 
 /** What the portal needs beyond reading: a notifier for codes, randomness for codes and grants, its origin. */

@@ -16,8 +16,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import * as z from 'zod';
-import { ForbiddenError, describeError, EMAIL_PATTERN, escapeHtml } from '../../core/shared/index.ts';
+import { ForbiddenError, describeError, escapeHtml } from '../../core/shared/index.ts';
 import {
   SESSION_ABSOLUTE_MS, authenticateSession, listInbox, openFromInbox, requestSignIn, signOut, verifySignIn, type InboxDeps,
   type InboxAssets,
@@ -26,7 +25,7 @@ import { isWellFormedTenantId, tenantOnHostname, type Tenant, type TenantDirecto
 import { brandPageOf, type PageBrand } from '../pickup-page.ts';
 import { methodNotAllowed, problem } from '../problem.ts';
 import { VIEWER_HOST_HEADER, readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
-import { parseWith } from '../schemas.ts';
+import { SIGN_IN_BODY, VERIFY_BODY, parseBody } from '../portal-bodies.ts';
 import type { AppEnv } from '../types.ts';
 
 export type { InboxAssets };
@@ -52,15 +51,6 @@ export function sessionCookie(token: string): string {
 }
 export const CLEARED_COOKIE = `${INBOX_COOKIE}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`;
 
-export const signInRequestSchema = z.strictObject({
-  email: z.string().max(254, 'must be at most 254 characters').regex(EMAIL_PATTERN, 'must be an email address'),
-});
-export const verifyRequestSchema = z.strictObject({
-  email: z.string().max(254, 'must be at most 254 characters').regex(EMAIL_PATTERN, 'must be an email address'),
-  code: z.string().regex(/^\d{6}$/, 'must be the 6 digits from the email'),
-});
-export type SignInRequest = z.input<typeof signInRequestSchema>;
-export type VerifyRequest = z.input<typeof verifyRequestSchema>;
 
 const SLOT = /<!--brand:([a-z-]+)-->[\s\S]*?<!--\/brand:\1-->/g;
 
@@ -137,12 +127,12 @@ export function inboxRoutes(deps: InboxRoutesDeps): Hono<AppEnv> {
   const session = (c: Context, touch: boolean) => authenticateSession(deps, getCookie(c, INBOX_COOKIE), tenantOf(c), { touch });
 
   api.post('/sign-in', async (c) => {
-    const { email } = parseWith(signInRequestSchema, (await readJson(c)).value);
+    const { email } = parseBody(SIGN_IN_BODY, (await readJson(c)).value);
     return c.json(await requestSignIn(deps, tenantOf(c), email, ctx(c)), 202);
   });
 
   api.post('/verify', async (c) => {
-    const { email, code } = parseWith(verifyRequestSchema, (await readJson(c)).value);
+    const { email, code } = parseBody(VERIFY_BODY, (await readJson(c)).value);
     // A locked address is a SignInLockedError: 429 with Retry-After, like every lock (problem.ts).
     const { sessionToken } = await verifySignIn(deps, tenantOf(c), email, code, ctx(c));
     c.header('Set-Cookie', sessionCookie(sessionToken));

@@ -13,7 +13,7 @@ import { describeError, ValidationError, isExpired, type WebAssets } from '../..
 import { authorOf, isWellFormedMessageId, type MessageHead } from '../../core/messages/index.ts';
 import { tenantOnHostname, type Tenant, type TenantDirectory } from '../../core/tenants/index.ts';
 import { readJson, sourceIpOf, userAgentOf, viewerHostname } from '../request-info.ts';
-import { codeRequestSchema, openRequestSchema, toIssues } from '../schemas.ts';
+import { CODE_BODY, OPEN_BODY, parseBody } from '../portal-bodies.ts';
 import { methodNotAllowed } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
 import { brandPageOf, renderPickupPage, type PageFacts, type PageMessage } from '../pickup-page.ts';
@@ -87,11 +87,7 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
 
   app.post('/m/:id/open', async (c) => {
     const { value } = await readJson(c);
-    const parsed = openRequestSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new ValidationError('Send {"token": "<access token>"}, with "link", "code", "grant" and "part" as needed (docs/protocol.md §5).', toIssues(parsed.error));
-    }
-    const { part = 0, ...credentials } = parsed.data;
+    const { part = 0, ...credentials } = parseBody(OPEN_BODY, value, 'Send {"token": "<access token>"}, with "link", "code", "grant" and "part" as needed (docs/protocol.md §5).');
     const opened = await openMessageOrRecovery(deps, c.req.param('id'), credentials, { ...context(c), part });
     const headers = {
       // Large messages come in several parts (one Lambda response each); the client fetches the rest.
@@ -109,10 +105,9 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
 
   app.post('/m/:id/code', async (c) => {
     const { value } = await readJson(c);
-    const parsed = codeRequestSchema.safeParse(value);
-    if (!parsed.success) throw new ValidationError('Send {"link": "<link token>", "token": "<access token>"}.', toIssues(parsed.error));
+    const credentials = parseBody(CODE_BODY, value, 'Send {"link": "<link token>", "token": "<access token>"}.');
     // Succeeds only by throwing: VerificationRequiredError (a new code is on its way) or a refusal.
-    await authorizeRecipient(deps, c.req.param('id'), parsed.data, { ...context(c), resend: true });
+    await authorizeRecipient(deps, c.req.param('id'), credentials, { ...context(c), resend: true });
     throw new ValidationError('This message needs no code.');
   });
 
