@@ -3,6 +3,7 @@
  * Validation happens here, at the edge; core receives typed, decoded values.
  */
 import * as z from 'zod';
+z.config({ jitless: true });
 import {
   MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
   type Address,

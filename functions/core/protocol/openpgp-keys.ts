@@ -38,6 +38,25 @@ export async function gcmOpen(key: CryptoKey, iv: Uint8Array, data: Uint8Array, 
   return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: additionalData as BufferSource, tagLength: 128 }, key, data as BufferSource));
 }
 
+/**
+ * Chunks the decryptor hands to WebCrypto at once. A few keep its threads busy; many
+ * more are slower, not faster: in Node 22, opening 10 MiB as 40 chunks of 256 KiB takes about 4 ms
+ * four at a time and 12 ms all at once (every chunk's input and output copied and held while the
+ * thread pool works through them). npm run bench's seal + open figure measures it.
+ */
+export const OPEN_CHUNKS_IN_FLIGHT = 4;
+
+/** `work` on each of `items`, at most `limit` at once, each next one started as one finishes; the results in order. */
+export async function inFlight<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 export async function gcmSeal(key: CryptoKey, iv: Uint8Array, data: Uint8Array, additionalData: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: additionalData as BufferSource, tagLength: 128 }, key, data as BufferSource));
 }

@@ -41,13 +41,16 @@ export class ByteQueue {
     throw new RangeError('peek past the end');
   }
 
-  /** Removes and returns the first `n` bytes (which must be there). */
+  /**
+   * Removes and returns the first `n` bytes (which must be there): a view when they lie side by side
+   * in one buffer (one piece, or pieces cut from one buffer: a message opened whole), else a copy.
+   */
   take(n: number): Uint8Array {
     if (n > this.length) throw new RangeError('take past the end');
     this.length -= n;
     const first = this.pieces[0];
-    if (first !== undefined && first.length - this.offset >= n) {
-      const view = first.subarray(this.offset, this.offset + n);
+    if (first !== undefined && this.adjacent(first, n)) {
+      const view = new Uint8Array(first.buffer, first.byteOffset + this.offset, n);
       this.advance(n);
       return view;
     }
@@ -61,6 +64,19 @@ export class ByteQueue {
       this.advance(part.length);
     }
     return out;
+  }
+
+  /** Whether the first `n` bytes, from `first` on, are one run of one buffer. */
+  private adjacent(first: Uint8Array, n: number): boolean {
+    let covered = first.length - this.offset;
+    let end = first.byteOffset + first.length;
+    for (let i = 1; covered < n; i++) {
+      const piece = this.pieces[i] as Uint8Array;
+      if (piece.buffer !== first.buffer || piece.byteOffset !== end) return false;
+      covered += piece.length;
+      end += piece.length;
+    }
+    return true;
   }
 
   private advance(n: number): void {

@@ -14,7 +14,7 @@
  * or the framing, or names an algorithm outside the subset.
  */
 import { ByteQueue, DecryptError, PacketBody, malformed, takePacketHeader, type PacketHeader } from './openpgp-packets.ts';
-import { AES256, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, gcmOpen, openSkesk, parseSkesk, seipdCipher, type Seipd, type Skesk } from './openpgp-keys.ts';
+import { AES256, OPEN_CHUNKS_IN_FLIGHT, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, gcmOpen, inFlight, openSkesk, parseSkesk, seipdCipher, type Seipd, type Skesk } from './openpgp-keys.ts';
 
 export { DecryptError } from './openpgp-packets.ts';
 
@@ -61,10 +61,10 @@ class LiteralReader {
   private headerRead = false;
   private literalDone = false;
 
-  /** Takes decrypted bytes in; returns the literal data they complete. */
-  read(bytes: Uint8Array): Uint8Array {
+  /** Takes decrypted bytes in; returns the literal data they complete, as the pieces it lies in (not copied together). */
+  read(bytes: Uint8Array): Uint8Array[] {
     this.input.push(bytes);
-    const out = new ByteQueue();
+    const out: Uint8Array[] = [];
     for (;;) {
       if (this.packet === undefined) {
         const header = takePacketHeader(this.input);
@@ -91,7 +91,7 @@ class LiteralReader {
       if (!this.packet.done) break;
       this.packet = undefined;
     }
-    return out.take(out.length);
+    return out;
   }
 
   private open(header: PacketHeader): PacketBody {
@@ -181,18 +181,19 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
         sealed.push(ciphertext.take(ciphertext.length - TAG_BYTES));
       }
     }
-    // All of this push's chunks at once: WebCrypto may run them in parallel; they come back in order.
+    // A few of this push's chunks at a time (OPEN_CHUNKS_IN_FLIGHT): WebCrypto runs them in parallel; they come back in order.
     const first = chunkIndex;
     chunkIndex += sealed.length;
-    const opened = await Promise.all(sealed.map((chunk, i) => gcmOpen(cipher.key, cipher.nonce(first + i), chunk, cipher.adata)))
+    const opened = await inFlight(sealed, OPEN_CHUNKS_IN_FLIGHT, (chunk, i) => gcmOpen(cipher.key, cipher.nonce(first + i), chunk, cipher.adata))
       .catch(() => { throw new DecryptError('tampered', 'a chunk failed its authentication tag'); });
     const out = new ByteQueue();
     for (const plain of opened) {
       plaintextBytes += plain.length;
-      const piece = literal.read(plain);
-      emitted += piece.length;
-      if (options.onPlaintext === undefined) out.push(piece);
-      else if (piece.length > 0) options.onPlaintext(piece);
+      for (const piece of literal.read(plain)) {
+        emitted += piece.length;
+        if (options.onPlaintext === undefined) out.push(piece);
+        else if (piece.length > 0) options.onPlaintext(piece);
+      }
     }
     if (end) {
       const finalData = new Uint8Array(cipher.adata.length + 8);
@@ -239,13 +240,19 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
 
 /** Decrypts a whole sealed message with `password` (the message key, §1). Rejects with a DecryptError. */
 export async function decrypt(ciphertext: Uint8Array, password: string): Promise<Uint8Array> {
-  const decryptor = createDecryptor(password);
-  const head = await decryptor.push(ciphertext);
-  const tail = await decryptor.finish();
-  if (tail.length === 0) return head;
-  const all = new Uint8Array(head.length + tail.length);
-  all.set(head);
-  all.set(tail, head.length);
+  // The plaintext's pieces as they are authenticated, copied together once at the end.
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  const decryptor = createDecryptor(password, { onPlaintext: (piece) => { pieces.push(piece); length += piece.length; } });
+  await decryptor.push(ciphertext);
+  await decryptor.finish();
+  if (pieces.length === 1) return pieces[0] as Uint8Array;
+  const all = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.length;
+  }
   return all;
 }
 
