@@ -1,4 +1,4 @@
-/** Loads the built web client (dist/web) into memory once, for the portal and console routes to serve. */
+/** The built web client (dist/web), read into memory once when first served, for the portal and console routes. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { InboxAssets } from '../../core/message-center/index.ts';
@@ -16,19 +16,34 @@ const TYPES: Record<string, string> = {
 
 export function loadWebAssets(webDir: string): WebAssets {
   const pagePath = join(webDir, 'pickup.html');
+  // Checked at start, so a function deployed without its web client fails at once, not on a first page.
   if (!existsSync(pagePath)) throw new Error(`web client not built: ${pagePath} is missing (run npm run build:web)`);
   const assetsDir = join(webDir, 'assets');
-  const assets = new Map<string, { body: Uint8Array; contentType: string }>();
-  for (const name of existsSync(assetsDir) ? readdirSync(assetsDir) : []) {
-    const type = TYPES[extname(name)];
-    if (type) assets.set(name, { body: new Uint8Array(readFileSync(join(assetsDir, name))), contentType: type });
-  }
   // The console is optional: a web directory built before it existed still serves the portal.
   const adminPath = join(webDir, 'admin.html');
+  // Each read on first use, then kept: an open (the portal's usual first request) serves none of them.
+  let pickupPage: string | undefined;
+  let adminPage: { page?: string } | undefined;
+  let assets: Map<string, { body: Uint8Array; contentType: string }> | undefined;
   return {
-    pickupPage: readFileSync(pagePath, 'utf8'),
-    ...(existsSync(adminPath) ? { adminPage: readFileSync(adminPath, 'utf8') } : {}),
-    assets,
+    get pickupPage() {
+      pickupPage ??= readFileSync(pagePath, 'utf8');
+      return pickupPage;
+    },
+    get adminPage() {
+      adminPage ??= existsSync(adminPath) ? { page: readFileSync(adminPath, 'utf8') } : {};
+      return adminPage.page;
+    },
+    get assets() {
+      if (assets === undefined) {
+        assets = new Map();
+        for (const name of existsSync(assetsDir) ? readdirSync(assetsDir) : []) {
+          const type = TYPES[extname(name)];
+          if (type) assets.set(name, { body: new Uint8Array(readFileSync(join(assetsDir, name))), contentType: type });
+        }
+      }
+      return assets;
+    },
   };
 }
 
@@ -38,5 +53,11 @@ export function loadWebAssets(webDir: string): WebAssets {
  */
 export function loadInboxAssets(webDir: string): InboxAssets {
   const inboxPath = join(webDir, 'inbox.html');
-  return existsSync(inboxPath) ? { inboxPage: readFileSync(inboxPath, 'utf8') } : {};
+  let inbox: { page?: string } | undefined;
+  return {
+    get inboxPage() {
+      inbox ??= existsSync(inboxPath) ? { page: readFileSync(inboxPath, 'utf8') } : {};
+      return inbox.page;
+    },
+  };
 }
