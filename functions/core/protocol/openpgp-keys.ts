@@ -86,7 +86,24 @@ export function parseSkesk(body: Uint8Array): Skesk {
 }
 
 /** §3.7.1: the S2K's 32 bytes from the password (one SHA-256 context suffices for an AES-256 key). */
-async function stringToKey(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, password: Uint8Array): Promise<Uint8Array> {
+/**
+ * The primitives a sealer needs, synchronous, where the runtime has them (Node's node:crypto:
+ * adapters/node-crypto/gcm.ts): then a seal makes no WebCrypto call, each of which is a trip to
+ * another thread and back — about a millisecond apiece on a busy machine, for each of the five a
+ * message's keys take in sequence. The bytes written are the same either way.
+ */
+export interface SyncCrypto {
+  /**
+   * AES-256-GCM: `plain` under `key` and `nonce` with `adata`, the ciphertext and then the 16-byte
+   * tag written into `out` (plain.length + 16 bytes).
+   */
+  readonly gcm: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, adata: Uint8Array, out: Uint8Array) => void;
+  readonly sha256: (data: Uint8Array) => Uint8Array;
+  readonly hkdf: (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, bytes: number) => Uint8Array;
+}
+
+/** What S2K hashes (§3.7.1): the password, salted, and for the iterated form repeated to `count` bytes. */
+function stringToKeyInput(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, password: Uint8Array): Uint8Array {
   let input: Uint8Array;
   if (skesk.s2kType === S2K.simple) {
     input = password;
@@ -101,7 +118,11 @@ async function stringToKey(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, pas
       for (let i = 0; i < input.length; i += salted.length) input.set(salted.subarray(0, Math.min(salted.length, input.length - i)), i);
     }
   }
-  return new Uint8Array(await subtle().digest('SHA-256', input as BufferSource));
+  return input;
+}
+
+async function stringToKey(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, password: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await subtle().digest('SHA-256', stringToKeyInput(skesk, password) as BufferSource));
 }
 
 /** The SKESK's header octets (§5.3.2): the HKDF info and the GCM additional data of its key encryption. */
@@ -125,12 +146,12 @@ export interface Seipd {
   readonly chunkBytes: number;
 }
 
-export async function seipdCipher(header: Uint8Array, sessionKey: Uint8Array, usage: 'encrypt' | 'decrypt' = 'decrypt'): Promise<Seipd> {
-  const adata = Uint8Array.of(0xc0 | TAG.seipd, ...header.subarray(0, 4));
-  const derived = await hkdf(sessionKey, header.subarray(4, 36), adata, KEY_BYTES + GCM_IV_BYTES - 8);
+/** The chunk cipher's parts that are bytes (§5.13.2): all a sealer with its own AES-GCM needs. */
+export type SeipdKeys = Omit<Seipd, 'key'>;
+
+function seipdKeysFrom(header: Uint8Array, derived: Uint8Array): SeipdKeys {
   const prefix = derived.subarray(KEY_BYTES);
   return {
-    key: await aesKey(derived.subarray(0, KEY_BYTES), usage),
     keyBytes: derived.subarray(0, KEY_BYTES),
     nonce: (index) => {
       const nonce = new Uint8Array(GCM_IV_BYTES);
@@ -138,9 +159,21 @@ export async function seipdCipher(header: Uint8Array, sessionKey: Uint8Array, us
       new DataView(nonce.buffer).setBigUint64(prefix.length, BigInt(index));
       return nonce;
     },
-    adata,
+    adata: seipdAdata(header),
     chunkBytes: 2 ** ((header[3] as number) + 6),
   };
+}
+
+const seipdAdata = (header: Uint8Array) => Uint8Array.of(0xc0 | TAG.seipd, ...header.subarray(0, 4));
+
+export async function seipdCipher(header: Uint8Array, sessionKey: Uint8Array, usage: 'encrypt' | 'decrypt' = 'decrypt'): Promise<Seipd> {
+  const keys = seipdKeysFrom(header, await hkdf(sessionKey, header.subarray(4, 36), seipdAdata(header), KEY_BYTES + GCM_IV_BYTES - 8));
+  return { ...keys, key: await aesKey(keys.keyBytes, usage) };
+}
+
+/** seipdCipher's bytes, derived with `sync` (no WebCrypto key: the sealer seals the chunks itself). */
+export function seipdKeysSync(header: Uint8Array, sessionKey: Uint8Array, sync: SyncCrypto): SeipdKeys {
+  return seipdKeysFrom(header, sync.hkdf(sessionKey, header.subarray(4, 36), seipdAdata(header), KEY_BYTES + GCM_IV_BYTES - 8));
 }
 
 /**
@@ -155,14 +188,39 @@ export const WRITTEN_SKESK_BYTES = 78;
  * fresh salt and nonce `random` gives.
  */
 export async function writeSkesk(sessionKey: Uint8Array, password: Uint8Array, random: (length: number) => Uint8Array): Promise<Uint8Array> {
+  const { salt, iv, s2k, info } = skeskFields(password, random);
+  const s2kKey = new Uint8Array(await subtle().digest('SHA-256', s2k as BufferSource));
+  const kek = await aesKey(await hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES), 'encrypt');
+  s2kKey.fill(0);
+  return skeskPacket(salt, iv, await gcmSeal(kek, iv, sessionKey, info));
+}
+
+/** writeSkesk with `sync`: the same packet, for the same random bytes. */
+export function writeSkeskSync(sessionKey: Uint8Array, password: Uint8Array, random: (length: number) => Uint8Array, sync: SyncCrypto): Uint8Array {
+  const { salt, iv, s2k, info } = skeskFields(password, random);
+  const s2kKey = sync.sha256(s2k);
+  const kek = sync.hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES);
+  s2kKey.fill(0);
+  const wrapped = new Uint8Array(KEY_BYTES + TAG_BYTES);
+  try {
+    sync.gcm(kek, iv, sessionKey, info, wrapped);
+  } finally {
+    kek.fill(0);
+  }
+  return skeskPacket(salt, iv, wrapped);
+}
+
+/** A written SKESK's fresh salt and nonce, what its S2K hashes, and its header octets (the HKDF info and GCM additional data). */
+function skeskFields(password: Uint8Array, random: (length: number) => Uint8Array) {
   const salt = random(WRITTEN_S2K_SALT_BYTES);
   const iv = random(GCM_IV_BYTES);
   const c = WRITTEN_S2K_COUNT_BYTE;
-  const s2kKey = await stringToKey({ s2kType: S2K.iterated, salt, count: (16 + (c & 15)) << ((c >> 4) + 6) }, password);
-  const info = skeskInfo();
-  const kek = await aesKey(await hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES), 'encrypt');
-  s2kKey.fill(0);
-  const wrapped = await gcmSeal(kek, iv, sessionKey, info);
+  const s2k = stringToKeyInput({ s2kType: S2K.iterated, salt, count: (16 + (c & 15)) << ((c >> 4) + 6) }, password);
+  return { salt, iv, s2k, info: skeskInfo() };
+}
+
+function skeskPacket(salt: Uint8Array, iv: Uint8Array, wrapped: Uint8Array): Uint8Array {
+  const c = WRITTEN_S2K_COUNT_BYTE;
   const packet = new Uint8Array(WRITTEN_SKESK_BYTES);
   packet.set([0xc0 | TAG.skesk, WRITTEN_SKESK_BYTES - 2, 6, 3 + 11 + GCM_IV_BYTES, AES256, GCM, 11, S2K.iterated, SHA256]);
   packet.set(salt, 9);

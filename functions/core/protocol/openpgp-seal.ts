@@ -12,7 +12,12 @@
  * writes, and this decryptor opens what OpenPGP.js writes with sealpost's configuration.
  */
 import type { RandomBytes } from '../shared/index.ts';
-import { AES256, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, WRITTEN_SKESK_BYTES, gcmSeal, openSkesk, parseSkesk, seipdCipher, subtle, writeSkesk, type Skesk } from './openpgp-keys.ts';
+import {
+  AES256, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, WRITTEN_SKESK_BYTES, gcmSeal, openSkesk, parseSkesk, seipdCipher, seipdKeysSync, subtle, writeSkesk,
+  writeSkeskSync, type Seipd, type SeipdKeys, type Skesk, type SyncCrypto,
+} from './openpgp-keys.ts';
+
+export type { SyncCrypto } from './openpgp-keys.ts';
 import { decrypt } from './openpgp-subset.ts';
 
 /** The chunk size octet sealpost writes (chunks of 2^(12+6) = 256 KiB), as openpgp.js does by default. */
@@ -34,22 +39,16 @@ function lengthOctets(n: number): Uint8Array {
 
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-/**
- * AES-256-GCM of one chunk, synchronously: `plain` under `key` and `nonce` with `adata`, the
- * ciphertext and then the 16-byte tag written into `out` (plain.length + 16 bytes). A runtime with
- * a synchronous AES-GCM (Node's node:crypto: adapters/node-crypto/gcm.ts) seals a large message in
- * one pass at its speed; without one, each chunk is a WebCrypto call (asynchronous, its own thread
- * and copies). The bytes written are the same either way.
- */
-export type ChunkSealer = (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, adata: Uint8Array, out: Uint8Array) => void;
 
 /** The Sealer port (core/messages ports.ts) and the SDK's ProgressSealer, on the subset. */
 export class SubsetSealer {
   /**
    * `random`: the source of the session key, salts and nonces (cryptographically secure).
-   * `chunkSealer`: a synchronous AES-GCM for the chunks, where the runtime has one (else WebCrypto).
+   * `sync`: synchronous AES-GCM, SHA-256 and HKDF, where the runtime has them (else WebCrypto). A
+   * large message is then sealed in one pass at the speed of one raw AES-GCM (each chunk a WebCrypto
+   * call is asynchronous, its own thread and copies), and its keys without a trip to another thread.
    */
-  constructor(private readonly random: RandomBytes, private readonly chunkSealer?: ChunkSealer) {}
+  constructor(private readonly random: RandomBytes, private readonly sync?: SyncCrypto) {}
 
   /** One message openable by each of `passwords` (the recipients' message keys, §1). */
   seal(plaintext: Uint8Array, passwords: readonly string[]): Promise<Uint8Array> {
@@ -74,11 +73,17 @@ export class SubsetSealer {
     const sessionKey = this.random(KEY_BYTES);
     let first: Uint8Array | undefined;
     let keyBytes: Uint8Array | undefined;
-    // The session keys' packets and the chunk cipher need only the session key: derived side by side
-    // (each WebCrypto call is a trip to another thread and back; these are the ones made in sequence),
-    // and started before the output is allocated, which they overlap (10 MiB: about 2 ms each).
+    // The session keys' packets and the chunk cipher need only the session key. With synchronous
+    // primitives they are derived at once; with WebCrypto side by side (each call is a trip to
+    // another thread and back; these are the ones made in sequence), started before the output is
+    // allocated, which they overlap (10 MiB: about 2 ms each). The same random bytes are drawn in
+    // the same order either way.
     const encoder = new TextEncoder();
-    const derived = Promise.all([
+    const sync = this.sync;
+    const derivedNow: [Uint8Array[], SeipdKeys] | undefined = sync
+      ? [passwords.map((password) => writeSkeskSync(sessionKey, encoder.encode(password), this.random, sync)), seipdKeysSync(header, sessionKey, sync)]
+      : undefined;
+    const derived = derivedNow ? undefined : Promise.all([
       Promise.all(passwords.map((password) => writeSkesk(sessionKey, encoder.encode(password), this.random))),
       seipdCipher(header, sessionKey, 'encrypt'),
     ]);
@@ -87,15 +92,16 @@ export class SubsetSealer {
       try {
         out = new Uint8Array(passwords.length * WRITTEN_SKESK_BYTES + seipdHeader.length + seipdBodyBytes);
       } catch (error) {
-        // No room for the message: the keys being derived are zeroed once they are, and nothing waits for them.
-        derived.then(([, cipher]) => cipher.keyBytes.fill(0), () => undefined);
+        // No room for the message: the keys derived are zeroed (once they are), and nothing waits for them.
+        derivedNow?.[1].keyBytes.fill(0);
+        derived?.then(([, cipher]) => cipher.keyBytes.fill(0), () => undefined);
         throw error;
       }
       const seipdAt = passwords.length * WRITTEN_SKESK_BYTES;
       out.set(seipdHeader, seipdAt);
       out.set(header, seipdAt + seipdHeader.length);
       const chunksAt = seipdAt + seipdHeader.length + SEIPD_HEADER_BYTES;
-      const [skesks, cipher] = await derived;
+      const [skesks, cipher] = derivedNow ?? await (derived as Promise<[Uint8Array[], Seipd]>);
       keyBytes = cipher.keyBytes;
       skesks.forEach((skesk, i) => out.set(skesk, i * WRITTEN_SKESK_BYTES));
 
@@ -104,8 +110,6 @@ export class SubsetSealer {
       const finalData = new Uint8Array(cipher.adata.length + 8);
       finalData.set(cipher.adata);
       new DataView(finalData.buffer).setBigUint64(cipher.adata.length, BigInt(innerBytes));
-      const finalTag = this.chunkSealer ? undefined : gcmSeal(cipher.key, cipher.nonce(chunks), new Uint8Array(), finalData);
-      finalTag?.catch(() => undefined); // awaited below; not an unhandled rejection if a chunk fails first
 
       // Chunk i is the decrypted stream's bytes [i·C, (i+1)·C): past the first, a view of the plaintext.
       const plainOf = (i: number): Uint8Array => {
@@ -116,39 +120,35 @@ export class SubsetSealer {
         first.set(plaintext.subarray(0, end), literalHeader.length);
         return first;
       };
-      const chunkSealer = this.chunkSealer;
-      if (chunkSealer) {
+      if (sync) {
         // One pass, each chunk's ciphertext and tag straight into its place in the output.
-        try {
-          let sealedBytes = 0;
-          for (let i = 0; i < chunks; i++) {
-            const plain = plainOf(i);
-            const at = chunksAt + i * (chunkBytes + TAG_BYTES);
-            chunkSealer(cipher.keyBytes, cipher.nonce(i), plain, cipher.adata, out.subarray(at, at + plain.length + TAG_BYTES));
-            sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
-            onProgress(sealedBytes);
-          }
-          const tag = new Uint8Array(TAG_BYTES);
-          chunkSealer(cipher.keyBytes, cipher.nonce(chunks), new Uint8Array(), finalData, tag);
-          out.set(tag, out.length - TAG_BYTES);
-          return out;
-        } finally {
-          cipher.keyBytes.fill(0);
+        let sealedBytes = 0;
+        for (let i = 0; i < chunks; i++) {
+          const plain = plainOf(i);
+          const at = chunksAt + i * (chunkBytes + TAG_BYTES);
+          sync.gcm(cipher.keyBytes, cipher.nonce(i), plain, cipher.adata, out.subarray(at, at + plain.length + TAG_BYTES));
+          sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
+          onProgress(sealedBytes);
         }
+        sync.gcm(cipher.keyBytes, cipher.nonce(chunks), new Uint8Array(), finalData, out.subarray(out.length - TAG_BYTES));
+        return out;
       }
+      const { key } = cipher as Seipd;
+      const finalTag = gcmSeal(key, cipher.nonce(chunks), new Uint8Array(), finalData);
+      finalTag.catch(() => undefined); // awaited below; not an unhandled rejection if a chunk fails first
       // A window of chunks in flight, each next one started as one finishes (no batch waits for its slowest).
       let next = 0;
       let sealedBytes = 0;
       const worker = async (): Promise<void> => {
         for (let i = next++; i < chunks; i = next++) {
           const plain = plainOf(i);
-          out.set(await gcmSeal(cipher.key, cipher.nonce(i), plain, cipher.adata), chunksAt + i * (chunkBytes + TAG_BYTES));
+          out.set(await gcmSeal(key, cipher.nonce(i), plain, cipher.adata), chunksAt + i * (chunkBytes + TAG_BYTES));
           sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
           onProgress(sealedBytes);
         }
       };
       await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks) }, worker));
-      out.set(await (finalTag as Promise<Uint8Array>), out.length - TAG_BYTES);
+      out.set(await finalTag, out.length - TAG_BYTES);
       return out;
     } finally {
       sessionKey.fill(0);

@@ -9,15 +9,15 @@ import { DynamoDbReplyRecorder } from '../../adapters/dynamodb/reply-recorder.ts
 import { authorizeRecipient } from '../../core/pickup/index.ts';
 import { messageCenterCustody } from '../../core/message-center/index.ts';
 import { SubsetSealer } from '../../core/protocol/index.ts';
-import { nodeGcmChunkSealer } from '../../adapters/node-crypto/gcm.ts';
+import { nodeSyncCrypto } from '../../adapters/node-crypto/gcm.ts';
 import type { SdkClientHook } from './sdk-clients.ts';
 import { composeNotifier } from './mail.ts';
 import { composeBlobs } from './blobs.ts';
 import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 
-/** The sender API's sealer: the protocol's subset, its chunks sealed with node:crypto's AES-GCM. */
+/** The sender API's sealer: the protocol's subset, sealed with node:crypto's AES-GCM, SHA-256 and HKDF. */
 export function composeSealer(): SubsetSealer {
-  return new SubsetSealer(secureRandom, nodeGcmChunkSealer);
+  return new SubsetSealer(secureRandom, nodeSyncCrypto);
 }
 
 export function composeSender(config: Config, logger: Logger, storage: Storage = composeStorage(config), onClient?: SdkClientHook): ApiDeps {

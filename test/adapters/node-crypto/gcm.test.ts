@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { nodeGcmChunkSealer } from '../../../functions/adapters/node-crypto/gcm.ts';
+import { nodeGcmChunkSealer, nodeSyncCrypto } from '../../../functions/adapters/node-crypto/gcm.ts';
 import { SubsetSealer, decrypt, encodeSecret } from '../../../functions/core/protocol/index.ts';
 import { OpenPgpSealer } from '../../helpers/openpgp-sealer.ts';
 
@@ -26,7 +26,7 @@ describe('nodeGcmChunkSealer', () => {
   it.each([0, 1, CHUNK - LITERAL_HEADER - 1, CHUNK - LITERAL_HEADER, CHUNK - LITERAL_HEADER + 1, 3 * CHUNK + 17])('seals %i bytes exactly as WebCrypto does, and both decryptors open it', async (size) => {
     const plaintext = new Uint8Array(size).map((_, i) => (i * 7 + 3) & 0xff);
     const passwords = [encodeSecret(seeded('p1')(32)), encodeSecret(seeded('p2')(32))];
-    const withNode = await new SubsetSealer(seeded('s'), nodeGcmChunkSealer).seal(plaintext, passwords);
+    const withNode = await new SubsetSealer(seeded('s'), nodeSyncCrypto).seal(plaintext, passwords);
     const withWebCrypto = await new SubsetSealer(seeded('s')).seal(plaintext, passwords);
     expect(Buffer.from(withNode).equals(Buffer.from(withWebCrypto))).toBe(true);
     for (const password of passwords) {
@@ -35,9 +35,25 @@ describe('nodeGcmChunkSealer', () => {
     }
   });
 
+  it('seals without a single WebCrypto call (every one a trip to another thread)', async () => {
+    const subtle = globalThis.crypto.subtle;
+    const methods = ['encrypt', 'decrypt', 'digest', 'importKey', 'deriveBits', 'deriveKey'] as const;
+    const saved = methods.map((m) => subtle[m]);
+    const calls: string[] = [];
+    methods.forEach((m) => { (subtle as unknown as Record<string, unknown>)[m] = () => { calls.push(m); throw new Error(`WebCrypto ${m} called`); }; });
+    let sealed: Uint8Array;
+    try {
+      sealed = await new SubsetSealer(seeded('w'), nodeSyncCrypto).seal(new Uint8Array(CHUNK + 5), [encodeSecret(seeded('k')(32))]);
+    } finally {
+      methods.forEach((m, i) => { (subtle as unknown as Record<string, unknown>)[m] = saved[i]; });
+    }
+    expect(calls).toEqual([]);
+    expect((await decrypt(sealed, encodeSecret(seeded('k')(32)))).length).toBe(CHUNK + 5);
+  });
+
   it('reports its progress up to the whole plaintext', async () => {
     const seen: number[] = [];
-    await new SubsetSealer(seeded('q'), nodeGcmChunkSealer).sealWithProgress(new Uint8Array(2 * CHUNK), [encodeSecret(seeded('k')(32))], (n) => seen.push(n));
+    await new SubsetSealer(seeded('q'), nodeSyncCrypto).sealWithProgress(new Uint8Array(2 * CHUNK), [encodeSecret(seeded('k')(32))], (n) => seen.push(n));
     expect(seen.at(-1)).toBe(2 * CHUNK);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
