@@ -9,7 +9,7 @@ import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../functions/config.ts';
-import { kmsKeyWrapper } from '../../functions/entries/compose/custody.ts';
+import { composeKeys, kmsKeyWrapper } from '../../functions/entries/compose/custody.ts';
 import { sesNotifier } from '../../functions/entries/compose/mail.ts';
 import { SDK_TIMEOUTS, type SdkClient } from '../../functions/entries/compose/sdk-clients.ts';
 import { composeStorage } from '../../functions/entries/compose/storage.ts';
@@ -51,15 +51,20 @@ describe('the SDK clients of the composition', () => {
     await sesNotifier(config, new CapturingLogger(), seen);
     const [, kms, ses] = clients as [unknown, KMSClient, SESClient];
     const started = Date.now();
+    // And through the composition, as the entries build it: the first call builds the client, which the hook sees.
+    const wrapped = composeKeys(config, seen).wrap(new Uint8Array(32), { purpose: 'test' });
 
     const outcomes = await Promise.all([
       dynamo.send(new GetItemCommand({ TableName: config.tableName, Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
       kms.send(new EncryptCommand({ KeyId: config.kmsKeyId, Plaintext: new Uint8Array(32) })),
       ses.send(new SendRawEmailCommand({ RawMessage: { Data: new TextEncoder().encode('From: a@example.com\r\nTo: b@example.com\r\nSubject: s\r\n\r\nt') } })),
-    ].map((call) => call.then(() => 'answered', (error: { name?: string }) => error.name)));
+      wrapped,
+    ].map((call: Promise<unknown>) => call.then(() => 'answered', (error: { name?: string }) => error.name)));
 
-    expect(clients).toHaveLength(3);
-    expect(outcomes).toEqual(['TimeoutError', 'TimeoutError', 'TimeoutError']);
+    expect(clients).toHaveLength(4);
+    expect(clients[3]?.constructor.name).toBe('KMSClient');
+    // The key wrapper says which dependency failed (DependencyError), after the same timeout.
+    expect(outcomes).toEqual(['TimeoutError', 'TimeoutError', 'TimeoutError', 'DependencyError']);
     expect(Date.now() - started).toBeLessThan(SDK_TIMEOUTS.requestTimeout + 1_500);
   });
 });

@@ -35,12 +35,15 @@ export function loadWebAssets(webDir: string): WebAssets {
       return adminPage.page;
     },
     get assets() {
+      // Kept only once every file is read: a read that fails is tried (and fails) again on the next
+      // request, rather than leaving a partial set that answers 404 for the missing files for good.
       if (assets === undefined) {
-        assets = new Map();
+        const read = new Map<string, { body: Uint8Array; contentType: string }>();
         for (const name of existsSync(assetsDir) ? readdirSync(assetsDir) : []) {
           const type = TYPES[extname(name)];
-          if (type) assets.set(name, { body: new Uint8Array(readFileSync(join(assetsDir, name))), contentType: type });
+          if (type) read.set(name, { body: new Uint8Array(readFileSync(join(assetsDir, name))), contentType: type });
         }
+        assets = read;
       }
       return assets;
     },

@@ -189,25 +189,36 @@ export const WRITTEN_SKESK_BYTES = 78;
  */
 export async function writeSkesk(sessionKey: Uint8Array, password: Uint8Array, random: (length: number) => Uint8Array): Promise<Uint8Array> {
   const { salt, iv, s2k, info } = skeskFields(password, random);
-  const s2kKey = new Uint8Array(await subtle().digest('SHA-256', s2k as BufferSource));
-  const kek = await aesKey(await hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES), 'encrypt');
-  s2kKey.fill(0);
-  return skeskPacket(salt, iv, await gcmSeal(kek, iv, sessionKey, info));
+  let s2kKey: Uint8Array | undefined;
+  let kekBytes: Uint8Array | undefined;
+  try {
+    s2kKey = new Uint8Array(await subtle().digest('SHA-256', s2k as BufferSource));
+    kekBytes = await hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES);
+    const kek = await aesKey(kekBytes, 'encrypt');
+    return skeskPacket(salt, iv, await gcmSeal(kek, iv, sessionKey, info));
+  } finally {
+    s2k.fill(0);
+    s2kKey?.fill(0);
+    kekBytes?.fill(0);
+  }
 }
 
 /** writeSkesk with `sync`: the same packet, for the same random bytes. */
 export function writeSkeskSync(sessionKey: Uint8Array, password: Uint8Array, random: (length: number) => Uint8Array, sync: SyncCrypto): Uint8Array {
   const { salt, iv, s2k, info } = skeskFields(password, random);
-  const s2kKey = sync.sha256(s2k);
-  const kek = sync.hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES);
-  s2kKey.fill(0);
-  const wrapped = new Uint8Array(KEY_BYTES + TAG_BYTES);
+  let s2kKey: Uint8Array | undefined;
+  let kek: Uint8Array | undefined;
   try {
+    s2kKey = sync.sha256(s2k);
+    kek = sync.hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES);
+    const wrapped = new Uint8Array(KEY_BYTES + TAG_BYTES);
     sync.gcm(kek, iv, sessionKey, info, wrapped);
+    return skeskPacket(salt, iv, wrapped);
   } finally {
-    kek.fill(0);
+    s2k.fill(0);
+    s2kKey?.fill(0);
+    kek?.fill(0);
   }
-  return skeskPacket(salt, iv, wrapped);
 }
 
 /** A written SKESK's fresh salt and nonce, what its S2K hashes, and its header octets (the HKDF info and GCM additional data). */

@@ -79,24 +79,20 @@ export class SubsetSealer {
     // allocated, which they overlap (10 MiB: about 2 ms each). The same random bytes are drawn in
     // the same order either way.
     const encoder = new TextEncoder();
+    const encoded = passwords.map((password) => encoder.encode(password));
     const sync = this.sync;
-    const derivedNow: [Uint8Array[], SeipdKeys] | undefined = sync
-      ? [passwords.map((password) => writeSkeskSync(sessionKey, encoder.encode(password), this.random, sync)), seipdKeysSync(header, sessionKey, sync)]
-      : undefined;
-    const derived = derivedNow ? undefined : Promise.all([
-      Promise.all(passwords.map((password) => writeSkesk(sessionKey, encoder.encode(password), this.random))),
-      seipdCipher(header, sessionKey, 'encrypt'),
-    ]);
+    let derived: Promise<[Uint8Array[], Seipd]> | undefined;
     try {
-      let out: Uint8Array;
-      try {
-        out = new Uint8Array(passwords.length * WRITTEN_SKESK_BYTES + seipdHeader.length + seipdBodyBytes);
-      } catch (error) {
-        // No room for the message: the keys derived are zeroed (once they are), and nothing waits for them.
-        derivedNow?.[1].keyBytes.fill(0);
-        derived?.then(([, cipher]) => cipher.keyBytes.fill(0), () => undefined);
-        throw error;
-      }
+      const derivedNow: [Uint8Array[], SeipdKeys] | undefined = sync
+        ? [encoded.map((password) => writeSkeskSync(sessionKey, password, this.random, sync)), seipdKeysSync(header, sessionKey, sync)]
+        : undefined;
+      if (derivedNow) keyBytes = derivedNow[1].keyBytes;
+      derived = derivedNow ? undefined : Promise.all([
+        Promise.all(encoded.map((password) => writeSkesk(sessionKey, password, this.random))),
+        seipdCipher(header, sessionKey, 'encrypt'),
+      ]);
+      // (No room for the message: the finally below waits for the keys being derived, and zeroes them.)
+      const out = new Uint8Array(passwords.length * WRITTEN_SKESK_BYTES + seipdHeader.length + seipdBodyBytes);
       const seipdAt = passwords.length * WRITTEN_SKESK_BYTES;
       out.set(seipdHeader, seipdAt);
       out.set(header, seipdAt + seipdHeader.length);
@@ -151,7 +147,11 @@ export class SubsetSealer {
       out.set(await finalTag, out.length - TAG_BYTES);
       return out;
     } finally {
+      // A derivation still under way (the output could not be allocated): waited for, so that no
+      // derivation reads what is zeroed here, and its key zeroed too.
+      if (derived && keyBytes === undefined) await derived.then(([, cipher]) => cipher.keyBytes.fill(0), () => undefined);
       sessionKey.fill(0);
+      encoded.forEach((password) => password.fill(0));
       first?.fill(0);
       keyBytes?.fill(0);
     }

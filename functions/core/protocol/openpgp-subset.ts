@@ -46,7 +46,8 @@ export interface Decryptor {
    * Takes the next ciphertext bytes in; resolves to the plaintext they completed (possibly empty).
    * That plaintext is authenticated chunk by chunk, but the message is whole only when `finish`
    * resolves: treat it as provisional until then. Rejects with a DecryptError (and so does every
-   * later call) on anything wrong.
+   * later call) on anything wrong. `bytes` must not change until the promise settles: they are
+   * read as they are, not copied (a change makes a chunk fail its tag).
    */
   push(bytes: Uint8Array): Promise<Uint8Array>;
   /** No more ciphertext: checks the final tag and that nothing is missing; resolves to the last plaintext. */
@@ -164,6 +165,9 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
     if (sessionKey === undefined) throw new DecryptError('wrong-password', 'no SKESK packet opens with this password');
     if (sessionKey.length !== KEY_BYTES) throw malformed('session key has the wrong size');
     seipd = await seipdCipher(header, sessionKey);
+    // WebCrypto holds the message key now (a CryptoKey): the bytes it came from are no longer needed.
+    sessionKey.fill(0);
+    seipd.keyBytes.fill(0);
     return true;
   }
 

@@ -2,7 +2,7 @@
  * loadWebAssets: a deployment without its web client fails when the function starts; the page and
  * the assets are read when first served (a cold open reads none of them), then kept.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +51,15 @@ describe('loadWebAssets', () => {
     writeFileSync(join(dir, 'inbox.html'), '<p>inbox</p>');
     expect(inbox.inboxPage).toBe('<p>inbox</p>');
     expect(loadInboxAssets(webDir()).inboxPage).toBeUndefined();
+  });
+
+  it('keeps no partial set of assets when a read fails: the next request reads them all again', () => {
+    const dir = webDir();
+    mkdirSync(join(dir, 'assets', 'broken.js')); // a directory where a file should be: its read fails
+    const web = loadWebAssets(dir);
+    expect(() => web.assets).toThrow();
+    expect(() => web.assets).toThrow();
+    rmSync(join(dir, 'assets', 'broken.js'), { recursive: true });
+    expect([...web.assets.keys()].sort()).toEqual(['pickup.js']);
   });
 });
