@@ -28,7 +28,7 @@ import { DependencyError } from '../../core/shared/index.ts';
 import { DOWNLOAD_OVERRIDES, PART_CONTENT_TYPE, PENDING_STATE, PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';
 import { collectYoungGarbage } from './young-garbage.ts';
 
-/** A body at least this large is collected after (young-garbage.ts). */
+/** The read buffers are collected after every this many bytes of a body, and after a body at least this large (young-garbage.ts). */
 const COLLECT_AFTER_BYTES = 1024 * 1024;
 
 export class S3BlobStore implements BlobStore, BlobDownloads {
@@ -125,14 +125,22 @@ export class S3BlobStore implements BlobStore, BlobDownloads {
  * into the DependencyError a failed read is, rather than an unexplained 500. Once the body is done
  * with (read to its end, failed, or given up by the reader, which destroys the response), its
  * buffers are garbage: collected right away, rather than a part's worth more at every part
- * (young-garbage.ts).
+ * (young-garbage.ts); and so is every MiB the reader has taken on the way, so that a part's
+ * buffers never pile up to the part's size (npm run bench: the 40 MiB completion's peak went
+ * from about 17 MiB over the floor's to about 12).
  */
 async function* readingOrFailing(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   let bytes = 0;
+  let collectedAt = 0;
   try {
     for await (const chunk of body) {
       bytes += chunk.length;
       yield chunk;
+      // The reader has taken the chunk: every COLLECT_AFTER_BYTES, the buffers read so far are collected too.
+      if (bytes - collectedAt >= COLLECT_AFTER_BYTES) {
+        collectYoungGarbage();
+        collectedAt = bytes;
+      }
     }
   } catch (error) {
     throw new DependencyError('The uploaded parts could not be read right now. Nothing was sent; retry.', 's3', error);

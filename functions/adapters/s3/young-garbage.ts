@@ -1,5 +1,6 @@
 /**
- * Hands the read buffers of a part back as soon as the part has been read.
+ * Hands the read buffers of a part back as soon as they have been read (blob-store.ts: every MiB,
+ * and at the part's end).
  *
  * Every byte of a part arrives in buffers of its own: the socket's reads (64 KiB each) and the HTTP
  * parser's copies of the body out of them. Once the completion has copied them into its part buffer

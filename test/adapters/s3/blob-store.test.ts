@@ -268,6 +268,31 @@ describe('S3BlobStore parts', () => {
     expect(most).toBeLessThan(12 * 1024 * 1024);
   });
 
+  it('hands the read buffers back as a part is read, not only at its end: a 4 MiB part holds a MiB or two of them', async () => {
+    const id = aMessageId();
+    const part = new Uint8Array(randomBytes(4 * 1024 * 1024));
+    const { url, headers } = await partUrl(id, 0, part);
+    expect((await put(url, headers, part)).status).toBe(200);
+    const into = new Uint8Array(part.length);
+    const arrayBuffers = () => process.memoryUsage().arrayBuffers;
+    const mosts: number[] = [];
+    for (let read = 0; read < 3; read++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const before = arrayBuffers();
+      let most = 0;
+      let at = 0;
+      for await (const chunk of (await store.read(id, 0)) ?? []) {
+        into.set(chunk, at);
+        at += chunk.length;
+        most = Math.max(most, arrayBuffers() - before);
+      }
+      expect(at).toBe(part.length);
+      mosts.push(most);
+    }
+    // Collected only at the part's end, the whole part's buffers (4 MiB and more) would be held.
+    expect(Math.min(...mosts)).toBeLessThan(3 * 1024 * 1024);
+  });
+
   it('tags committed parts so they no longer expire as an unfinished upload', async () => {
     const { id } = await twoParts();
 
