@@ -146,6 +146,6 @@ async function* readingOrFailing(body: AsyncIterable<Uint8Array>): AsyncIterable
     throw new DependencyError('The uploaded parts could not be read right now. Nothing was sent; retry.', 's3', error);
   } finally {
     // A small body's buffers are no pile: V8's own pace will do.
-    if (bytes >= COLLECT_AFTER_BYTES) collectYoungGarbage();
+    if (bytes >= COLLECT_AFTER_BYTES && bytes !== collectedAt) collectYoungGarbage();
   }
 }

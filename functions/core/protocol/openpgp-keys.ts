@@ -116,13 +116,19 @@ function stringToKeyInput(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, pass
       // Salt and password repeated until `count` bytes are hashed (at least once whole).
       input = new Uint8Array(Math.max(skesk.count, salted.length));
       for (let i = 0; i < input.length; i += salted.length) input.set(salted.subarray(0, Math.min(salted.length, input.length - i)), i);
+      salted.fill(0);
     }
   }
   return input;
 }
 
 async function stringToKey(skesk: Pick<Skesk, 's2kType' | 'salt' | 'count'>, password: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest('SHA-256', stringToKeyInput(skesk, password) as BufferSource));
+  const input = stringToKeyInput(skesk, password);
+  try {
+    return new Uint8Array(await subtle().digest('SHA-256', input as BufferSource));
+  } finally {
+    if (input !== password) input.fill(0); // (the simple S2K hashes the password itself: the caller's)
+  }
 }
 
 /** The SKESK's header octets (§5.3.2): the HKDF info and the GCM additional data of its key encryption. */
@@ -131,8 +137,16 @@ const skeskInfo = () => Uint8Array.of(0xc0 | TAG.skesk, 6, AES256, GCM);
 /** §5.3: the session key, if `password` opens this SKESK (rejects otherwise). */
 export async function openSkesk(skesk: Skesk, password: Uint8Array): Promise<Uint8Array> {
   const info = skeskInfo();
-  const kek = await aesKey(await hkdf(await stringToKey(skesk, password), new Uint8Array(), info, KEY_BYTES));
-  return gcmOpen(kek, skesk.iv, skesk.encrypted, info);
+  let s2kKey: Uint8Array | undefined;
+  let kekBytes: Uint8Array | undefined;
+  try {
+    s2kKey = await stringToKey(skesk, password);
+    kekBytes = await hkdf(s2kKey, new Uint8Array(), info, KEY_BYTES);
+    return await gcmOpen(await aesKey(kekBytes), skesk.iv, skesk.encrypted, info);
+  } finally {
+    s2kKey?.fill(0);
+    kekBytes?.fill(0);
+  }
 }
 
 /** The v2 SEIPD chunk cipher (§5.13.2), once its header and the session key are known. */

@@ -81,16 +81,20 @@ export class SubsetSealer {
     const encoder = new TextEncoder();
     const encoded = passwords.map((password) => encoder.encode(password));
     const sync = this.sync;
+    // WebCrypto's derivations, each kept: whatever happens, all have settled before the finally zeroes anything.
+    let skeskWork: Promise<Uint8Array>[] = [];
+    let cipherWork: Promise<Seipd> | undefined;
     let derived: Promise<[Uint8Array[], Seipd]> | undefined;
     try {
       const derivedNow: [Uint8Array[], SeipdKeys] | undefined = sync
         ? [encoded.map((password) => writeSkeskSync(sessionKey, password, this.random, sync)), seipdKeysSync(header, sessionKey, sync)]
         : undefined;
       if (derivedNow) keyBytes = derivedNow[1].keyBytes;
-      derived = derivedNow ? undefined : Promise.all([
-        Promise.all(encoded.map((password) => writeSkesk(sessionKey, password, this.random))),
-        seipdCipher(header, sessionKey, 'encrypt'),
-      ]);
+      if (!derivedNow) {
+        skeskWork = encoded.map((password) => writeSkesk(sessionKey, password, this.random));
+        cipherWork = seipdCipher(header, sessionKey, 'encrypt');
+        derived = Promise.all([Promise.all(skeskWork), cipherWork]);
+      }
       // (No room for the message: the finally below waits for the keys being derived, and zeroes them.)
       const out = new Uint8Array(passwords.length * WRITTEN_SKESK_BYTES + seipdHeader.length + seipdBodyBytes);
       const seipdAt = passwords.length * WRITTEN_SKESK_BYTES;
@@ -147,9 +151,12 @@ export class SubsetSealer {
       out.set(await finalTag, out.length - TAG_BYTES);
       return out;
     } finally {
-      // A derivation still under way (the output could not be allocated): waited for, so that no
-      // derivation reads what is zeroed here, and its key zeroed too.
-      if (derived && keyBytes === undefined) await derived.then(([, cipher]) => cipher.keyBytes.fill(0), () => undefined);
+      // A derivation still under way (the output could not be allocated, or another derivation
+      // failed first): waited for, so that none reads what is zeroed here, and its key zeroed too.
+      if (cipherWork) {
+        await Promise.allSettled([...skeskWork, cipherWork]);
+        (await cipherWork.catch(() => undefined))?.keyBytes.fill(0);
+      }
       sessionKey.fill(0);
       encoded.forEach((password) => password.fill(0));
       first?.fill(0);
@@ -175,15 +182,19 @@ export class SubsetSealer {
         at += 2 + length;
       }
       const secret = new TextEncoder().encode(password);
-      for (const skesk of skesks) {
-        const key = await openSkesk(skesk, secret).catch(() => undefined);
-        if (key === undefined) continue;
-        if (key.length !== KEY_BYTES) return undefined;
-        const digest = toHex(new Uint8Array(await subtle().digest('SHA-256', key as BufferSource)));
-        key.fill(0);
-        return digest;
+      try {
+        for (const skesk of skesks) {
+          const key = await openSkesk(skesk, secret).catch(() => undefined);
+          if (key === undefined) continue;
+          if (key.length !== KEY_BYTES) return undefined;
+          const digest = toHex(new Uint8Array(await subtle().digest('SHA-256', key as BufferSource)));
+          key.fill(0);
+          return digest;
+        }
+        return undefined;
+      } finally {
+        secret.fill(0);
       }
-      return undefined;
     } catch {
       return undefined;
     }

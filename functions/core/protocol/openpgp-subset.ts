@@ -162,6 +162,7 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
       sessionKey = await openSkesk(skesk, secret).catch(() => undefined);
       if (sessionKey !== undefined) break;
     }
+    secret.fill(0); // the password has done its work, whichever way it went
     if (sessionKey === undefined) throw new DecryptError('wrong-password', 'no SKESK packet opens with this password');
     if (sessionKey.length !== KEY_BYTES) throw malformed('session key has the wrong size');
     seipd = await seipdCipher(header, sessionKey);

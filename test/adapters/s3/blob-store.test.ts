@@ -240,13 +240,31 @@ describe('S3BlobStore parts', () => {
     expect(await store.read(id, 2)).toBeUndefined();
   });
 
-  it('hands a part\'s read buffers back once it is read: reading 32 MiB leaves no more than a part or two of them', async () => {
+  /** A 4 MiB part put in the store, and a buffer to read it into (as the completion reads). */
+  async function aFullPart() {
     const id = aMessageId();
     const part = new Uint8Array(randomBytes(4 * 1024 * 1024));
     const { url, headers } = await partUrl(id, 0, part);
     expect((await put(url, headers, part)).status).toBe(200);
-    const into = new Uint8Array(part.length);
-    const arrayBuffers = () => process.memoryUsage().arrayBuffers;
+    return { id, part, into: new Uint8Array(part.length) };
+  }
+  const arrayBuffers = () => process.memoryUsage().arrayBuffers;
+
+  /** Reads part 0 of `id` into `into`, as the completion does; the most ArrayBuffer memory over `before` seen meanwhile. */
+  async function readPart(id: string, into: Uint8Array, before: number): Promise<number> {
+    let most = 0;
+    let at = 0;
+    for await (const chunk of (await store.read(id, 0)) ?? []) {
+      into.set(chunk, at);
+      at += chunk.length;
+      most = Math.max(most, arrayBuffers() - before);
+    }
+    expect(at).toBe(into.length);
+    return most;
+  }
+
+  it('hands a part\'s read buffers back once it is read: reading 32 MiB leaves no more than a part or two of them', async () => {
+    const { id, into } = await aFullPart();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const before = arrayBuffers();
     let most = 0;
@@ -254,13 +272,7 @@ describe('S3BlobStore parts', () => {
     // buffers of its own (the socket's reads, the HTTP parser's copies), which V8 would otherwise
     // leave until 32 MiB of them exist.
     for (let read = 0; read < 8; read++) {
-      let at = 0;
-      for await (const chunk of (await store.read(id, 0)) ?? []) {
-        into.set(chunk, at);
-        at += chunk.length;
-        most = Math.max(most, arrayBuffers() - before);
-      }
-      expect(at).toBe(part.length);
+      most = Math.max(most, await readPart(id, into, before));
       // The collection's sweep of the buffers' memory finishes off the main thread.
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -269,25 +281,11 @@ describe('S3BlobStore parts', () => {
   });
 
   it('hands the read buffers back as a part is read, not only at its end: a 4 MiB part holds a MiB or two of them', async () => {
-    const id = aMessageId();
-    const part = new Uint8Array(randomBytes(4 * 1024 * 1024));
-    const { url, headers } = await partUrl(id, 0, part);
-    expect((await put(url, headers, part)).status).toBe(200);
-    const into = new Uint8Array(part.length);
-    const arrayBuffers = () => process.memoryUsage().arrayBuffers;
+    const { id, into } = await aFullPart();
     const mosts: number[] = [];
     for (let read = 0; read < 3; read++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const before = arrayBuffers();
-      let most = 0;
-      let at = 0;
-      for await (const chunk of (await store.read(id, 0)) ?? []) {
-        into.set(chunk, at);
-        at += chunk.length;
-        most = Math.max(most, arrayBuffers() - before);
-      }
-      expect(at).toBe(part.length);
-      mosts.push(most);
+      mosts.push(await readPart(id, into, arrayBuffers()));
     }
     // Collected only at the part's end, the whole part's buffers (4 MiB and more) would be held.
     expect(Math.min(...mosts)).toBeLessThan(3 * 1024 * 1024);

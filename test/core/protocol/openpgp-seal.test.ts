@@ -16,6 +16,7 @@ import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { DecryptError, SEAL_CHUNK_SIZE_OCTET, SealedShapeReader, SubsetSealer, decrypt, encodeSecret } from '../../../functions/core/protocol/index.ts';
 import { OpenPgpSealer } from '../../helpers/openpgp-sealer.ts';
+import { nodeSyncCrypto } from '../../../functions/adapters/node-crypto/gcm.ts';
 
 const sealer = new SubsetSealer((n) => new Uint8Array(randomBytes(n)));
 const oracle = new OpenPgpSealer();
@@ -129,6 +130,26 @@ describe('SubsetSealer', () => {
     expect(sameBytes(a.subarray(18, 30), b.subarray(18, 30))).toBe(false); // SKESK nonce
     expect(sameBytes(a.subarray(78 + 7, 78 + 7 + 32), b.subarray(78 + 7, 78 + 7 + 32))).toBe(false); // SEIPD salt
     expect(await sealer.unlock(shapeOf(a).sessionKeyPackets, password)).not.toBe(await sealer.unlock(shapeOf(b).sessionKeyPackets, password));
+  });
+
+  it.each([
+    ['WebCrypto', undefined],
+    ['node:crypto', nodeSyncCrypto],
+  ] as const)('with %s: a seal that fails while its keys are derived zeroes the session key once every derivation has settled', async (_, sync) => {
+    // Calls to random: the SEIPD salt, the session key, then each password's salt and nonce; the
+    // second password's salt fails, while the first password's key wrap may still be under way.
+    const drawn: Uint8Array[] = [];
+    const failing = (n: number) => {
+      if (drawn.length === 4) throw new Error('no randomness');
+      const bytes = new Uint8Array(randomBytes(n));
+      drawn.push(bytes);
+      return bytes;
+    };
+    const failed = await new SubsetSealer(failing, sync).seal(new Uint8Array(100), [secretOf(1), secretOf(2)]).then(() => undefined, (e: unknown) => e);
+    expect((failed as Error).message).toBe('no randomness');
+    const sessionKey = drawn[1] as Uint8Array;
+    expect(sessionKey.length).toBe(32);
+    expect(sessionKey.every((b) => b === 0)).toBe(true);
   });
 
   it('reports progress in plaintext bytes, rising to the whole plaintext, and seals the same message as seal()', async () => {
