@@ -7,6 +7,7 @@
  */
 import { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
+import { getPath } from 'hono/utils/url';
 import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError, type Logger } from '../core/shared/index.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -54,12 +55,23 @@ export interface AppDeps {
 /** Mounts a group of routes on the app, for the dependencies it finds in `deps` (none: nothing). */
 export type RouteGroup = (app: Hono<AppEnv>, deps: AppDeps) => void;
 
+/**
+ * The path the router matches: Hono's, with a segment that is a literal `*` (or `%2A`) given as
+ * `%2A`. TrieRouter matches a `*` segment both as itself and as the wildcard every middleware is
+ * mounted on, so each middleware would run twice for it — two access-log lines for one request, an
+ * API key looked up twice. No route has such a segment; a parameter that is `*` still reads `*`
+ * (Hono decodes parameters). test/http/routing.test.ts.
+ */
+function routedPath(request: Request): string {
+  return getPath(request).replace(/(?<=\/)\*(?=\/|$)/g, '%2A');
+}
+
 export function createApp(deps: AppDeps, ...groups: readonly RouteGroup[]): Hono<AppEnv> {
   // An app of no group would answer 404 to everything: say so rather than serve it.
   if (groups.length === 0) throw new Error('createApp: name the route groups the app serves (apiGroup, portalGroup, inboxGroup)');
   // TrieRouter: ready as routes are added. Hono's default (SmartRouter, RegExpRouter first) builds
   // one expression of every route on the first request, a few milliseconds of every cold start.
-  const app = new Hono<AppEnv>({ router: new TrieRouter() });
+  const app = new Hono<AppEnv>({ router: new TrieRouter(), getPath: routedPath });
   app.use('*', requestId(deps.requestIds));
   app.use('*', securityHeaders());
   app.use('*', accessLog(deps.logger));
