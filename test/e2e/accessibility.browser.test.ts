@@ -388,6 +388,8 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.keyboard.press('Enter');
     await page.waitForURL(`${stack.appUrl}/m/${newer.id}`);
     await heading(page, 'Lab results');
+    // The inbox bar loads after the message shows (inbox-bar.js): on a busy machine, later than the heading.
+    await page.locator('[aria-label="Next message"]').waitFor();
     for (let i = 0; i < 10 && (await focused()) !== 'Next message'; i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${stack.appUrl}/m/${older.id}`);

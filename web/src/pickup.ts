@@ -25,7 +25,7 @@ import { credentialsFromFragment, decryptMessage, deriveAccessToken, deriveLinkT
 import { h } from './lib/dom.ts';
 import { inboxContextOf, rememberOpened, takeHandOver, type InboxContext } from './lib/inbox-context.ts';
 import { pageFacts, passcodeField, replyAddressee, type PageFacts } from './lib/pickup-facts.ts';
-import { parseMessage, renderMessage } from './lib/render.ts';
+import { messageDateFormat, parseMessage, renderMessage } from './lib/render.ts';
 
 /** Built by web/build.ts as their own assets. Variables, not literals, so esbuild leaves the import() alone. */
 const REPLY_MODULE = '/assets/reply.js';
@@ -144,6 +144,9 @@ function start(): void {
   const inbox = (id !== null && fragment !== null ? takeHandOver(id) : undefined) ?? before.inbox;
   saveState({ ...(fragment ? { sealpost: 'keyed' as const } : before.sealpost ? { sealpost: before.sealpost } : {}), ...(inbox ? { inbox } : {}) });
   const facts = pageFacts(document);
+  // The message's date format, made while the page waits for its press rather than after it (render.ts).
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => messageDateFormat());
+  else setTimeout(() => messageDateFormat(), 0);
 
   const status = byId('status');
   const announce = (text: string): void => { status.textContent = text; };
