@@ -100,7 +100,7 @@ function runChild(node: string, bundle: string, eventsFile: string, env: NodeJS.
 export interface BenchBundles {
   readonly dist: string;
   readonly lambdas: readonly LambdaBundle[];
-  /** Each target's bundle file (BENCH_SENDER_BUNDLE: another sender-api bundle to measure, e.g. a branch's). */
+  /** Each target's bundle file (BENCH_SENDER_BUNDLE, BENCH_PORTAL_BUNDLE: another sender-api or portal bundle to measure, e.g. a branch's or an unminified one to profile). */
   readonly files: Readonly<Record<ColdTarget, string>>;
   /** The portal's SEALPOST_WEB_DIR: the web client its bundle carries. */
   readonly portalWebDir: string;
