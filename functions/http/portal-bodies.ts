@@ -10,7 +10,7 @@
  * same verdicts and the same issues, field by field and message by message, on generated bodies.
  * The issues read as zod's did (toIssues in schemas.ts), so clients see no change.
  */
-import { EMAIL_PATTERN, ValidationError, type FieldIssue } from '../core/shared/index.ts';
+import { EMAIL_PATTERN, validationErrorOf, type FieldIssue } from '../core/shared/index.ts';
 
 /** A string field: at most `max` characters (UTF-16 code units, as String.length counts), each pattern matched. */
 export interface StringRule {
@@ -122,9 +122,5 @@ export function checkBody<B extends BodyRules>(rules: B, body: unknown): { ok: t
 export function parseBody<B extends BodyRules>(rules: B, body: unknown, detail?: string): BodyOf<B> {
   const checked = checkBody(rules, body);
   if (checked.ok) return checked.value;
-  const [first] = checked.issues;
-  throw new ValidationError(
-    detail ?? (first ? `${first.field}: ${first.message}` + (checked.issues.length > 1 ? ` (and ${checked.issues.length - 1} more)` : '') : 'invalid request'),
-    checked.issues,
-  );
+  throw validationErrorOf(checked.issues, detail);
 }

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 z.config({ jitless: true });
 import {
-  MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, ValidationError, type FieldIssue,
+  MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, PayloadTooLargeError, validationErrorOf, type FieldIssue,
   type Address,
 } from '../core/shared/index.ts';
 import { normalizePasscode } from '../core/protocol/index.ts';
@@ -92,11 +92,7 @@ function toAddress(value: string | { email: string; name?: string | undefined })
 /** Parses `body` with `schema`, or throws a ValidationError naming every wrong field. */
 export function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issues = toIssues(parsed.error);
-    const first = issues[0];
-    throw new ValidationError(first ? `${first.field}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : '') : 'invalid request', issues);
-  }
+  if (!parsed.success) throw validationErrorOf(toIssues(parsed.error));
   return parsed.data;
 }
 

@@ -15,7 +15,7 @@ import {
   type AttributeValue, type DynamoDBClient, type TransactWriteItem, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { DependencyError, HEAD_GRACE_DAYS, addDays, ttlFor } from '../../core/shared/index.ts';
+import { DependencyError, HEAD_GRACE_DAYS, addDays, concatBytes, ttlFor } from '../../core/shared/index.ts';
 import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messages/index.ts';
 import type { OpenAudit, PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
 import type { AuditEvent } from '../../core/audit/index.ts';
@@ -192,7 +192,7 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     if (parts.length !== last - first + 1 || total !== expectedBytes) {
       throw new Error(`ciphertext incomplete: part ${index} has ${parts.length}/${last - first + 1} chunks, ${total}/${expectedBytes} bytes`);
     }
-    return concat(parts, total);
+    return concatBytes(parts);
   }
 
   async recordDelivery(
@@ -467,12 +467,4 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
   }
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+

@@ -16,6 +16,7 @@
  * make each unlock at completion cost seconds or fail the function. Only the one form sealpost
  * writes (1,024 octets hashed) passes, before any password is tried.
  */
+import { concatBytes } from '../shared/index.ts';
 
 /** What the shape checker found: the session-key packets as they are (for the caller to test a password on). */
 export interface SealedShape {
@@ -97,7 +98,7 @@ export class SealedShapeReader {
 
   push(chunk: Uint8Array): void {
     this.total += chunk.length;
-    const bytes = this.pending.length > 0 ? concat(this.pending, chunk) : chunk;
+    const bytes = this.pending.length > 0 ? concatBytes([this.pending, chunk]) : chunk;
     let at = 0;
     while (at < bytes.length) {
       if (this.state === 'seipd-body') {
@@ -166,7 +167,7 @@ export class SealedShapeReader {
   /** The shape, when the bytes ended exactly at the end of the encrypted data; ShapeError otherwise. */
   finish(): SealedShape {
     if (this.state !== 'done' || this.pending.length > 0) throw new ShapeError('the sealed message is cut short');
-    return { sessionKeyPackets: concat(...this.skesks), sessionKeyPacketList: [...this.skesks], sessionKeys: this.skesks.length, chunkSizeOctet: this.chunkSizeOctet, bytes: this.total };
+    return { sessionKeyPackets: concatBytes(this.skesks), sessionKeyPacketList: [...this.skesks], sessionKeys: this.skesks.length, chunkSizeOctet: this.chunkSizeOctet, bytes: this.total };
   }
 }
 
@@ -184,12 +185,4 @@ function checkSkesk(body: Uint8Array): void {
   if (body.length !== SKESK_BODY_BYTES) throw new ShapeError(`a session key packet is ${body.length} bytes, not the ${SKESK_BODY_BYTES} of sealpost's`);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
+

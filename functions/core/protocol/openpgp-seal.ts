@@ -13,7 +13,7 @@
  */
 import type { RandomBytes } from '../shared/index.ts';
 import {
-  AES256, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, WRITTEN_SKESK_BYTES, gcmSeal, openSkesk, parseSkesk, seipdCipher, seipdKeysSync, subtle, writeSkesk,
+  AES256, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, WRITTEN_SKESK_BYTES, gcmSeal, inFlight, openSkesk, parseSkesk, seipdCipher, seipdKeysSync, subtle, writeSkesk,
   writeSkeskSync, type Seipd, type SeipdKeys, type Skesk, type SyncCrypto,
 } from './openpgp-keys.ts';
 
@@ -137,17 +137,13 @@ export class SubsetSealer {
       const finalTag = gcmSeal(key, cipher.nonce(chunks), new Uint8Array(), finalData);
       finalTag.catch(() => undefined); // awaited below; not an unhandled rejection if a chunk fails first
       // A window of chunks in flight, each next one started as one finishes (no batch waits for its slowest).
-      let next = 0;
       let sealedBytes = 0;
-      const worker = async (): Promise<void> => {
-        for (let i = next++; i < chunks; i = next++) {
-          const plain = plainOf(i);
-          out.set(await gcmSeal(key, cipher.nonce(i), plain, cipher.adata), chunksAt + i * (chunkBytes + TAG_BYTES));
-          sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
-          onProgress(sealedBytes);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks) }, worker));
+      await inFlight(Array.from({ length: chunks }, (_, i) => i), CHUNKS_IN_FLIGHT, async (i) => {
+        const plain = plainOf(i);
+        out.set(await gcmSeal(key, cipher.nonce(i), plain, cipher.adata), chunksAt + i * (chunkBytes + TAG_BYTES));
+        sealedBytes += i === 0 ? plain.length - literalHeader.length : plain.length;
+        onProgress(sealedBytes);
+      });
       out.set(await finalTag, out.length - TAG_BYTES);
       return out;
     } finally {

@@ -13,6 +13,7 @@
  * swapped or moved fail their tag (the nonce holds the chunk's index); any changed bit fails a tag,
  * or the framing, or names an algorithm outside the subset.
  */
+import { concatBytes } from '../shared/index.ts';
 import { ByteQueue, DecryptError, PacketBody, malformed, takePacketHeader, type PacketHeader } from './openpgp-packets.ts';
 import { AES256, OPEN_CHUNKS_IN_FLIGHT, GCM, KEY_BYTES, MAX_SKESKS, TAG, TAG_BYTES, gcmOpen, inFlight, openSkesk, parseSkesk, seipdCipher, type Seipd, type Skesk } from './openpgp-keys.ts';
 
@@ -247,18 +248,10 @@ export function createDecryptor(password: string, options: DecryptOptions = {}):
 export async function decrypt(ciphertext: Uint8Array, password: string): Promise<Uint8Array> {
   // The plaintext's pieces as they are authenticated, copied together once at the end.
   const pieces: Uint8Array[] = [];
-  let length = 0;
-  const decryptor = createDecryptor(password, { onPlaintext: (piece) => { pieces.push(piece); length += piece.length; } });
+  const decryptor = createDecryptor(password, { onPlaintext: (piece) => { pieces.push(piece); } });
   await decryptor.push(ciphertext);
   await decryptor.finish();
-  if (pieces.length === 1) return pieces[0] as Uint8Array;
-  const all = new Uint8Array(length);
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
+  return pieces.length === 1 ? pieces[0] as Uint8Array : concatBytes(pieces);
 }
 
 /** Decrypts a sealed message that arrives as `pieces`, yielding the plaintext as it is authenticated (see Decryptor). */

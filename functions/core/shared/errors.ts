@@ -32,6 +32,15 @@ export class ValidationError extends AppError {
   }
 }
 
+/** A ValidationError naming every issue; its detail `detail`, or the first issue and how many more there are. */
+export function validationErrorOf(issues: readonly FieldIssue[], detail?: string): ValidationError {
+  const [first] = issues;
+  return new ValidationError(
+    detail ?? (first ? `${first.field}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : '') : 'invalid request'),
+    issues,
+  );
+}
+
 /** The body is not parseable JSON. */
 export class MalformedRequestError extends AppError {
   readonly kind = 'malformed';

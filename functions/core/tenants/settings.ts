@@ -8,7 +8,7 @@
 import { appendEvents, type EventLog } from '../audit/index.ts';
 import { logoPath, primaryColorProblem } from './branding.ts';
 import {
-  sha256BytesBase64Url, ConflictError, NotFoundError, ValidationError, describeError, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, type FieldIssue,
+  sha256BytesBase64Url, ConflictError, NotFoundError, ValidationError, describeError, validationErrorOf, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, type FieldIssue,
   type Clock, type Logger,
 } from '../shared/index.ts';
 import { validateLogo } from './logo.ts';
@@ -146,10 +146,7 @@ async function nextSettings(current: TenantSettings, patch: SettingsPatch, deplo
   if (settings.defaultExpiryDays > settings.maxExpiryDays) {
     issues.push({ field: 'defaultExpiryDays', message: `must not exceed maxExpiryDays (${settings.maxExpiryDays})` });
   }
-  if (issues.length > 0) {
-    const first = issues[0] as FieldIssue;
-    throw new ValidationError(`${first.field}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''), issues);
-  }
+  if (issues.length > 0) throw validationErrorOf(issues);
   return { settings, ...(logo ? { logo } : {}) };
 }
 

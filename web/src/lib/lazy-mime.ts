@@ -19,6 +19,7 @@
  * a unit's lone last character is dropped).
  */
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import { concatBytes } from '../../../functions/core/shared/index.ts';
 
 export interface MessageAttachment extends Omit<Attachment, 'content' | 'encoding'> {
   /** The decoded size in bytes. */
@@ -242,13 +243,7 @@ function skeletonOf(message: Uint8Array, bodies: readonly EncodedBody[], nonce: 
     from = body.end;
   });
   pieces.push(message.subarray(from));
-  const skeleton = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    skeleton.set(piece, offset);
-    offset += piece.length;
-  }
-  return skeleton;
+  return concatBytes(pieces);
 }
 
 /** The body index a marker names, if `content` is one of this parse's markers. */
