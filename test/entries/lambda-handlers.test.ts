@@ -199,7 +199,7 @@ describe('Lambda entries', () => {
     expect(has(senderApi, 'node_modules/zod/')).toBe(true);
   });
 
-  it('each HTTP entry loads at start only what its first request may need; S3, KMS and SES load on first use', async () => {
+  it('each HTTP entry loads at start only what its first request may need; S3, KMS, SES and webhook delivery load on first use', async () => {
     // What a cold start compiles before the first request: the entry's chunk and every chunk it
     // imports statically (esbuild splitting, cdk/build.ts), not those only import() reaches.
     const atStart = async (entry: keyof typeof LAMBDA_ENTRIES) => {
@@ -223,7 +223,8 @@ describe('Lambda entries', () => {
     };
     const has = (files: string[], fragment: string) => files.some((f) => f.includes(fragment));
     const [senderApi, portalStart] = await Promise.all([atStart('sender-api'), atStart('portal')]);
-    for (const sdk of ['client-s3/', 'client-kms/', 'adapters/s3/blob-store.ts', 'adapters/kms/']) {
+    // The webhook sender brings node:http, node:dns and node:net, which Node compiles on import.
+    for (const sdk of ['client-s3/', 'client-kms/', 'adapters/s3/blob-store.ts', 'adapters/kms/', 'adapters/http/webhook-sender.ts']) {
       expect(has(senderApi.inputs, sdk), sdk).toBe(false);
       // Still in the deployed bundle, in a chunk of its own.
       expect(has(senderApi.all, sdk), sdk).toBe(true);
