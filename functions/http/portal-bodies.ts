@@ -10,9 +10,9 @@
  * same verdicts and the same issues, field by field and message by message, on generated bodies.
  * The issues read as zod's did (toIssues in schemas.ts), so clients see no change.
  */
-import { EMAIL_PATTERN, validationErrorOf, type FieldIssue } from '../core/shared/index.ts';
+import { EMAIL_PATTERN, codePointLength, validationErrorOf, type FieldIssue } from '../core/shared/index.ts';
 
-/** A string field: at most `max` characters (UTF-16 code units, as String.length counts), each pattern matched. */
+/** A string field: at most `max` characters (Unicode code points, as zod and JSON Schema count them), each pattern matched. */
 export interface StringRule {
   readonly type: 'string';
   readonly optional?: true;
@@ -75,7 +75,7 @@ const REQUIRED = 'is required';
 
 function stringIssues(rule: StringRule, value: string): string[] {
   const messages: string[] = [];
-  if (rule.max && value.length > rule.max.value) messages.push(rule.max.message ?? `Too big: expected string to have <=${rule.max.value} characters`);
+  if (rule.max && codePointLength(value) > rule.max.value) messages.push(rule.max.message ?? `Too big: expected string to have <=${rule.max.value} characters`);
   for (const { regex, message } of rule.patterns ?? []) if (!regex.test(value)) messages.push(message);
   return messages;
 }

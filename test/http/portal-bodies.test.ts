@@ -22,6 +22,9 @@ const text = fc.oneof(
   fc.integer({ min: 0, max: 3 }).chain((d) => fc.constantFrom(127, 128, 129, 253, 254, 255, 43, 42, 44).map((n) => 'x'.repeat(n - d) + (d ? 'é'.repeat(d) : ''))),
   fc.constantFrom(43, 42, 44).map((n) => 'A_-9'.repeat(11).slice(0, n)),
   fc.constantFrom(200, 250, 260).map((n) => `${'a'.repeat(n)}@example.com`),
+  // Limits count code points, as zod does: an emoji is one character, a lone surrogate one.
+  fc.constantFrom(127, 128, 129, 254, 255).map((n) => '🙂'.repeat(n)),
+  fc.constantFrom(127, 128).map((n) => `${'🙂'.repeat(n)}\ud800`),
 );
 const number = fc.oneof(
   fc.integer({ min: -3, max: 1003 }),

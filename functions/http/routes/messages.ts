@@ -9,7 +9,7 @@ import type { TenantDirectory } from '../../core/tenants/index.ts';
 import { requireKey } from '../middleware/auth.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
-import { parseSendRequest } from '../schemas.ts';
+import { parseSendRequest } from '../send-body.ts';
 import type { AppEnv } from '../types.ts';
 
 export interface MessageRoutesDeps extends SendDeps, Omit<MessageAdminDeps, 'blobs'> {
