@@ -52,6 +52,10 @@ export function parseSettingsPatch(body: unknown): SettingsPatch {
 
 export const createKeySchema = z.strictObject({ scope: z.enum(['send', 'admin'], 'must be "send" or "admin"') });
 
+export function parseCreateKey(body: unknown): z.output<typeof createKeySchema> {
+  return parseWith(createKeySchema, body);
+}
+
 export const changeMessageSchema = z.strictObject({
   expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-31T12:00:00Z' }).optional(),
   expiresInDays: days.optional(),

@@ -199,7 +199,7 @@ describe('Lambda entries', () => {
     expect(has(senderApi, 'node_modules/zod/')).toBe(true);
   });
 
-  it('each HTTP entry loads at start only what its first request may need; S3, KMS, SES and webhook delivery load on first use', async () => {
+  it('each HTTP entry loads at start only what its first request may need; S3, KMS, SES, webhook delivery and zod load on first use', async () => {
     // What a cold start compiles before the first request: the entry's chunk and every chunk it
     // imports statically (esbuild splitting, cdk/build.ts), not those only import() reaches.
     const atStart = async (entry: keyof typeof LAMBDA_ENTRIES) => {
@@ -228,6 +228,12 @@ describe('Lambda entries', () => {
       expect(has(senderApi.inputs, sdk), sdk).toBe(false);
       // Still in the deployed bundle, in a chunk of its own.
       expect(has(senderApi.all, sdk), sdk).toBe(true);
+    }
+    // zod and the schemas built with it load with the first request that needs them: a send is checked without it (send-body.ts).
+    for (const lazy of ['node_modules/zod/', 'http/schemas.ts', 'http/admin-schemas.ts', 'http/upload-schemas.ts', 'http/reply-schemas.ts', 'http/webhook-schemas.ts']) {
+      expect(has(senderApi.inputs, lazy), lazy).toBe(false);
+      expect(has(senderApi.all, lazy), lazy).toBe(true);
+      expect(has(portalStart.inputs, lazy), lazy).toBe(false);
     }
     for (const sdk of ['client-s3/', 'client-kms/', 'client-ses/', 'adapters/ses/']) expect(has(portalStart.inputs, sdk), sdk).toBe(false);
     expect(has(portalStart.all, 'client-ses/')).toBe(true);

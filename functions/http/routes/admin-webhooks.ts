@@ -10,12 +10,8 @@
  *   POST   /:id/ping          a signed test delivery, sent now
  */
 import { Hono } from 'hono';
-import * as z from 'zod';
-import { parseWith } from '../schemas.ts';
-import { EVENT_TYPES } from '../../core/audit/index.ts';
 import {
-  MAX_WEBHOOK_URL_LENGTH, createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks, pingWebhook, type NewWebhook,
-  type WebhookAdminDeps,
+  createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks, pingWebhook, type WebhookAdminDeps,
 } from '../../core/webhooks/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
@@ -24,24 +20,10 @@ import type { AppEnv } from '../types.ts';
 export type AdminWebhookRoutesDeps = WebhookAdminDeps;
 
 export const DEFAULT_DELIVERY_PAGE = 50;
-export const MAX_DELIVERY_PAGE = 100;
+export type { CreateWebhookRequest } from '../webhook-schemas.ts';
 
-/** POST /v1/admin/webhooks. The URL's finer rules (https, public address) are checked in core. */
-export const createWebhookRequestSchema = z.strictObject({
-  url: z.string().min(1, 'is required').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`),
-  events: z.array(z.enum([...EVENT_TYPES, '*'], `must be one of ${EVENT_TYPES.join(', ')} or "*"`))
-    .min(1, 'needs at least one event type, or ["*"] for all')
-    .max(EVENT_TYPES.length, `allows at most ${EVENT_TYPES.length} event types`)
-    .refine((events) => new Set(events).size === events.length, 'must not repeat an event type')
-    .refine((events) => !events.includes('*') || events.length === 1, '"*" stands for all event types and must be alone'),
-});
-
-export type CreateWebhookRequest = z.input<typeof createWebhookRequestSchema>;
-
-export const deliveriesQuerySchema = z.strictObject({
-  limit: z.string().regex(/^\d{1,3}$/, 'must be a whole number').transform(Number)
-    .refine((n) => n >= 1 && n <= MAX_DELIVERY_PAGE, `must be between 1 and ${MAX_DELIVERY_PAGE}`).optional(),
-});
+/** The request schemas (and zod) are loaded by the first request that needs them. */
+const schemas = () => import('../webhook-schemas.ts');
 
 export function adminWebhookRoutes(deps: AdminWebhookRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -49,8 +31,7 @@ export function adminWebhookRoutes(deps: AdminWebhookRoutesDeps): Hono<AppEnv> {
 
   app.post('/', async (c) => {
     const { value } = await readJson(c);
-    // The schema's refinements guarantee the filter's shape: distinct types, or "*" alone.
-    const input = parseWith(createWebhookRequestSchema, value) as NewWebhook;
+    const input = (await schemas()).parseCreateWebhook(value);
     const created = await createWebhook(deps, c.get('principal'), input, ctx(c));
     c.header('Location', `/v1/admin/webhooks/${created.id}`);
     // The only response that carries the secret: no cache may keep it.
@@ -68,7 +49,7 @@ export function adminWebhookRoutes(deps: AdminWebhookRoutesDeps): Hono<AppEnv> {
   });
 
   app.get('/:id/deliveries', async (c) => {
-    const query = parseWith(deliveriesQuerySchema, c.req.query());
+    const query = (await schemas()).parseDeliveriesQuery(c.req.query());
     const deliveries = await listWebhookDeliveries(deps, c.get('principal'), c.req.param('id'), query.limit ?? DEFAULT_DELIVERY_PAGE);
     return c.json({ deliveries });
   });

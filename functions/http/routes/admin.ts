@@ -2,13 +2,14 @@
 import { Hono } from 'hono';
 import { createKey, listKeys, revokeKey, getSettings, updateSettings, type KeyAdminDeps, type SettingsDeps } from '../../core/tenants/index.ts';
 import { ValidationError } from '../../core/shared/index.ts';
-import { createKeySchema, parseSettingsPatch } from '../admin-schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
-import { parseWith } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
 
 export type AdminRoutesDeps = KeyAdminDeps & SettingsDeps;
+
+/** The request schemas (and zod) are loaded by the first request that needs them. */
+const schemas = () => import('../admin-schemas.ts');
 
 /** "If-Match: "7"" (or 7) → 7; the settings revision the client read. */
 function expectedRevision(header: string | undefined): number | undefined {
@@ -30,7 +31,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
   app.patch('/settings', async (c) => {
     const revision = expectedRevision(c.req.header('If-Match'));
     const { value } = await readJson(c, ['application/json', 'application/merge-patch+json']);
-    const patch = parseSettingsPatch(value);
+    const patch = (await schemas()).parseSettingsPatch(value);
     const result = await updateSettings(deps, c.get('principal'), patch, {
       ...(revision !== undefined ? { expectedRevision: revision } : {}), sourceIp: sourceIpOf(c), userAgent: userAgentOf(c),
     });
@@ -40,7 +41,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
 
   app.post('/keys', async (c) => {
     const { value } = await readJson(c);
-    const { scope } = parseWith(createKeySchema, value);
+    const { scope } = (await schemas()).parseCreateKey(value);
     const created = await createKey(deps, c.get('principal'), scope, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) });
     c.header('Location', `/v1/admin/keys/${created.id}`);
     return c.json(created, 201);

@@ -2,15 +2,17 @@
 import { Hono } from 'hono';
 import { listTenantEvents, type EventLog } from '../../core/audit/index.ts';
 import type { Clock } from '../../core/shared/index.ts';
-import { parseEventQuery } from '../admin-schemas.ts';
 import { methodNotAllowed } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
+
+/** The request schemas (and zod) are loaded by the first request that needs them. */
+const schemas = () => import('../admin-schemas.ts');
 
 export function eventRoutes(deps: { events: EventLog; clock: Clock }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
     // ?type=a&type=b means a,b: query() alone keeps the first and would drop the rest unchecked.
-    const query = parseEventQuery({ ...c.req.query(), type: c.req.queries('type')?.join(',') });
+    const query = (await schemas()).parseEventQuery({ ...c.req.query(), type: c.req.queries('type')?.join(',') });
     return c.json(await listTenantEvents(deps, c.get('principal').tenant.id, query));
   });
   app.all('/', (c) => methodNotAllowed(c, ['GET']));

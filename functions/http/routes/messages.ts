@@ -4,13 +4,15 @@ import { sha256Base64Url, ValidationError } from '../../core/shared/index.ts';
 import {
   changeExpiry, getMessageStatus, listMessages, revokeMessage, sendMessage, type MessageAdminDeps, type SendDeps,
 } from '../../core/messages/index.ts';
-import { parseChangeMessage, parseMessageListQuery } from '../admin-schemas.ts';
 import type { TenantDirectory } from '../../core/tenants/index.ts';
 import { requireKey } from '../middleware/auth.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import { parseSendRequest } from '../send-body.ts';
 import type { AppEnv } from '../types.ts';
+
+/** The list and change schemas (and zod) are loaded by the first request that needs them; a send needs neither (send-body.ts). */
+const schemas = () => import('../admin-schemas.ts');
 
 export interface MessageRoutesDeps extends SendDeps, Omit<MessageAdminDeps, 'blobs'> {
   readonly tenants: TenantDirectory;
@@ -46,13 +48,13 @@ export function messageRoutes(deps: MessageRoutesDeps): Hono<AppEnv> {
     return c.json(receipt, 201);
   });
 
-  app.get('/', async (c) => c.json(await listMessages(deps, c.get('principal'), parseMessageListQuery(c.req.query()))));
+  app.get('/', async (c) => c.json(await listMessages(deps, c.get('principal'), (await schemas()).parseMessageListQuery(c.req.query()))));
 
   app.get('/:id', async (c) => c.json(await getMessageStatus(deps, c.get('principal'), c.req.param('id'))));
 
   app.patch('/:id', async (c) => {
     const { value } = await readJson(c, ['application/json', 'application/merge-patch+json']);
-    const expiresAt = parseChangeMessage(value, deps.clock());
+    const expiresAt = (await schemas()).parseChangeMessage(value, deps.clock());
     return c.json(await changeExpiry(deps, c.get('principal'), c.req.param('id'), expiresAt, { sourceIp: sourceIpOf(c), userAgent: userAgentOf(c) }));
   });
 

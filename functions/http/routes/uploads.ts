@@ -10,9 +10,11 @@ import type { TenantDirectory } from '../../core/tenants/index.ts';
 import { requireKey } from '../middleware/auth.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
-import { parseCompleteUpload, parseOpenUpload, parsePartsRequest } from '../upload-schemas.ts';
 import { idempotencyKeyOf } from './messages.ts';
 import type { AppEnv } from '../types.ts';
+
+/** The request schemas (and zod) are loaded by the first request that needs them. */
+const schemas = () => import('../upload-schemas.ts');
 
 export interface UploadRoutesDeps extends UploadDeps {
   readonly tenants: TenantDirectory;
@@ -24,7 +26,7 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
 
   app.post('/', async (c) => {
     const { value } = await readJson(c);
-    const opened = await openUpload(deps, c.get('principal'), parseOpenUpload(value));
+    const opened = await openUpload(deps, c.get('principal'), (await schemas()).parseOpenUpload(value));
     c.header('Location', `/v1/uploads/${opened.id}`);
     // The custody password (Message Center) is the sender's to seal with: never stored by a cache.
     c.header('Cache-Control', 'no-store');
@@ -33,7 +35,7 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
 
   app.post('/:id/parts', async (c) => {
     const { value } = await readJson(c);
-    const { declaration, parts: requested } = parsePartsRequest(value);
+    const { declaration, parts: requested } = (await schemas()).parsePartsRequest(value);
     const parts = await partUploads(deps, c.get('principal'), c.req.param('id'), declaration, requested);
     c.header('Cache-Control', 'no-store');
     return c.json({ parts });
@@ -42,7 +44,7 @@ export function uploadRoutes(deps: UploadRoutesDeps): Hono<AppEnv> {
   app.post('/:id/complete', async (c) => {
     const idempotencyKey = idempotencyKeyOf(c);
     const { value, raw } = await readJson(c);
-    const completion = parseCompleteUpload(value);
+    const completion = (await schemas()).parseCompleteUpload(value);
     const receipt = await completeUpload(deps, c.get('principal'), c.req.param('id'), completion, {
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       // The id is part of what is asked: one key reused for another upload is a mismatch.

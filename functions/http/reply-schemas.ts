@@ -1,0 +1,33 @@
+/**
+ * The secure reply's request schema (zod): loaded by routes/reply.ts on the first reply, and by the
+ * OpenAPI document. Its attachment rules are the send's (send-body.ts).
+ */
+import * as z from 'zod';
+import { MAX_REPLY_ATTACHMENTS } from '../core/replies/index.ts';
+import { MEDIA_TYPE, hasNoControls, isBase64 } from './send-body.ts';
+import { parseWith } from './schemas.ts';
+
+/** Credentials are checked by pickup; here only their size is bounded. */
+const credential = z.string().max(128);
+
+export const replyRequestSchema = z.strictObject({
+  link: credential.optional(),
+  token: credential,
+  code: z.string().max(32).optional(),
+  grant: credential.optional(),
+  subject: z.string().min(1, 'is required').max(250, 'is longer than 250 characters').refine(hasNoControls, 'must not contain line breaks or control characters'),
+  text: z.string(),
+  attachments: z.array(z.strictObject({
+    filename: z.string().min(1, 'is required').max(255, 'is longer than 255 characters')
+      .refine(hasNoControls, 'must not contain line breaks or control characters')
+      .refine((v) => !/[\\/]/.test(v), 'must be a file name, not a path'),
+    contentType: z.string().refine((v) => MEDIA_TYPE.test(v), 'must be a media type such as "application/pdf"'),
+    content: z.string().refine(isBase64, 'must be standard base64'),
+  })).max(MAX_REPLY_ATTACHMENTS, `allows at most ${MAX_REPLY_ATTACHMENTS} attachments`).default([]),
+});
+
+export type ReplyRequest = z.input<typeof replyRequestSchema>;
+
+export function parseReplyRequest(body: unknown): z.output<typeof replyRequestSchema> {
+  return parseWith(replyRequestSchema, body);
+}
