@@ -25,10 +25,14 @@ export const LAMBDA_ENTRIES = {
 export type LambdaEntry = keyof typeof LAMBDA_ENTRIES;
 
 /**
- * NODE_OPTIONS of every function: stack traces name the source files. Node then reads each bundle's
- * source map at load, which is part of every cold start (the bench starts its bundles with it too).
+ * NODE_OPTIONS of every function (the bench starts its bundles with them too): none. With
+ * --enable-source-maps, Node reads each bundle's source map as it loads it: 5 ms of the floor's cold
+ * start and 8–12 ms of the sender API's (npm run bench, with and without). What it buys is stack
+ * traces that name source files, and no log line of ours carries a stack (describeError: name and
+ * message only). The maps still ship beside the bundles: to read a trace from the runtime (an init
+ * error), set NODE_OPTIONS=--enable-source-maps on the function while you look (docs/operations.md).
  */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+export const LAMBDA_NODE_OPTIONS: string = '';
 
 /** The portal serves the pickup page itself, so its bundle carries the built web client here. */
 export const PORTAL_WEB_DIR = 'web';
@@ -46,8 +50,8 @@ export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: 'linked',
-  // Node reads the whole map at load (LAMBDA_NODE_OPTIONS), for stack traces, which need the
-  // mappings only: without the sources' text the maps are a third the size (sender-api 5.5 → 1.8 MB).
+  // Node reads the whole map at load when source maps are on (LAMBDA_NODE_OPTIONS), for stack traces,
+  // which need the mappings only: without the sources' text the maps are a third the size (sender-api 5.5 → 1.8 MB).
   sourcesContent: false,
   legalComments: 'none',
   metafile: true,

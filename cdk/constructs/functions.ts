@@ -123,7 +123,7 @@ export class Functions extends Construct {
       logGroup,
       // Configuration only; secrets never go into the environment.
       environment: {
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        ...(LAMBDA_NODE_OPTIONS ? { NODE_OPTIONS: LAMBDA_NODE_OPTIONS } : {}),
         SEALPOST_LOG_LEVEL: 'info',
         // The portal bundle carries the built pickup page (cdk/build.ts copies it there).
         ...(entry === 'portal' ? { SEALPOST_WEB_DIR: `/var/task/${PORTAL_WEB_DIR}` } : {}),

@@ -49,7 +49,7 @@ describe('functions', () => {
   it('get exactly the configuration they read, and nothing else (no secret in a template)', () => {
     const origin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.edge.distribution), 'DomainName'] }]] };
     const common = {
-      NODE_OPTIONS: '--enable-source-maps', SEALPOST_LOG_LEVEL: 'info', SEALPOST_TABLE: { Ref: 'SealpostTable' }, SEALPOST_PORTAL_ORIGIN: origin,
+      SEALPOST_LOG_LEVEL: 'info', SEALPOST_TABLE: { Ref: 'SealpostTable' }, SEALPOST_PORTAL_ORIGIN: origin,
       SEALPOST_KMS_KEY_ID: { 'Fn::GetAtt': ['SealpostKey', 'Arn'] },
     };
 
