@@ -202,27 +202,35 @@ describe('Lambda entries', () => {
   it('each HTTP entry loads at start only what its first request may need; S3, KMS, SES, webhook delivery and zod load on first use', async () => {
     // What a cold start compiles before the first request: the entry's chunk and every chunk it
     // imports statically (esbuild splitting, cdk/build.ts), not those only import() reaches.
-    const atStart = async (entry: keyof typeof LAMBDA_ENTRIES) => {
-      const result = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: { index: LAMBDA_ENTRIES[entry] }, outdir: join(DIST, '.inspect'), write: false });
+    const atStart = async (entryPoint: string) => {
+      const result = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: { index: entryPoint }, outdir: join(DIST, '.inspect'), write: false });
       const outputs = result.metafile?.outputs ?? {};
       // The entry's own chunk (each import() target is an entry point of the metafile too).
-      const entryChunk = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === LAMBDA_ENTRIES[entry]) as string;
+      const entryChunk = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === entryPoint) as string;
       expect(entryChunk).toBeDefined();
       const seen = new Set<string>();
+      const builtins = new Set<string>();
       const visit = (file: string) => {
         if (seen.has(file) || !outputs[file]) return;
         seen.add(file);
-        for (const { path, kind } of outputs[file].imports) if (kind === 'import-statement') visit(path);
+        for (const { path, kind, external } of outputs[file].imports) {
+          if (kind === 'import-statement' && external) builtins.add(path);
+          else if (kind === 'import-statement') visit(path);
+        }
       };
       visit(entryChunk);
       // Inputs of which a chunk holds code (a module tree-shaken to nothing is listed with 0 bytes).
       const held = (output: (typeof outputs)[string] | undefined) => Object.entries(output?.inputs ?? {}).filter(([, { bytesInOutput }]) => bytesInOutput > 0).map(([input]) => input);
       const inputs = [...seen].flatMap((file) => held(outputs[file]));
       const all = Object.values(outputs).flatMap(held);
-      return { inputs, all };
+      return { inputs, all, builtins: [...builtins].sort() };
     };
     const has = (files: string[], fragment: string) => files.some((f) => f.includes(fragment));
-    const [senderApi, portalStart] = await Promise.all([atStart('sender-api'), atStart('portal')]);
+    const [senderApi, portalStart, floor] = await Promise.all([atStart(LAMBDA_ENTRIES['sender-api']), atStart(LAMBDA_ENTRIES.portal), atStart('test/bench/floor-entry.ts')]);
+    // No Node module the cold-start floor does not import (node:http, node:util, node:dns... compile
+    // a dozen of Node's internal modules each): the webhook sender and node:util are not loaded at start.
+    expect(senderApi.builtins).toEqual(floor.builtins);
+    expect(portalStart.builtins).toEqual(floor.builtins);
     // The webhook sender brings node:http, node:dns and node:net, which Node compiles on import.
     for (const sdk of ['client-s3/', 'client-kms/', 'adapters/s3/blob-store.ts', 'adapters/kms/', 'adapters/http/webhook-sender.ts']) {
       expect(has(senderApi.inputs, sdk), sdk).toBe(false);

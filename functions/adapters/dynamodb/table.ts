@@ -26,7 +26,6 @@
  * Every item that can expire carries the TTL attribute `ttl` (epoch seconds).
  */
 import { randomBytes } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import {
   BatchWriteItemCommand, ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand,
   ResourceNotFoundException, TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, type TransactWriteItem, type WriteRequest,
@@ -138,17 +137,24 @@ export function writeToken(): string {
   return randomBytes(12).toString('base64url');
 }
 
-/** Whether two items hold the same attributes and values, whatever their order (DynamoDB keeps none). */
+/**
+ * Whether two items hold the same attributes and values, whatever their order (DynamoDB keeps none).
+ * (Compared as canonical JSON rather than with node:util's isDeepStrictEqual: importing node:util
+ * compiles a dozen of Node's internal modules at every cold start.)
+ */
 export function sameItem(a: Record<string, AttributeValue>, b: Record<string, AttributeValue>): boolean {
-  return isDeepStrictEqual(comparable(a), comparable(b));
+  return canonical(a) === canonical(b);
 }
 
-/** An item with binary values as text, so that two reads of the same item compare equal. */
-function comparable(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (Array.isArray(value)) return value.map(comparable);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
-  return value;
+/** An item as JSON with its keys sorted and binary values as base64, so that two reads of the same item compare equal. */
+function canonical(value: unknown): string {
+  if (value instanceof Uint8Array) return JSON.stringify({ $binary: Buffer.from(value).toString('base64') });
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
 }
 
 /**
@@ -165,7 +171,7 @@ export async function putIfAbsent(client: DynamoDBClient, tableName: string, ite
     if (mayHaveApplied(error)) {
       const stored = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue }, ConsistentRead: true }))
         .then((r) => r.Item, () => undefined);
-      if (stored && isDeepStrictEqual(comparable(stored), comparable(item))) return true;
+      if (stored && sameItem(stored, item)) return true;
     }
     if (isConditionFailure(error)) return false;
     throw error;
