@@ -8,7 +8,7 @@ import { MAX_LOGO_BYTES, type SettingsPatch } from '../core/tenants/index.ts';
 import {
   MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, MIN_EXPIRY_DAYS, MIN_RETENTION_DAYS, CONTROL_CHARS, EMAIL_PATTERN as EMAIL, ValidationError,
 } from '../core/shared/index.ts';
-import { parseWith } from './schemas.ts';
+import { parseWith } from './zod-parse.ts';
 
 const email = z.string().max(254, 'is longer than 254 characters').refine((v) => EMAIL.test(v), 'is not a valid email address');
 const days = z.number().int('must be a whole number').min(MIN_EXPIRY_DAYS, `must be at least ${MIN_EXPIRY_DAYS}`).max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`);

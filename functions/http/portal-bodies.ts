@@ -75,7 +75,7 @@ const REQUIRED = 'is required';
 
 function stringIssues(rule: StringRule, value: string): string[] {
   const messages: string[] = [];
-  if (rule.max && codePointLength(value) > rule.max.value) messages.push(rule.max.message ?? `Too big: expected string to have <=${rule.max.value} characters`);
+  if (rule.max && value.length > rule.max.value && (value.length > 2 * rule.max.value || codePointLength(value) > rule.max.value)) messages.push(rule.max.message ?? `Too big: expected string to have <=${rule.max.value} characters`);
   for (const { regex, message } of rule.patterns ?? []) if (!regex.test(value)) messages.push(message);
   return messages;
 }

@@ -4,8 +4,8 @@
  */
 import * as z from 'zod';
 import { MAX_REPLY_ATTACHMENTS } from '../core/replies/index.ts';
-import { MEDIA_TYPE, hasNoControls, isBase64 } from './send-body.ts';
-import { parseWith } from './schemas.ts';
+import { MEDIA_TYPE, SEND_MESSAGES as M, hasNoControls, isBase64 } from './send-body.ts';
+import { parseWith } from './zod-parse.ts';
 
 /** Credentials are checked by pickup; here only their size is bounded. */
 const credential = z.string().max(128);
@@ -15,14 +15,14 @@ export const replyRequestSchema = z.strictObject({
   token: credential,
   code: z.string().max(32).optional(),
   grant: credential.optional(),
-  subject: z.string().min(1, 'is required').max(250, 'is longer than 250 characters').refine(hasNoControls, 'must not contain line breaks or control characters'),
+  subject: z.string().min(1, M.required).max(250, M.subjectTooLong).refine(hasNoControls, M.controls),
   text: z.string(),
   attachments: z.array(z.strictObject({
-    filename: z.string().min(1, 'is required').max(255, 'is longer than 255 characters')
-      .refine(hasNoControls, 'must not contain line breaks or control characters')
-      .refine((v) => !/[\\/]/.test(v), 'must be a file name, not a path'),
-    contentType: z.string().refine((v) => MEDIA_TYPE.test(v), 'must be a media type such as "application/pdf"'),
-    content: z.string().refine(isBase64, 'must be standard base64'),
+    filename: z.string().min(1, M.required).max(255, M.filenameTooLong)
+      .refine(hasNoControls, M.controls)
+      .refine((v) => !/[\\/]/.test(v), M.path),
+    contentType: z.string().refine((v) => MEDIA_TYPE.test(v), M.mediaType),
+    content: z.string().refine(isBase64, M.base64),
   })).max(MAX_REPLY_ATTACHMENTS, `allows at most ${MAX_REPLY_ATTACHMENTS} attachments`).default([]),
 });
 

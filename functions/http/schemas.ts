@@ -3,8 +3,8 @@
  * Validation happens here, at the edge; core receives typed, decoded values.
  */
 import * as z from 'zod';
-z.config({ jitless: true });
-import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, EMAIL_PATTERN as EMAIL, validationErrorOf, type FieldIssue } from '../core/shared/index.ts';
+import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, EMAIL_PATTERN as EMAIL } from '../core/shared/index.ts';
+import type { SendRequest } from './send-body.ts';
 import { normalizePasscode } from '../core/protocol/index.ts';
 import {
   INVISIBLE, MAX_ATTACHMENTS, MAX_CC, MAX_LABEL, MAX_NAME, MAX_TO, MAX_VIEWS, MEDIA_TYPE, SEND_MESSAGES as M, VISIBLE, hasNoControls, isBase64,
@@ -12,6 +12,7 @@ import {
 
 export { MAX_ATTACHMENTS, MAX_CC, MAX_CONTENT_BYTES, MAX_LABEL, MAX_TO, MAX_VIEWS, parseSendRequest, type SendRequest } from './send-body.ts';
 export { MAX_REQUEST_BYTES } from './json-limits.ts';
+export { parseWith, toIssues } from './zod-parse.ts';
 
 const emailString = z.string().max(254, M.emailTooLong).refine((v) => EMAIL.test(v), M.notEmail);
 const name = z.string().max(MAX_NAME).refine(hasNoControls, M.nameControls);
@@ -55,19 +56,6 @@ export const sendRequestSchema = z.strictObject({
     .describe('Optional. A short label that lets recipients tell this message apart in their Message Center inbox (e.g. "Lab results, March"). Stored and shown IN THE CLEAR — to the recipient\'s inbox, your console and this API, and to whoever operates this deployment — never sealed; so put nothing confidential in it. It is not put in the notification email.'),
 }).refine((m) => m.text !== undefined || m.html !== undefined, { message: M.textOrHtml, path: ['text'] });
 
-export function toIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const field = issue.path.map(String).join('/') || '(body)';
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
-    else if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
-    return { field, message };
-  });
-}
-
-/** Parses `body` with `schema`, or throws a ValidationError naming every wrong field. */
-export function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw validationErrorOf(toIssues(parsed.error));
-  return parsed.data;
-}
+/** The hand-written request type (send-body.ts) is the schema's input, exactly: a change to either fails to compile. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+export const SEND_REQUEST_TYPE_MATCHES_SCHEMA: Same<SendRequest, z.input<typeof sendRequestSchema>> = true;

@@ -137,10 +137,14 @@ const max = (limit: number, message: string): LengthCheck => ({ bound: 'max', li
 /** Whether `value` breaks a length check (a value with no length breaks none). */
 function breaks(check: LengthCheck, value: unknown): boolean {
   if (value === null || value === undefined) return false;
-  const length = typeof value === 'string' ? codePointLength(value) : (value as { length?: unknown }).length as number | undefined;
-  if (length === undefined) return false;
+  const units = (value as { length?: unknown }).length as number | undefined;
+  if (units === undefined) return false;
   // As zod compares: a length that is not a number fails both bounds.
-  return check.bound === 'max' ? !(length <= check.limit) : !(length >= check.limit);
+  if (typeof value !== 'string' || typeof units !== 'number') return check.bound === 'max' ? !(units <= check.limit) : !(units >= check.limit);
+  // A code point is one or two UTF-16 units: count them only when the units leave it in doubt (a
+  // few megabytes of subject are refused without a loop over them).
+  if (check.bound === 'max') return units > check.limit && (units > 2 * check.limit || codePointLength(value) > check.limit);
+  return units < 2 * check.limit && (units < check.limit || codePointLength(value) < check.limit);
 }
 
 const isLengthCheck = (check: StringCheck): check is LengthCheck => !Array.isArray(check);

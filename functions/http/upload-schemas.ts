@@ -5,7 +5,8 @@
 import * as z from 'zod';
 import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/shared/index.ts';
 import { MAX_PARTS_PER_REQUEST, MAX_UPLOAD_RECIPIENTS, type CompletionRecipient, type OpenUploadRequest, type PartRequest, type UploadCompletion, type UploadDeclaration } from '../core/messages/index.ts';
-import { MAX_VIEWS, parseWith } from './schemas.ts';
+import { MAX_VIEWS } from './send-body.ts';
+import { parseWith } from './zod-parse.ts';
 
 const sha256Base64 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a SHA-256 digest in standard base64 (44 characters)');
 const base64Url43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 43 base64url characters');

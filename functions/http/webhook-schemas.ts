@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { EVENT_TYPES } from '../core/audit/index.ts';
 import { MAX_WEBHOOK_URL_LENGTH, type NewWebhook } from '../core/webhooks/index.ts';
-import { parseWith } from './schemas.ts';
+import { parseWith } from './zod-parse.ts';
 
 export const MAX_DELIVERY_PAGE = 100;
 

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/core/shared/index.ts';
 import { CODE_BODY, OPEN_BODY, SIGN_IN_BODY, VERIFY_BODY, checkBody, parseBody, type BodyRules } from '../../functions/http/portal-bodies.ts';
-import { toIssues } from '../../functions/http/schemas.ts';
+import { toIssues } from '../../functions/http/zod-parse.ts';
 import { zodSchemaOf } from '../../functions/http/zod-schema-of.ts';
 
 const BODIES = { OPEN_BODY, CODE_BODY, SIGN_IN_BODY, VERIFY_BODY } as const;

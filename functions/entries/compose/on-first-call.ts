@@ -9,7 +9,7 @@
  * The adapter is built once: concurrent first calls wait for the same build, and a build that
  * failed (the chunk could not be loaded) is tried again on the next call rather than remembered.
  */
-import { DependencyError } from '../../core/shared/index.ts';
+import { loadOnce } from '../../core/shared/index.ts';
 
 /** The methods of T, each of which answers with a promise (an adapter's port). */
 type AsyncMethods<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
@@ -22,14 +22,7 @@ type AsyncMethods<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Prom
 export function onFirstCall<T extends object>(
   dependency: string, methods: { readonly [K in keyof T]-?: K extends AsyncMethods<T> ? true : never }, build: () => Promise<T>,
 ): T {
-  let building: Promise<T> | undefined;
-  const adapter = () => {
-    building ??= build().catch((error: unknown) => {
-      building = undefined;
-      throw new DependencyError(`${dependency} could not be loaded.`, dependency, error);
-    });
-    return building;
-  };
+  const adapter = loadOnce(dependency, build);
   const facade: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const method of Object.keys(methods)) {
     facade[method] = async (...args) => {

@@ -10,6 +10,7 @@
  *   POST   /:id/ping          a signed test delivery, sent now
  */
 import { Hono } from 'hono';
+import { loadOnce } from '../../core/shared/index.ts';
 import {
   createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks, pingWebhook, type WebhookAdminDeps,
 } from '../../core/webhooks/index.ts';
@@ -23,7 +24,7 @@ export const DEFAULT_DELIVERY_PAGE = 50;
 export type { CreateWebhookRequest } from '../webhook-schemas.ts';
 
 /** The request schemas (and zod) are loaded by the first request that needs them. */
-const schemas = () => import('../webhook-schemas.ts');
+const schemas = loadOnce('Request validation', () => import('../webhook-schemas.ts'));
 
 export function adminWebhookRoutes(deps: AdminWebhookRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -1,7 +1,7 @@
 /** Admin API (admin keys only): /v1/admin/settings and /v1/admin/keys. Webhooks live in admin-webhooks.ts. */
 import { Hono } from 'hono';
 import { createKey, listKeys, revokeKey, getSettings, updateSettings, type KeyAdminDeps, type SettingsDeps } from '../../core/tenants/index.ts';
-import { ValidationError } from '../../core/shared/index.ts';
+import { ValidationError, loadOnce } from '../../core/shared/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
 import type { AppEnv } from '../types.ts';
@@ -9,7 +9,7 @@ import type { AppEnv } from '../types.ts';
 export type AdminRoutesDeps = KeyAdminDeps & SettingsDeps;
 
 /** The request schemas (and zod) are loaded by the first request that needs them. */
-const schemas = () => import('../admin-schemas.ts');
+const schemas = loadOnce('Request validation', () => import('../admin-schemas.ts'));
 
 /** "If-Match: "7"" (or 7) → 7; the settings revision the client read. */
 function expectedRevision(header: string | undefined): number | undefined {

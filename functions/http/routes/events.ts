@@ -1,12 +1,12 @@
 /** GET /v1/events: the tenant's audit trail, oldest first, a page at a time. */
 import { Hono } from 'hono';
 import { listTenantEvents, type EventLog } from '../../core/audit/index.ts';
-import type { Clock } from '../../core/shared/index.ts';
+import { loadOnce, type Clock } from '../../core/shared/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import type { AppEnv } from '../types.ts';
 
 /** The request schemas (and zod) are loaded by the first request that needs them. */
-const schemas = () => import('../admin-schemas.ts');
+const schemas = loadOnce('Request validation', () => import('../admin-schemas.ts'));
 
 export function eventRoutes(deps: { events: EventLog; clock: Clock }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

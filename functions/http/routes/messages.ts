@@ -1,6 +1,6 @@
 /** Sender API: POST/GET /v1/messages, GET/PATCH/DELETE /v1/messages/:id. */
 import { Hono } from 'hono';
-import { sha256Base64Url, ValidationError } from '../../core/shared/index.ts';
+import { loadOnce, sha256Base64Url, ValidationError } from '../../core/shared/index.ts';
 import {
   changeExpiry, getMessageStatus, listMessages, revokeMessage, sendMessage, type MessageAdminDeps, type SendDeps,
 } from '../../core/messages/index.ts';
@@ -12,7 +12,7 @@ import { parseSendRequest } from '../send-body.ts';
 import type { AppEnv } from '../types.ts';
 
 /** The list and change schemas (and zod) are loaded by the first request that needs them; a send needs neither (send-body.ts). */
-const schemas = () => import('../admin-schemas.ts');
+const schemas = loadOnce('Request validation', () => import('../admin-schemas.ts'));
 
 export interface MessageRoutesDeps extends SendDeps, Omit<MessageAdminDeps, 'blobs'> {
   readonly tenants: TenantDirectory;

@@ -3,6 +3,7 @@
  * reply. Mounted on the portal app, which already limits the raw body size.
  */
 import { Hono } from 'hono';
+import { loadOnce } from '../../core/shared/index.ts';
 import { sendReply, type ReplyDeps } from '../../core/replies/index.ts';
 import { methodNotAllowed } from '../problem.ts';
 import { readJson, sourceIpOf, userAgentOf } from '../request-info.ts';
@@ -13,7 +14,7 @@ export const GRANT_HEADER = 'Sealpost-Grant';
 export type { ReplyRequest } from '../reply-schemas.ts';
 
 /** The request schema (and zod) are loaded by the first reply. */
-const schemas = () => import('../reply-schemas.ts');
+const schemas = loadOnce('Request validation', () => import('../reply-schemas.ts'));
 
 /** The 201 body of POST /m/:id/reply. */
 export interface ReplyResponse {

@@ -4,7 +4,7 @@
  * DELETE /v1/uploads/:id abandons it. Tenant from the API key, as everywhere.
  */
 import { Hono } from 'hono';
-import { sha256Base64Url } from '../../core/shared/index.ts';
+import { loadOnce, sha256Base64Url } from '../../core/shared/index.ts';
 import { abortUpload, completeUpload, openUpload, partUploads, type UploadDeps } from '../../core/messages/index.ts';
 import type { TenantDirectory } from '../../core/tenants/index.ts';
 import { requireKey } from '../middleware/auth.ts';
@@ -14,7 +14,7 @@ import { idempotencyKeyOf } from './messages.ts';
 import type { AppEnv } from '../types.ts';
 
 /** The request schemas (and zod) are loaded by the first request that needs them. */
-const schemas = () => import('../upload-schemas.ts');
+const schemas = loadOnce('Request validation', () => import('../upload-schemas.ts'));
 
 export interface UploadRoutesDeps extends UploadDeps {
   readonly tenants: TenantDirectory;
