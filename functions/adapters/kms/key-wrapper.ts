@@ -4,6 +4,9 @@
  * the context with every use). Details never carry the value, the context or the SDK's message.
  */
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+// The client, for the composition's import() of this module: imported by name here, the SDK is
+// tree-shaken to what this adapter uses (an import() of the SDK itself keeps every export).
+export { KMSClient } from '@aws-sdk/client-kms';
 import { DependencyError, type KeyWrapper } from '../../core/shared/index.ts';
 
 function errorName(error: unknown): string | undefined {

@@ -23,6 +23,9 @@ import {
   DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+// The client, for the composition's import() of this module: imported by name here, the SDK is
+// tree-shaken to what this adapter uses (an import() of the SDK itself keeps every export).
+export { S3Client } from '@aws-sdk/client-s3';
 import type { BlobDownloads, BlobStore, PartDeclaration, PartUpload } from '../../core/messages/index.ts';
 import { DependencyError } from '../../core/shared/index.ts';
 import { DOWNLOAD_OVERRIDES, PART_CONTENT_TYPE, PENDING_STATE, PENDING_TAGGING, STATE_TAG, blobKey } from './keys.ts';

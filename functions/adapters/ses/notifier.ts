@@ -8,6 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+// The client, for the composition's import() of this module: imported by name here, the SDK is
+// tree-shaken to what this adapter uses (an import() of the SDK itself keeps every export).
+export { SESClient } from '@aws-sdk/client-ses';
 import { composeMime } from '../../core/messages/index.ts';
 import { toBase64Url, type Logger, type Notifier, type NotifyOutcome, type PickupNotification } from '../../core/shared/index.ts';
 import { MESSAGE_TAG, RECIPIENT_TAG } from './tags.ts';

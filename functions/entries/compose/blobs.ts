@@ -24,7 +24,7 @@ export function composeBlobs(config: Config, onClient?: SdkClientHook): (BlobSto
 
 /** The blob store itself: its S3 client built now. */
 export async function s3BlobStore(config: Config, bucket: string, onClient?: SdkClientHook): Promise<S3BlobStore> {
-  const [{ S3Client }, { S3BlobStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../adapters/s3/blob-store.ts')]);
+  const { S3Client, S3BlobStore } = await import('../../adapters/s3/blob-store.ts');
   const s3 = built(new S3Client({
     ...clientOptions(config),
     forcePathStyle: true,

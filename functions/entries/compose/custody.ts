@@ -22,7 +22,7 @@ export function composeKeys(config: Config, onClient?: SdkClientHook): KeyWrappe
 
 /** The key wrapper itself: its KMS client built now. */
 export async function kmsKeyWrapper(config: Config, onClient?: SdkClientHook): Promise<KmsKeyWrapper> {
-  const [{ KMSClient }, { KmsKeyWrapper }] = await Promise.all([import('@aws-sdk/client-kms'), import('../../adapters/kms/key-wrapper.ts')]);
+  const { KMSClient, KmsKeyWrapper } = await import('../../adapters/kms/key-wrapper.ts');
   return new KmsKeyWrapper(built(new KMSClient(clientOptions(config)), onClient), config.kmsKeyId);
 }
 

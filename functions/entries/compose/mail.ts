@@ -20,7 +20,7 @@ export function composeNotifier(config: Config, logger: Logger, logos: LogoReade
 
 /** The SES notifier itself: its client built now. */
 export async function sesNotifier(config: Config, logger: Logger, onClient?: SdkClientHook): Promise<SesNotifier> {
-  const [{ SESClient }, { SesNotifier }] = await Promise.all([import('@aws-sdk/client-ses'), import('../../adapters/ses/notifier.ts')]);
+  const { SESClient, SesNotifier } = await import('../../adapters/ses/notifier.ts');
   return new SesNotifier(built(new SESClient(clientOptions(config)), onClient), { logger, ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}) });
 }
 
