@@ -5,9 +5,10 @@
 import * as z from 'zod';
 import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, EMAIL_PATTERN as EMAIL } from '../core/shared/index.ts';
 import type { SendRequest } from './send-body.ts';
+import { attachmentsSchema, subjectSchema } from './zod-parse.ts';
 import { normalizePasscode } from '../core/protocol/index.ts';
 import {
-  INVISIBLE, MAX_ATTACHMENTS, MAX_CC, MAX_LABEL, MAX_NAME, MAX_TO, MAX_VIEWS, MEDIA_TYPE, SEND_MESSAGES as M, VISIBLE, hasNoControls, isBase64,
+  INVISIBLE, MAX_ATTACHMENTS, MAX_CC, MAX_LABEL, MAX_NAME, MAX_TO, MAX_VIEWS, SEND_MESSAGES as M, VISIBLE, hasNoControls,
 } from './send-body.ts';
 
 export { MAX_ATTACHMENTS, MAX_CC, MAX_CONTENT_BYTES, MAX_LABEL, MAX_TO, MAX_VIEWS, parseSendRequest, type SendRequest } from './send-body.ts';
@@ -28,16 +29,10 @@ const recipient = z.union([
 export const sendRequestSchema = z.strictObject({
   to: z.array(recipient).min(1, M.noRecipient).max(MAX_TO, M.tooManyTo),
   cc: z.array(recipient).max(MAX_CC, M.tooManyCc).default([]),
-  subject: z.string().min(1, M.required).max(250, M.subjectTooLong).refine(hasNoControls, M.controls),
+  subject: subjectSchema(),
   text: z.string().optional(),
   html: z.string().optional(),
-  attachments: z.array(z.strictObject({
-    filename: z.string().min(1, M.required).max(255, M.filenameTooLong)
-      .refine(hasNoControls, M.controls)
-      .refine((v) => !/[\\/]/.test(v), M.path),
-    contentType: z.string().refine((v) => MEDIA_TYPE.test(v), M.mediaType),
-    content: z.string().refine(isBase64, M.base64),
-  })).max(MAX_ATTACHMENTS, M.tooManyAttachments).default([]),
+  attachments: attachmentsSchema(MAX_ATTACHMENTS, M.tooManyAttachments),
   expiresInDays: z.number().int(M.whole).min(MIN_EXPIRY_DAYS, M.expiryTooShort).max(MAX_EXPIRY_DAYS, M.expiryTooLong).optional(),
   maxViews: z.number().int(M.whole).min(1, M.viewsTooFew).max(MAX_VIEWS, M.viewsTooMany).optional(),
   replyTo: emailString.optional(),

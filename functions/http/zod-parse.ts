@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { validationErrorOf, type FieldIssue } from '../core/shared/index.ts';
+import { MEDIA_TYPE, SEND_MESSAGES as M, hasNoControls, isBase64 } from './send-body.ts';
 
 z.config({ jitless: true });
 
@@ -16,6 +17,18 @@ export function toIssues(error: z.ZodError): FieldIssue[] {
     return { field, message };
   });
 }
+
+/** A message's subject: the send's and the secure reply's (send-body.ts checks the send's without zod). */
+export const subjectSchema = () => z.string().min(1, M.required).max(250, M.subjectTooLong).refine(hasNoControls, M.controls);
+
+/** Attached files as base64, at most `max` of them: the send's and the secure reply's. */
+export const attachmentsSchema = (max: number, tooMany: string) => z.array(z.strictObject({
+  filename: z.string().min(1, M.required).max(255, M.filenameTooLong)
+    .refine(hasNoControls, M.controls)
+    .refine((v) => !/[\\/]/.test(v), M.path),
+  contentType: z.string().refine((v) => MEDIA_TYPE.test(v), M.mediaType),
+  content: z.string().refine(isBase64, M.base64),
+})).max(max, tooMany).default([]);
 
 /** Parses `body` with `schema`, or throws a ValidationError naming every wrong field. */
 export function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
