@@ -1,6 +1,7 @@
 /**
- * Parsing with a zod schema at the edge: issues as the API reports them. Its own module, so each
- * lazily loaded schema module (admin, uploads, replies, webhooks) brings zod and nothing else.
+ * Parsing with a zod schema at the edge: issues as the API reports them, and the rules the send's
+ * and the reply's schemas share. Its own module, so that a lazily loaded schema module (admin,
+ * uploads, replies, webhooks) brings zod without building the send's schema (schemas.ts).
  */
 import * as z from 'zod';
 import { validationErrorOf, type FieldIssue } from '../core/shared/index.ts';

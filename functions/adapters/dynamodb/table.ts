@@ -138,7 +138,10 @@ export function writeToken(): string {
 }
 
 /**
- * Whether two items hold the same attributes and values, whatever their order (DynamoDB keeps none).
+ * Whether two items hold the same attributes and values, whatever the order of the attributes and of
+ * a map's keys (DynamoDB keeps none). The members of a set (SS, NS, BS) are compared in order, and
+ * numbers as written: no item compared here holds a set, and a difference only ever makes a write
+ * that landed look failed, never the reverse.
  * (Compared as canonical JSON rather than with node:util's isDeepStrictEqual: importing node:util
  * compiles a dozen of Node's internal modules at every cold start.)
  */
