@@ -1,14 +1,14 @@
 /**
- * Request schemas of the sender API (zod) and the response types the web client and tests use.
- * Validation happens here, at the edge; core receives typed, decoded values.
+ * The send request's zod schema, for the OpenAPI document (a send itself is checked without zod, by
+ * send-body.ts, which test/http/send-body.test.ts holds to this schema), and the send's limits and
+ * the zod helpers, re-exported for the modules and tests that name them here.
  */
 import * as z from 'zod';
 import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, EMAIL_PATTERN as EMAIL } from '../core/shared/index.ts';
-import type { SendRequest } from './send-body.ts';
 import { attachmentsSchema, subjectSchema } from './zod-parse.ts';
 import { normalizePasscode } from '../core/protocol/index.ts';
 import {
-  INVISIBLE, MAX_ATTACHMENTS, MAX_CC, MAX_LABEL, MAX_NAME, MAX_TO, MAX_VIEWS, SEND_MESSAGES as M, VISIBLE, hasNoControls,
+  INVISIBLE, MAX_ATTACHMENTS, MAX_CC, MAX_LABEL, MAX_NAME, MAX_TO, MAX_VIEWS, SEND_MESSAGES as M, VISIBLE, hasNoControls, type SendRequest,
 } from './send-body.ts';
 
 export { MAX_ATTACHMENTS, MAX_CC, MAX_CONTENT_BYTES, MAX_LABEL, MAX_TO, MAX_VIEWS, parseSendRequest, type SendRequest } from './send-body.ts';

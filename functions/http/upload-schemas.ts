@@ -3,9 +3,8 @@
  * against the upload itself (counts, secrets opening the message) is checked there; here only shape.
  */
 import * as z from 'zod';
-import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from '../core/shared/index.ts';
+import { CONTROL_CHARS, EMAIL_PATTERN as EMAIL, MAX_EXPIRY_DAYS, MAX_VIEWS, MIN_EXPIRY_DAYS } from '../core/shared/index.ts';
 import { MAX_PARTS_PER_REQUEST, MAX_UPLOAD_RECIPIENTS, type CompletionRecipient, type OpenUploadRequest, type PartRequest, type UploadCompletion, type UploadDeclaration } from '../core/messages/index.ts';
-import { MAX_VIEWS } from './send-body.ts';
 import { parseWith } from './zod-parse.ts';
 
 const sha256Base64 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a SHA-256 digest in standard base64 (44 characters)');
