@@ -34,6 +34,22 @@ const SIZES = [{ name: 'desktop', width: 1280, height: 800 }, { name: 'phone', w
 const SHOTS = process.env.SEALPOST_SCREENSHOTS;
 const PASSCODE = 'Harbour-7';
 
+/**
+ * Presses `key` until the focused control is the one `wanted` names, and fails, naming the controls
+ * it passed, if 40 presses do not get there. How many stops lie between depends on what has loaded
+ * (the message's frame, the inbox bar), so a fixed count pressed blindly would act on the wrong control.
+ */
+async function moveFocus(page: Page, focused: () => Promise<string>, wanted: (name: string) => boolean, key: 'Tab' | 'Shift+Tab'): Promise<void> {
+  const passed: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const name = await focused();
+    if (wanted(name)) return;
+    passed.push(name.slice(0, 40));
+    await page.keyboard.press(key);
+  }
+  expect.fail(`${key} never reached the control; it passed ${JSON.stringify(passed)}`);
+}
+
 describeBrowser('accessibility of the recipient pages (axe-core, contrast, keyboard; local stack + Chromium)', () => {
   let stack: LocalStack;
   let browser: Browser;
@@ -357,11 +373,11 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.keyboard.press('Enter');
     await heading(page, 'Lab results');
     expect(await focused()).toBe('message-subject');
-    for (let i = 0; i < 20 && (await focused()) !== 'Reply securely'; i++) await page.keyboard.press('Tab');
+    await moveFocus(page, focused, (f) => f === 'Reply securely', 'Tab');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => document.activeElement?.localName)).toBe('textarea');
     await page.keyboard.type('Thank you.');
-    for (let i = 0; i < 5 && (await focused()) !== 'Send reply'; i++) await page.keyboard.press('Tab');
+    await moveFocus(page, focused, (f) => f === 'Send reply', 'Tab');
     await page.keyboard.press('Enter');
 
     await expect.poll(() => page.locator('.reply-status').textContent(), { timeout: 15_000 }).toBe('Your reply was sent securely to Demo Health Clinic.');
@@ -384,25 +400,25 @@ describeBrowser('accessibility of the recipient pages (axe-core, contrast, keybo
     await page.keyboard.type(await lastCode(address, 'sign-in code'));
     await page.keyboard.press('Enter');
     await heading(page, 'Your secure messages');
-    for (let i = 0; i < 10 && !(await focused()).startsWith('Open “Second letter”'); i++) await page.keyboard.press('Tab');
+    await moveFocus(page, focused, (f) => f.startsWith('Open “Second letter”'), 'Tab');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${stack.appUrl}/m/${newer.id}`);
     await heading(page, 'Lab results');
     // The inbox bar loads after the message shows (inbox-bar.js): on a busy machine, later than the heading.
     await page.locator('[aria-label="Next message"]').waitFor();
-    for (let i = 0; i < 10 && (await focused()) !== 'Next message'; i++) await page.keyboard.press('Tab');
+    await moveFocus(page, focused, (f) => f === 'Next message', 'Tab');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${stack.appUrl}/m/${older.id}`);
     await heading(page, 'Lab results');
     expect(await page.locator('#inbox-position').textContent()).toBe('2 of 2');
     // The way back sits above the message, where the focus (on the subject) goes with Shift+Tab.
-    for (let i = 0; i < 10 && (await focused()) !== 'inbox-back'; i++) await page.keyboard.press('Shift+Tab');
+    await moveFocus(page, focused, (f) => f === 'inbox-back', 'Shift+Tab');
     await page.keyboard.press('Enter');
     await heading(page, 'Your secure messages');
 
     await expect.poll(focused).toMatch(/^Open “First letter”/);
     expect(await page.locator('#list .badge:not(.badge-replied)').allTextContents()).toEqual(['Read', 'Read']);
-    for (let i = 0; i < 10 && (await focused()) !== 'sign-out'; i++) await page.keyboard.press('Shift+Tab');
+    await moveFocus(page, focused, (f) => f === 'sign-out', 'Shift+Tab');
     await page.keyboard.press('Enter');
     await page.getByLabel('Email address').waitFor();
     expect(await page.locator('#signed-out').isVisible()).toBe(true);
