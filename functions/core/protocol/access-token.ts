@@ -16,10 +16,10 @@
  * so a wrong passcode can be counted against the recipient it belongs to.
  * HKDF is one-way, so holding a token (or its hash) never lets the server decrypt.
  *
- * Uses WebCrypto only (globalThis.crypto), available in browsers and Node ≥ 20.
+ * Hashes with node:crypto on Node and WebCrypto in browsers (core/shared/hashing.ts): the same bytes.
  */
 
-import { sha256Base64Url, fromBase64Url, toBase64Url } from '../shared/index.ts';
+import { hashing, sha256Base64Url, fromBase64Url, toBase64Url } from '../shared/index.ts';
 
 export const SECRET_BYTES = 32;
 export const ACCESS_TOKEN_INFO = 'sealpost/v1 access-token';
@@ -52,13 +52,7 @@ export function encodeSecret(randomBytes: Uint8Array): string {
 
 async function hkdf(secret: string, salt: Uint8Array, info: string): Promise<string> {
   if (!isWellFormedSecret(secret)) throw new RangeError('malformed secret');
-  const ikm = await crypto.subtle.importKey('raw', fromBase64Url(secret), 'HKDF', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, info: new TextEncoder().encode(info) },
-    ikm,
-    256,
-  );
-  return toBase64Url(new Uint8Array(bits));
+  return toBase64Url(await hashing.hkdfSha256(fromBase64Url(secret), salt, new TextEncoder().encode(info), 32));
 }
 
 /**

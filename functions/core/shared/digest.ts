@@ -1,14 +1,15 @@
-/** Hashing and comparison shared by core and the browser: WebCrypto only (globalThis.crypto). */
+/** Hashing and comparison shared by core and the browser (node:crypto or WebCrypto: hashing.ts). */
 import { toBase64Url } from './encoding.ts';
+import { hashing } from './hashing.ts';
 
 /** base64url(SHA-256(UTF-8 text)): how tokens, API keys, idempotency keys and request bodies are kept. */
 export async function sha256Base64Url(text: string): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+  return toBase64Url(await hashing.sha256(new TextEncoder().encode(text)));
 }
 
 /** base64url(SHA-256(bytes)): content digests (e.g. the version of a logo). */
 export async function sha256BytesBase64Url(bytes: Uint8Array): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+  return toBase64Url(await hashing.sha256(bytes));
 }
 
 /** Compares two strings without an early exit on the first differing character. */

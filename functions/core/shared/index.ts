@@ -8,6 +8,7 @@ export * from './digest.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
 export * from './expiry.ts';
+export * from './hashing.ts';
 export * from './load-once.ts';
 export * from './mail.ts';
 export * from './ports.ts';
