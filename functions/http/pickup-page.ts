@@ -44,6 +44,11 @@ export interface PageFacts {
   readonly custody: Custody;
   /** The sending tenant's display name (for the custody sentence). */
   readonly tenantName: string;
+  /**
+   * The sending tenant's id, on its branded page only: the page sends it with the open, which reads
+   * that tenant with the message (a hint; protocol.md §5). Never on another tenant's hostname.
+   */
+  readonly tenantId?: string;
 }
 
 const SLOT = /<!--brand:([a-z-]+)-->[\s\S]*?<!--\/brand:\1-->/g;
@@ -79,7 +84,7 @@ function fillFacts(template: string, message: PageMessage): string {
   const slots: Record<string, string> = message === 'unavailable'
     ? { state: '<meta name="pickup-message" content="unavailable">' }
     : {
-      state: `<meta name="pickup-message" content="live" data-kind="${message.kind}">`,
+      state: `<meta name="pickup-message" content="live" data-kind="${message.kind}"${message.tenantId !== undefined ? ` data-tenant="${escapeHtml(message.tenantId)}"` : ''}>`,
       custody: `<p class="fineprint custody">${escapeHtml(custodyText(message))}</p>`,
       passcode: message.passcode ? PASSCODE_FIELD : '',
     };

@@ -54,6 +54,8 @@ export const OPEN_BODY = {
   code: { type: 'string', optional: true, patterns: [SIX_DIGITS] },
   grant: { type: 'string', optional: true, patterns: [{ regex: /^[A-Za-z0-9_-]{43}$/, message: 'must be 43 base64url characters' }] },
   part: { type: 'integer', optional: true, min: 0, max: 1000 },
+  /** The tenant the page was served for (its meta data-tenant): a hint the open reads with the message (OpenContext.tenantHint). */
+  tenant: { type: 'string', optional: true, patterns: [{ regex: /^[A-Za-z0-9_-]{1,64}$/, message: 'must be a tenant id (1–64 letters, digits, "-" or "_")' }] },
 } as const satisfies BodyRules;
 
 /** POST /m/:id/code: the same identification as an open, to send a new code. */

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { LAMBDA_BUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PORTAL_WEB_DIR, buildLambdas, type LambdaBundle } from '../../cdk/build.ts';
 import { httpApiEvent } from '../helpers/lambda-events.ts';
-import { open as openPart, pickupFor, send, sendBody, startBenchWorld, uniqueAddress, type BenchWorld } from './world.ts';
+import { open as openPart, pageTenant, pickupFor, send, sendBody, startBenchWorld, uniqueAddress, type BenchWorld } from './world.ts';
 
 export type ColdTarget = 'floor' | 'sender-api' | 'portal';
 export const COLD_TARGETS: readonly ColdTarget[] = ['floor', 'sender-api', 'portal'];
@@ -61,13 +61,15 @@ async function eventsFor(target: ColdTarget, world: BenchWorld): Promise<[unknow
     return [event(), event()];
   }
   // A message of its own per run, opened once already, so that the cold and the warm open do the
-  // same work (a recipient's first open also appends the 'opened' event).
+  // same work (a recipient's first open also appends the 'opened' event). The open says what the
+  // pickup page's does: the credentials, and the tenant its page names (read with the message).
   const address = uniqueAddress('cold-open');
   await send(world, world.standard, sendBody([address]));
   const pickup = await pickupFor(world, address);
   await openPart(world, pickup);
+  const tenant = await pageTenant(world, pickup.id);
   const event = httpApiEvent('POST', `/m/${pickup.id}/open`, {
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: pickup.link, token: pickup.token }),
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: pickup.link, token: pickup.token, tenant }),
   });
   return [event, event];
 }
@@ -100,7 +102,7 @@ function runChild(node: string, bundle: string, eventsFile: string, env: NodeJS.
 export interface BenchBundles {
   readonly dist: string;
   readonly lambdas: readonly LambdaBundle[];
-  /** Each target's bundle file (BENCH_SENDER_BUNDLE, BENCH_PORTAL_BUNDLE: another sender-api or portal bundle to measure, e.g. a branch's or an unminified one to profile). */
+  /** Each target's bundle file (BENCH_FLOOR_BUNDLE, BENCH_SENDER_BUNDLE, BENCH_PORTAL_BUNDLE: another bundle to measure in its place, e.g. a branch's, a variant of the floor, or an unminified one to profile). */
   readonly files: Readonly<Record<ColdTarget, string>>;
   /** The portal's SEALPOST_WEB_DIR: the web client its bundle carries. */
   readonly portalWebDir: string;
@@ -113,7 +115,7 @@ export async function buildBenchBundles(webDir: string): Promise<BenchBundles> {
   return {
     dist, lambdas, portalWebDir: join(dist, 'portal', PORTAL_WEB_DIR),
     files: {
-      floor: join(dist, 'floor', 'index.mjs'),
+      floor: process.env.BENCH_FLOOR_BUNDLE ?? join(dist, 'floor', 'index.mjs'),
       'sender-api': process.env.BENCH_SENDER_BUNDLE ?? join(dist, 'sender-api', 'index.mjs'),
       portal: process.env.BENCH_PORTAL_BUNDLE ?? join(dist, 'portal', 'index.mjs'),
     },

@@ -95,6 +95,14 @@ export async function page(world: BenchWorld, id: string): Promise<void> {
   await (await expectStatus(await fetch(`${world.stack.appUrl}/m/${id}`), 200, 'pickup page')).text();
 }
 
+/** The tenant id the pickup page of `id` carries (its meta data-tenant), which the page sends with the open. */
+export async function pageTenant(world: BenchWorld, id: string): Promise<string> {
+  const html = await (await expectStatus(await fetch(`${world.stack.appUrl}/m/${id}`), 200, 'pickup page')).text();
+  const tenant = /<meta name="pickup-message"[^>]* data-tenant="([A-Za-z0-9_-]+)"/.exec(html)?.[1];
+  if (tenant === undefined) throw new Error(`the pickup page of ${id} names no tenant`);
+  return tenant;
+}
+
 /** POST /m/{id}/open for part 0; resolves to the ciphertext part. */
 export async function open(world: BenchWorld, pickup: Pickup): Promise<Uint8Array> {
   const response = await fetch(`${world.stack.appUrl}/m/${pickup.id}/open`, {

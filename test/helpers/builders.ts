@@ -71,6 +71,7 @@ export const TEST_WEB = {
 /** The sending pipeline on fakes (real sealing and MIME), sharing one test clock. */
 export function aSendingWorld(clock: ReturnType<typeof aClock>, tenants = new InMemoryTenantDirectory()) {
   const store = new InMemoryMessageStore();
+  store.tenantSource = tenants;
   const events = new InMemoryEventLog(clock);
   store.eventSink = events;
   return {

@@ -108,11 +108,19 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     await this.withEvents(events);
     await this.inboxSink?.putEntries(inboxEntries(head));
   }
-  async readForOpen(id: string) {
+  /** Where readForOpen reads a tenant the page named, as the real store reads it with the head (aSendingWorld wires it). */
+  tenantSource?: InMemoryTenantDirectory;
+  /** Each tenant id readForOpen was asked for, in order. */
+  readonly tenantsReadWithHead: string[] = [];
+
+  async readForOpen(id: string, tenantId?: string) {
     const head = this.heads.get(id);
     if (!head) return {};
     const data = this.chunks.get(id);
-    return data && !head.blob && this.partCount(head) === 1 ? { head, firstPart: data.slice() } : { head };
+    const read = data && !head.blob && this.partCount(head) === 1 ? { head, firstPart: data.slice() } : { head };
+    if (tenantId === undefined || !this.tenantSource) return read;
+    this.tenantsReadWithHead.push(tenantId);
+    return { ...read, tenant: { id: tenantId, value: this.tenantSource.tenants.get(tenantId) } };
   }
   async getHead(id: string) { return this.heads.get(id); }
   /** Bytes per pickup part; tests lower it to exercise multi-part pickups. */

@@ -444,6 +444,32 @@ describe('passcode', () => {
     expect((await t.open(id, { link: alice.link, token: alice.token })).status).toBe(200);
   });
 
+  it('reads the tenant its page names with the message, and trusts it only as the message\'s own tenant', async () => {
+    const t = await setup('none');
+    const [first, second, third] = [await t.send(), await t.send(), await t.send()];
+    const read = t.deps.tenants.getTenant.bind(t.deps.tenants);
+    const reads: string[] = [];
+    t.deps.tenants.getTenant = async (tenantId) => { reads.push(tenantId); return read(tenantId); };
+
+    // The message's own tenant, as its page names it: read with the head, and not again.
+    expect((await t.open(first.id, { link: first.alice.link, token: first.alice.token, tenant: 'acme' })).status).toBe(200);
+    expect(t.deps.store.tenantsReadWithHead).toEqual(['acme']);
+    expect(reads).toEqual([]);
+    // Another tenant named: that read is set aside, and the message's own tenant read as ever.
+    expect((await t.open(second.id, { link: second.alice.link, token: second.alice.token, tenant: 'other' })).status).toBe(200);
+    expect(reads).toEqual(['acme']);
+    // Its own tenant, disabled: closed, and nothing counted.
+    await t.deps.tenants.setDisabled('acme', true);
+    await expectProblem(await t.open(third.id, { link: third.alice.link, token: third.alice.token, tenant: 'acme' }), 404, 'message-unavailable');
+    expect(t.recipient(third.id).opens).toBe(0);
+    // Not a tenant id: refused (422), before anything is read.
+    await t.deps.tenants.setDisabled('acme', false);
+    const before = t.deps.store.tenantsReadWithHead.length;
+    await expectProblem(await t.open(third.id, { link: third.alice.link, token: third.alice.token, tenant: 'TENANT#acme' }), 422, 'validation');
+    expect(t.deps.store.tenantsReadWithHead).toHaveLength(before);
+    expect(t.recipient(third.id).opens).toBe(0);
+  });
+
   it('checks the passcode before a code is sent', async () => {
     const t = await setup('email-code');
     const { id, links, credentials } = await t.send({ passcode: PASSCODE });
@@ -573,7 +599,7 @@ describe('GET /m/:id page facts', () => {
     expect(b).not.toContain('passcode-input');
     for (const page of [a, b]) {
       expect(page).toContain('<p class="fineprint custody">Only the link in your email can open this message.</p>');
-      expect(page).toContain('<meta name="pickup-message" content="live" data-kind="message">');
+      expect(page).toContain('<meta name="pickup-message" content="live" data-kind="message" data-tenant="acme">');
     }
     expect(a.match(/sealpost/gi)).toEqual(['sealpost']);
   });

@@ -835,7 +835,8 @@ describeBrowser('pickup page', () => {
   });
 
   it('loads the reply form only when "Reply securely" is pressed, and posts the reply with the open\'s link and token', async () => {
-    const { link, stored } = await aGuardedMessage('reply-me');
+    // A branded page names its tenant: the open sends it along (read with the message), the reply does not.
+    const { link, stored } = await aGuardedMessage('reply-me', { facts: { kind: 'message', passcode: false, custody: 'link', tenantName: 'Acme', tenantId: 'acme-1' } });
     const { page, seen, cspErrors } = await aPage();
     await page.goto(link);
     await page.getByRole('button', { name: 'Open message' }).click();
@@ -854,6 +855,7 @@ describeBrowser('pickup page', () => {
     expect(loadedBefore).toEqual([]);
     expect(seen).toEqual(expect.arrayContaining([`GET ${server.origin}/assets/reply.js`, `GET ${server.origin}/assets/reply.css`]));
     expect(await page.locator('.reply').evaluate((el) => getComputedStyle(el).marginTop)).toBe('20px');
+    expect(posts('reply-me')).toEqual([{ link: stored.link, token: stored.token, tenant: 'acme-1' }]);
     expect(posts('reply-me', 'reply')).toEqual([{ link: stored.link, token: stored.token, subject: 'Re: Quarterly report', text: 'Thanks, received.', attachments: [] }]);
     expect(cspErrors).toEqual([]);
   });

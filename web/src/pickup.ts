@@ -309,7 +309,7 @@ function begin(
       // WebCrypto is missing: an old browser, or a page not served over HTTPS.
       return fail(TEXT.unsupported, undefined);
     }
-    const credentials = { ...derived.credentials, ...(code ? { code } : {}), ...(grant ? { grant } : {}) };
+    const credentials = { ...derived.credentials, ...(code ? { code } : {}), ...(grant ? { grant } : {}), ...(facts.tenant ? { tenant: facts.tenant } : {}) };
     const opened = await fetchAndDecrypt(id, credentials, { secret, key: derived.key, passcode: passcode?.input.value }, () => setProgress(TEXT.decrypting));
     if (opened.kind === 'undecryptable') return fail(TEXT.undecryptable, undefined);
     if (opened.kind === 'expired') return fail(opened.text, undefined);

@@ -16,11 +16,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyError, HEAD_GRACE_DAYS, addDays, concatBytes, ttlFor } from '../../core/shared/index.ts';
-import type { MessageHead, MessageStore, NewMessageHead } from '../../core/messages/index.ts';
+import type { MessageHead, MessageStore, NewMessageHead, TenantRead } from '../../core/messages/index.ts';
 import type { OpenAudit, PickupStore, VerificationLimits } from '../../core/pickup/index.ts';
 import type { AuditEvent } from '../../core/audit/index.ts';
 import { inboxEntries } from '../../core/message-center/index.ts';
 import { inboxEntryItems } from './inbox-store.ts';
+import { toTenant } from './tenant-directory.ts';
 import {
   INDEX, INDEX_PARTITION, MAX_TRANSACTION_ITEMS, TTL_ATTRIBUTE, batchWriteAll, isConditionFailure, key, mayHaveApplied, putIfAbsent, sameItem, transactWrite, writeToken,
 } from './table.ts';
@@ -139,23 +140,31 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
     return Item !== undefined && sameItem(Item, item);
   }
 
-  async readForOpen(messageId: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array }> {
-    // The head and the first chunk in one request: for a message of one chunk, that is all an open reads.
-    const keys = [marshall(key.head(messageId)), marshall(key.chunk(messageId, 0))];
+  async readForOpen(messageId: string, tenantId?: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array; tenant?: TenantRead }> {
+    // The head and the first chunk in one request: for a message of one chunk, that is all an open
+    // reads — with the tenant the page named, the tenant too (a hint: the caller checks it is the head's).
+    const tenantKey = tenantId === undefined ? undefined : key.tenant(tenantId);
+    const keys = [marshall(key.head(messageId)), marshall(key.chunk(messageId, 0)), ...(tenantKey ? [marshall(tenantKey)] : [])];
     const { Responses, UnprocessedKeys } = await this.read(() => this.client.send(new BatchGetItemCommand({
       RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
     })));
     const items = Responses?.[this.tableName] ?? [];
-    const headItem = items.find((i) => i.sk?.S === 'HEAD');
-    // A key left unprocessed (throttling) is read again the plain way.
-    if (!headItem && (UnprocessedKeys?.[this.tableName]?.Keys?.length ?? 0) > 0) {
+    const unprocessed = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    const headItem = items.find((i) => i.pk?.S === key.head(messageId).pk && i.sk?.S === 'HEAD');
+    // A key left unprocessed (throttling) is read again the plain way; an unread tenant, by the caller.
+    if (!headItem && unprocessed.some((k) => k.pk?.S === key.head(messageId).pk && k.sk?.S === 'HEAD')) {
       const head = await this.getHead(messageId);
       return head ? { head } : {};
     }
     if (!headItem) return {};
     const head = fromHeadItem(headItem);
-    const chunk = items.find((i) => i.sk?.S === key.chunk(messageId, 0).sk)?.data?.B;
-    return head.chunkCount === 1 && chunk && chunk.length === head.ciphertextBytes ? { head, firstPart: chunk } : { head };
+    let tenant: { tenant?: TenantRead } = {};
+    if (tenantId !== undefined && tenantKey && !unprocessed.some((k) => k.pk?.S === tenantKey.pk && k.sk?.S === tenantKey.sk)) {
+      const item = items.find((i) => i.pk?.S === tenantKey.pk && i.sk?.S === tenantKey.sk);
+      tenant = { tenant: { id: tenantId, value: item ? toTenant(unmarshall(item)) : undefined } };
+    }
+    const chunk = items.find((i) => i.pk?.S === key.head(messageId).pk && i.sk?.S === key.chunk(messageId, 0).sk)?.data?.B;
+    return head.chunkCount === 1 && chunk && chunk.length === head.ciphertextBytes ? { head, firstPart: chunk, ...tenant } : { head, ...tenant };
   }
 
   async getHead(messageId: string): Promise<MessageHead | undefined> {

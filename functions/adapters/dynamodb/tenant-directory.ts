@@ -15,8 +15,11 @@ import { INDEX, INDEX_PARTITION, isConditionFailure, key } from './table.ts';
 /** A key's last use is written at most this often. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-/** Tenants stored before settings were grouped (displayName at the top level) read as today's shape. */
-function toTenant(item: Record<string, unknown>): Tenant {
+/**
+ * A tenant item as a Tenant (also how the message store reads one with a message: readForOpen).
+ * Tenants stored before settings were grouped (displayName at the top level) read as today's shape.
+ */
+export function toTenant(item: Record<string, unknown>): Tenant {
   const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
   const legacy = rest as { id: string; displayName?: string; senderAddress?: string; settings?: Partial<TenantSettings>; createdAt?: string; revision?: number; disabled?: boolean };
   const settings: TenantSettings = {

@@ -27,7 +27,7 @@ import {
 } from '../shared/index.ts';
 import type { RecoveryStore } from './ports.ts';
 import { hashAccessToken } from '../protocol/index.ts';
-import { ciphertextFor, openMessage, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
+import { ciphertextFor, openMessage, type OpenContext, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
 import { isWellFormedMessageId, type MessageHead, type RecoveryGrant, type MessageStore } from '../messages/index.ts';
 import type { Principal } from '../tenants/index.ts';
 
@@ -212,7 +212,7 @@ export async function openMessageOrRecovery(
   deps: PortalOpenDeps,
   messageId: string,
   credentials: RecipientCredentials,
-  ctx: { sourceIp?: string; userAgent?: string; part?: number } = {},
+  ctx: OpenContext = {},
 ): Promise<OpenedPart | RecoveredPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
@@ -220,8 +220,8 @@ export async function openMessageOrRecovery(
   if (!deps.recoveries || link === undefined || !LINK_PATTERN.test(link) || !isWellFormedMessageId(messageId)) return openMessage(deps, messageId, credentials, ctx);
   // One read of the head serves both paths: the recovery check and, when it is not one, the recipient's open.
   // Part 0 of a small message: the head and its one chunk in one read (MessageStore.readForOpen).
-  const read = part === 0 ? await deps.store.readForOpen(messageId) : { head: await deps.store.getHead(messageId) };
+  const read = part === 0 ? await deps.store.readForOpen(messageId, ctx.tenantHint) : { head: await deps.store.getHead(messageId) };
   const head = { value: read.head };
   return (await openByRecovery(deps, head.value, link, part, ctx))
-    ?? openMessage(deps, messageId, credentials, { ...ctx, head, ...(read.firstPart ? { firstPart: read.firstPart } : {}) });
+    ?? openMessage(deps, messageId, credentials, { ...ctx, head, ...(read.firstPart ? { firstPart: read.firstPart } : {}), ...('tenant' in read && read.tenant ? { tenant: read.tenant } : {}) });
 }

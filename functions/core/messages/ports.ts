@@ -1,7 +1,14 @@
 /** Ports of messages: the store (head and ciphertext chunks), the blob store of sealed uploads, idempotency and sealing. */
 import type { Address } from '../shared/index.ts';
 import type { AuditEvent } from '../audit/index.ts';
+import type { Tenant } from '../tenants/index.ts';
 import type { MessageHead, OutboundMessage, SendReceipt } from './model.ts';
+
+/** A tenant read together with something else: its id, and the tenant (undefined: there is none). */
+export interface TenantRead {
+  readonly id: string;
+  readonly value: Tenant | undefined;
+}
 
 /** A head before storage: the store decides how the ciphertext is chunked. */
 export type NewMessageHead = Omit<MessageHead, 'chunkCount' | 'ciphertextBytes'>;
@@ -21,9 +28,11 @@ export interface MessageStore {
   getHead(messageId: string): Promise<MessageHead | undefined>;
   /**
    * The head as getHead reads it and, when the whole ciphertext is part 0 of one chunk, that part
-   * (readPart(head, 0)), in one read: all an open of a small message needs.
+   * (readPart(head, 0)), in one read: all an open of a small message needs. With `tenantId` (the
+   * tenant the pickup page named: a hint, never trusted), that tenant as TenantDirectory.getTenant
+   * reads it, in the same read (`tenant`, whose `value` is undefined when there is none).
    */
-  readForOpen(messageId: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array }>;
+  readForOpen(messageId: string, tenantId?: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array; tenant?: TenantRead }>;
   /**
    * How many parts a pickup downloads. Each part fits one Lambda response (≤ 6 MB once base64
    * encoded), so a 4 MiB message is fetched in two requests rather than failing in one.

@@ -7,7 +7,7 @@
 import { DependencyError, MessageUnavailableError, describeError } from '../shared/index.ts';
 import { authorizeRecipient, type AuthContext, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
 import { withinPartWindow } from './verification.ts';
-import { isWellFormedMessageId, type BlobDownloads, type MessageHead } from '../messages/index.ts';
+import { isWellFormedMessageId, type BlobDownloads, type MessageHead, type TenantRead } from '../messages/index.ts';
 
 export interface PickupDeps extends RecipientAuthDeps {
   /** Where browsers download the parts of messages whose ciphertext is in the blob store (sealed uploads). */
@@ -16,6 +16,20 @@ export interface PickupDeps extends RecipientAuthDeps {
 
 /** How long the download URLs of an open stay valid: enough for a large message on a slow line. */
 export const DOWNLOAD_URL_SECONDS = 15 * 60;
+
+/** What an open request says besides the credentials. */
+export interface OpenContext {
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly part?: number;
+  /**
+   * The tenant the pickup page was served for (its brand), which the page sends with the open: read
+   * with the message in the open's one read, so a portal that has not read that tenant lately (a
+   * cold start) need not read it after the message. A hint only — the message's own tenant decides,
+   * and one that names another tenant just costs that read (authorizeRecipient).
+   */
+  readonly tenantHint?: string;
+}
 
 /** The audit-trail window of an open: its UTC hour. */
 export function openWindow(now: Date): string {
@@ -87,18 +101,21 @@ export async function openMessage(
   deps: PickupDeps,
   messageId: string,
   credentials: RecipientCredentials,
-  ctx: { sourceIp?: string; userAgent?: string; part?: number; head?: AuthContext['head']; firstPart?: Uint8Array } = {},
+  ctx: OpenContext & { head?: AuthContext['head']; firstPart?: Uint8Array; tenant?: TenantRead } = {},
 ): Promise<OpenedPart> {
   const part = ctx.part ?? 0;
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
-  // Part 0 of a small message: the head and its one chunk in one read (the open's first call).
-  const read = part === 0 && ctx.head === undefined && isWellFormedMessageId(messageId) ? await deps.store.readForOpen(messageId) : undefined;
+  // Part 0 of a small message: the head and its one chunk in one read (the open's first call), and
+  // the tenant the page named with them: a hint, used only if it is the head's own tenant.
+  const read = part === 0 && ctx.head === undefined && isWellFormedMessageId(messageId) ? await deps.store.readForOpen(messageId, ctx.tenantHint) : undefined;
   const given = ctx.head ?? (read ? { value: read.head } : undefined);
   const firstPart = part === 0 ? ctx.firstPart ?? read?.firstPart : undefined;
+  const tenant = ctx.tenant ?? read?.tenant;
   const { head, recipient, grant } = await authorizeRecipient(deps, messageId, credentials, {
     ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
     ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
     ...(given !== undefined ? { head: given } : {}),
+    ...(tenant !== undefined ? { tenant } : {}),
     grantOnly: part > 0,
   });
   const now = deps.clock();

@@ -15,7 +15,7 @@ import {
   constantTimeEqual, CodeRateLimitedError, CodeWrongError, ConflictError, DependencyError, LockedError, MessageUnavailableError,
   PasscodeWrongError, VerificationRequiredError, describeError, isExpired, type Clock, type Logger, type Notifier, type RandomBytes,
 } from '../shared/index.ts';
-import { isWellFormedMessageId, type MessageHead, type RecipientRecord, type MessageStore } from '../messages/index.ts';
+import { isWellFormedMessageId, type MessageHead, type RecipientRecord, type MessageStore, type TenantRead } from '../messages/index.ts';
 import type { TenantDirectory } from '../tenants/index.ts';
 import type { PickupStore } from './ports.ts';
 import {
@@ -56,6 +56,11 @@ export interface AuthContext {
   readonly resend?: boolean;
   /** The head as this request has just read it (`value` undefined: there is none): it is not read again. */
   readonly head?: { readonly value: MessageHead | undefined };
+  /**
+   * A tenant this request read with the head (MessageStore.readForOpen): used only if it is the
+   * head's own, and then not read again. Any other (a hint that named another tenant) is ignored.
+   */
+  readonly tenant?: TenantRead;
 }
 
 export interface AuthorizedRecipient {
@@ -110,7 +115,7 @@ export async function authorizeRecipient(
     : matchRecipient(head, tokenHash);
   if (!recipient) throw new MessageUnavailableError();
   // A disabled tenant's messages are closed, like its keys.
-  const tenant = await deps.tenants.getTenant(head.tenantId);
+  const tenant = ctx.tenant?.id === head.tenantId ? ctx.tenant.value : await deps.tenants.getTenant(head.tenantId);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
   // Spent views close every action, not just the open: no code is sent, no reply accepted.
   if (!hasViewOrWindow(head, recipient, now)) throw new MessageUnavailableError();

@@ -63,6 +63,7 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
       passcode: head.passcode === true,
       custody: head.custody ?? 'link',
       tenantName: foreign ? 'The sender' : message.tenant.settings.displayName,
+      ...(foreign ? {} : { tenantId: message.tenant.id }),
     };
     return foreign ? { message: facts } : { tenant: message.tenant, message: facts };
   };
@@ -87,8 +88,8 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
 
   app.post('/m/:id/open', async (c) => {
     const { value } = await readJson(c);
-    const { part = 0, ...credentials } = parseBody(OPEN_BODY, value, 'Send {"token": "<access token>"}, with "link", "code", "grant" and "part" as needed (docs/protocol.md §5).');
-    const opened = await openMessageOrRecovery(deps, c.req.param('id'), credentials, { ...context(c), part });
+    const { part = 0, tenant, ...credentials } = parseBody(OPEN_BODY, value, 'Send {"token": "<access token>"}, with "link", "code", "grant", "part" and "tenant" as needed (docs/protocol.md §5).');
+    const opened = await openMessageOrRecovery(deps, c.req.param('id'), credentials, { ...context(c), part, ...(tenant !== undefined ? { tenantHint: tenant } : {}) });
     const headers = {
       // Large messages come in several parts (one Lambda response each); the client fetches the rest.
       [PARTS_HEADER]: String(opened.parts),

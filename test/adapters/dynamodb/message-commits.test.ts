@@ -11,11 +11,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbEventLog } from '../../../functions/adapters/dynamodb/event-log.ts';
 import { CHUNK_BYTES, DynamoDbMessageStore } from '../../../functions/adapters/dynamodb/message-store.ts';
 import { DynamoDbInboxStore } from '../../../functions/adapters/dynamodb/inbox-store.ts';
+import { DynamoDbTenantDirectory } from '../../../functions/adapters/dynamodb/tenant-directory.ts';
 import type { AuditEvent } from '../../../functions/core/audit/index.ts';
 import type { OpenAudit } from '../../../functions/core/pickup/index.ts';
 import { FaultInjector } from '../../helpers/fault-injector.ts';
 import { faultyClient, loseAnswer, startTestTable } from '../../helpers/dynamo.ts';
-import { aNewHead } from '../../helpers/builders.ts';
+import { aNewHead, aTenant } from '../../helpers/builders.ts';
 
 let env: Awaited<ReturnType<typeof startTestTable>>;
 const injector = new FaultInjector();
@@ -129,6 +130,24 @@ describe('delivery outcomes and their events are one write', () => {
 });
 
 describe('an open is one read and one write', () => {
+  it('reads the tenant the page named in the same request, as the tenant directory reads it', async () => {
+    const head = aNewHead({ tenantId: 'open-t5' });
+    await direct.create(head, new Uint8Array([7]), [created(head.id, 'open-t5')]);
+    await new DynamoDbTenantDirectory(env.client, env.tableName).createTenant(aTenant({ id: 'open-t5', settings: { displayName: 'Open T5' } }));
+    injector.reset();
+
+    const read = await store.readForOpen(head.id, 'open-t5');
+    expect(calls()).toEqual(['BatchGetItem MSG#/HEAD+MSG#/CHUNK+TENANT#/TENANT']);
+    expect(read.tenant).toEqual({ id: 'open-t5', value: await new DynamoDbTenantDirectory(env.client, env.tableName).getTenant('open-t5') });
+    expect(read.tenant?.value?.settings.displayName).toBe('Open T5');
+    expect(read.firstPart).toEqual(new Uint8Array([7]));
+    // One that is not there reads as none; without a name, no tenant is read at all.
+    expect((await store.readForOpen(head.id, 'nobody')).tenant).toEqual({ id: 'nobody', value: undefined });
+    injector.reset();
+    expect((await store.readForOpen(head.id)).tenant).toBeUndefined();
+    expect(calls()).toEqual(['BatchGetItem MSG#/HEAD+MSG#/CHUNK']);
+  });
+
   it('reads the head and its one chunk in one request, and counts the open with its event in one write', async () => {
     const head = aNewHead({ tenantId: 'open-t1' });
     await direct.create(head, new Uint8Array([4, 5]), [created(head.id, 'open-t1')]);

@@ -22,6 +22,8 @@ export interface Credentials {
   readonly token: string;
   readonly code?: string;
   readonly grant?: string;
+  /** The tenant the page was served for (PageFacts.tenant): the open reads it with the message. Opens only. */
+  readonly tenant?: string;
 }
 
 /** Every answer other than the ciphertext. */

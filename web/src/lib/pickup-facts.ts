@@ -13,9 +13,12 @@ export interface PageFacts {
   readonly kind?: MessageKind;
   /** The organisation's display name, when the page carries its brand (functions/http/pickup-page.ts). */
   readonly sender?: string;
+  /** The organisation's tenant id, on its branded page: sent with the open, which reads it with the message. */
+  readonly tenant?: string;
 }
 
 const KINDS: readonly string[] = ['message', 'reply-to-tenant', 'reply-from-tenant'];
+const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function pageFacts(doc: Document): PageFacts {
   const meta = doc.querySelector<HTMLMetaElement>('meta[name="pickup-message"]');
@@ -23,10 +26,12 @@ export function pageFacts(doc: Document): PageFacts {
   const sender = (doc.querySelector('.brand-name')?.textContent ?? doc.querySelector('img.brand-logo')?.getAttribute('alt') ?? '').trim();
   const state = meta?.content === 'live' || meta?.content === 'unavailable' ? meta.content : 'unknown';
   const kind = meta?.dataset.kind;
+  const tenant = meta?.dataset.tenant;
   return {
     state,
     ...(kind !== undefined && KINDS.includes(kind) ? { kind: kind as MessageKind } : {}),
     ...(sender ? { sender } : {}),
+    ...(tenant !== undefined && TENANT_ID.test(tenant) ? { tenant } : {}),
   };
 }
 
