@@ -102,8 +102,8 @@ export const TABLE_ACCESS = {
     { operations: [QUERY], index: 'byTenant', partitions: [TENANT_KEYS, TENANT_MESSAGES, TENANT_EVENTS, TENANT_WEBHOOKS] },
   ],
   /**
-   * portal (pickup page and Message Center): the head (GetItem, or BatchGetItem with its chunk for
-   * an open; verification codes, failed attempts and grants are conditional UpdateItems of it, the
+   * portal (pickup page and Message Center): the head (GetItem, or BatchGetItem with its chunk —
+   * and the tenant the pickup page named — for an open; verification codes, failed attempts and grants are conditional UpdateItems of it, the
    * open a transaction of that update and the event's PutItem), the hostname's tenant and
    * its profile and logos for the brand (GetItem HOST#, TENANT#), chunks of a part (Query), its
    * events (PutItem, BatchWriteItem MSG#); a recipient's inbox (Query INBOX#); inbox sign-in
@@ -114,8 +114,8 @@ export const TABLE_ACCESS = {
    */
   recipient: [
     { operations: [GET_ITEM], partitions: [MESSAGE, HOST, TENANT, SIGN_IN, SESSION] },
-    // An open: the head and its chunk in one read.
-    { operations: [BATCH_GET_ITEM], partitions: [MESSAGE] },
+    // An open: the head and its chunk in one read, with the tenant the page named (readForOpen).
+    { operations: [BATCH_GET_ITEM], partitions: [MESSAGE, TENANT] },
     { operations: [QUERY], partitions: [MESSAGE, INBOX] },
     { operations: [PUT_ITEM], partitions: [MESSAGE, SESSION] },
     { operations: [UPDATE_ITEM], partitions: [MESSAGE, SIGN_IN, SESSION] },

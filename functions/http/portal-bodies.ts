@@ -11,6 +11,7 @@
  * The issues read as zod's did (toIssues in schemas.ts), so clients see no change.
  */
 import { EMAIL_PATTERN, codePointLength, validationErrorOf, type FieldIssue } from '../core/shared/index.ts';
+import { TENANT_ID_PATTERN } from '../core/tenants/index.ts';
 
 /** A string field: at most `max` characters (Unicode code points, as zod and JSON Schema count them), each pattern matched. */
 export interface StringRule {
@@ -55,7 +56,7 @@ export const OPEN_BODY = {
   grant: { type: 'string', optional: true, patterns: [{ regex: /^[A-Za-z0-9_-]{43}$/, message: 'must be 43 base64url characters' }] },
   part: { type: 'integer', optional: true, min: 0, max: 1000 },
   /** The tenant the page was served for (its meta data-tenant): a hint the open reads with the message (OpenContext.tenantHint). */
-  tenant: { type: 'string', optional: true, patterns: [{ regex: /^[A-Za-z0-9_-]{1,64}$/, message: 'must be a tenant id (1–64 letters, digits, "-" or "_")' }] },
+  tenant: { type: 'string', optional: true, patterns: [{ regex: TENANT_ID_PATTERN, message: 'must be a tenant id (1–64 letters, digits, "-" or "_")' }] },
 } as const satisfies BodyRules;
 
 /** POST /m/:id/code: the same identification as an open, to send a new code. */

@@ -126,7 +126,7 @@ describe('function roles', () => {
     });
     expect(dynamoGrants(roles.portal)).toEqual({
       'dynamodb:GetItem on table': anyOf('MSG#*', 'HOST#*', 'TENANT#*', 'SIGNIN#*', 'SESSION#*'),
-      'dynamodb:BatchGetItem on table': ['MSG#*'],
+      'dynamodb:BatchGetItem on table': anyOf('MSG#*', 'TENANT#*'),
       'dynamodb:Query on table': anyOf('MSG#*', 'INBOX#*'),
       'dynamodb:UpdateItem on table': anyOf('MSG#*', 'SIGNIN#*', 'SESSION#*'),
       'dynamodb:PutItem on table': anyOf('MSG#*', 'SESSION#*'),

@@ -41,10 +41,11 @@ const PASSCODE = 'Harbour-7';
  */
 async function moveFocus(page: Page, focused: () => Promise<string>, wanted: (name: string) => boolean, key: 'Tab' | 'Shift+Tab'): Promise<void> {
   const passed: string[] = [];
-  for (let i = 0; i < 40; i++) {
+  for (let presses = 0; ; presses++) {
     const name = await focused();
     if (wanted(name)) return;
     passed.push(name.slice(0, 40));
+    if (presses === 40) break;
     await page.keyboard.press(key);
   }
   expect.fail(`${key} never reached the control; it passed ${JSON.stringify(passed)}`);

@@ -118,7 +118,9 @@ export class InMemoryMessageStore implements MessageStore, PickupStore {
     if (!head) return {};
     const data = this.chunks.get(id);
     const read = data && !head.blob && this.partCount(head) === 1 ? { head, firstPart: data.slice() } : { head };
-    if (tenantId === undefined || !this.tenantSource) return read;
+    if (tenantId === undefined) return read;
+    // The real store always reads a named tenant: a test that names one must say where tenants are.
+    if (!this.tenantSource) throw new Error('InMemoryMessageStore.readForOpen: a tenant was named, and no tenantSource is wired');
     this.tenantsReadWithHead.push(tenantId);
     return { ...read, tenant: { id: tenantId, value: this.tenantSource.tenants.get(tenantId) } };
   }

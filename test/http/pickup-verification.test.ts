@@ -8,7 +8,8 @@ import { createApp } from '../../functions/http/app.ts';
 import { apiGroup } from '../../functions/http/api-routes.ts';
 import { portalGroup } from '../../functions/http/portal-routes.ts';
 import { deriveAccessToken, deriveLinkToken, deriveMessageKey } from '../../functions/core/protocol/index.ts';
-import { issueGrant } from '../../functions/core/pickup/index.ts';
+import { issueGrant, openMessage } from '../../functions/core/pickup/index.ts';
+import { cachedTenantReads } from '../../functions/core/tenants/index.ts';
 import type { SendRequest } from '../../functions/http/schemas.ts';
 import { TEST_WEB, aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
@@ -444,6 +445,25 @@ describe('passcode', () => {
     expect((await t.open(id, { link: alice.link, token: alice.token })).status).toBe(200);
   });
 
+  it('reads a named tenant with the message on the recipient\'s own path too, and not while the portal holds that tenant', async () => {
+    const t = await setup('none');
+    const [first, second] = [await t.send(), await t.send()];
+    const read = t.deps.tenants.getTenant.bind(t.deps.tenants);
+    const reads: string[] = [];
+    t.deps.tenants.getTenant = async (tenantId) => { reads.push(tenantId); return read(tenantId); };
+    // The portal's directory, which remembers tenants (core/tenants/cached.ts); openMessage: no recovery store in the way.
+    const deps = { ...t.deps, tenants: cachedTenantReads(t.deps.tenants, t.clock) };
+
+    await openMessage(deps, first.id, { link: first.alice.link, token: first.alice.token }, { tenantHint: 'acme' });
+    expect(t.deps.store.tenantsReadWithHead).toEqual(['acme']);
+    expect(reads).toEqual([]);
+    // Kept from that read: the next open reads neither the tenant nor it with the message.
+    await openMessage(deps, second.id, { link: second.alice.link, token: second.alice.token }, { tenantHint: 'acme' });
+    expect(t.deps.store.tenantsReadWithHead).toEqual(['acme']);
+    expect(reads).toEqual([]);
+    expect([t.recipient(first.id).opens, t.recipient(second.id).opens]).toEqual([1, 1]);
+  });
+
   it('reads the tenant its page names with the message, and trusts it only as the message\'s own tenant', async () => {
     const t = await setup('none');
     const [first, second, third] = [await t.send(), await t.send(), await t.send()];
@@ -461,6 +481,10 @@ describe('passcode', () => {
     // Its own tenant, disabled: closed, and nothing counted.
     await t.deps.tenants.setDisabled('acme', true);
     await expectProblem(await t.open(third.id, { link: third.alice.link, token: third.alice.token, tenant: 'acme' }), 404, 'message-unavailable');
+    expect(t.recipient(third.id).opens).toBe(0);
+    // Another, enabled tenant named for a disabled tenant's message: its read is set aside, so still closed.
+    t.deps.tenants.tenants.set('other', aTenant({ id: 'other' }));
+    await expectProblem(await t.open(third.id, { link: third.alice.link, token: third.alice.token, tenant: 'other' }), 404, 'message-unavailable');
     expect(t.recipient(third.id).opens).toBe(0);
     // Not a tenant id: refused (422), before anything is read.
     await t.deps.tenants.setDisabled('acme', false);

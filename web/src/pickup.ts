@@ -19,7 +19,7 @@
  * machine, whose open answers with its parts' URLs): assets/download.js, with its progress bar, is
  * fetched only when such an answer arrives.
  */
-import { messageIdFromPath, openMessage, requestCode, type Credentials, type Refusal } from './lib/api.ts';
+import { messageIdFromPath, openMessage, requestCode, type Credentials, type OpenCredentials, type Refusal } from './lib/api.ts';
 import type { Failure } from './lib/inbox-api.ts';
 import { credentialsFromFragment, decryptMessage, deriveAccessToken, deriveLinkToken, deriveMessageKey, unwrapRecoveredSecret } from './lib/crypto.ts';
 import { h } from './lib/dom.ts';
@@ -99,7 +99,7 @@ type Opened =
  * the fragment (and passcode); a recovery link's answer brings the key it unlocks instead.
  */
 async function fetchAndDecrypt(
-  id: string, credentials: Credentials, keys: { secret: string; key: string; passcode: string | undefined }, onDecrypting: () => void,
+  id: string, credentials: OpenCredentials, keys: { secret: string; key: string; passcode: string | undefined }, onDecrypting: () => void,
 ): Promise<Opened> {
   const result = await openMessage(id, credentials);
   if (result.kind !== 'ok' && result.kind !== 'parts') return result;

@@ -143,27 +143,30 @@ export class DynamoDbMessageStore implements MessageStore, PickupStore {
   async readForOpen(messageId: string, tenantId?: string): Promise<{ head?: MessageHead; firstPart?: Uint8Array; tenant?: TenantRead }> {
     // The head and the first chunk in one request: for a message of one chunk, that is all an open
     // reads — with the tenant the page named, the tenant too (a hint: the caller checks it is the head's).
+    const headKey = key.head(messageId);
+    const chunkKey = key.chunk(messageId, 0);
     const tenantKey = tenantId === undefined ? undefined : key.tenant(tenantId);
-    const keys = [marshall(key.head(messageId)), marshall(key.chunk(messageId, 0)), ...(tenantKey ? [marshall(tenantKey)] : [])];
+    const keys = [marshall(headKey), marshall(chunkKey), ...(tenantKey ? [marshall(tenantKey)] : [])];
     const { Responses, UnprocessedKeys } = await this.read(() => this.client.send(new BatchGetItemCommand({
       RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
     })));
     const items = Responses?.[this.tableName] ?? [];
     const unprocessed = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    const headItem = items.find((i) => i.pk?.S === key.head(messageId).pk && i.sk?.S === 'HEAD');
-    // A key left unprocessed (throttling) is read again the plain way; an unread tenant, by the caller.
-    if (!headItem && unprocessed.some((k) => k.pk?.S === key.head(messageId).pk && k.sk?.S === 'HEAD')) {
+    const is = (wanted: { pk: string; sk: string }) => (item: Record<string, AttributeValue>) => item.pk?.S === wanted.pk && item.sk?.S === wanted.sk;
+    const headItem = items.find(is(headKey));
+    // A key left unprocessed (throttling) is read again the plain way; a tenant left so, by the caller.
+    if (!headItem && unprocessed.some(is(headKey))) {
       const head = await this.getHead(messageId);
       return head ? { head } : {};
     }
     if (!headItem) return {};
     const head = fromHeadItem(headItem);
     let tenant: { tenant?: TenantRead } = {};
-    if (tenantId !== undefined && tenantKey && !unprocessed.some((k) => k.pk?.S === tenantKey.pk && k.sk?.S === tenantKey.sk)) {
-      const item = items.find((i) => i.pk?.S === tenantKey.pk && i.sk?.S === tenantKey.sk);
+    if (tenantId !== undefined && tenantKey && !unprocessed.some(is(tenantKey))) {
+      const item = items.find(is(tenantKey));
       tenant = { tenant: { id: tenantId, value: item ? toTenant(unmarshall(item)) : undefined } };
     }
-    const chunk = items.find((i) => i.pk?.S === key.head(messageId).pk && i.sk?.S === key.chunk(messageId, 0).sk)?.data?.B;
+    const chunk = items.find(is(chunkKey))?.data?.B;
     return head.chunkCount === 1 && chunk && chunk.length === head.ciphertextBytes ? { head, firstPart: chunk, ...tenant } : { head, ...tenant };
   }
 

@@ -27,8 +27,8 @@ import {
 } from '../shared/index.ts';
 import type { RecoveryStore } from './ports.ts';
 import { hashAccessToken } from '../protocol/index.ts';
-import { ciphertextFor, openMessage, type OpenContext, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
-import { isWellFormedMessageId, type MessageHead, type RecoveryGrant, type MessageStore } from '../messages/index.ts';
+import { ciphertextFor, openMessage, tenantOfHead, tenantToReadWith, type OpenContext, type OpenedPart, type PickupDeps, type RecipientCredentials } from '../pickup/index.ts';
+import { isWellFormedMessageId, type MessageHead, type RecoveryGrant, type MessageStore, type TenantRead } from '../messages/index.ts';
 import type { Principal } from '../tenants/index.ts';
 
 /** A recovery link works this long (or until the message expires, if sooner). */
@@ -188,13 +188,13 @@ const LINK_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * answers 404 as for any unknown credential).
  */
 async function openByRecovery(
-  deps: PortalOpenDeps, head: MessageHead | undefined, link: string, part: number, ctx: { sourceIp?: string; userAgent?: string },
+  deps: PortalOpenDeps, head: MessageHead | undefined, link: string, part: number, ctx: { sourceIp?: string; userAgent?: string }, tenantRead?: TenantRead,
 ): Promise<RecoveredPart | undefined> {
   const now = deps.clock();
   if (!deps.recoveries || !head || head.state !== 'active' || isExpired(head.expiresAt, now) || (head.recoveries?.length ?? 0) === 0) return undefined;
   const linkHash = await hashAccessToken(link);
   if (!matchRecovery(head, linkHash, now)) return undefined;
-  const tenant = await deps.tenants.getTenant(head.tenantId);
+  const tenant = await tenantOfHead(deps.tenants, head, tenantRead);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
   // Read before the one-time use: an unreadable message must not burn the link.
   const body = await ciphertextFor(deps, head, part);
@@ -220,8 +220,10 @@ export async function openMessageOrRecovery(
   if (!deps.recoveries || link === undefined || !LINK_PATTERN.test(link) || !isWellFormedMessageId(messageId)) return openMessage(deps, messageId, credentials, ctx);
   // One read of the head serves both paths: the recovery check and, when it is not one, the recipient's open.
   // Part 0 of a small message: the head and its one chunk in one read (MessageStore.readForOpen).
-  const read = part === 0 ? await deps.store.readForOpen(messageId, ctx.tenantHint) : { head: await deps.store.getHead(messageId) };
+  const read: { head?: MessageHead; firstPart?: Uint8Array; tenant?: TenantRead } = part === 0
+    ? await deps.store.readForOpen(messageId, tenantToReadWith(deps.tenants, ctx.tenantHint))
+    : { head: await deps.store.getHead(messageId) };
   const head = { value: read.head };
-  return (await openByRecovery(deps, head.value, link, part, ctx))
-    ?? openMessage(deps, messageId, credentials, { ...ctx, head, ...(read.firstPart ? { firstPart: read.firstPart } : {}), ...('tenant' in read && read.tenant ? { tenant: read.tenant } : {}) });
+  return (await openByRecovery(deps, head.value, link, part, ctx, read.tenant))
+    ?? openMessage(deps, messageId, credentials, { ...ctx, head, ...(read.firstPart ? { firstPart: read.firstPart } : {}), ...(read.tenant ? { tenant: read.tenant } : {}) });
 }

@@ -5,7 +5,7 @@
  * same MessageUnavailableError.
  */
 import { DependencyError, MessageUnavailableError, describeError } from '../shared/index.ts';
-import { authorizeRecipient, type AuthContext, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
+import { authorizeRecipient, tenantToReadWith, type AuthContext, type RecipientAuthDeps, type RecipientCredentials } from './recipient-auth.ts';
 import { withinPartWindow } from './verification.ts';
 import { isWellFormedMessageId, type BlobDownloads, type MessageHead, type TenantRead } from '../messages/index.ts';
 
@@ -24,9 +24,9 @@ export interface OpenContext {
   readonly part?: number;
   /**
    * The tenant the pickup page was served for (its brand), which the page sends with the open: read
-   * with the message in the open's one read, so a portal that has not read that tenant lately (a
-   * cold start) need not read it after the message. A hint only — the message's own tenant decides,
-   * and one that names another tenant just costs that read (authorizeRecipient).
+   * with the message in the open's one read, so a portal that does not hold that tenant (a cold
+   * start, or after TENANT_CACHE_MS) need not read it after the message. A hint only — the message's
+   * own tenant decides, and one that names another tenant just costs that read (tenantOfHead).
    */
   readonly tenantHint?: string;
 }
@@ -107,7 +107,9 @@ export async function openMessage(
   if (!Number.isInteger(part) || part < 0) throw new MessageUnavailableError();
   // Part 0 of a small message: the head and its one chunk in one read (the open's first call), and
   // the tenant the page named with them: a hint, used only if it is the head's own tenant.
-  const read = part === 0 && ctx.head === undefined && isWellFormedMessageId(messageId) ? await deps.store.readForOpen(messageId, ctx.tenantHint) : undefined;
+  const read = part === 0 && ctx.head === undefined && isWellFormedMessageId(messageId)
+    ? await deps.store.readForOpen(messageId, tenantToReadWith(deps.tenants, ctx.tenantHint))
+    : undefined;
   const given = ctx.head ?? (read ? { value: read.head } : undefined);
   const firstPart = part === 0 ? ctx.firstPart ?? read?.firstPart : undefined;
   const tenant = ctx.tenant ?? read?.tenant;

@@ -16,7 +16,7 @@ import {
   PasscodeWrongError, VerificationRequiredError, describeError, isExpired, type Clock, type Logger, type Notifier, type RandomBytes,
 } from '../shared/index.ts';
 import { isWellFormedMessageId, type MessageHead, type RecipientRecord, type MessageStore, type TenantRead } from '../messages/index.ts';
-import type { TenantDirectory } from '../tenants/index.ts';
+import type { Tenant, TenantDirectory } from '../tenants/index.ts';
 import type { PickupStore } from './ports.ts';
 import {
   CODE_PATTERN, VERIFICATION_POLICY as LIMITS, attemptsLeft, generateCode, hasViewOrWindow, hashCode, isLocked, lockRetryAfter, maskEmail, newGrant,
@@ -72,6 +72,26 @@ export interface AuthorizedRecipient {
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/**
+ * The tenant an open reads together with its message (MessageStore.readForOpen): the one its page
+ * named, unless this instance holds that tenant already (TenantDirectory.holds) — a hint, which
+ * tenantOfHead uses only if it is the message's own.
+ */
+export function tenantToReadWith(tenants: Pick<TenantDirectory, 'holds'>, hint: string | undefined): string | undefined {
+  return hint !== undefined && tenants.holds?.(hint) !== true ? hint : undefined;
+}
+
+/**
+ * The head's tenant: the one read with the head when it is the head's own (and then kept for the
+ * next request: TenantDirectory.keep), otherwise read as ever. A tenant read for any other id (a
+ * page that named another tenant) is set aside, never used, kept or compared beyond its id.
+ */
+export async function tenantOfHead(tenants: TenantDirectory, head: MessageHead, read: TenantRead | undefined): Promise<Tenant | undefined> {
+  if (read === undefined || read.id !== head.tenantId) return tenants.getTenant(head.tenantId);
+  tenants.keep?.(read.id, read.value);
+  return read.value;
+}
+
 /** The recipient whose stored hash `field` equals `hash`, comparing against every recipient (no early exit). */
 export function matchRecipient(head: MessageHead, hash: string, field: 'tokenHash' | 'linkTokenHash' = 'tokenHash'): RecipientRecord | undefined {
   let found: RecipientRecord | undefined;
@@ -115,7 +135,7 @@ export async function authorizeRecipient(
     : matchRecipient(head, tokenHash);
   if (!recipient) throw new MessageUnavailableError();
   // A disabled tenant's messages are closed, like its keys.
-  const tenant = ctx.tenant?.id === head.tenantId ? ctx.tenant.value : await deps.tenants.getTenant(head.tenantId);
+  const tenant = await tenantOfHead(deps.tenants, head, ctx.tenant);
   if (!tenant || tenant.disabled) throw new MessageUnavailableError();
   // Spent views close every action, not just the open: no code is sent, no reply accepted.
   if (!hasViewOrWindow(head, recipient, now)) throw new MessageUnavailableError();

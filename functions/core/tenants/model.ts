@@ -74,6 +74,8 @@ export interface Principal {
 }
 
 /** A tenant id's shape (`t_` and base64url, or an operator's own: letters, digits, `_`, `-`), checked before any lookup. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 export function isWellFormedTenantId(id: string): boolean {
-  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+  return TENANT_ID_PATTERN.test(id);
 }

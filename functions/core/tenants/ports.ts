@@ -4,6 +4,13 @@ import type { ApiKeyRecord, LogoRef, Tenant, TenantSettings } from './model.ts';
 /** Tenants and their API keys, as request paths read them. */
 export interface TenantDirectory {
   getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /**
+   * A directory that remembers tenants for a while (cachedTenantReads): whether it holds `tenantId`
+   * now, so a read of it elsewhere would add nothing, and `keep`, for a tenant read elsewhere (with a
+   * message: MessageStore.readForOpen) — only ever the tenant of stored data, never one a request named.
+   */
+  holds?(tenantId: string): boolean;
+  keep?(tenantId: string, tenant: Tenant | undefined): void;
   /** The key stored under `keyId`, if any; the caller compares hashes in constant time. */
   getApiKey(keyId: string): Promise<ApiKeyRecord | undefined>;
   /** The tenant whose branded portal `hostname` serves, if the tenant still lists it. */

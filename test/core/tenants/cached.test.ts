@@ -30,6 +30,24 @@ describe('cachedTenantReads', () => {
     expect(reads()).toBe(2);
   });
 
+  it('says which tenants it holds, and keeps a tenant read elsewhere for TENANT_CACHE_MS, as its own read', async () => {
+    const { clock, cached, reads } = world();
+    expect(cached.holds('acme')).toBe(false);
+    const kept = aTenant({ settings: { displayName: 'Read with a message' } });
+    cached.keep('acme', kept);
+    expect(cached.holds('acme')).toBe(true);
+    expect(await cached.getTenant('acme')).toBe(kept);
+    expect(reads()).toBe(0);
+    // A tenant that is not there is kept as such: closed, without a read.
+    cached.keep('gone', undefined);
+    expect(await cached.getTenant('gone')).toBeUndefined();
+    expect(reads()).toBe(0);
+    clock.set(new Date(clock().getTime() + TENANT_CACHE_MS).toISOString());
+    expect(cached.holds('acme')).toBe(false);
+    expect((await cached.getTenant('acme'))?.settings.displayName).not.toBe('Read with a message');
+    expect(reads()).toBe(1);
+  });
+
   it('does not remember a failed read', async () => {
     const { directory, cached, reads } = world();
     const getTenant = directory.getTenant;

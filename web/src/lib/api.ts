@@ -22,7 +22,10 @@ export interface Credentials {
   readonly token: string;
   readonly code?: string;
   readonly grant?: string;
-  /** The tenant the page was served for (PageFacts.tenant): the open reads it with the message. Opens only. */
+}
+
+/** An open's credentials, and the tenant the page was served for (PageFacts.tenant), which the open reads with the message. */
+export interface OpenCredentials extends Credentials {
   readonly tenant?: string;
 }
 
@@ -83,7 +86,7 @@ export function messageIdFromPath(pathname: string): string | null {
  * Asks the server for the ciphertext of message `id`, proving possession of the link with
  * `credentials`: the ciphertext itself (`ok`), or for a sealed upload where to download it (`parts`).
  */
-export async function openMessage(id: string, credentials: Credentials, fetchImpl: Fetch = fetch): Promise<OpenResult> {
+export async function openMessage(id: string, credentials: OpenCredentials, fetchImpl: Fetch = fetch): Promise<OpenResult> {
   const first = await fetchPart(id, credentials, 0, fetchImpl);
   if (first.kind !== 'part') return first;
   const grant = {
@@ -172,7 +175,7 @@ async function post(path: string, body: object, fetchImpl: Fetch): Promise<Respo
   }
 }
 
-async function fetchPart(id: string, credentials: Credentials, part: number, fetchImpl: Fetch): Promise<PartResult> {
+async function fetchPart(id: string, credentials: OpenCredentials, part: number, fetchImpl: Fetch): Promise<PartResult> {
   const response = await post(`/m/${encodeURIComponent(id)}/open`, part === 0 ? credentials : { ...credentials, part }, fetchImpl);
   if (!(response instanceof Response)) return response;
   if (response.status !== 200) return refusal(response);

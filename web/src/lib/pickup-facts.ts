@@ -18,7 +18,8 @@ export interface PageFacts {
 }
 
 const KINDS: readonly string[] = ['message', 'reply-to-tenant', 'reply-from-tenant'];
-const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** core/tenants' TENANT_ID_PATTERN, written out: through the tenants index it would add 150 bytes to every pickup page. */
+const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function pageFacts(doc: Document): PageFacts {
   const meta = doc.querySelector<HTMLMetaElement>('meta[name="pickup-message"]');
@@ -31,7 +32,7 @@ export function pageFacts(doc: Document): PageFacts {
     state,
     ...(kind !== undefined && KINDS.includes(kind) ? { kind: kind as MessageKind } : {}),
     ...(sender ? { sender } : {}),
-    ...(tenant !== undefined && TENANT_ID.test(tenant) ? { tenant } : {}),
+    ...(tenant !== undefined && TENANT_ID_PATTERN.test(tenant) ? { tenant } : {}),
   };
 }
 
