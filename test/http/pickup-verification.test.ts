@@ -462,6 +462,13 @@ describe('passcode', () => {
     expect(t.deps.store.tenantsReadWithHead).toEqual(['acme']);
     expect(reads).toEqual([]);
     expect([t.recipient(first.id).opens, t.recipient(second.id).opens]).toEqual([1, 1]);
+    // Another tenant named: read, set aside, and not kept — a request cannot fill the memory.
+    t.deps.tenants.tenants.set('other', aTenant({ id: 'other' }));
+    const third = await t.send();
+    await openMessage(deps, third.id, { link: third.alice.link, token: third.alice.token }, { tenantHint: 'other' });
+    expect(t.deps.store.tenantsReadWithHead).toEqual(['acme', 'other']);
+    expect(deps.tenants.holds('other')).toBe(false);
+    expect(t.recipient(third.id).opens).toBe(1);
   });
 
   it('reads the tenant its page names with the message, and trusts it only as the message\'s own tenant', async () => {

@@ -6,9 +6,10 @@
  * it with the message when the pickup page names it (`holds`, then `keep`: MessageStore.readForOpen).
  * The price: disabling a tenant, or a change of its settings, reaches a warm portal within
  * TENANT_CACHE_MS (threat model, residual risk 32). Nothing else is cached: API keys and hostnames
- * are read each time, and nothing a request names (a hostname, an id it supplies) can fill the
- * cache — only the tenant ids of stored messages (`keep` is given a tenant only as the head's own),
- * and at most TENANT_CACHE_ENTRIES of them.
+ * are read each time. What fills the memory is a read through getTenant — of a stored message's
+ * tenant, or of a brand route's well-formed tenant id (read, found or not) — or `keep`, which is
+ * given a tenant only as a stored message's own; at most TENANT_CACHE_ENTRIES of them, the oldest
+ * going first.
  */
 import type { Clock } from '../shared/index.ts';
 import type { Tenant } from './model.ts';

@@ -7,7 +7,7 @@ export interface TenantDirectory {
   /**
    * A directory that remembers tenants for a while (cachedTenantReads): whether it holds `tenantId`
    * now, so a read of it elsewhere would add nothing, and `keep`, for a tenant read elsewhere (with a
-   * message: MessageStore.readForOpen) — only ever the tenant of stored data, never one a request named.
+   * message: MessageStore.readForOpen) — only ever a stored message's own tenant, never one a request named.
    */
   holds?(tenantId: string): boolean;
   keep?(tenantId: string, tenant: Tenant | undefined): void;

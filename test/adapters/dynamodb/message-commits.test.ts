@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 import { TABLE_ACCESS, type TableGrant } from '../../../cdk/constructs/data.ts';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -152,6 +152,33 @@ describe('an open is one read and one write', () => {
     injector.reset();
     expect((await store.readForOpen(head.id)).tenant).toBeUndefined();
     expect(calls()).toEqual(['BatchGetItem MSG#/HEAD+MSG#/CHUNK']);
+  });
+
+  it('says nothing of a tenant DynamoDB left unprocessed (throttling), so the caller reads it itself', async () => {
+    const head = aNewHead({ tenantId: 'open-t6' });
+    await direct.create(head, new Uint8Array([3]), [created(head.id, 'open-t6')]);
+    await new DynamoDbTenantDirectory(env.client, env.tableName).createTenant(aTenant({ id: 'open-t6' }));
+    expect((await store.readForOpen(head.id, 'open-t6')).tenant?.value?.id).toBe('open-t6');
+    // DynamoDB's answer as under throttling: the tenant's key handed back as unprocessed.
+    const throttled = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    throttled.middlewareStack.add((next) => async (args) => {
+      const result = await next(args);
+      const output = result.output as { Responses?: Record<string, Record<string, AttributeValue>[]>; UnprocessedKeys?: Record<string, { Keys: Record<string, AttributeValue>[] }> };
+      const items = output.Responses?.[env.tableName];
+      if (items) {
+        const tenants = items.filter((i) => i.pk?.S?.startsWith('TENANT#'));
+        output.Responses = { [env.tableName]: items.filter((i) => !tenants.includes(i)) };
+        output.UnprocessedKeys = { [env.tableName]: { Keys: tenants.map((i) => ({ pk: i.pk as AttributeValue, sk: i.sk as AttributeValue })) } };
+      }
+      return result;
+    }, { step: 'initialize', name: 'throttleTenantKeys' });
+    const read = await new DynamoDbMessageStore(throttled, env.tableName).readForOpen(head.id, 'open-t6');
+    throttled.destroy();
+
+    expect(read.head?.id).toBe(head.id);
+    expect(read.firstPart).toEqual(new Uint8Array([3]));
+    // Not "no such tenant", which would close the message: no tenant at all.
+    expect(read.tenant).toBeUndefined();
   });
 
   it('reads the head and its one chunk in one request, and counts the open with its event in one write', async () => {
