@@ -61,9 +61,14 @@ export function bearerToken(header: string | undefined): string | undefined {
 /**
  * Resolves a presented key to its tenant. Unknown, revoked or disabled-tenant keys all fail with the
  * same UnauthorizedError, so a caller cannot probe which it was; a working key without the scope
- * gets ForbiddenError.
+ * gets ForbiddenError. The key's last use is recorded at most once a minute, a write that never
+ * fails the request: awaited here, or — with `alongside` — handed to the caller, who lets it run
+ * while the request is served and awaits it before answering (a send then does not wait a write for
+ * it, the first after a quiet minute: a whole DynamoDB round trip, on a cold start its first UpdateItem).
  */
-export async function authenticate(directory: TenantDirectory, presented: string | undefined, scope: KeyScope, now: Date = new Date()): Promise<Principal> {
+export async function authenticate(
+  directory: TenantDirectory, presented: string | undefined, scope: KeyScope, now: Date = new Date(), alongside?: (work: Promise<void>) => void,
+): Promise<Principal> {
   if (!presented || presented.length < MIN_API_KEY_LENGTH || presented.length > 512) throw new UnauthorizedError();
   const keyHash = await hashApiKey(presented);
   const record = await directory.getApiKey(keyIdOf(presented, keyHash));
@@ -74,7 +79,9 @@ export async function authenticate(directory: TenantDirectory, presented: string
   if (record.scope !== scope && record.scope !== 'admin') throw new ForbiddenError();
   // "Last used" is worth a write at most once a minute; a failure to record it must not refuse the key.
   if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= LAST_USED_PRECISION_MS) {
-    await directory.touchApiKey(record.keyId, now).catch(() => undefined);
+    const recording = directory.touchApiKey(record.keyId, now).catch(() => undefined);
+    if (alongside) alongside(recording);
+    else await recording;
   }
   return { tenant, keyId: record.keyId, scope: record.scope };
 }

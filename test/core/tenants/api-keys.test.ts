@@ -56,6 +56,26 @@ describe('authenticate', () => {
     await authenticate(directory, key, 'send', new Date('2026-11-29T12:01:00Z'));
     expect(directory.keys.get(keyId)?.lastUsedAt).toBe('2026-11-29T12:01:00.000Z');
   });
+
+  it('waits for the last-use write, or hands it to a caller that serves the request meanwhile', async () => {
+    const directory = await aDirectory([{ key: SEND, scope: 'send' }]);
+    const writes: (() => void)[] = [];
+    directory.touchApiKey = () => new Promise<void>((resolve) => { writes.push(resolve); });
+    const settled = (promise: Promise<unknown>) => Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 20))]);
+
+    // Alongside: the principal at once, the write still running, and in the caller's hands.
+    let handed: Promise<void> | undefined;
+    expect(await authenticate(directory, SEND, 'send', new Date(), (work) => { handed = work; })).toMatchObject({ scope: 'send' });
+    expect(writes).toHaveLength(1);
+    expect(await settled(handed as Promise<void>)).toBe(false);
+    writes[0]?.();
+    expect(await settled(handed as Promise<void>)).toBe(true);
+    // Without: no principal until the write is done.
+    const waiting = authenticate(directory, SEND, 'send');
+    expect(await settled(waiting)).toBe(false);
+    writes[1]?.();
+    expect(await settled(waiting)).toBe(true);
+  });
 });
 
 describe('bearerToken and constantTimeEqual', () => {
