@@ -24,6 +24,21 @@ describe('the last use of an API key', () => {
     expect((await answer).status).toBe(201);
   });
 
+  it('holds a refusal too until the write is done, and answers it as ever', async () => {
+    const { app, deps, keys } = await buildTestApp();
+    const writes: (() => void)[] = [];
+    deps.tenants.touchApiKey = () => new Promise<void>((resolve) => { writes.push(resolve); });
+
+    const answer = Promise.resolve(sendJson(app, keys.acme, { ...aSendRequest(), to: [] }));
+    await expect.poll(() => writes.length).toBe(1);
+    expect(await settled(answer)).toBe(false);
+    writes[0]?.();
+    const refused = await answer;
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(deps.store.heads.size).toBe(0);
+  });
+
   it('answers a request even when the write fails', async () => {
     const { app, deps, keys } = await buildTestApp();
     deps.tenants.touchApiKey = async () => { throw new Error('DynamoDB is unavailable'); };

@@ -63,8 +63,8 @@ export function bearerToken(header: string | undefined): string | undefined {
  * same UnauthorizedError, so a caller cannot probe which it was; a working key without the scope
  * gets ForbiddenError. The key's last use is recorded at most once a minute, a write that never
  * fails the request: awaited here, or — with `alongside` — handed to the caller, who lets it run
- * while the request is served and awaits it before answering (a send then does not wait a write for
- * it, the first after a quiet minute: a whole DynamoDB round trip, on a cold start its first UpdateItem).
+ * while the request is served and awaits it before answering (so a request — the first after a quiet
+ * minute — does not wait a whole DynamoDB round trip for it first; on a cold start, its first UpdateItem).
  */
 export async function authenticate(
   directory: TenantDirectory, presented: string | undefined, scope: KeyScope, now: Date = new Date(), alongside?: (work: Promise<void>) => void,
