@@ -8,8 +8,9 @@
  * TENANT_CACHE_MS (threat model, residual risk 32). Nothing else is cached: API keys and hostnames
  * are read each time. What fills the memory is a read through getTenant — of a stored message's
  * tenant, or of a brand route's well-formed tenant id (read, found or not) — or `keep`, which is
- * given a tenant only as a stored message's own; at most TENANT_CACHE_ENTRIES of them, the oldest
- * going first.
+ * given a tenant only as a stored message's own. It holds at most TENANT_CACHE_ENTRIES tenants,
+ * and apart from them at most as many ids that name no tenant, the oldest of each going first: a
+ * request can name any well-formed id, but only a tenant that exists takes a tenant's place.
  */
 import type { Clock } from '../shared/index.ts';
 import type { Tenant } from './model.ts';
@@ -22,29 +23,40 @@ export type TenantMemory = Required<Pick<TenantDirectory, 'holds' | 'keep'>>;
 export const TENANT_CACHE_ENTRIES = 500;
 
 export function cachedTenantReads<D extends TenantDirectory>(directory: D, clock: Clock, ttlMs = TENANT_CACHE_MS): D & TenantMemory {
-  const cache = new Map<string, { readonly until: number; readonly tenant: Promise<Tenant | undefined> }>();
-  const remember = (tenantId: string, tenant: Promise<Tenant | undefined>, now: number): void => {
-    cache.delete(tenantId);
-    if (cache.size >= TENANT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-    cache.set(tenantId, { until: now + ttlMs, tenant });
+  type Held = { readonly until: number; readonly tenant: Tenant | undefined };
+  // Tenants that exist, and ids that name none, in memories of their own: ids that name no tenant
+  // cost nothing to make up, and a flood of them pushes out only others like them, never a tenant.
+  const found = new Map<string, Held>();
+  const missing = new Map<string, Held>();
+  /** Reads under way, shared by the requests that ask meanwhile; remembered once they are done. */
+  const reading = new Map<string, Promise<Tenant | undefined>>();
+  const remember = (tenantId: string, tenant: Tenant | undefined, until: number): void => {
+    found.delete(tenantId);
+    missing.delete(tenantId);
+    const memory = tenant === undefined ? missing : found;
+    if (memory.size >= TENANT_CACHE_ENTRIES) memory.delete(memory.keys().next().value as string);
+    memory.set(tenantId, { until, tenant });
   };
-  const held = (tenantId: string, now: number) => {
-    const hit = cache.get(tenantId);
+  const held = (tenantId: string, now: number): Held | undefined => {
+    const hit = found.get(tenantId) ?? missing.get(tenantId);
     return hit && hit.until > now ? hit : undefined;
   };
   const getTenant = (tenantId: string): Promise<Tenant | undefined> => {
     const now = clock().getTime();
     const hit = held(tenantId, now);
-    if (hit) return hit.tenant;
+    if (hit) return Promise.resolve(hit.tenant);
+    const under = reading.get(tenantId);
+    if (under) return under;
     const tenant = directory.getTenant(tenantId);
+    reading.set(tenantId, tenant);
+    const settled = (): boolean => reading.get(tenantId) === tenant && reading.delete(tenantId);
     // A failed read is not remembered: the next request reads again.
-    tenant.catch(() => cache.delete(tenantId));
-    remember(tenantId, tenant, now);
+    tenant.then((read) => { if (settled()) remember(tenantId, read, now + ttlMs); }, settled);
     return tenant;
   };
   const memory: TenantMemory = {
     holds: (tenantId) => held(tenantId, clock().getTime()) !== undefined,
-    keep: (tenantId, tenant) => remember(tenantId, Promise.resolve(tenant), clock().getTime()),
+    keep: (tenantId, tenant) => remember(tenantId, tenant, clock().getTime() + ttlMs),
   };
   return new Proxy(directory as D & TenantMemory, {
     get(target, property, receiver) {

@@ -1,7 +1,7 @@
 /**
  * The portal's tenant reads from memory (core/tenants/cached.ts): one read per tenant per
  * TENANT_CACHE_MS, a change (a disabled tenant) seen once that time has passed, a failed read never
- * remembered, nothing a request names cached, and the memory bounded.
+ * remembered, nothing a request names cached, and the memory bounded, ids that name no tenant apart.
  */
 import { describe, expect, it } from 'vitest';
 import { TENANT_CACHE_ENTRIES, TENANT_CACHE_MS, cachedTenantReads, type Tenant } from '../../../functions/core/tenants/index.ts';
@@ -67,13 +67,38 @@ describe('cachedTenantReads', () => {
     expect(hostReads).toBe(2);
   });
 
-  it('keeps at most TENANT_CACHE_ENTRIES tenants', async () => {
-    const { cached, reads } = world();
-    for (let i = 0; i <= TENANT_CACHE_ENTRIES; i++) await cached.getTenant(`t${i}`);
+  it('keeps at most TENANT_CACHE_ENTRIES tenants, the oldest going first', async () => {
+    const { directory, cached, reads } = world();
+    for (let i = 0; i <= TENANT_CACHE_ENTRIES; i++) directory.tenants.set(`t${i}`, aTenant({ id: `t${i}` }));
+    for (let i = 0; i <= TENANT_CACHE_ENTRIES; i++) expect((await cached.getTenant(`t${i}`))?.id).toBe(`t${i}`);
     expect(reads()).toBe(TENANT_CACHE_ENTRIES + 1);
     await cached.getTenant('t0'); // the oldest went first
     expect(reads()).toBe(TENANT_CACHE_ENTRIES + 2);
     await cached.getTenant(`t${TENANT_CACHE_ENTRIES}`);
     expect(reads()).toBe(TENANT_CACHE_ENTRIES + 2);
+  });
+
+  it('keeps ids that name no tenant apart: a flood of them never pushes a tenant out', async () => {
+    const { cached, reads } = world();
+    expect((await cached.getTenant('acme'))?.id).toBe('acme');
+    // Any well-formed id costs a caller nothing to make up (a brand route reads whatever it names).
+    for (let i = 0; i < 3 * TENANT_CACHE_ENTRIES; i++) expect(await cached.getTenant(`junk${i}`)).toBeUndefined();
+    expect(reads()).toBe(1 + 3 * TENANT_CACHE_ENTRIES);
+    expect(cached.holds('acme')).toBe(true);
+    expect((await cached.getTenant('acme'))?.id).toBe('acme');
+    expect(reads()).toBe(1 + 3 * TENANT_CACHE_ENTRIES);
+    // They are remembered as missing too, at most TENANT_CACHE_ENTRIES of them, the oldest going first.
+    await cached.getTenant(`junk${3 * TENANT_CACHE_ENTRIES - 1}`);
+    expect(reads()).toBe(1 + 3 * TENANT_CACHE_ENTRIES);
+    await cached.getTenant(`junk${2 * TENANT_CACHE_ENTRIES - 1}`);
+    expect(reads()).toBe(2 + 3 * TENANT_CACHE_ENTRIES);
+  });
+
+  it('reads a tenant once for the requests that ask while it is being read', async () => {
+    const { cached, reads } = world();
+    const [a, b] = await Promise.all([cached.getTenant('acme'), cached.getTenant('acme')]);
+    expect(a?.id).toBe('acme');
+    expect(b).toBe(a);
+    expect(reads()).toBe(1);
   });
 });
