@@ -5,7 +5,7 @@ import { deriveAccessToken, deriveLinkToken, unwrapRecoveredSecret } from '../..
 import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
 import { dispatchWebhooks } from '../../functions/core/webhooks/index.ts';
 import type { ScriptedWebhookSender } from '../helpers/webhook-fakes.ts';
-import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
+import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 type Setup = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -127,5 +127,39 @@ describe('emergency recovery (a recovery link holder is nobody\'s recipient)', (
     expect(aliceOpens.status).toBe(200);
     expect(t.deps.events.events.filter((e) => e.messageId === id && ['opened', 'revealed', 'recovered', 'replied'].includes(e.type)).map((e) => `${e.type}:${e.actor}`))
       .toEqual([expect.stringMatching(/^recovered:key:/), 'recovered:recovery:0', 'opened:recipient:r0']);
+  });
+
+  it('reads the tenant a recovery link\'s page names with the message, and trusts it only as the message\'s own', async () => {
+    const t = await buildTestApp();
+    await patchSettings(t, { messageCenter: true });
+    const read = t.deps.tenants.getTenant.bind(t.deps.tenants);
+    const reads: string[] = [];
+    t.deps.tenants.getTenant = async (tenantId) => { reads.push(tenantId); return read(tenantId); };
+    const recover = async () => {
+      const { id } = await (await sendJson(t.app, t.keys.acme, aSendRequest({ to: ['alice@example.com'] }))).json() as { id: string };
+      const answer = await t.app.request(`/v1/admin/messages/${id}/recover`, { method: 'POST', headers: { Authorization: `Bearer ${t.adminKeys.acme}` } });
+      const r = ((await answer.json() as { url: string }).url.split('#recover:')[1]) ?? '';
+      return { id, body: { link: await deriveLinkToken(r), token: await deriveAccessToken(r) } };
+    };
+    const open = (id: string, body: unknown) => t.app.request(`/m/${id}/open`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const [first, second, third] = [await recover(), await recover(), await recover()];
+    reads.length = 0;
+
+    // Its own tenant: read in the open's one read, with the message, and not again.
+    const opened = await open(first.id, { ...first.body, tenant: 'acme' });
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('Sealpost-Recovered-Key')).toBe('custody');
+    expect(t.deps.store.tenantsReadWithHead).toEqual(['acme']);
+    expect(reads).toEqual([]);
+    // Another tenant named: that read is set aside, and the message's own tenant read as ever.
+    t.deps.tenants.tenants.set('other', aTenant({ id: 'other' }));
+    expect((await open(second.id, { ...second.body, tenant: 'other' })).status).toBe(200);
+    expect(t.deps.store.tenantsReadWithHead).toEqual(['acme', 'other']);
+    expect(reads).toEqual(['acme']);
+    // Its own tenant, disabled: closed, and the link not spent.
+    await t.deps.tenants.setDisabled('acme', true);
+    expect((await open(third.id, { ...third.body, tenant: 'acme' })).status).toBe(404);
+    await t.deps.tenants.setDisabled('acme', false);
+    expect((await open(third.id, { ...third.body, tenant: 'acme' })).status).toBe(200);
   });
 });
