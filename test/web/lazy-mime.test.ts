@@ -6,11 +6,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
+import fc from 'fast-check';
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 
 import { composeMime } from '../../functions/core/messages/index.ts';
-import { findEncodedBodies, parseMessage } from '../../web/src/lib/lazy-mime.ts';
+import { findEncodedBodies, parseMessage, scanBase64 } from '../../web/src/lib/lazy-mime.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -147,5 +148,43 @@ describe('the lazy parse of a decrypted message', () => {
     const message = lines('Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: nonsense', 'Content-Transfer-Encoding: base64', '',
       base64Lines(encode('hello there')), '--b--', '');
     await expectSameAsPostalMime(message, 0);
+  });
+
+  it('scans base64 four bytes at a time to the stop and size a byte at a time finds, wherever the bytes lie in their buffer', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const unitBytes = (n: number): number => Math.floor(n / 4) * 3 + (n % 4 === 0 ? 0 : (n % 4) - 1);
+    /** The scan as it was: one byte at a time. */
+    const byteByByte = (bytes: Uint8Array, start: number): { stop: number; size: number } => {
+      let size = 0;
+      let unit = 0;
+      let i = start;
+      for (; i < bytes.length; i++) {
+        const c = String.fromCharCode(bytes[i] as number);
+        if (ALPHABET.includes(c)) unit++;
+        else if (c === '=') {
+          size += unitBytes(unit);
+          unit = 0;
+        } else if (c !== '\r' && c !== '\n') break;
+      }
+      return { stop: i, size: size + unitBytes(unit) };
+    };
+    // Mostly base64 and line breaks, as a body is, with the bytes that stop or slow the scan now and then.
+    const byte = fc.oneof(
+      { weight: 30, arbitrary: fc.constantFrom(...Array.from(ALPHABET, (c) => c.charCodeAt(0))) },
+      { weight: 3, arbitrary: fc.constantFrom(0x0d, 0x0a) },
+      { weight: 1, arbitrary: fc.constantFrom(0x3d, 0x2d, 0x20, 0x09, 0x00, 0xc3, 0xff, 0x41 | 0x80) },
+    );
+    fc.assert(fc.property(
+      fc.array(byte, { maxLength: 600 }), fc.nat(7), fc.nat(7), fc.nat(40),
+      (content, before, after, from) => {
+        // A view `before` bytes into its buffer, with `after` more bytes (not base64) past its end.
+        const buffer = new Uint8Array(before + content.length + after).fill(0x41);
+        buffer.fill(0x21, before + content.length);
+        buffer.set(content, before);
+        const bytes = buffer.subarray(before, before + content.length);
+        const start = Math.min(from, bytes.length);
+        expect(scanBase64(bytes, start)).toEqual(byteByByte(bytes, start));
+      },
+    ), { numRuns: 2000 });
   });
 });
