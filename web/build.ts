@@ -74,10 +74,27 @@ const COMMON_ENTITIES: Readonly<Record<string, string>> = {
  */
 const SHARED_BASE64 = path.join(rootDir, 'functions', 'core', 'shared', 'encoding.ts');
 
+/**
+ * postal-mime's content decoders end each part with `blobToArrayBuffer(new Blob(this.chunks, …))`:
+ * in Chromium, two trips to the browser process per part. The page joins the pieces in memory
+ * instead (web/src/lib/join-chunks.ts).
+ */
+const JOIN_PIECES = path.join(webDir, 'src', 'lib', 'join-chunks.ts');
+const BLOB_JOIN = "blobToArrayBuffer(new Blob(this.chunks, { type: 'application/octet-stream' }))";
+/** The decoders that join their pieces so, each patched exactly once. */
+export const BLOB_DECODERS = ['base64-decoder', 'qp-decoder', 'pass-through-decoder'] as const;
+
 function trimDependencies(hits: Set<string>): Plugin {
   return {
     name: 'sealpost-trim-dependencies',
     setup(builder) {
+      builder.onLoad({ filter: /[\\/]postal-mime[\\/]dist[\\/]esm[\\/](?:base64|qp|pass-through)-decoder\.js$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (source.split(BLOB_JOIN).length !== 2) return undefined; // not patched: the build below says so
+        hits.add(path.basename(args.path, '.js'));
+        const contents = `import { piecesToArrayBuffer as __sealpostJoin } from ${JSON.stringify(JOIN_PIECES)};\n${source.replace(BLOB_JOIN, '__sealpostJoin(this.chunks)')}`;
+        return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
       builder.onResolve({ filter: /^\.\/(html-entities|base64-encoder)\.js$/ }, (args) => {
         if (!args.importer.includes(`${path.sep}postal-mime${path.sep}`)) return undefined;
         const name = args.path.slice(2, -3);
@@ -106,7 +123,7 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<WebAsset[
 
   const hits = new Set<string>();
   const result = await buildPage('pickup', outDir, assetsDir, { metafile: true, plugins: [trimDependencies(hits)] });
-  for (const expected of ['html-entities', 'base64-encoder']) {
+  for (const expected of ['html-entities', 'base64-encoder', ...BLOB_DECODERS]) {
     // A dependency changed shape: review the trimming above rather than ship a silently bigger page.
     if (!hits.has(expected)) throw new Error(`web build: expected to replace postal-mime's ${expected}; check web/build.ts against the installed packages`);
   }

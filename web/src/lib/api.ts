@@ -14,6 +14,8 @@
  * keys a recipient's secret (`recipient`).
  * `POST /m/{id}/reply` takes the same credentials plus the reply and answers 201 `{id, expiresAt}`.
  */
+import { concatBytes } from '../../../functions/core/shared/index.ts';
+
 
 export interface Credentials {
   /** The link token (from the secret alone). */
@@ -104,8 +106,8 @@ export async function openMessage(id: string, credentials: OpenCredentials, fetc
     if (next.kind !== 'part') return next;
     pieces.push(next.bytes);
   }
-  // Joined by the browser (a Blob), in order.
-  const ciphertext = pieces.length === 1 ? first.bytes : new Uint8Array(await new Blob(pieces as Uint8Array<ArrayBuffer>[]).arrayBuffer());
+  // Joined in order, in memory (not through a Blob: in Chromium the browser process holds one).
+  const ciphertext = pieces.length === 1 ? first.bytes : concatBytes(pieces);
   return { kind: 'ok', ciphertext, ...grant };
 }
 
