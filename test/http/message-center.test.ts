@@ -5,7 +5,7 @@ import { deriveAccessToken, deriveLinkToken, unwrapRecoveredSecret } from '../..
 import { OpenPgpSealer } from '../helpers/openpgp-sealer.ts';
 import { dispatchWebhooks } from '../../functions/core/webhooks/index.ts';
 import type { ScriptedWebhookSender } from '../helpers/webhook-fakes.ts';
-import { aSendRequest, aTenant, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
+import { aSendRequest, buildTestApp, parseLink, sendJson } from '../helpers/builders.ts';
 
 type Setup = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -152,13 +152,14 @@ describe('emergency recovery (a recovery link holder is nobody\'s recipient)', (
     expect(t.deps.store.tenantsReadWithHead).toEqual(['acme']);
     expect(reads).toEqual([]);
     // Another tenant named: that read is set aside, and the message's own tenant read as ever.
-    t.deps.tenants.tenants.set('other', aTenant({ id: 'other' }));
+    expect(t.deps.tenants.tenants.get('other')?.disabled).toBeFalsy();
     expect((await open(second.id, { ...second.body, tenant: 'other' })).status).toBe(200);
     expect(t.deps.store.tenantsReadWithHead).toEqual(['acme', 'other']);
     expect(reads).toEqual(['acme']);
-    // Its own tenant, disabled: closed, and the link not spent.
+    // Its own tenant, disabled: closed whether the page names it or another, enabled tenant; the link not spent.
     await t.deps.tenants.setDisabled('acme', true);
     expect((await open(third.id, { ...third.body, tenant: 'acme' })).status).toBe(404);
+    expect((await open(third.id, { ...third.body, tenant: 'other' })).status).toBe(404);
     await t.deps.tenants.setDisabled('acme', false);
     expect((await open(third.id, { ...third.body, tenant: 'acme' })).status).toBe(200);
   });

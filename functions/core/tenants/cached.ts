@@ -10,7 +10,9 @@
  * tenant, or of a brand route's well-formed tenant id (read, found or not) — or `keep`, which is
  * given a tenant only as a stored message's own. It holds at most TENANT_CACHE_ENTRIES tenants,
  * and apart from them at most as many ids that name no tenant, the oldest of each going first: a
- * request can name any well-formed id, but only a tenant that exists takes a tenant's place.
+ * request can name any well-formed id, but only a tenant that exists takes a tenant's place. Reads
+ * under way are shared while younger than TENANT_CACHE_MS, and held only until they are done: as
+ * many as run at once (on Lambda, those of the one request an instance serves).
  */
 import type { Clock } from '../shared/index.ts';
 import type { Tenant } from './model.ts';
@@ -28,8 +30,12 @@ export function cachedTenantReads<D extends TenantDirectory>(directory: D, clock
   // cost nothing to make up, and a flood of them pushes out only others like them, never a tenant.
   const found = new Map<string, Held>();
   const missing = new Map<string, Held>();
-  /** Reads under way, shared by the requests that ask meanwhile; remembered once they are done. */
-  const reading = new Map<string, Promise<Tenant | undefined>>();
+  /**
+   * Reads under way, and when each started: a request that asks meanwhile shares the read, as it
+   * would share what the read brings, while the read is younger than `ttlMs` (with `ttlMs` 0, never).
+   * Remembered once done, unless a newer answer (`keep`, or a read started after it) came first.
+   */
+  const reading = new Map<string, { readonly started: number; readonly tenant: Promise<Tenant | undefined> }>();
   const remember = (tenantId: string, tenant: Tenant | undefined, until: number): void => {
     found.delete(tenantId);
     missing.delete(tenantId);
@@ -46,17 +52,23 @@ export function cachedTenantReads<D extends TenantDirectory>(directory: D, clock
     const hit = held(tenantId, now);
     if (hit) return Promise.resolve(hit.tenant);
     const under = reading.get(tenantId);
-    if (under) return under;
+    if (under && now - under.started < ttlMs) return under.tenant;
     const tenant = directory.getTenant(tenantId);
-    reading.set(tenantId, tenant);
-    const settled = (): boolean => reading.get(tenantId) === tenant && reading.delete(tenantId);
+    const entry = { started: now, tenant };
+    reading.set(tenantId, entry);
+    // Still the newest answer under way (neither `keep` nor a later read replaced it).
+    const settled = (): boolean => reading.get(tenantId) === entry && reading.delete(tenantId);
     // A failed read is not remembered: the next request reads again.
     tenant.then((read) => { if (settled()) remember(tenantId, read, now + ttlMs); }, settled);
     return tenant;
   };
   const memory: TenantMemory = {
     holds: (tenantId) => held(tenantId, clock().getTime()) !== undefined,
-    keep: (tenantId, tenant) => remember(tenantId, tenant, clock().getTime() + ttlMs),
+    keep: (tenantId, tenant) => {
+      // Newer than any read of it still under way, which is then not remembered over it.
+      reading.delete(tenantId);
+      remember(tenantId, tenant, clock().getTime() + ttlMs);
+    },
   };
   return new Proxy(directory as D & TenantMemory, {
     get(target, property, receiver) {

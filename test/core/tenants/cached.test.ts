@@ -94,11 +94,85 @@ describe('cachedTenantReads', () => {
     expect(reads()).toBe(2 + 3 * TENANT_CACHE_ENTRIES);
   });
 
-  it('reads a tenant once for the requests that ask while it is being read', async () => {
-    const { cached, reads } = world();
+  it('reads a tenant once for the requests that ask while it is being read, while that read is younger than TENANT_CACHE_MS', async () => {
+    const { directory, clock, cached, reads } = world();
     const [a, b] = await Promise.all([cached.getTenant('acme'), cached.getTenant('acme')]);
     expect(a?.id).toBe('acme');
     expect(b).toBe(a);
     expect(reads()).toBe(1);
+    // A read that has not answered within TENANT_CACHE_MS is not shared: the next request reads again.
+    const held = heldReads(directory);
+    clock.set(new Date(clock().getTime() + TENANT_CACHE_MS).toISOString());
+    const slow = cached.getTenant('acme');
+    clock.set(new Date(clock().getTime() + TENANT_CACHE_MS).toISOString());
+    const later = cached.getTenant('acme');
+    expect(held.pending).toBe(2);
+    held.answer();
+    await Promise.all([slow, later]);
+    // Read nothing at all (TENANT_CACHE_MS 0): every request reads.
+    const direct = cachedTenantReads(directory, clock, 0);
+    const both = Promise.all([direct.getTenant('acme'), direct.getTenant('acme')]);
+    expect(held.pending).toBe(2);
+    held.answer();
+    await both;
+  });
+
+  it('keeps what it is given over an older read still under way', async () => {
+    const { directory, clock, cached } = world();
+    const held = heldReads(directory);
+    const older = cached.getTenant('acme');
+    const disabled = { ...(directory.tenants.get('acme') as Tenant), disabled: true };
+    cached.keep('acme', disabled);
+    held.answer();
+    expect((await older)?.disabled).toBeFalsy();
+    expect(await cached.getTenant('acme')).toBe(disabled);
+    expect(held.pending).toBe(0);
+    // The same for "no such tenant" read under way, and a tenant kept meanwhile.
+    const gone = cached.getTenant('new');
+    cached.keep('new', aTenant({ id: 'new' }));
+    held.answer();
+    expect(await gone).toBeUndefined();
+    expect((await cached.getTenant('new'))?.id).toBe('new');
+    clock.set(new Date(clock().getTime() + TENANT_CACHE_MS).toISOString());
+    expect(cached.holds('new')).toBe(false);
+  });
+
+  it('remembers an id that names no tenant for TENANT_CACHE_MS only, and a tenant kept under it in the tenants\' memory', async () => {
+    const { directory, clock, cached, reads } = world();
+    expect(await cached.getTenant('later')).toBeUndefined();
+    directory.tenants.set('later', aTenant({ id: 'later' }));
+    expect(await cached.getTenant('later')).toBeUndefined();
+    expect(reads()).toBe(1);
+    clock.set(new Date(clock().getTime() + TENANT_CACHE_MS).toISOString());
+    expect((await cached.getTenant('later'))?.id).toBe('later');
+    expect(reads()).toBe(2);
+    // Kept as a tenant over the id once missing: a flood of made-up ids does not push it out.
+    expect(await cached.getTenant('soon')).toBeUndefined();
+    cached.keep('soon', aTenant({ id: 'soon' }));
+    for (let i = 0; i < TENANT_CACHE_ENTRIES + 1; i++) await cached.getTenant(`junk${i}`);
+    const before = reads();
+    expect((await cached.getTenant('soon'))?.id).toBe('soon');
+    expect(reads()).toBe(before);
+    // And the other way: a tenant read as gone is gone, not still the tenant it was.
+    cached.keep('soon', undefined);
+    expect(await cached.getTenant('soon')).toBeUndefined();
+    expect(reads()).toBe(before);
+    // Each id is in one memory at a time: pushed out of the tenants' one, it is read again, not found missing.
+    cached.keep('soon', aTenant({ id: 'soon' }));
+    for (let i = 0; i < TENANT_CACHE_ENTRIES; i++) cached.keep(`t${i}`, aTenant({ id: `t${i}` }));
+    directory.tenants.set('soon', aTenant({ id: 'soon' }));
+    expect((await cached.getTenant('soon'))?.id).toBe('soon');
+    expect(reads()).toBe(before + 1);
   });
 });
+
+/** Holds the directory's reads until `answer`: the reads under way. */
+function heldReads(directory: InMemoryTenantDirectory) {
+  const getTenant = directory.getTenant;
+  const waiting: (() => void)[] = [];
+  directory.getTenant = (id: string) => new Promise((resolve, reject) => { waiting.push(() => { getTenant(id).then(resolve, reject); }); });
+  return {
+    get pending() { return waiting.length; },
+    answer() { for (const go of waiting.splice(0)) go(); },
+  };
+}
