@@ -84,7 +84,7 @@ const BLOB_JOIN = "blobToArrayBuffer(new Blob(this.chunks, { type: 'application/
 /** The decoders that join their pieces so, each patched exactly once. */
 export const BLOB_DECODERS = ['base64-decoder', 'qp-decoder', 'pass-through-decoder'] as const;
 
-function trimDependencies(hits: Set<string>): Plugin {
+export function trimDependencies(hits: Set<string>): Plugin {
   return {
     name: 'sealpost-trim-dependencies',
     setup(builder) {

@@ -174,17 +174,32 @@ describe('the lazy parse of a decrypted message', () => {
       { weight: 3, arbitrary: fc.constantFrom(0x0d, 0x0a) },
       { weight: 1, arbitrary: fc.constantFrom(0x3d, 0x2d, 0x20, 0x09, 0x00, 0xc3, 0xff, 0x41 | 0x80) },
     );
+    /** `content` as a view `before` bytes into its buffer, with `after` more bytes past its end: base64, which a scan must not read. */
+    const viewOf = (content: ArrayLike<number>, before: number, after: number): Uint8Array => {
+      const buffer = new Uint8Array(before + content.length + after).fill(0x41);
+      buffer.set(content, before);
+      return buffer.subarray(before, before + content.length);
+    };
     fc.assert(fc.property(
       fc.array(byte, { maxLength: 600 }), fc.nat(7), fc.nat(7), fc.nat(40),
       (content, before, after, from) => {
-        // A view `before` bytes into its buffer, with `after` more bytes (not base64) past its end.
-        const buffer = new Uint8Array(before + content.length + after).fill(0x41);
-        buffer.fill(0x21, before + content.length);
-        buffer.set(content, before);
-        const bytes = buffer.subarray(before, before + content.length);
-        const start = Math.min(from, bytes.length);
+        const bytes = viewOf(content, before, after);
+        const start = Math.min(from, bytes.length + 1);
         expect(scanBase64(bytes, start)).toEqual(byteByByte(bytes, start));
       },
     ), { numRuns: 2000 });
+    // Every 7 bytes of base64, line breaks, "=" and stops, at every alignment: each word of them,
+    // whatever its two halves hold, is read as a byte at a time reads it.
+    const alphabet = [0x41, 0x0d, 0x0a, 0x3d, 0x2d, 0x80];
+    const content = new Uint8Array(7);
+    for (let n = 0; n < alphabet.length ** content.length; n++) {
+      for (let i = 0, rest = n; i < content.length; i++, rest = Math.floor(rest / alphabet.length)) content[i] = alphabet[rest % alphabet.length] as number;
+      for (let before = 0; before < 4; before++) {
+        const bytes = viewOf(content, before, 3);
+        const fast = scanBase64(bytes, 0);
+        const slow = byteByByte(bytes, 0);
+        if (fast.stop !== slow.stop || fast.size !== slow.size) expect({ content: [...content], before, ...fast }).toEqual({ content: [...content], before, ...slow });
+      }
+    }
   });
 });

@@ -16,7 +16,6 @@
  */
 import { concatBytes } from '../../../functions/core/shared/index.ts';
 
-
 export interface Credentials {
   /** The link token (from the secret alone). */
   readonly link?: string;

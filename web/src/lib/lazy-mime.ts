@@ -53,7 +53,7 @@ KIND[0x0d] = KIND[0x0a] = Kind.Break;
 /** Bytes a base64 unit of `n` characters decodes to: 2 and 3 left over make 1 and 2, a lone 1 nothing. */
 const unitBytes = (n: number): number => Math.floor(n / 4) * 3 + (n % 4 === 0 ? 0 : (n % 4) - 1);
 
-/** PAIRS' mark of a pair of bytes holding anything but base64 characters and line breaks. */
+/** pairs()' mark of a pair of bytes holding anything but base64 characters and line breaks. */
 const SLOW = 255;
 let pairTable: Uint8Array | undefined;
 /**
@@ -305,15 +305,10 @@ function decoded(attachment: Attachment): MessageAttachment {
 
 /** Parses the decrypted RFC 5322 message, its attachments' base64 bodies kept encoded where it can (see the top of this file). */
 export async function parseMessage(message: Uint8Array): Promise<Message> {
-  performance.mark('m:p0');
   const bodies = findEncodedBodies(message);
-  performance.mark('m:found');
   if (bodies.length > 0) {
     const nonce = crypto.getRandomValues(new Uint8Array(MARKER_NONCE));
-    const sk = skeletonOf(message, bodies, nonce);
-    performance.mark('m:skel');
-    const email = await postal(sk);
-    performance.mark('m:postal');
+    const email = await postal(skeletonOf(message, bodies, nonce));
     const claimed = new Set<number>();
     const attachments = email.attachments.map((attachment): MessageAttachment | undefined => {
       const index = markerIndex(attachment.content, nonce);
